@@ -1,0 +1,44 @@
+# The two set-up commands: `make run` and `make test`. Both install what they need.
+SHELL := /bin/bash
+export PATH := $(HOME)/.local/bin:$(PATH)
+UV := $(HOME)/.local/bin/uv
+# uv's own download cache is shared by every checkout; the Kafka jars go to ~/.cache/cpaas
+export UV_LINK_MODE ?= copy
+
+.PHONY: setup run infra test test-infra lint fmt bench schemas clean
+
+$(UV):
+	@command -v uv >/dev/null 2>&1 && ln -sf "$$(command -v uv)" $(UV) || python3 -m pip install --user --quiet uv
+
+.venv/.synced: $(UV) pyproject.toml uv.lock $(wildcard */pyproject.toml */*/pyproject.toml)
+	$(UV) sync --locked --all-packages
+	@touch $@
+
+setup: .venv/.synced
+
+run: setup          ## the whole platform on the local default, until Ctrl-C
+	$(UV) run --no-sync python -m cpaas.local run
+
+infra: setup        ## Kafka and PostgreSQL only
+	$(UV) run --no-sync python -m cpaas.local infra
+
+test-infra: setup   ## the servers the tests use, kept up between test runs
+	$(UV) run --no-sync python -m cpaas.local test-infra
+
+test: setup         ## every test, against real Kafka and PostgreSQL started for the run
+	$(UV) run --no-sync pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(UV) run --no-sync ruff check .
+
+fmt: setup
+	$(UV) run --no-sync ruff format .
+
+bench: setup
+	$(UV) run --no-sync python bench/infra.py
+
+schemas: setup      ## rewrite contracts/schemas from the models
+	$(UV) run --no-sync python -m cpaas.contracts.schemas
+
+clean:
+	rm -rf .data

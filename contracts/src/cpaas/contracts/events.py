@@ -1,0 +1,124 @@
+"""Events on Kafka: a CloudEvents 1.0 envelope (structured JSON) around versioned data.
+
+Rules (see CONVENTIONS.md, Events): every model is frozen; within a version only
+optional fields are added; a breaking change is a new class with a new `type`. The
+envelope's `subject` is the message id, which is also the record key, so every event
+of one message lands in one partition, in order.
+"""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, ClassVar, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
+
+from cpaas.contracts.enums import Channel, MessageStatus
+from cpaas.contracts.errors import ErrorCode
+from cpaas.contracts.ids import MESSAGE_ID_PATTERN
+
+E164 = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
+MessageId = Annotated[str, StringConstraints(pattern=MESSAGE_ID_PATTERN)]
+SenderId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,11}$")]
+
+
+class EventData(BaseModel):
+    """Base of every event payload: camelCase on the wire, frozen, no unknown fields lost."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        serialize_by_alias=True,
+        extra="allow",  # a newer producer's optional fields pass through an older consumer
+    )
+    event_type: ClassVar[str]
+
+
+class FallbackLevel(EventData):
+    """One fallback level: the channel to try next, with its own template."""
+
+    channel: Channel
+    template_id: int
+    sender_id: SenderId | None = None
+
+
+class MessageSubmittedV1(EventData):
+    """A message (or the next fallback level of one) accepted for sending on `channel`.
+
+    Published by the gateway for attempt 1 and by the router for each fallback level,
+    on `msg.submit.<channel>`. `fallback` lists the levels still to try after this one.
+    """
+
+    event_type: ClassVar[str] = "cpaas.message.submitted.v1"
+    message_id: MessageId
+    account_id: int
+    channel: Channel
+    recipient: E164
+    template_id: int
+    template_name: str | None = None
+    sender_id: SenderId | None = None
+    variables: dict[str, str] = Field(default_factory=dict)
+    attempt: int = Field(default=1, ge=1, le=3)
+    fallback: list[FallbackLevel] = Field(default_factory=list, max_length=2)
+    campaign_id: int | None = None
+    submitted_at: datetime
+
+
+class MessageStatusChangedV1(EventData):
+    """A message's attempt moved to `status`; published on `msg.status`.
+
+    Connectors publish SUBMITTED_OPERATOR, DELIVERED, READ, UNDELIVERED and FAILED for the
+    attempt they sent; the router publishes RETRYING when it opens the next attempt.
+    """
+
+    event_type: ClassVar[str] = "cpaas.message.status_changed.v1"
+    message_id: MessageId
+    account_id: int
+    channel: Channel
+    attempt: int = Field(default=1, ge=1, le=3)
+    status: MessageStatus
+    recipient: E164
+    occurred_at: datetime
+    carrier_message_id: str | None = None
+    error_code: ErrorCode | None = None
+    error_detail: str | None = None
+    segments: int | None = Field(default=None, ge=1)
+    sender_id: str | None = None
+    template_id: int | None = None
+    campaign_id: int | None = None
+
+
+DataT = TypeVar("DataT", bound=EventData)
+
+SOURCE_PREFIX = "urn:cpaas:service:"
+
+
+class CloudEvent(BaseModel, Generic[DataT]):
+    """CloudEvents 1.0, structured content mode, JSON."""
+
+    model_config = ConfigDict(frozen=True)
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    source: str
+    type: str
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    subject: str
+    datacontenttype: Literal["application/json"] = "application/json"
+    data: DataT
+
+
+def envelope(data: DataT, *, source: str, subject: str) -> CloudEvent[DataT]:
+    """Wrap event data for publishing; `source` is the publishing service's name."""
+    return CloudEvent[type(data)](  # type: ignore[misc]
+        source=f"{SOURCE_PREFIX}{source}",
+        type=data.event_type,
+        subject=subject,
+        data=data,
+    )
+
+
+EVENT_TYPES: dict[str, type[EventData]] = {
+    model.event_type: model for model in (MessageSubmittedV1, MessageStatusChangedV1)
+}

@@ -1,0 +1,59 @@
+"""The status rule: within an attempt statuses only move forward; a later attempt wins."""
+
+import pytest
+
+from cpaas.contracts import MessageStatus as S
+from cpaas.contracts import can_transition, supersedes
+
+
+@pytest.mark.parametrize(
+    ("current", "new"),
+    [
+        (S.SUBMITTED, S.SUBMITTED_OPERATOR),
+        (S.SUBMITTED_OPERATOR, S.DELIVERED),
+        (S.DELIVERED, S.READ),
+        (S.SUBMITTED, S.FAILED),
+        (S.SUBMITTED_OPERATOR, S.UNDELIVERED),
+        (S.RETRYING, S.SUBMITTED_OPERATOR),
+    ],
+)
+def test_forward_transitions_are_allowed(current: S, new: S) -> None:
+    assert can_transition(current, new)
+
+
+@pytest.mark.parametrize(
+    ("current", "new"),
+    [
+        (S.DELIVERED, S.SUBMITTED_OPERATOR),  # a late submit_sm_resp after the receipt
+        (S.DELIVERED, S.DELIVERED),  # a duplicate
+        (S.READ, S.DELIVERED),
+        (S.FAILED, S.DELIVERED),
+        (S.UNDELIVERED, S.READ),
+        (S.SUBMITTED_OPERATOR, S.SUBMITTED),
+    ],
+)
+def test_backward_or_repeated_transitions_are_refused(current: S, new: S) -> None:
+    assert not can_transition(current, new)
+
+
+def test_a_later_attempt_supersedes_a_final_status_of_an_earlier_one() -> None:
+    assert supersedes(1, S.FAILED, 2, S.RETRYING)
+
+
+def test_an_event_of_an_earlier_attempt_does_not_supersede() -> None:
+    assert not supersedes(2, S.RETRYING, 1, S.DELIVERED)
+
+
+def test_every_status_is_in_the_rule_and_final_ones_lead_nowhere() -> None:
+    for status in S:
+        if status.is_final:
+            assert not any(can_transition(status, other) for other in S)
+    assert {s.value for s in S} == {
+        "SUBMITTED",
+        "SUBMITTED_OPERATOR",
+        "DELIVERED",
+        "READ",
+        "RETRYING",
+        "FAILED",
+        "UNDELIVERED",
+    }

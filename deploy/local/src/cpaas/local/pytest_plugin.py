@@ -1,0 +1,73 @@
+"""Pytest fixtures over the real Kafka and PostgreSQL the project starts.
+
+The servers start once per test run (or are reused when already running on the test
+ports) and stop at its end if this run started them. Each test gets its own topic
+prefix (so its own topics) and its own database.
+"""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from cpaas.local.infra import LocalInfra
+from cpaas.local.settings import REPO_ROOT, LocalSettings
+from cpaas.platform.kafka_admin import ensure_topics
+from cpaas.platform.settings import KafkaSettings, PostgresSettings
+
+TEST_PARTITIONS = 2
+
+
+def test_infra_settings() -> LocalSettings:
+    return LocalSettings(
+        data_dir=Path(os.environ.get("CPAAS_TEST_DATA_DIR", REPO_ROOT / ".data" / "test-infra")),
+        kafka_port=int(os.environ.get("CPAAS_TEST_KAFKA_PORT", "19092")),
+        kafka_controller_port=int(os.environ.get("CPAAS_TEST_KAFKA_CONTROLLER_PORT", "19093")),
+        pg_port=int(os.environ.get("CPAAS_TEST_PG_PORT", "15432")),
+        pg_database="cpaas_test",
+        pg_durable=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[LocalInfra]:
+    local = LocalInfra(test_infra_settings())
+    report = local.start(reuse=True)
+    print(
+        f"\n[infra] {'reused' if report.reused else 'started'}: postgres {report.postgres_seconds:.1f}s,"
+        f" kafka {report.kafka_seconds:.1f}s"
+    )
+    yield local
+    local.stop()
+
+
+@pytest.fixture
+async def kafka_settings(infra: LocalInfra) -> KafkaSettings:
+    """Kafka settings with a topic prefix of this test's own; its topics already exist."""
+    settings = KafkaSettings(
+        bootstrap_servers=infra.settings.kafka_bootstrap,
+        topic_prefix=f"t{uuid.uuid4().hex[:10]}.",
+        default_partitions=TEST_PARTITIONS,
+    )
+    await ensure_topics(settings)
+    return settings
+
+
+@pytest.fixture
+async def pg_settings(infra: LocalInfra) -> AsyncIterator[PostgresSettings]:
+    """A fresh database of this test's own, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(infra.postgres.admin_dsn())
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield PostgresSettings(dsn=infra.postgres.admin_dsn(name), pool_min_size=1, pool_max_size=10)
+    admin = await asyncpg.connect(infra.postgres.admin_dsn())
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()

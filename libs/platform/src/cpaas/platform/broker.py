@@ -1,0 +1,198 @@
+"""Kafka wiring: the broker factory, subscribers that must state their group and ack
+policy, publishing of CloudEvents keyed by message id, and the dead-letter path.
+
+Guarantees:
+- Producer: idempotent, acks=all. `EventPublisher.publish` returns only once the record
+  is acknowledged by the broker.
+- Consumer: a subscriber made by `subscribe` commits only after its handler returned
+  (never `ACK_FIRST`). A handler that raises a transient error has its record delivered
+  again (the consumer seeks back). A record that can never succeed (bad JSON, a payload
+  that fails its contract, or a handler raising `PoisonRecord`) is sent to
+  `<topic>.dlq` with the error in its headers and then committed, so it neither blocks
+  its partition nor is lost.
+"""
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy, BaseMiddleware, StreamMessage
+from faststream.kafka import KafkaBroker
+from pydantic import ValidationError
+
+from cpaas.contracts import CloudEvent, EventData, envelope
+from cpaas.contracts.topics import DLQ_SUFFIX
+from cpaas.platform.metrics import DEAD_LETTERS, EVENTS_CONSUMED, EVENTS_PUBLISHED, HANDLER_SECONDS
+from cpaas.platform.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_RETRY_DELAY_SECONDS = 0.5  # pause before a failed record is read again
+CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json"
+DataT = TypeVar("DataT", bound=EventData)
+
+
+class PoisonRecord(Exception):
+    """Raised by a handler for a record that no retry can make succeed."""
+
+
+_POISON_ERRORS = (PoisonRecord, ValidationError, json.JSONDecodeError, UnicodeDecodeError)
+
+
+async def _decode_cloudevents(msg: StreamMessage[Any], original_decoder: Any) -> Any:
+    """FastStream decodes only `application/json`; CloudEvents travel as `+json`."""
+    if msg.content_type and msg.content_type.endswith("json") and msg.body:
+        return json.loads(msg.body)
+    return await original_decoder(msg)
+
+
+def make_broker(kafka: KafkaSettings, *, client_id: str, graceful_timeout: float = 15.0) -> KafkaBroker:
+    """A broker with an idempotent, acks=all producer and the dead-letter middleware."""
+    holder: dict[str, KafkaBroker] = {}
+
+    def dead_letter_middleware(msg: Any, /, *, context: Any) -> "_DeadLetterMiddleware":
+        return _DeadLetterMiddleware(msg, context=context, broker=holder["broker"])
+
+    broker = KafkaBroker(
+        kafka.bootstrap_servers,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=0,
+        graceful_timeout=graceful_timeout,
+        middlewares=[dead_letter_middleware],
+        decoder=_decode_cloudevents,
+        logger=logging.getLogger("faststream"),
+        log_level=logging.DEBUG,
+    )
+    holder["broker"] = broker
+    return broker
+
+
+def subscribe(
+    broker: KafkaBroker,
+    topic: str,
+    *,
+    group_id: str,
+    ack_policy: AckPolicy,
+    **options: Any,
+) -> Any:
+    """`broker.subscriber` that insists on a named group and a commit-after-effect policy.
+
+    `ack_policy` must be NACK_ON_ERROR (redeliver on error) or MANUAL; ACK_FIRST would
+    commit before the handler runs and lose the record on a crash.
+    """
+    if ack_policy is AckPolicy.ACK_FIRST:
+        raise ValueError("ACK_FIRST commits before the effect; use NACK_ON_ERROR or MANUAL")
+    if not group_id:
+        raise ValueError("every subscriber names its consumer group")
+    options.setdefault("auto_offset_reset", "earliest")
+    return broker.subscriber(topic, group_id=group_id, ack_policy=ack_policy, **options)
+
+
+class _DeadLetterMiddleware(BaseMiddleware):
+    def __init__(self, msg: Any, /, *, context: Any, broker: KafkaBroker) -> None:
+        super().__init__(msg, context=context)
+        self.broker = broker
+
+    async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+        records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
+        first = records[0]
+        group = getattr(getattr(first, "consumer", None), "_group_id", None) or "-"
+        started = time.perf_counter()
+        try:
+            result = await call_next(msg)
+        except _POISON_ERRORS as exc:
+            for record in records:
+                await dead_letter(self.broker, record, exc)
+            EVENTS_CONSUMED.labels(first.topic, group, "dead_lettered").inc(len(records))
+            return None
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            EVENTS_CONSUMED.labels(first.topic, group, "retried").inc(len(records))
+            log.exception(
+                "handler failed; the record will be delivered again",
+                extra={"topic": first.topic, "offset": first.offset},
+            )
+            await asyncio.sleep(TRANSIENT_RETRY_DELAY_SECONDS)
+            raise
+        HANDLER_SECONDS.labels(first.topic, group).observe(time.perf_counter() - started)
+        EVENTS_CONSUMED.labels(first.topic, group, "ok").inc(len(records))
+        return result
+
+
+async def dead_letter(broker: KafkaBroker, record: ConsumerRecord, error: BaseException) -> None:
+    """Send one record, unchanged, to its topic's DLQ with the error; waits for the ack."""
+    if record.topic.endswith(DLQ_SUFFIX):
+        log.error("a dead-letter record failed again; dropping the retry", extra={"topic": record.topic})
+        return
+    dlq = record.topic + DLQ_SUFFIX
+    headers = {
+        "x-dlq-error": f"{type(error).__name__}: {error}"[:2000],
+        "x-dlq-source-topic": record.topic,
+        "x-dlq-source-partition": str(record.partition),
+        "x-dlq-source-offset": str(record.offset),
+    }
+    await broker.publish(record.value, dlq, key=record.key, headers=headers)
+    DEAD_LETTERS.labels(record.topic).inc()
+    log.warning(
+        "record sent to the dead-letter topic",
+        extra={"topic": record.topic, "dlq": dlq, "offset": record.offset, "error": headers["x-dlq-error"]},
+    )
+
+
+def decode_event(model: type[DataT], value: bytes) -> CloudEvent[DataT]:
+    """Parse one record's value; raises PoisonRecord when it is not a valid event."""
+    try:
+        return CloudEvent[model].model_validate_json(value)  # type: ignore[valid-type]
+    except ValidationError as exc:
+        raise PoisonRecord(f"not a valid {model.__name__}: {exc.error_count()} errors") from exc
+
+
+async def decode_batch(
+    broker: KafkaBroker, model: type[DataT], records: Sequence[ConsumerRecord]
+) -> list[CloudEvent[DataT]]:
+    """Decode a batch; each record that is not a valid event goes to the DLQ alone."""
+    events = []
+    for record in records:
+        try:
+            events.append(decode_event(model, record.value))
+        except PoisonRecord as exc:
+            await dead_letter(broker, record, exc)
+    return events
+
+
+class EventPublisher:
+    """Publishes event data as CloudEvents keyed by the message id (the subject)."""
+
+    def __init__(self, broker: KafkaBroker, kafka: KafkaSettings, *, source: str) -> None:
+        self.broker = broker
+        self.kafka = kafka
+        self.source = source
+
+    def _record(self, data: EventData, subject: str) -> tuple[bytes, bytes, dict[str, str]]:
+        event = envelope(data, source=self.source, subject=subject)
+        headers = {"content-type": CLOUDEVENTS_CONTENT_TYPE, "ce_type": event.type, "ce_id": event.id}
+        return event.model_dump_json().encode(), subject.encode(), headers
+
+    async def publish(self, topic_name: str, data: EventData, *, subject: str) -> None:
+        """Publish one event and wait until the broker has it (acks=all)."""
+        topic = self.kafka.topic(topic_name)
+        value, key, headers = self._record(data, subject)
+        await self.broker.publish(value, topic, key=key, headers=headers)
+        EVENTS_PUBLISHED.labels(topic).inc()
+
+    async def publish_many(self, items: Iterable[tuple[str, EventData, str]]) -> None:
+        """Publish (topic name, data, subject) items pipelined; returns once all are acked."""
+        futures = []
+        for topic_name, data, subject in items:
+            topic = self.kafka.topic(topic_name)
+            value, key, headers = self._record(data, subject)
+            futures.append(await self.broker.publish(value, topic, key=key, headers=headers, no_confirm=True))
+            EVENTS_PUBLISHED.labels(topic).inc()
+        await asyncio.gather(*futures)

@@ -1,0 +1,200 @@
+"""The broker wiring against the real Kafka: consume in a group, redelivery on error,
+dead-lettering of poison records, graceful drain on shutdown."""
+
+import asyncio
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer
+from faststream import AckPolicy
+
+from cpaas.contracts import CloudEvent, MessageStatus, MessageStatusChangedV1, new_message_id
+from cpaas.contracts.topics import MSG_STATUS
+from cpaas.platform.broker import EventPublisher, PoisonRecord, make_broker, subscribe
+from cpaas.platform.settings import KafkaSettings
+
+GROUP = "test-group"
+WAIT_SECONDS = 30
+
+
+def status_event(status: MessageStatus = MessageStatus.DELIVERED) -> MessageStatusChangedV1:
+    return MessageStatusChangedV1(
+        message_id=new_message_id(),
+        account_id=1,
+        channel="SMS",
+        status=status,
+        recipient="+919876543210",
+        occurred_at=datetime.now(UTC),
+    )
+
+
+async def read_all(kafka: KafkaSettings, topic: str, count: int) -> list:
+    consumer = AIOKafkaConsumer(
+        kafka.topic(topic),
+        bootstrap_servers=kafka.bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    records: list = []
+    try:
+        async with asyncio.timeout(WAIT_SECONDS):
+            while len(records) < count:
+                batch = await consumer.getmany(timeout_ms=500)
+                for partition_records in batch.values():
+                    records.extend(partition_records)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def test_event_published_is_consumed_by_a_group_subscriber(kafka_settings: KafkaSettings) -> None:
+    broker = make_broker(kafka_settings, client_id="test")
+    received: list[CloudEvent[MessageStatusChangedV1]] = []
+    done = asyncio.Event()
+
+    @subscribe(broker, kafka_settings.topic(MSG_STATUS.name), group_id=GROUP, ack_policy=AckPolicy.NACK_ON_ERROR)
+    async def handle(event: CloudEvent[MessageStatusChangedV1]) -> None:
+        received.append(event)
+        done.set()
+
+    await broker.start()
+    try:
+        data = status_event()
+        await EventPublisher(broker, kafka_settings, source="test").publish(
+            MSG_STATUS.name, data, subject=data.message_id
+        )
+        await asyncio.wait_for(done.wait(), WAIT_SECONDS)
+    finally:
+        await broker.stop()
+    assert received[0].data == data
+    assert received[0].subject == data.message_id
+    assert received[0].type == "cpaas.message.status_changed.v1"
+
+
+async def test_record_is_redelivered_after_a_transient_handler_error(kafka_settings: KafkaSettings) -> None:
+    broker = make_broker(kafka_settings, client_id="test")
+    attempts: list[str] = []
+    done = asyncio.Event()
+
+    @subscribe(broker, kafka_settings.topic(MSG_STATUS.name), group_id=GROUP, ack_policy=AckPolicy.NACK_ON_ERROR)
+    async def handle(event: CloudEvent[MessageStatusChangedV1]) -> None:
+        attempts.append(event.data.message_id)
+        if len(attempts) == 1:
+            raise ConnectionError("database went away")
+        done.set()
+
+    await broker.start()
+    try:
+        data = status_event()
+        await EventPublisher(broker, kafka_settings, source="test").publish(
+            MSG_STATUS.name, data, subject=data.message_id
+        )
+        await asyncio.wait_for(done.wait(), WAIT_SECONDS)
+    finally:
+        await broker.stop()
+    assert attempts == [data.message_id, data.message_id]
+
+
+async def test_poison_records_go_to_the_dlq_and_the_partition_moves_on(kafka_settings: KafkaSettings) -> None:
+    broker = make_broker(kafka_settings, client_id="test")
+    handled: list[str] = []
+    done = asyncio.Event()
+    topic = kafka_settings.topic(MSG_STATUS.name)
+    refused = status_event()
+
+    @subscribe(broker, topic, group_id=GROUP, ack_policy=AckPolicy.NACK_ON_ERROR)
+    async def handle(event: CloudEvent[MessageStatusChangedV1]) -> None:
+        if event.data.message_id == refused.message_id:
+            raise PoisonRecord("handler says this can never succeed")
+        handled.append(event.data.message_id)
+        done.set()
+
+    await broker.start()
+    try:
+        # same key, so same partition: the good record sits behind the poison ones
+        await broker.publish(b"{not json", topic, key=b"same-key")
+        await broker.publish(b'{"specversion": "1.0", "data": {}}', topic, key=b"same-key")
+        publisher = EventPublisher(broker, kafka_settings, source="test")
+        await publisher.publish(MSG_STATUS.name, refused, subject="same-key")
+        good = status_event()
+        await publisher.publish(MSG_STATUS.name, good, subject="same-key")
+        await asyncio.wait_for(done.wait(), WAIT_SECONDS)
+    finally:
+        await broker.stop()
+    assert handled == [good.message_id]
+    dead = await read_all(kafka_settings, MSG_STATUS.dlq, 3)
+    assert [r.value[:9] for r in dead[:2]] == [b"{not json", b'{"specver']
+    headers = dict(dead[0].headers)
+    assert headers["x-dlq-source-topic"] == topic.encode()
+    assert b"JSONDecodeError" in headers["x-dlq-error"] or b"ValidationError" in headers["x-dlq-error"]
+    assert b"PoisonRecord" in dict(dead[2].headers)["x-dlq-error"]
+
+
+async def test_shutdown_waits_for_the_handler_in_flight_and_commits_it(kafka_settings: KafkaSettings) -> None:
+    topic = kafka_settings.topic(MSG_STATUS.name)
+    finished: list[str] = []
+    started = asyncio.Event()
+
+    def build():
+        broker = make_broker(kafka_settings, client_id="test", graceful_timeout=10)
+
+        @subscribe(broker, topic, group_id=GROUP, ack_policy=AckPolicy.NACK_ON_ERROR)
+        async def handle(event: CloudEvent[MessageStatusChangedV1]) -> None:
+            started.set()
+            await asyncio.sleep(1.0)
+            finished.append(event.data.message_id)
+
+        return broker
+
+    broker = build()
+    await broker.start()
+    data = status_event()
+    await EventPublisher(broker, kafka_settings, source="test").publish(MSG_STATUS.name, data, subject=data.message_id)
+    await asyncio.wait_for(started.wait(), WAIT_SECONDS)
+    await broker.stop()  # while the handler sleeps
+    assert finished == [data.message_id]
+
+    # a new member of the same group does not get the record again: it was committed
+    second = build()
+    started.clear()
+    await second.start()
+    try:
+        await asyncio.sleep(3)
+    finally:
+        await second.stop()
+    assert finished == [data.message_id]
+
+
+CRASHY = Path(__file__).with_name("crashy_consumer.py")
+
+
+def run_consumer(kafka: KafkaSettings, log: Path, *, crash: bool) -> int:
+    env = {
+        **os.environ,
+        "BOOTSTRAP": kafka.bootstrap_servers,
+        "TOPIC": kafka.topic(MSG_STATUS.name),
+        "LOG": str(log),
+        "CRASH": "1" if crash else "0",
+    }
+    return subprocess.run([sys.executable, str(CRASHY)], env=env, timeout=90).returncode
+
+
+async def test_record_is_delivered_again_after_the_consumer_process_dies_before_commit(
+    kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    broker = make_broker(kafka_settings, client_id="test")
+    await broker.start()
+    data = status_event()
+    await EventPublisher(broker, kafka_settings, source="test").publish(MSG_STATUS.name, data, subject=data.message_id)
+    await broker.stop()
+    log = tmp_path / "seen.log"
+    crashed = await asyncio.to_thread(run_consumer, kafka_settings, log, crash=True)
+    assert crashed == 17  # os._exit inside the handler, before any commit
+    assert log.read_text().split() == [data.message_id]
+    finished = await asyncio.to_thread(run_consumer, kafka_settings, log, crash=False)
+    assert finished == 0
+    assert log.read_text().split() == [data.message_id, data.message_id]
