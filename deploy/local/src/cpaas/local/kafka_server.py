@@ -127,7 +127,7 @@ class KafkaServer:
         if not (self.log_dir / "meta.properties").exists():
             cluster_id = self.dir / "cluster.id"
             if not cluster_id.exists():
-                cluster_id.write_text(uuid.uuid4().hex[:22])
+                cluster_id.write_text(uuid.uuid4().hex)
             subprocess.run(
                 self._java(
                     libs,
