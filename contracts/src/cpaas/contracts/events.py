@@ -83,6 +83,7 @@ class MessageStatusChangedV1(EventData):
     carrier_message_id: str | None = None
     error_code: ErrorCode | None = None
     error_detail: str | None = None
+    carrier_error_code: str | None = None  # the carrier's own code (SMPP err:, WhatsApp error code)
     segments: int | None = Field(default=None, ge=1)
     sender_id: str | None = None
     template_id: int | None = None

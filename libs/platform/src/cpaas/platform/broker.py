@@ -44,9 +44,18 @@ _POISON_ERRORS = (PoisonRecord, ValidationError, json.JSONDecodeError, UnicodeDe
 
 
 async def _decode_cloudevents(msg: StreamMessage[Any], original_decoder: Any) -> Any:
-    """FastStream decodes only `application/json`; CloudEvents travel as `+json`."""
+    """FastStream decodes only `application/json`; CloudEvents travel as `+json`.
+
+    A body that is not JSON is handed on as bytes, so a typed handler refuses it (and the
+    record is dead-lettered alone) while a batch handler can dead-letter just that record.
+    """
+    if isinstance(msg.body, list):  # a batch: its handler decodes each record with decode_batch
+        return msg.body
     if msg.content_type and msg.content_type.endswith("json") and msg.body:
-        return json.loads(msg.body)
+        try:
+            return json.loads(msg.body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return msg.body
     return await original_decoder(msg)
 
 
