@@ -60,3 +60,8 @@ def bind_log_context(**fields: object) -> Iterator[None]:
         yield
     finally:
         _CONTEXT.reset(token)
+
+
+def set_log_context(**fields: object) -> None:
+    """Add fields for the rest of the current task (an HTTP request's task, say)."""
+    _CONTEXT.set({**_CONTEXT.get(), **{k: v for k, v in fields.items() if v is not None}})

@@ -18,8 +18,9 @@ RECONNECT_DELAY_SECONDS = (0.5, 1, 2, 5)
 
 
 class Listener:
-    def __init__(self, dsn: str, channel: str, on_notify: Callable[[str], None],
-                 on_reconnect: Callable[[], None]) -> None:
+    def __init__(
+        self, dsn: str, channel: str, on_notify: Callable[[str], None], on_reconnect: Callable[[], None]
+    ) -> None:
         self.dsn, self.channel = dsn, channel
         self.on_notify, self.on_reconnect = on_notify, on_reconnect
         self._task: asyncio.Task | None = None
@@ -46,7 +47,7 @@ class Listener:
                 continue
             lost = asyncio.Event()
             try:
-                conn.add_termination_listener(lambda _c: lost.set())
+                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await conn.add_listener(self.channel, lambda _c, _pid, _ch, payload: self.on_notify(payload))
                 if attempt or self.connected.is_set():
                     self.on_reconnect()

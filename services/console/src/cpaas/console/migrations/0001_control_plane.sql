@@ -81,14 +81,11 @@ CREATE TABLE blacklist (
 -- '<table>:<account id>' so they evict that account's entries at once.
 CREATE FUNCTION notify_console_change() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    row_account bigint;
+    changed jsonb := to_jsonb(CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END);
 BEGIN
-    IF TG_OP = 'DELETE' THEN
-        row_account := CASE WHEN TG_TABLE_NAME = 'accounts' THEN OLD.id ELSE OLD.account_id END;
-    ELSE
-        row_account := CASE WHEN TG_TABLE_NAME = 'accounts' THEN NEW.id ELSE NEW.account_id END;
-    END IF;
-    PERFORM pg_notify('cpaas_console', TG_TABLE_NAME || ':' || row_account);
+    -- accounts rows carry their own id; every other table carries account_id
+    PERFORM pg_notify('cpaas_console',
+                      TG_TABLE_NAME || ':' || COALESCE(changed ->> 'account_id', changed ->> 'id'));
     RETURN NULL;
 END;
 $$;

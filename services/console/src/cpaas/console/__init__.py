@@ -1,0 +1,1 @@
+"""cpaas.console: the control plane (accounts, users, API keys, templates, sender IDs, blacklist)."""

@@ -1,0 +1,25 @@
+"""`python -m cpaas.console seed [--credentials PATH]`: seed the local default."""
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from cpaas.console.seed import seed
+from cpaas.platform.settings import PostgresSettings
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m cpaas.console")
+    sub = parser.add_subparsers(dest="command", required=True)
+    seed_cmd = sub.add_parser("seed", help="create the admin login and the demo account (idempotent)")
+    seed_cmd.add_argument("--credentials", type=Path, default=Path(".data/demo-credentials.json"))
+    args = parser.parse_args()
+    credentials = asyncio.run(seed(PostgresSettings(), args.credentials))
+    print(json.dumps(credentials, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""The console's SQL: named methods over an asyncpg pool, writing only the console schema."""
+
+import json
+from pathlib import Path
+
+import asyncpg
+
+from cpaas.console.security import hash_password, new_api_key
+
+SCHEMA = "console"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class ConsoleStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def account_id_by_name(self, name: str) -> int | None:
+        return await self.pool.fetchval("SELECT id FROM accounts WHERE name = $1 ORDER BY id LIMIT 1", name)
+
+    async def create_account(self, name: str, *, ip_allowlist: list[str] | None = None) -> int:
+        return await self.pool.fetchval(
+            "INSERT INTO accounts (name, ip_allowlist) VALUES ($1, $2) RETURNING id", name, ip_allowlist or []
+        )
+
+    async def set_ip_allowlist(self, account_id: int, allowlist: list[str]) -> None:
+        await self.pool.execute(
+            "UPDATE accounts SET ip_allowlist = $2, updated_at = now() WHERE id = $1", account_id, allowlist
+        )
+
+    async def create_user(self, account_id: int, username: str, password: str, role: str) -> int:
+        return await self.pool.fetchval(
+            "INSERT INTO users (account_id, username, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING id",
+            account_id,
+            username,
+            hash_password(password),
+            role,
+        )
+
+    async def user_by_name(self, username: str) -> asyncpg.Record | None:
+        return await self.pool.fetchrow("SELECT * FROM users WHERE username = $1", username)
+
+    async def set_password(self, user_id: int, password: str) -> None:
+        await self.pool.execute(
+            "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1",
+            user_id,
+            hash_password(password),
+        )
+
+    async def rotate_api_key(self, account_id: int) -> str:
+        """Revoke the active key (if any) and issue a new one; returns the new key, shown once."""
+        key, prefix, digest = new_api_key()
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "UPDATE api_keys SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL", account_id
+            )
+            await conn.execute(
+                "INSERT INTO api_keys (account_id, key_hash, key_prefix) VALUES ($1, $2, $3)",
+                account_id,
+                digest,
+                prefix,
+            )
+        return key
+
+    async def active_key_hash(self, account_id: int) -> bytes | None:
+        return await self.pool.fetchval(
+            "SELECT key_hash FROM api_keys WHERE account_id = $1 AND revoked_at IS NULL", account_id
+        )
+
+    async def request_sender_id(self, account_id: int, sender_id: str, pe_id: str) -> int:
+        return await self.pool.fetchval(
+            "INSERT INTO sender_ids (account_id, sender_id, pe_id) VALUES ($1, $2, $3)"
+            " ON CONFLICT (account_id, sender_id) DO UPDATE SET pe_id = EXCLUDED.pe_id RETURNING id",
+            account_id,
+            sender_id,
+            pe_id,
+        )
+
+    async def review_sender_id(self, sender_row_id: int, status: str, reason: str | None = None) -> None:
+        await self.pool.execute(
+            "UPDATE sender_ids SET status = $2, status_reason = $3, reviewed_at = now() WHERE id = $1",
+            sender_row_id,
+            status,
+            reason,
+        )
+
+    async def template_id_by_name(self, account_id: int, name: str) -> int | None:
+        return await self.pool.fetchval(
+            "SELECT id FROM templates WHERE account_id = $1 AND name = $2", account_id, name
+        )
+
+    async def create_template(
+        self,
+        account_id: int,
+        *,
+        name: str,
+        channel: str,
+        body: str,
+        status: str,
+        category: str | None = None,
+        template_type: str = "TEXT",
+        dlt_template_id: str | None = None,
+        content: dict | None = None,
+        language: str = "en",
+    ) -> int:
+        return await self.pool.fetchval(
+            "INSERT INTO templates (account_id, name, channel, status, category, template_type, body,"
+            " dlt_template_id, content, language) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10) RETURNING id",
+            account_id,
+            name,
+            channel,
+            status,
+            category,
+            template_type,
+            body,
+            dlt_template_id,
+            json.dumps(content or {}),
+            language,
+        )
+
+    async def set_template_status(self, template_id: int, status: str, reason: str | None = None) -> None:
+        await self.pool.execute(
+            "UPDATE templates SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1",
+            template_id,
+            status,
+            reason,
+        )
+
+    async def add_to_blacklist(self, account_id: int, recipient: str) -> None:
+        await self.pool.execute(
+            "INSERT INTO blacklist (account_id, recipient) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            account_id,
+            recipient,
+        )
+
+    async def remove_from_blacklist(self, account_id: int, recipient: str) -> bool:
+        result = await self.pool.execute(
+            "DELETE FROM blacklist WHERE account_id = $1 AND recipient = $2", account_id, recipient
+        )
+        return result.endswith("1")

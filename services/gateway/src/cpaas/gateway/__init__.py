@@ -1,0 +1,1 @@
+"""cpaas.gateway: the public REST API (submit, reports) on port 8081."""

@@ -1,0 +1,218 @@
+"""`POST /api/v1/messages/submit`, `GET /api/v1/messages/reports`, `GET /api/v1/messages/{id}`."""
+
+import asyncio
+import hashlib
+import logging
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import Response
+
+from cpaas.contracts import Channel, ErrorCode, MessageStatus, new_message_id
+from cpaas.contracts.ids import is_message_id
+from cpaas.contracts.topics import SUBMIT_TOPICS
+from cpaas.gateway.api.auth import Caller, authenticate
+from cpaas.gateway.domain import submit as rules
+from cpaas.gateway.domain.requests import (
+    AttemptReport,
+    ErrorResponse,
+    MessageDetail,
+    MessageReport,
+    ReportPage,
+    StatusEventReport,
+    SubmitRequest,
+    SubmitResponse,
+)
+from cpaas.gateway.idempotency import Reservation
+from cpaas.gateway.metrics import SUBMITS
+from cpaas.gateway.reports_store import ReportFilter, money
+from cpaas.platform.api_errors import ApiError
+from cpaas.platform.logs import set_log_context
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1/messages", tags=["messages"])
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 402, 403, 404, 409, 422, 429, 503)}
+
+
+def _json_response(body: str, status: int, replayed: bool = False) -> Response:
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+@router.post(
+    "/submit",
+    status_code=202,
+    response_model=SubmitResponse,
+    responses=ERRORS,
+    summary="Submit one message (202 once it is queued in Kafka)",
+)
+async def submit(
+    body: SubmitRequest,
+    request: Request,
+    caller: Annotated[Caller, Depends(authenticate)],
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", max_length=MAX_IDEMPOTENCY_KEY_LENGTH)
+    ] = None,
+) -> Response:
+    state = request.app.state
+    recipient = rules.normalize_recipient(body.recipient)
+    levels = rules.levels_of(body)
+    templates = await asyncio.gather(
+        *(state.control_plane.template(caller.account_id, lv.template_id) for lv in levels)
+    )
+    senders = await state.control_plane.approved_sender_ids(caller.account_id)
+    variables = rules.normalize_variables(body.variables)
+    for level, template in zip(levels, templates, strict=True):
+        rules.check_level(level, template, senders, state.enabled_channels, variables)
+    rules.check_not_blacklisted(recipient, await state.control_plane.blacklist(caller.account_id))
+
+    message_id = new_message_id()
+    set_log_context(message_id=message_id)
+    response = SubmitResponse(
+        message_id=message_id, status=MessageStatus.SUBMITTED, channel=body.channel, recipient=recipient
+    ).model_dump_json()
+    if idempotency_key is not None:
+        request_hash = hashlib.sha256(body.model_dump_json().encode()).digest()
+        outcome = await state.idempotency.reserve(
+            Reservation(caller.account_id, idempotency_key, request_hash, message_id, response)
+        )
+        if not outcome.reserved:
+            if outcome.response is None or outcome.request_hash != request_hash:
+                raise ApiError(
+                    ErrorCode.IDEMPOTENCY_CONFLICT,
+                    "this Idempotency-Key was already used with a different request"
+                    if outcome.response
+                    else "a request with this Idempotency-Key is in progress",
+                    field="Idempotency-Key",
+                )
+            SUBMITS.labels(body.channel, "replayed").inc()
+            return _json_response(outcome.response, 202, replayed=True)
+
+    event = rules.build_event(
+        body,
+        message_id=message_id,
+        account_id=caller.account_id,
+        recipient=recipient,
+        primary=templates[0],
+        now=datetime.now(UTC),
+    )
+    try:
+        await state.publisher.publish(SUBMIT_TOPICS[body.channel].name, event, subject=message_id)
+    except Exception as exc:
+        log.exception("could not queue the message; answering 503")
+        if idempotency_key is not None:
+            await state.idempotency.release(caller.account_id, idempotency_key)
+        SUBMITS.labels(body.channel, "unavailable").inc()
+        raise ApiError(
+            ErrorCode.SERVICE_UNAVAILABLE, "the message could not be queued; nothing was sent, retry later"
+        ) from exc
+    SUBMITS.labels(body.channel, "accepted").inc()
+    return _json_response(response, 202)
+
+
+def _report(row) -> MessageReport:
+    return MessageReport(
+        message_id=row["message_id"],
+        account_id=row["account_id"],
+        recipient=row["recipient"],
+        channel=row["channel"],
+        primary_channel=row["primary_channel"],
+        attempt=row["attempt"],
+        status=row["status"],
+        template_id=row["template_id"],
+        template=row["template_name"],
+        sender_id=row["sender_id"],
+        campaign_id=row["campaign_id"],
+        cost=money(row["cost_minor"]),
+        currency=row["currency"],
+        segments=row["segments"],
+        created_at=row["created_at"],
+        sent_at=row["sent_at"],
+        delivered_at=row["delivered_at"],
+        read_at=row["read_at"],
+        error_code=row["error_code"],
+        error_detail=row["error_detail"],
+    )
+
+
+@router.get(
+    "/reports",
+    response_model=ReportPage,
+    responses=ERRORS,
+    summary="The delivery log of the caller's account, newest first",
+)
+async def reports(
+    request: Request,
+    caller: Annotated[Caller, Depends(authenticate)],
+    account_id: Annotated[int | None, Query(alias="accountId", description="Must be the API key's account")] = None,
+    recipient: Annotated[str | None, Query(max_length=32)] = None,
+    status: MessageStatus | None = None,
+    channel: Channel | None = None,
+    campaign_id: Annotated[int | None, Query(alias="campaignId")] = None,
+    created_from: Annotated[datetime | None, Query(alias="from", description="ISO 8601, inclusive")] = None,
+    created_to: Annotated[datetime | None, Query(alias="to", description="ISO 8601, exclusive")] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(alias="pageSize", ge=1)] = 50,
+) -> ReportPage:
+    if account_id is not None and account_id != caller.account_id:
+        raise ApiError(ErrorCode.FORBIDDEN, "an API key can only read its own account's messages", field="accountId")
+    page_size = min(page_size, request.app.state.settings.max_page_size)
+    flt = ReportFilter(
+        account_id=caller.account_id,
+        recipient=rules.normalize_recipient(recipient) if recipient else None,
+        status=status.value if status else None,
+        channel=channel.value if channel else None,
+        campaign_id=campaign_id,
+        created_from=created_from,
+        created_to=created_to,
+    )
+    rows, total = await request.app.state.reports.page(flt, page=page, page_size=page_size)
+    return ReportPage(items=[_report(r) for r in rows], page=page, page_size=page_size, total=total)
+
+
+@router.get(
+    "/{message_id}",
+    response_model=MessageDetail,
+    responses=ERRORS,
+    summary="One message with its attempts (fallback levels) and status history",
+)
+async def message(message_id: str, request: Request, caller: Annotated[Caller, Depends(authenticate)]) -> MessageDetail:
+    if not is_message_id(message_id):
+        raise ApiError(ErrorCode.NOT_FOUND, f"{message_id!r} is not a message id", field="messageId")
+    row, attempts, history = await request.app.state.reports.message(caller.account_id, message_id)
+    if row is None:
+        raise ApiError(
+            ErrorCode.NOT_FOUND,
+            f"message {message_id} not found (a just-submitted message shows up within a second)",
+            field="messageId",
+        )
+    return MessageDetail(
+        **_report(row).model_dump(),
+        attempts=[
+            AttemptReport(
+                attempt=a["attempt"],
+                channel=a["channel"],
+                status=a["status"],
+                template_id=a["template_id"],
+                sender_id=a["sender_id"],
+                sent_at=a["sent_at"],
+                delivered_at=a["delivered_at"],
+                read_at=a["read_at"],
+                error_code=a["error_code"],
+                cost=money(a["cost_minor"]),
+            )
+            for a in attempts
+        ],
+        history=[
+            StatusEventReport(
+                attempt=h["attempt"],
+                channel=h["channel"],
+                status=h["status"],
+                occurred_at=h["occurred_at"],
+                error_code=h["error_code"],
+            )
+            for h in history
+        ],
+    )

@@ -1,0 +1,87 @@
+"""Composition root of the gateway."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
+from cpaas.gateway.api.messages import router as messages_router
+from cpaas.gateway.control_plane import ControlPlane
+from cpaas.gateway.idempotency import IdempotencyStore
+from cpaas.gateway.reports_store import ReportsStore
+from cpaas.gateway.settings import GatewaySettings
+from cpaas.platform.api_errors import install_error_handlers
+from cpaas.platform.broker import EventPublisher, make_broker
+from cpaas.platform.db import create_pool, ping
+from cpaas.platform.migrations import apply_migrations
+from cpaas.platform.ops import HealthState, mount_ops
+from cpaas.platform.pg_listen import Listener
+from cpaas.platform.serve import broker_lifespan
+
+log = logging.getLogger(__name__)
+SCHEMA = "gateway"
+MIGRATIONS = Path(__file__).parent / "migrations"
+IDEMPOTENCY_SWEEP_SECONDS = 600
+
+
+async def _sweep_idempotency(store: IdempotencyStore, ttl_hours: int) -> None:
+    while True:
+        await asyncio.sleep(IDEMPOTENCY_SWEEP_SECONDS)
+        try:
+            await store.expire(ttl_hours)
+        except Exception:
+            log.exception("idempotency sweep failed; will retry")
+
+
+def build_app(settings: GatewaySettings, *, broker: KafkaBroker | None = None) -> FastAPI:
+    health = HealthState()
+    broker = broker or make_broker(
+        settings.kafka, client_id="gateway", graceful_timeout=settings.shutdown_grace_seconds
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            pool = await create_pool(settings.postgres, schema=SCHEMA, application_name="gateway")
+            stack.push_async_callback(pool.close)
+            await apply_migrations(pool, SCHEMA, MIGRATIONS)
+            health.add_check("postgres", lambda: ping(pool))
+            control = ControlPlane(
+                pool, ttl=settings.cache_ttl_seconds, unknown_key_ttl=settings.unknown_key_ttl_seconds
+            )
+            listener = Listener(settings.postgres.dsn, "cpaas_console", control.on_notify, control.clear)
+            await listener.start()
+            stack.push_async_callback(listener.stop)
+            await stack.enter_async_context(broker_lifespan(broker, health))
+            app.state.control_plane = control
+            app.state.idempotency = IdempotencyStore(pool)
+            app.state.reports = ReportsStore(pool)
+            app.state.publisher = EventPublisher(broker, settings.kafka, source="gateway")
+            sweeper = asyncio.create_task(_sweep_idempotency(app.state.idempotency, settings.idempotency_ttl_hours))
+            health.started = True
+            try:
+                yield
+            finally:
+                health.draining = True
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
+
+    app = FastAPI(
+        title="CPaaS gateway",
+        version="1.0.0",
+        lifespan=lifespan,
+        description="The public REST API: submit SMS, WhatsApp, RCS and Voice messages and read"
+        " their delivery reports. Authenticate with the `X-API-Key` header.",
+    )
+    app.state.settings = settings
+    app.state.enabled_channels = frozenset(settings.enabled_channels)
+    install_error_handlers(app)
+    mount_ops(app, health)
+    app.include_router(messages_router)
+    return app

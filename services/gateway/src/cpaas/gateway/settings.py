@@ -1,0 +1,28 @@
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from cpaas.contracts import Channel
+from cpaas.platform.settings import ServiceSettings
+
+
+class GatewaySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CPAAS_GATEWAY_", extra="ignore", env_nested_delimiter="__")
+
+    service_name: str = Field("gateway", description="Name in logs, metrics and event sources")
+    http_port: int = Field(8081, description="Port of the public REST API")
+    enabled_channels: list[Channel] = Field(
+        default_factory=lambda: [Channel.SMS],
+        description="Channels whose connector is deployed; a submit on another is refused",
+    )
+    cache_ttl_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="Longest a cached account, template or blacklist lives"
+        " (changes are also pushed at once by LISTEN/NOTIFY)",
+    )
+    unknown_key_ttl_seconds: float = Field(
+        5.0, gt=0, description="How long an unknown API key is remembered as unknown"
+    )
+    idempotency_ttl_hours: int = Field(24, ge=1, description="How long an Idempotency-Key is remembered")
+    trust_forwarded_for: bool = Field(False, description="Take the client IP from X-Forwarded-For (behind a proxy)")
+    max_page_size: int = Field(200, ge=1, description="Largest page of the reports API")

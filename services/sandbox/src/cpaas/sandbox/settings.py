@@ -1,0 +1,28 @@
+"""Settings of the sandbox (env prefix CPAAS_SANDBOX_)."""
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from cpaas.platform.settings import ServiceSettings
+
+
+class SandboxSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CPAAS_SANDBOX_", extra="ignore")
+
+    service_name: str = Field("sandbox", description="Name in logs and metrics")
+    http_port: int = Field(8090, description="Port of the HTTP server (/sandbox/..., /healthz, /readyz, /metrics)")
+    smpp_host: str = Field("127.0.0.1", description="Address the SMSC listens on")
+    smpp_port: int = Field(2775, ge=0, le=65535, description="Port the SMSC listens on (0 picks a free port)")
+    smpp_system_id: str = Field("cpaas", max_length=15, description="system_id an ESME must bind with")
+    smpp_password: str = Field("local-dev-smpp", description="Password an ESME must bind with")
+    receipt_delay_seconds: float = Field(
+        1.0, ge=0, description="Time from an accepted submit_sm to its delivery receipt (0: at once)"
+    )
+    received_log_size: int = Field(
+        10_000, ge=1, description="How many received submit_sm the SMSC keeps for GET /sandbox/smsc/messages"
+    )
+    queued_receipts_max: int = Field(
+        100_000,
+        ge=1,
+        description="Receipts kept per system_id while no receiver is bound; past this the oldest are dropped",
+    )
