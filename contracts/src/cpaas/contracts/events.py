@@ -110,9 +110,20 @@ class CloudEvent(BaseModel, Generic[DataT]):
     data: DataT
 
 
+_ENVELOPES: dict[type, type] = {}
+
+
+def envelope_class(model: type[DataT]) -> type[CloudEvent[DataT]]:
+    """`CloudEvent[model]`, built once per model (parametrizing a generic is slow)."""
+    cls = _ENVELOPES.get(model)
+    if cls is None:
+        cls = _ENVELOPES[model] = CloudEvent[model]  # type: ignore[valid-type]
+    return cls
+
+
 def envelope(data: DataT, *, source: str, subject: str) -> CloudEvent[DataT]:
     """Wrap event data for publishing; `source` is the publishing service's name."""
-    return CloudEvent[type(data)](  # type: ignore[misc]
+    return envelope_class(type(data))(  # type: ignore[return-value]
         source=f"{SOURCE_PREFIX}{source}",
         type=data.event_type,
         subject=subject,

@@ -198,3 +198,20 @@ async def test_record_is_delivered_again_after_the_consumer_process_dies_before_
     finished = await asyncio.to_thread(run_consumer, kafka_settings, log, crash=False)
     assert finished == 0
     assert log.read_text().split() == [data.message_id, data.message_id]
+
+
+async def test_publisher_sends_through_the_brokers_own_idempotent_producer(kafka_settings: KafkaSettings) -> None:
+    broker = make_broker(kafka_settings, client_id="test")
+    publisher = EventPublisher(broker, kafka_settings, source="test")
+    await broker.start()
+    try:
+        assert publisher.uses_raw_producer  # a FastStream upgrade that moves it fails here, not silently
+        producer = broker.config.producer._producer.producer
+        assert producer._txn_manager is not None  # set only when idempotence is on (acks=all)
+        data = status_event()
+        await publisher.publish_many([(MSG_STATUS.name, data, data.message_id)] * 3)
+    finally:
+        await broker.stop()
+    records = await read_all(kafka_settings, MSG_STATUS.name, 3)
+    assert {r.key for r in records} == {data.message_id.encode()}
+    assert dict(records[0].headers)["content-type"] == b"application/cloudevents+json"

@@ -6,6 +6,7 @@ first (each drains its in-flight work), then Kafka, then PostgreSQL. Every child
 parent-death signal, so nothing outlives the launcher even if it is killed.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -27,8 +28,13 @@ class ServiceSpec:
     env: dict[str, str] = field(default_factory=dict)
 
 
-# Services join this list as they are built (see the README's service table).
-SERVICES: tuple[ServiceSpec, ...] = ()
+# In start order: the carrier sandbox first, the public gateway last.
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("sandbox", "cpaas.sandbox", 8090),
+    ServiceSpec("reporting", "cpaas.reporting", 8083),
+    ServiceSpec("sms-connector", "cpaas.sms_connector", 8084),
+    ServiceSpec("gateway", "cpaas.gateway", 8081),
+)
 
 
 def _pump(name: str, proc: subprocess.Popen) -> None:
@@ -48,6 +54,22 @@ def service_env(settings: LocalSettings, spec: ServiceSpec) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
         **spec.env,
     }
+
+
+def seed_demo(settings: LocalSettings) -> dict:
+    """The admin login and the demo account (idempotent), from the console's seed command."""
+    path = settings.data_dir / "demo-credentials.json"
+    env = {**os.environ, "CPAAS_PG_DSN": settings.pg_dsn}
+    subprocess.run([sys.executable, "-m", "cpaas.console", "seed", "--credentials", str(path)], env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    return json.loads(path.read_text())
+
+
+def print_welcome(credentials: dict) -> None:
+    print("[local] demo credentials (also in .data/demo-credentials.json):", flush=True)
+    for line in json.dumps(credentials, indent=2).splitlines():
+        print(f"[local]   {line}", flush=True)
+    print("[local] gateway: http://127.0.0.1:8081/docs", flush=True)
 
 
 def run_platform(*, with_services: bool, settings: LocalSettings | None = None) -> int:
@@ -73,12 +95,14 @@ def run_platform(*, with_services: bool, settings: LocalSettings | None = None) 
     children: list[tuple[ServiceSpec, subprocess.Popen]] = []
     try:
         if with_services:
+            credentials = seed_demo(settings)
             for spec in SERVICES:
                 proc = spawn([sys.executable, "-m", spec.module], env=service_env(settings, spec), pipe=True)
                 threading.Thread(target=_pump, args=(spec.name, proc), daemon=True).start()
                 children.append((spec, proc))
             for spec, proc in children:
                 wait_for_port(spec.port, settings.start_timeout_seconds, proc, spec.name)
+            print_welcome(credentials)
         print("[local] platform is up; Ctrl-C stops it", flush=True)
         while not stopping.is_set():
             for spec, proc in children:

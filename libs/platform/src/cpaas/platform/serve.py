@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
+import uvloop
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
@@ -48,4 +49,5 @@ def run(app: FastAPI, settings: ServiceSettings) -> None:
         lifespan="on",
     )
     server = uvicorn.Server(config)
-    asyncio.run(server.serve())
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(server.serve())

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
 from cpaas.gateway.api.messages import router as messages_router
+from cpaas.gateway.api.submit_handler import SUBMIT_PATH, SubmitHandler, serve_submit
 from cpaas.gateway.control_plane import ControlPlane
 from cpaas.gateway.idempotency import IdempotencyStore
 from cpaas.gateway.reports_store import ReportsStore
@@ -38,6 +39,25 @@ async def _sweep_idempotency(store: IdempotencyStore, ttl_hours: int) -> None:
             log.exception("idempotency sweep failed; will retry")
 
 
+class GatewayApp(FastAPI):
+    """FastAPI, except that the submit hot path is served before the middleware stack.
+
+    The route is still declared on the router (OpenAPI, and the same handler), so only
+    the dispatch differs; everything else goes through FastAPI as usual.
+    """
+
+    async def __call__(self, scope, receive, send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["path"] == SUBMIT_PATH
+            and scope["method"] == "POST"
+            and getattr(self.state, "submit_handler", None) is not None
+        ):
+            await serve_submit(self.state.submit_handler, scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def build_app(settings: GatewaySettings, *, broker: KafkaBroker | None = None) -> FastAPI:
     health = HealthState()
     broker = broker or make_broker(
@@ -62,6 +82,7 @@ def build_app(settings: GatewaySettings, *, broker: KafkaBroker | None = None) -
             app.state.idempotency = IdempotencyStore(pool)
             app.state.reports = ReportsStore(pool)
             app.state.publisher = EventPublisher(broker, settings.kafka, source="gateway")
+            app.state.submit_handler = SubmitHandler(app.state)
             sweeper = asyncio.create_task(_sweep_idempotency(app.state.idempotency, settings.idempotency_ttl_hours))
             health.started = True
             try:
@@ -72,7 +93,7 @@ def build_app(settings: GatewaySettings, *, broker: KafkaBroker | None = None) -
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
 
-    app = FastAPI(
+    app = GatewayApp(
         title="CPaaS gateway",
         version="1.0.0",
         lifespan=lifespan,
@@ -84,4 +105,23 @@ def build_app(settings: GatewaySettings, *, broker: KafkaBroker | None = None) -
     install_error_handlers(app)
     mount_ops(app, health)
     app.include_router(messages_router)
+    _document_submit_request(app)
     return app
+
+
+def _document_submit_request(app: FastAPI) -> None:
+    """The submit route parses its body itself; publish its schema in the OpenAPI document."""
+    from cpaas.gateway.domain.requests import SubmitRequest
+
+    build_openapi = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build_openapi()
+            definitions = SubmitRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in definitions.pop("$defs", {}).items():
+                schema["components"]["schemas"].setdefault(name, definition)
+            schema["components"]["schemas"]["SubmitRequest"] = definitions
+        return app.openapi_schema or schema
+
+    app.openapi = openapi

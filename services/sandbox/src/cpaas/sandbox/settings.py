@@ -14,7 +14,11 @@ class SandboxSettings(ServiceSettings):
     smpp_host: str = Field("127.0.0.1", description="Address the SMSC listens on")
     smpp_port: int = Field(2775, ge=0, le=65535, description="Port the SMSC listens on (0 picks a free port)")
     smpp_system_id: str = Field("cpaas", max_length=15, description="system_id an ESME must bind with")
-    smpp_password: str = Field("local-dev-smpp", description="Password an ESME must bind with")
+    smpp_password: str = Field(
+        "localdev",
+        max_length=8,
+        description="Password an ESME must bind with (SMPP 3.4 allows 8 characters, too few for a local-dev- marker)",
+    )
     receipt_delay_seconds: float = Field(
         1.0, ge=0, description="Time from an accepted submit_sm to its delivery receipt (0: at once)"
     )

@@ -28,9 +28,8 @@ def client_ip(request: Request, trust_forwarded_for: bool) -> str | None:
     return request.client.host if request.client else None
 
 
-async def authenticate(request: Request) -> Caller:
-    state = request.app.state
-    key = request.headers.get(API_KEY_HEADER)
+async def authenticate_key(state, key: str | None, ip: str | None) -> Caller:
+    """The caller of an API key from `ip`, or an ApiError (401, 403)."""
     if not key or len(key) > MAX_KEY_LENGTH:
         raise ApiError(ErrorCode.UNAUTHORIZED, f"missing or malformed {API_KEY_HEADER} header", field=API_KEY_HEADER)
     control: ControlPlane = state.control_plane
@@ -39,8 +38,13 @@ async def authenticate(request: Request) -> Caller:
         raise ApiError(ErrorCode.UNAUTHORIZED, "invalid API key", field=API_KEY_HEADER)
     if not access.active:
         raise ApiError(ErrorCode.FORBIDDEN, "this account is suspended")
-    ip = client_ip(request, state.settings.trust_forwarded_for)
     if not access.allows(ip):
         raise ApiError(ErrorCode.IP_NOT_ALLOWED, f"requests from {ip} are not in this account's IP allow-list")
     set_log_context(account_id=access.account_id)
     return Caller(access.account_id, access)
+
+
+async def authenticate(request: Request) -> Caller:
+    state = request.app.state
+    ip = client_ip(request, state.settings.trust_forwarded_for)
+    return await authenticate_key(state, request.headers.get(API_KEY_HEADER), ip)

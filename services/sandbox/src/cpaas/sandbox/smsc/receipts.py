@@ -48,6 +48,7 @@ class Receipt:
     kind: ReceiptKind
     submitted_at: datetime
     text: str
+    done_at: datetime | None = None  # set when the receipt first falls due
 
     def short_message(self, done_at: datetime) -> str:
         sample = "".join(c if c in _SAFE_CHARS else "?" for c in self.text[:RECEIPT_TEXT_CHARS])

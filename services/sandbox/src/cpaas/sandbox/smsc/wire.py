@@ -22,8 +22,13 @@ from aiosmpplib import (
     SubmitSmResp,
 )
 from aiosmpplib.protocol import SmppDataCoding
-from aiosmpplib.state import MESSAGE_STATE, RECEIPTED_MESSAGE_ID, SAR_MSG_REF_NUM, SAR_SEGMENT_SEQNUM
-from aiosmpplib.state import SAR_TOTAL_SEGMENTS
+from aiosmpplib.state import (
+    MESSAGE_STATE,
+    RECEIPTED_MESSAGE_ID,
+    SAR_MSG_REF_NUM,
+    SAR_SEGMENT_SEQNUM,
+    SAR_TOTAL_SEGMENTS,
+)
 
 HEADER = struct.Struct("!IIII")
 HEADER_BYTES = 16
@@ -83,9 +88,7 @@ def parse_bind(pdu: Pdu) -> BindRequest:
     if len(fields) < 4:
         raise ValueError("truncated bind")
     _, can_receive, can_transmit = BIND_COMMANDS[SmppCommand(pdu.command_id)]
-    return BindRequest(
-        pdu.command_id, fields[0].decode("ascii"), fields[1].decode("ascii"), can_receive, can_transmit
-    )
+    return BindRequest(pdu.command_id, fields[0].decode("ascii"), fields[1].decode("ascii"), can_receive, can_transmit)
 
 
 def bind_resp(request_command_id: int, sequence: int, status: int) -> bytes:

@@ -1,0 +1,200 @@
+"""Gateway and end-to-end figures.
+
+1. Accepted submits/s at one gateway process: `wrk` (Debian package, installed by
+   `make bench`) with 64 connections on loopback POSTs the demo SMS; the gateway answers
+   202 only once the event is in Kafka (acks=all).
+2. End-to-end latency, submit to DELIVERED, at a fixed rate through the SMPP sandbox with
+   its receipt delay set to zero: a driver submits over HTTP at RATE/s for SECONDS and a
+   consumer of msg.status timestamps each DELIVERED (p50, p99, and the rate sustained).
+
+Every service runs as its own process, as in `make run`, against the test servers (a
+bench database and a bench topic prefix of their own).
+
+Run: uv run python bench/submit.py [--rate 1000] [--seconds 20] [--skip-e2e]
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer
+
+from cpaas.console.seed import seed
+from cpaas.local.infra import LocalInfra
+from cpaas.local.processes import spawn, stop, wait_for_port
+from cpaas.local.pytest_plugin import test_infra_settings
+from cpaas.platform.kafka_admin import ensure_topics
+from cpaas.platform.settings import KafkaSettings, PostgresSettings
+
+GATEWAY_PORT, SANDBOX_HTTP_PORT, SMPP_PORT = 18081, 18090, 12775
+CONNECTIONS = 64
+WRK_SECONDS = 10
+TARGET_SUBMITS = 5_000
+LOCAL_INFRA_AWAITED_X64 = 18_600
+
+
+class Platform:
+    """The bench's own database, topic prefix and service processes."""
+
+    def __init__(self, infra: LocalInfra) -> None:
+        self.infra = infra
+        self.tag = f"bench{uuid.uuid4().hex[:8]}"
+        self.db = self.tag
+        self.kafka = KafkaSettings(bootstrap_servers=infra.settings.kafka_bootstrap, topic_prefix=f"{self.tag}.")
+        self.pg = PostgresSettings(dsn=infra.postgres.admin_dsn(self.db))
+        self.procs: list[subprocess.Popen] = []
+        self.logdir = Path(tempfile.mkdtemp(prefix="cpaas-bench-"))
+
+    async def prepare(self) -> dict:
+        admin = await asyncpg.connect(self.infra.postgres.admin_dsn())
+        await admin.execute(f'CREATE DATABASE "{self.db}"')
+        await admin.close()
+        await ensure_topics(self.kafka)
+        return await seed(self.pg, self.logdir / "creds.json")
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {**os.environ, "CPAAS_PG_DSN": self.pg.dsn, "CPAAS_KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap_servers,
+                "CPAAS_KAFKA_TOPIC_PREFIX": self.kafka.topic_prefix, "CPAAS_LOG_LEVEL": "WARNING",
+                **{k: str(v) for k, v in extra.items()}}
+
+    def start(self, module: str, port: int, **env: str) -> None:
+        name = module.rsplit(".", 1)[-1]
+        proc = spawn([sys.executable, "-m", module], env=self.env(**env), log_file=self.logdir / f"{name}.log")
+        self.procs.append(proc)
+        wait_for_port(port, 60, proc, name)
+
+    def stop_all(self) -> None:
+        for proc in reversed(self.procs):
+            stop(proc, timeout=20)
+        self.procs.clear()
+
+    async def drop(self) -> None:
+        admin = await asyncpg.connect(self.infra.postgres.admin_dsn())
+        await admin.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
+        await admin.close()
+
+
+def sms_body(creds: dict, recipient: str = "+919876543210") -> dict:
+    return {"recipient": recipient, "channel": "SMS", "templateId": creds["templates"]["SMS"],
+            "senderId": creds["senderId"], "variables": ["482913", "10"]}
+
+
+def run_wrk(creds: dict) -> dict:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install -y wrk (make bench does it)")
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text(
+        'wrk.method = "POST"\n'
+        f"wrk.body = {json.dumps(json.dumps(sms_body(creds)))}\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["X-API-Key"] = "{creds["apiKey"]}"\n'
+        "done = function(summary, latency, requests)\n"
+        '  io.write(string.format("RESULT %d %d %d %d %d\\n", summary.requests, summary.duration,'
+        " summary.errors.status, latency:percentile(50), latency:percentile(99)))\nend\n")
+    out = subprocess.run(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{WRK_SECONDS}s", "-s", str(script),
+                          f"http://127.0.0.1:{GATEWAY_PORT}/api/v1/messages/submit"],
+                         capture_output=True, text=True, check=True).stdout
+    requests, duration_us, bad_status, p50_us, p99_us = map(int, re.search(r"RESULT (.*)", out).group(1).split())
+    return {"accepted_per_s": (requests - bad_status) / (duration_us / 1e6), "non_2xx": bad_status,
+            "p50_ms": p50_us / 1000, "p99_ms": p99_us / 1000}
+
+
+async def end_to_end(platform: Platform, creds: dict, rate: int, seconds: int) -> dict:
+    submitted: dict[str, float] = {}
+    delivered: dict[str, float] = {}
+    consumer = AIOKafkaConsumer(platform.kafka.topic("msg.status"), bootstrap_servers=platform.kafka.bootstrap_servers,
+                                auto_offset_reset="latest", group_id=f"{platform.tag}-latency")
+    await consumer.start()
+    await asyncio.sleep(2)  # group join before the clock starts
+
+    async def watch() -> None:
+        async for record in consumer:
+            event = json.loads(record.value)
+            if event["data"]["status"] == "DELIVERED":
+                delivered.setdefault(event["subject"], time.perf_counter())
+
+    watcher = asyncio.create_task(watch())
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{GATEWAY_PORT}", limits=limits, timeout=10,
+                                 headers={"X-API-Key": creds["apiKey"]}) as client:
+        body = sms_body(creds)
+
+        async def one() -> None:
+            started = time.perf_counter()
+            response = await client.post("/api/v1/messages/submit", json=body)
+            if response.status_code == 202:
+                submitted[response.json()["messageId"]] = started
+
+        tasks = []
+        begin = time.perf_counter()
+        for i in range(rate * seconds):
+            delay = begin + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one()))
+        await asyncio.gather(*tasks)
+        send_seconds = time.perf_counter() - begin
+    deadline = time.perf_counter() + 30
+    while len(delivered.keys() & submitted.keys()) < len(submitted) and time.perf_counter() < deadline:
+        await asyncio.sleep(0.2)
+    watcher.cancel()
+    await consumer.stop()
+    latencies = sorted((delivered[m] - submitted[m]) * 1000 for m in submitted if m in delivered)
+    return {
+        "offered_per_s": rate, "submitted": len(submitted), "delivered": len(latencies),
+        "submit_rate_achieved": len(submitted) / send_seconds,
+        "p50_ms": statistics.median(latencies) if latencies else float("nan"),
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--skip-e2e", action="store_true")
+    args = parser.parse_args()
+    infra = LocalInfra(test_infra_settings())
+    infra.start(reuse=True)
+    platform = Platform(infra)
+    try:
+        creds = asyncio.run(platform.prepare())
+        platform.start("cpaas.gateway", GATEWAY_PORT, CPAAS_GATEWAY_HTTP_PORT=str(GATEWAY_PORT))
+        gateway = run_wrk(creds)
+        print(f"\ngateway, {CONNECTIONS} connections, {WRK_SECONDS}s, one process:")
+        print(f"  accepted submits/s   {gateway['accepted_per_s']:>10,.0f}   target {TARGET_SUBMITS:,}"
+              f"   ratio {gateway['accepted_per_s'] / TARGET_SUBMITS:.2f}")
+        print(f"  vs LOCAL-INFRA send_and_wait x64 {LOCAL_INFRA_AWAITED_X64:,}/s: ratio "
+              f"{gateway['accepted_per_s'] / LOCAL_INFRA_AWAITED_X64:.2f}")
+        print(f"  latency p50 {gateway['p50_ms']:.1f} ms, p99 {gateway['p99_ms']:.1f} ms, non-2xx {gateway['non_2xx']}")
+        if not args.skip_e2e:
+            platform.start("cpaas.sandbox", SANDBOX_HTTP_PORT, CPAAS_SANDBOX_HTTP_PORT=str(SANDBOX_HTTP_PORT),
+                           CPAAS_SANDBOX_SMPP_PORT=str(SMPP_PORT), CPAAS_SANDBOX_RECEIPT_DELAY_SECONDS="0")
+            platform.start("cpaas.sms_connector", 18084, CPAAS_SMS_CONNECTOR_HTTP_PORT="18084",
+                           CPAAS_SMS_CONNECTOR_SMPP_PORT=str(SMPP_PORT))
+            e2e = asyncio.run(end_to_end(platform, creds, args.rate, args.seconds))
+            print(f"\nend to end, submit -> DELIVERED through the SMPP sandbox (receipt delay 0), {args.seconds}s:")
+            print(f"  offered {e2e['offered_per_s']:,}/s, achieved {e2e['submit_rate_achieved']:,.0f}/s,"
+                  f" submitted {e2e['submitted']:,}, delivered {e2e['delivered']:,}")
+            print(f"  latency p50 {e2e['p50_ms']:.1f} ms, p99 {e2e['p99_ms']:.1f} ms (target p99 < 100 ms)")
+    finally:
+        platform.stop_all()
+        asyncio.run(platform.drop())
+        infra.stop()
+        print(f"\nservice logs: {platform.logdir}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The reporting service: the message log (messages, attempts, status history), partitioned by day."""

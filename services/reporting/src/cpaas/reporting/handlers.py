@@ -1,0 +1,175 @@
+"""The message-log subscriber: one batch subscriber over the four submit topics and
+msg.status, writing each poll's records in one transaction.
+
+Guarantees: offsets are committed only after the batch's transaction has committed
+(NACK_ON_ERROR). A transient error (database away, deadlock, serialisation) rewinds
+the batch and it comes again, which is harmless because every write is idempotent. A
+record that can never be applied goes to its topic's DLQ alone and the rest of its
+batch is applied: a record that is not a valid event, one whose message id is dated
+in the future, or one whose values PostgreSQL refuses (found by applying the batch
+message by message once the whole batch failed with a data error). Events of messages
+older than the retention are skipped: their day partition is gone for good.
+"""
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from cpaas.contracts import MessageStatusChangedV1, MessageSubmittedV1
+from cpaas.contracts.topics import MSG_STATUS, SUBMIT_TOPICS
+from cpaas.platform.broker import PoisonRecord, dead_letter, decode_event
+from cpaas.platform.logs import bind_log_context
+from cpaas.platform.settings import KafkaSettings
+from cpaas.reporting.domain import Item, plan_batch, status_update, submit_update
+from cpaas.reporting.metrics import BATCH_APPLY_SECONDS, BATCH_SIZE, EVENTS_APPLIED
+from cpaas.reporting.store import MessageLog
+
+log = logging.getLogger(__name__)
+
+FUTURE_TOLERANCE = timedelta(days=1)  # a message id dated later than this is refused (clock far off)
+# errors that say these values can never be written; anything else is transient
+DATA_ERRORS = (asyncpg.DataError, asyncpg.NotNullViolationError, asyncpg.CheckViolationError)
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    record: ConsumerRecord
+    kind: str  # "submit" or "status"
+    item: Item
+
+    @property
+    def message_id(self) -> str:
+        return self.item[0].message_id
+
+
+def _partition_missing(exc: Exception) -> bool:
+    return isinstance(exc, asyncpg.CheckViolationError) and "no partition" in str(exc)
+
+
+def retention_cutoff(today: date, retention_days: int) -> date:
+    """The oldest day kept: partitions of earlier days are dropped, their events skipped."""
+    return today - timedelta(days=retention_days)
+
+
+class MessageLogHandler:
+    def __init__(self, broker: KafkaBroker, message_log: MessageLog, kafka: KafkaSettings, *, retention_days: int):
+        self.broker = broker
+        self.message_log = message_log
+        self.retention_days = retention_days
+        self.submit_topics = frozenset(kafka.topic(spec.name) for spec in SUBMIT_TOPICS.values())
+        self.status_topic = kafka.topic(MSG_STATUS.name)
+
+    @property
+    def topics(self) -> list[str]:
+        return [*sorted(self.submit_topics), self.status_topic]
+
+    async def handle(self, records: Sequence[ConsumerRecord]) -> None:
+        """Apply one poll's records; returns once they are committed to PostgreSQL."""
+        started = time.perf_counter()
+        decoded = await self._decode(records)
+        kept = await self._dated_within_log(decoded, datetime.now(UTC))
+        if kept:
+            await self._apply(kept)
+        BATCH_SIZE.observe(len(records))
+        BATCH_APPLY_SECONDS.observe(time.perf_counter() - started)
+
+    async def _decode(self, records: Sequence[ConsumerRecord]) -> list[Decoded]:
+        """Submits first, then statuses, each in offset order; invalid records go to the DLQ."""
+        decoded: list[Decoded] = []
+        for record in records:
+            kind = "submit" if record.topic in self.submit_topics else "status"
+            try:
+                if kind == "submit":
+                    submit = decode_event(MessageSubmittedV1, record.value)
+                    item = submit_update(submit.id, submit.data)
+                else:
+                    status = decode_event(MessageStatusChangedV1, record.value)
+                    item = status_update(status.id, status.data)
+            except PoisonRecord as exc:
+                await dead_letter(self.broker, record, exc)
+                EVENTS_APPLIED.labels(kind, "dead_lettered").inc()
+                continue
+            decoded.append(Decoded(record, kind, item))
+        decoded.sort(key=lambda d: d.kind != "submit")  # stable: keeps offset order within a kind
+        return decoded
+
+    async def _dated_within_log(self, decoded: list[Decoded], now: datetime) -> list[Decoded]:
+        cutoff = retention_cutoff(now.date(), self.retention_days)
+        kept = []
+        for d in decoded:
+            created_at = d.item[0].created_at
+            if created_at.date() < cutoff:
+                EVENTS_APPLIED.labels(d.kind, "expired").inc()
+            elif created_at > now + FUTURE_TOLERANCE:
+                error = PoisonRecord(f"message id {d.message_id} is dated {created_at.isoformat()}, in the future")
+                await dead_letter(self.broker, d.record, error)
+                EVENTS_APPLIED.labels(d.kind, "dead_lettered").inc()
+            else:
+                kept.append(d)
+        return kept
+
+    async def _apply(self, batch: list[Decoded]) -> None:
+        try:
+            await self.message_log.apply(plan_batch(d.item for d in batch))
+        except DATA_ERRORS as exc:
+            if _partition_missing(exc):
+                self.message_log.forget_days()  # dropped behind our back: checked again on redelivery
+                raise
+            await self._apply_message_by_message(batch, exc)
+            return
+        for d in batch:
+            EVENTS_APPLIED.labels(d.kind, "applied").inc()
+
+    async def _apply_message_by_message(self, batch: list[Decoded], error: Exception) -> None:
+        log.warning("batch refused by the database; applying it message by message", extra={"error": str(error)})
+        by_message: dict[str, list[Decoded]] = defaultdict(list)
+        for d in batch:
+            by_message[d.message_id].append(d)
+        for message_id, items in by_message.items():
+            with bind_log_context(message_id=message_id, account_id=items[0].item[0].account_id):
+                try:
+                    await self.message_log.apply(plan_batch(d.item for d in items))
+                except DATA_ERRORS as exc:
+                    if _partition_missing(exc):
+                        raise
+                    poison = PoisonRecord(f"refused by the database: {type(exc).__name__}: {exc}")
+                    for d in items:
+                        await dead_letter(self.broker, d.record, poison)
+                        EVENTS_APPLIED.labels(d.kind, "dead_lettered").inc()
+                    continue
+            for d in items:
+                EVENTS_APPLIED.labels(d.kind, "applied").inc()
+
+
+def register_message_log(
+    broker: KafkaBroker, handler: MessageLogHandler, *, group_id: str, max_records: int, batch_timeout_ms: int
+) -> None:
+    """One batch subscriber over all five topics.
+
+    `cpaas.platform.broker.subscribe` takes a single topic, so this calls
+    `broker.subscriber` itself with the same rules: a named group, commit after the
+    effect (NACK_ON_ERROR, never ACK_FIRST), and a new group starting from the earliest
+    offset.
+    """
+
+    @broker.subscriber(
+        *handler.topics,
+        group_id=group_id,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        auto_offset_reset="earliest",
+        batch=True,
+        max_records=max_records,
+        batch_timeout_ms=batch_timeout_ms,
+    )
+    async def message_log(body: list[Any], msg: KafkaMessage) -> None:
+        await handler.handle(msg.raw_message)

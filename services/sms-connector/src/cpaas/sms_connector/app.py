@@ -1,0 +1,82 @@
+"""Composition root of the SMS connector.
+
+Start: pool and migrations, the console LISTEN, SMPP binds, the receipt processor, then
+the Kafka subscriber. Stop (the reverse, so nothing in flight is lost): readiness drops,
+the subscriber finishes its batch in flight and commits it, the binds unbind (receipts
+still due wait at the SMSC for the next bind), the receipts already read are applied and
+published, then the broker and the pool close.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
+from cpaas.platform.broker import EventPublisher, make_broker
+from cpaas.platform.db import ping, pool_lifespan
+from cpaas.platform.migrations import apply_migrations
+from cpaas.platform.ops import HealthState, mount_ops
+from cpaas.platform.pg_listen import Listener
+from cpaas.sms_connector.catalog import ConsoleCatalog
+from cpaas.sms_connector.delivery_reports import DeliveryReportProcessor
+from cpaas.sms_connector.handlers import register_submit_handler
+from cpaas.sms_connector.sending import SendingDeps
+from cpaas.sms_connector.settings import SmsConnectorSettings
+from cpaas.sms_connector.smpp import SmppCarrier
+from cpaas.sms_connector.store import SmsStore
+
+SCHEMA = "sms"
+MIGRATIONS = Path(__file__).parent / "migrations"
+CONSOLE_CHANNEL = "cpaas_console"
+
+
+def build_app(settings: SmsConnectorSettings, *, broker: KafkaBroker | None = None) -> FastAPI:
+    health = HealthState()
+    broker = broker or make_broker(
+        settings.kafka, client_id=settings.service_name, graceful_timeout=settings.shutdown_grace_seconds
+    )
+    publisher = EventPublisher(broker, settings.kafka, source=settings.service_name)
+    carrier = SmppCarrier(settings)
+    holder: dict[str, SendingDeps] = {}
+    subscriber = register_submit_handler(broker, settings, lambda: holder["deps"])
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with pool_lifespan(settings.postgres, schema=SCHEMA, application_name=settings.service_name) as pool:
+            await apply_migrations(pool, SCHEMA, MIGRATIONS)
+            store = SmsStore(pool)
+            catalog = ConsoleCatalog(pool, settings.cache_ttl_seconds)
+            listener = Listener(settings.postgres.dsn, CONSOLE_CHANNEL, catalog.on_notify, catalog.clear)
+            await listener.start()
+            holder["deps"] = SendingDeps(store, catalog, carrier, publisher, settings.max_segments)
+            receipts = DeliveryReportProcessor(
+                carrier.receipts,
+                store,
+                publisher,
+                batch_seconds=settings.receipt_batch_seconds,
+                batch_max=settings.receipt_batch_max,
+                park_seconds=settings.receipt_park_seconds,
+            )
+            try:
+                carrier.start()
+                receipts.start()
+                await broker.start()
+                health.add_check("postgres", lambda: ping(pool))
+                health.add_check("kafka", lambda: broker.ping(timeout=1.0))
+                health.add_check("smpp", carrier.is_bound)
+                health.started = True
+                app.state.carrier, app.state.store = carrier, store
+                yield
+            finally:
+                health.draining = True
+                await subscriber.stop()
+                await carrier.stop()
+                await receipts.stop()
+                await broker.stop()
+                await listener.stop()
+
+    app = FastAPI(title="CPaaS SMS connector", lifespan=lifespan)
+    mount_ops(app, health)
+    return app

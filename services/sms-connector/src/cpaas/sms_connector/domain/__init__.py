@@ -1,0 +1,1 @@
+"""Pure SMS logic: status mapping, receipt parsing, text segmentation. No I/O."""

@@ -1,0 +1,59 @@
+"""Delivery receipts: the SMPP 3.4 Appendix B text and the receipt TLVs.
+
+`id:<id> sub:001 dlvrd:001 submit date:YYMMDDhhmm[ss] done date:YYMMDDhhmm[ss] stat:DELIVRD
+err:000 text:...`. Keys are matched without regard to case; everything from `text:` on
+is the message sample and is not parsed (it could contain anything). Dates carry no
+zone; they are read as UTC.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cpaas.sms_connector.domain.statuses import MESSAGE_STATE_STAT
+
+_FIELD = re.compile(r"(?i)\b(id|sub|dlvrd|submit date|done date|stat|err):(\S*)")
+_TEXT = re.compile(r"(?i)\btext:")
+DATE_FORMATS = {10: "%y%m%d%H%M", 12: "%y%m%d%H%M%S"}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    carrier_message_id: str
+    stat: str
+    error: str | None
+    done_at: datetime | None  # the receipt's done date
+    received_at: datetime  # when the connector got it
+
+
+class NotAReceipt(ValueError):
+    """A deliver_sm that names no message or no state."""
+
+
+def parse_receipt_text(text: str) -> dict[str, str]:
+    """The receipt's fields, keys lower-case ('done date'), values as written."""
+    head = _TEXT.split(text, maxsplit=1)[0]
+    return {key.lower(): value for key, value in _FIELD.findall(head)}
+
+
+def parse_smpp_date(value: str | None) -> datetime | None:
+    fmt = DATE_FORMATS.get(len(value or ""))
+    if not value or fmt is None or not value.isdigit():
+        return None
+    try:
+        return datetime.strptime(value, fmt).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def parse_receipt(
+    text: str, receipted_message_id: str | None, message_state: int | None, received_at: datetime
+) -> Receipt:
+    """Combine the text with the TLVs; the TLVs win where both are present (some SMSCs
+    write a decimal id in the text and the real one in receipted_message_id)."""
+    fields = parse_receipt_text(text)
+    carrier_id = receipted_message_id or fields.get("id")
+    stat = MESSAGE_STATE_STAT.get(message_state or 0) or fields.get("stat")
+    if not carrier_id or not stat:
+        raise NotAReceipt(f"no message id or state in {text[:80]!r}")
+    return Receipt(carrier_id, stat.upper(), fields.get("err"), parse_smpp_date(fields.get("done date")), received_at)

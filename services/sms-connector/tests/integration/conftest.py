@@ -1,0 +1,198 @@
+"""The SMS connector's world in-process: the console schema with an account, an
+approved sender ID and templates; a sandbox SMSC; a reader of msg.status."""
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from fastapi import FastAPI
+
+from cpaas.contracts import SUBMIT_TOPICS, Channel, CloudEvent, MessageStatus, MessageStatusChangedV1
+from cpaas.contracts import MessageSubmittedV1, new_message_id
+from cpaas.contracts.topics import MSG_STATUS
+from cpaas.platform.broker import EventPublisher, make_broker
+from cpaas.platform.db import create_pool
+from cpaas.platform.migrations import apply_migrations
+from cpaas.platform.settings import KafkaSettings, PostgresSettings
+from cpaas.sandbox.app import build_app as build_sandbox
+from cpaas.sandbox.settings import SandboxSettings
+from cpaas.sms_connector.app import build_app
+from cpaas.sms_connector.settings import SmsConnectorSettings
+
+REPO = Path(__file__).resolve().parents[4]
+CONSOLE_MIGRATIONS = REPO / "services" / "console" / "src" / "cpaas" / "console" / "migrations"
+WAIT_SECONDS = 12
+SENDER_ID, PE_ID = "ACMEIN", "1101234567890123456"
+OTP_DLT_TEMPLATE_ID, HINDI_DLT_TEMPLATE_ID = "1107161234567890123", "1107169876543210987"
+SMSC_PASSWORD = "localdev"
+
+
+@dataclass(frozen=True)
+class Console:
+    account_id: int
+    otp_template_id: int
+    hindi_template_id: int
+    whatsapp_template_id: int
+
+
+@pytest.fixture
+async def console(pg_settings: PostgresSettings) -> AsyncIterator[Console]:
+    """The console's schema (its own migrations) and the rows a sender needs, by SQL."""
+    pool = await create_pool(pg_settings, schema="console", application_name="test")
+    try:
+        await apply_migrations(pool, "console", CONSOLE_MIGRATIONS)
+        account_id = await pool.fetchval("INSERT INTO console.accounts (name) VALUES ('Acme') RETURNING id")
+        await pool.execute(
+            "INSERT INTO console.sender_ids (account_id, sender_id, pe_id, status) VALUES ($1, $2, $3, 'APPROVED')",
+            account_id,
+            SENDER_ID,
+            PE_ID,
+        )
+        insert_template = (
+            "INSERT INTO console.templates (account_id, name, channel, status, body, dlt_template_id)"
+            " VALUES ($1, $2, $3, 'APPROVED', $4, $5) RETURNING id"
+        )
+        otp = await pool.fetchval(
+            insert_template, account_id, "otp", "SMS", "Your OTP is {#var#}. Do not share it.", OTP_DLT_TEMPLATE_ID
+        )
+        hindi = await pool.fetchval(insert_template, account_id, "hindi", "SMS", "{#var#}", HINDI_DLT_TEMPLATE_ID)
+        whatsapp = await pool.fetchval(insert_template, account_id, "wa", "WHATSAPP", "Hello {{1}}", None)
+        yield Console(account_id, otp, hindi, whatsapp)
+    finally:
+        await pool.close()
+
+
+@asynccontextmanager
+async def running_sandbox(receipt_delay_seconds: float) -> AsyncIterator[FastAPI]:
+    app = build_sandbox(
+        SandboxSettings(smpp_port=0, smpp_password=SMSC_PASSWORD, receipt_delay_seconds=receipt_delay_seconds)
+    )
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[FastAPI]:
+    async with running_sandbox(0.2) as app:
+        yield app
+
+
+def connector_settings(kafka: KafkaSettings, pg: PostgresSettings, sandbox: FastAPI) -> SmsConnectorSettings:
+    return SmsConnectorSettings(
+        kafka=kafka,
+        postgres=pg,
+        smpp_port=sandbox.state.smsc.port,
+        password=SMSC_PASSWORD,
+        shutdown_grace_seconds=5,
+    )
+
+
+@asynccontextmanager
+async def running_connector(settings: SmsConnectorSettings) -> AsyncIterator[FastAPI]:
+    app = build_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+async def received_by_smsc(sandbox: FastAPI, recipient: str) -> list[dict]:
+    """What the sandbox SMSC received for a recipient, through its HTTP API."""
+    transport = httpx.ASGITransport(app=sandbox)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as http:
+        response = await http.get("/sandbox/smsc/messages", params={"recipient": recipient})
+    response.raise_for_status()
+    return response.json()["messages"]
+
+
+class Kafka:
+    """Publishes submit events (as the gateway would) and reads msg.status."""
+
+    def __init__(self, settings: KafkaSettings) -> None:
+        self.settings = settings
+        self.broker = make_broker(settings, client_id="test")
+        self.publisher = EventPublisher(self.broker, settings, source="test")
+        self.consumer = AIOKafkaConsumer(
+            settings.topic(MSG_STATUS.name),
+            bootstrap_servers=settings.bootstrap_servers,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        self.statuses: list[MessageStatusChangedV1] = []
+
+    async def submit(self, event: MessageSubmittedV1) -> None:
+        await self.publisher.publish(SUBMIT_TOPICS[Channel.SMS].name, event, subject=event.message_id)
+
+    async def submit_raw(self, value: bytes, key: bytes) -> None:
+        await self.broker.publish(value, self.settings.topic(SUBMIT_TOPICS[Channel.SMS].name), key=key)
+
+    async def wait_for(self, message_id: str, status: MessageStatus) -> MessageStatusChangedV1:
+        async with asyncio.timeout(WAIT_SECONDS):
+            while True:
+                for event in self.statuses:
+                    if event.message_id == message_id and event.status is status:
+                        return event
+                await self._poll()
+
+    async def settle(self, seconds: float) -> None:
+        """Keep reading for a while (to see that nothing more arrives)."""
+        async with asyncio.timeout(seconds + 1):
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + seconds
+            while loop.time() < deadline:
+                await self._poll()
+
+    def of(self, message_id: str) -> list[MessageStatus]:
+        return [e.status for e in self.statuses if e.message_id == message_id]
+
+    async def _poll(self) -> None:
+        batch = await self.consumer.getmany(timeout_ms=100)
+        for records in batch.values():
+            for record in records:
+                self.statuses.append(CloudEvent[MessageStatusChangedV1].model_validate_json(record.value).data)
+
+
+@pytest.fixture
+async def kafka(kafka_settings: KafkaSettings) -> AsyncIterator[Kafka]:
+    k = Kafka(kafka_settings)
+    await k.broker.start()
+    await k.consumer.start()
+    try:
+        yield k
+    finally:
+        await k.consumer.stop()
+        await k.broker.stop()
+
+
+def submit_event(
+    console: Console, recipient: str, *, template_id: int | None = None, variables: dict[str, str] | None = None
+) -> MessageSubmittedV1:
+    return MessageSubmittedV1(
+        message_id=new_message_id(),
+        account_id=console.account_id,
+        channel=Channel.SMS,
+        recipient=recipient,
+        template_id=template_id or console.otp_template_id,
+        sender_id=SENDER_ID,
+        variables=variables if variables is not None else {"1": "482913"},
+        campaign_id=7,
+        submitted_at=datetime.now(UTC),
+    )
+
+
+async def sms_rows(pg: PostgresSettings, message_id: str) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(pg.dsn)
+    try:
+        return await conn.fetch("SELECT * FROM sms.segments WHERE message_id = $1 ORDER BY seq", message_id)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def no_leftover_tasks() -> Iterator[None]:
+    yield
