@@ -90,6 +90,56 @@ class MessageStatusChangedV1(EventData):
     campaign_id: int | None = None
 
 
+class TemplateSubmittedV1(EventData):
+    """A WhatsApp or RCS template to register with its provider; published by the console
+    on `template.submitted` (keyed by the template id) when it is created or re-submitted."""
+
+    event_type: ClassVar[str] = "cpaas.template.submitted.v1"
+    template_id: int
+    account_id: int
+    channel: Channel
+    name: str
+    language: str = "en"
+    category: str | None = None
+    template_type: str
+    body: str
+    content: dict = Field(default_factory=dict)  # see cpaas.contracts.template_content
+    waba_number_id: int | None = None
+    rcs_bot_id: int | None = None
+    submitted_at: datetime
+
+
+class TemplateStatusChangedV1(EventData):
+    """The provider's verdict on a template registration; published by the connector on
+    `template.status` and applied by the console (the templates' single writer)."""
+
+    event_type: ClassVar[str] = "cpaas.template.status_changed.v1"
+    template_id: int
+    account_id: int
+    channel: Channel
+    status: Literal["PENDING", "APPROVED", "REJECTED", "FAILED"]
+    reason: str | None = None
+    provider_template_id: str | None = None
+    occurred_at: datetime
+
+
+class MessageChargedV1(EventData):
+    """One attempt of a message charged to its account; published by billing on
+    `billing.charged` (keyed by the message id). Amounts are integer minor units."""
+
+    event_type: ClassVar[str] = "cpaas.billing.charged.v1"
+    message_id: MessageId
+    account_id: int
+    attempt: int = Field(ge=1, le=3)
+    channel: Channel
+    price_code: str  # e.g. SMS_SEGMENT, WA_MARKETING, WA_AUTH_INT, RCS_CAROUSEL, VOICE_CALL
+    units: int = Field(ge=1)
+    amount_minor: int = Field(ge=0)
+    currency: str
+    balance_after_minor: int
+    charged_at: datetime
+
+
 DataT = TypeVar("DataT", bound=EventData)
 
 SOURCE_PREFIX = "urn:cpaas:service:"
@@ -132,5 +182,7 @@ def envelope(data: DataT, *, source: str, subject: str) -> CloudEvent[DataT]:
 
 
 EVENT_TYPES: dict[str, type[EventData]] = {
-    model.event_type: model for model in (MessageSubmittedV1, MessageStatusChangedV1)
+    model.event_type: model
+    for model in (MessageSubmittedV1, MessageStatusChangedV1, TemplateSubmittedV1, TemplateStatusChangedV1,
+                  MessageChargedV1)
 }

@@ -60,6 +60,19 @@ MSG_STATUS = TopicSpec(
     ("cpaas.message.status_changed.v1",),
 )
 
+BILLING_CHARGED = TopicSpec(
+    "billing.charged", "message id", 6, "each charged attempt of a message, with its amount",
+    ("cpaas.billing.charged.v1",),
+)
+TEMPLATE_SUBMITTED = TopicSpec(
+    "template.submitted", "template id", 3, "WhatsApp and RCS templates to register with their provider",
+    ("cpaas.template.submitted.v1",),
+)
+TEMPLATE_STATUS = TopicSpec(
+    "template.status", "template id", 3, "providers' verdicts on template registrations",
+    ("cpaas.template.status_changed.v1",),
+)
+
 SUBMIT_TOPICS: dict[Channel, TopicSpec] = {
     Channel.SMS: MSG_SUBMIT_SMS,
     Channel.WHATSAPP: MSG_SUBMIT_WHATSAPP,
@@ -67,7 +80,8 @@ SUBMIT_TOPICS: dict[Channel, TopicSpec] = {
     Channel.VOICE: MSG_SUBMIT_VOICE,
 }
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (*SUBMIT_TOPICS.values(), MSG_STATUS)
+MESSAGE_TOPICS: tuple[TopicSpec, ...] = (*SUBMIT_TOPICS.values(), MSG_STATUS, BILLING_CHARGED)
+ALL_TOPICS: tuple[TopicSpec, ...] = (*MESSAGE_TOPICS, TEMPLATE_SUBMITTED, TEMPLATE_STATUS)
 
 
 def topic_names(*, with_dlq: bool = True) -> list[str]:

@@ -134,6 +134,7 @@ def submitted() -> Callable[..., MessageSubmittedV1]:
         fallback: list[FallbackLevel] | None = None,
         template_id: int = 42,
         campaign_id: int | None = None,
+        submitted_at: datetime | None = None,
     ) -> MessageSubmittedV1:
         return MessageSubmittedV1(
             message_id=message_id,
@@ -146,7 +147,7 @@ def submitted() -> Callable[..., MessageSubmittedV1]:
             attempt=attempt,
             fallback=fallback or [],
             campaign_id=campaign_id,
-            submitted_at=datetime.now(UTC),
+            submitted_at=submitted_at or datetime.now(UTC),
         )
 
     return build

@@ -45,7 +45,7 @@ async def test_delivered_message_shows_sent_and_delivered_times(harness, submitt
     message_id = new_message_id()
     async with harness.service():
         await harness.publish(
-            submitted(message_id, campaign_id=9),
+            submitted(message_id, campaign_id=9, submitted_at=at(0)),
             status(message_id, S.SUBMITTED_OPERATOR, occurred_at=at(1), carrier_message_id="smsc-1", segments=2),
             status(message_id, S.DELIVERED, occurred_at=at(4), carrier_message_id="smsc-1"),
         )
@@ -60,6 +60,7 @@ async def test_delivered_message_shows_sent_and_delivered_times(harness, submitt
     seconds, millis = divmod(message_id_time_ms(message_id), 1000)
     assert row["created_at"] == datetime.fromtimestamp(seconds, UTC) + timedelta(milliseconds=millis)
     assert [h["status"] for h in history] == ["SUBMITTED", "SUBMITTED_OPERATOR", "DELIVERED"]
+    assert row["submitted_at"] == at(0)
 
 
 async def test_out_of_order_and_duplicate_events_converge(harness, submitted, status) -> None:
@@ -144,6 +145,7 @@ async def test_fallback_attempt_supersedes_the_failed_primary(harness, submitted
 async def test_poison_records_go_to_the_dlq_and_the_rest_of_the_batch_applies(
     harness, submitted, status, kafka_settings
 ) -> None:
+    beyond = new_message_id(now_ms=2**48 - 1)  # year 10889: no timestamp holds it
     good, refused, future = (
         new_message_id(),
         new_message_id(),
@@ -156,19 +158,21 @@ async def test_poison_records_go_to_the_dlq_and_the_rest_of_the_batch_applies(
         submitted(good),
         status(refused, S.SUBMITTED_OPERATOR, segments=2**40),  # too large for the column: the database refuses it
         status(future, S.SUBMITTED_OPERATOR),  # dated three days ahead
+        status(beyond, S.SUBMITTED_OPERATOR),
         status(good, S.DELIVERED, occurred_at=at(1)),
     )
     async with harness.service():
         row = await harness.wait_for_message(good, status="DELIVERED")
-        dead = await read_dlq(kafka_settings, MSG_STATUS.dlq, 3)
+        dead = await read_dlq(kafka_settings, MSG_STATUS.dlq, 4)
         assert await harness.message(refused) is None
         assert await harness.message(future) is None
-    errors = sorted(dict(r.headers)["x-dlq-error"].decode()[:40] for r in dead)
+    errors = {r.key.decode(): dict(r.headers)["x-dlq-error"].decode() for r in dead}
     assert row["delivered_at"] == at(1)
-    assert [e.split(":")[0] for e in errors] == ["PoisonRecord", "PoisonRecord", "PoisonRecord"]
-    assert any("refused by the database" in dict(r.headers)["x-dlq-error"].decode() for r in dead)
-    assert any("in the future" in dict(r.headers)["x-dlq-error"].decode() for r in dead)
-    assert {r.key for r in dead} == {good.encode(), refused.encode(), future.encode()}
+    assert errors.keys() == {good, refused, future, beyond}
+    assert errors[good].startswith("PoisonRecord: not a valid MessageStatusChangedV1")
+    assert errors[refused].startswith("PoisonRecord: refused by the database: DataError")
+    assert errors[future].endswith("in the future")
+    assert errors[beyond].startswith("ValueError") and "after the year 9999" in errors[beyond]
 
 
 async def test_message_of_another_day_lands_in_that_days_partition(harness, submitted, status) -> None:

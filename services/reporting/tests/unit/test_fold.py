@@ -5,6 +5,8 @@ import itertools
 import random
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from cpaas.contracts import (
     Channel,
     FallbackLevel,
@@ -179,10 +181,16 @@ def test_created_at_is_the_time_in_the_message_id_to_the_millisecond() -> None:
         2026, 3, 6, 14, 30, 0, 123000, tzinfo=UTC
     )
     rng = random.Random(5)
-    for now_ms in [0, 2**48 - 1, *(rng.randrange(2**48) for _ in range(1000))]:
+    year_9999 = 253_402_300_799_999
+    for now_ms in [0, year_9999, *(rng.randrange(year_9999) for _ in range(1000))]:
         message_id = new_message_id(now_ms=now_ms)
         expected = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=message_id_time_ms(message_id))
         assert message_created_at(message_id) == expected
+
+
+def test_a_message_id_dated_beyond_what_a_timestamp_holds_is_refused() -> None:
+    with pytest.raises(ValueError, match="after the year 9999"):
+        message_created_at(new_message_id(now_ms=2**48 - 1))
 
 
 def test_a_time_without_zone_is_taken_as_utc_and_nul_is_stripped() -> None:

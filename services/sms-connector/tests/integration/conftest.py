@@ -2,8 +2,8 @@
 approved sender ID and templates; a sandbox SMSC; a reader of msg.status."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,8 +14,15 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 
-from cpaas.contracts import SUBMIT_TOPICS, Channel, CloudEvent, MessageStatus, MessageStatusChangedV1
-from cpaas.contracts import MessageSubmittedV1, new_message_id
+from cpaas.contracts import (
+    SUBMIT_TOPICS,
+    Channel,
+    CloudEvent,
+    MessageStatus,
+    MessageStatusChangedV1,
+    MessageSubmittedV1,
+    new_message_id,
+)
 from cpaas.contracts.topics import MSG_STATUS
 from cpaas.platform.broker import EventPublisher, make_broker
 from cpaas.platform.db import create_pool
@@ -36,10 +43,32 @@ SMSC_PASSWORD = "localdev"
 
 @dataclass(frozen=True)
 class Console:
+    """What the test inserted into the console's tables."""
+
     account_id: int
     otp_template_id: int
     hindi_template_id: int
     whatsapp_template_id: int
+    sender_id: str = SENDER_ID
+    pe_id: str = PE_ID
+    otp_dlt_template_id: str = OTP_DLT_TEMPLATE_ID
+    hindi_dlt_template_id: str = HINDI_DLT_TEMPLATE_ID
+
+    def submit_event(
+        self, recipient: str, *, template_id: int | None = None, variables: dict[str, str] | None = None
+    ) -> MessageSubmittedV1:
+        """A submit event as the gateway publishes it."""
+        return MessageSubmittedV1(
+            message_id=new_message_id(),
+            account_id=self.account_id,
+            channel=Channel.SMS,
+            recipient=recipient,
+            template_id=template_id or self.otp_template_id,
+            sender_id=self.sender_id,
+            variables=variables if variables is not None else {"1": "482913"},
+            campaign_id=7,
+            submitted_at=datetime.now(UTC),
+        )
 
 
 @pytest.fixture
@@ -70,9 +99,10 @@ async def console(pg_settings: PostgresSettings) -> AsyncIterator[Console]:
 
 
 @asynccontextmanager
-async def running_sandbox(receipt_delay_seconds: float) -> AsyncIterator[FastAPI]:
+async def running_sandbox(receipt_delay_seconds: float, port: int = 0) -> AsyncIterator[FastAPI]:
+    """The sandbox app on `port` (0: a free one; `app.state.smsc.port` tells which)."""
     app = build_sandbox(
-        SandboxSettings(smpp_port=0, smpp_password=SMSC_PASSWORD, receipt_delay_seconds=receipt_delay_seconds)
+        SandboxSettings(smpp_port=port, smpp_password=SMSC_PASSWORD, receipt_delay_seconds=receipt_delay_seconds)
     )
     async with app.router.lifespan_context(app):
         yield app
@@ -80,8 +110,41 @@ async def running_sandbox(receipt_delay_seconds: float) -> AsyncIterator[FastAPI
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[FastAPI]:
+    """The sandbox SMSC on a free port, receipts 0.2 s after each submit."""
     async with running_sandbox(0.2) as app:
         yield app
+
+
+@pytest.fixture
+def sandbox_with_delay() -> Callable[..., AbstractAsyncContextManager[FastAPI]]:
+    """`async with sandbox_with_delay(seconds[, port]) as sandbox:` another sandbox."""
+    return running_sandbox
+
+
+@pytest.fixture
+def connector(
+    kafka_settings: KafkaSettings, pg_settings: PostgresSettings
+) -> Callable[[FastAPI], AbstractAsyncContextManager[FastAPI]]:
+    """`async with connector(sandbox):` runs the SMS connector bound to that sandbox."""
+
+    def start(sandbox: FastAPI) -> AbstractAsyncContextManager[FastAPI]:
+        return running_connector(connector_settings(kafka_settings, pg_settings, sandbox))
+
+    return start
+
+
+@pytest.fixture
+def smsc() -> Callable[[FastAPI, str], Awaitable[list[dict]]]:
+    """`await smsc(sandbox, recipient)`: what the SMSC received, via its HTTP API."""
+    return received_by_smsc
+
+
+@pytest.fixture
+def segment_rows(pg_settings: PostgresSettings) -> Callable[[str], Awaitable[list[asyncpg.Record]]]:
+    async def rows(message_id: str) -> list[asyncpg.Record]:
+        return await sms_rows(pg_settings, message_id)
+
+    return rows
 
 
 def connector_settings(kafka: KafkaSettings, pg: PostgresSettings, sandbox: FastAPI) -> SmsConnectorSettings:
@@ -147,6 +210,21 @@ class Kafka:
             while loop.time() < deadline:
                 await self._poll()
 
+    async def read_dlq(self) -> list:
+        """Every record on msg.submit.sms.dlq."""
+        consumer = AIOKafkaConsumer(
+            self.settings.topic(SUBMIT_TOPICS[Channel.SMS].dlq),
+            bootstrap_servers=self.settings.bootstrap_servers,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        try:
+            batch = await consumer.getmany(timeout_ms=2000)
+            return [record for records in batch.values() for record in records]
+        finally:
+            await consumer.stop()
+
     def of(self, message_id: str) -> list[MessageStatus]:
         return [e.status for e in self.statuses if e.message_id == message_id]
 
@@ -169,30 +247,9 @@ async def kafka(kafka_settings: KafkaSettings) -> AsyncIterator[Kafka]:
         await k.broker.stop()
 
 
-def submit_event(
-    console: Console, recipient: str, *, template_id: int | None = None, variables: dict[str, str] | None = None
-) -> MessageSubmittedV1:
-    return MessageSubmittedV1(
-        message_id=new_message_id(),
-        account_id=console.account_id,
-        channel=Channel.SMS,
-        recipient=recipient,
-        template_id=template_id or console.otp_template_id,
-        sender_id=SENDER_ID,
-        variables=variables if variables is not None else {"1": "482913"},
-        campaign_id=7,
-        submitted_at=datetime.now(UTC),
-    )
-
-
 async def sms_rows(pg: PostgresSettings, message_id: str) -> list[asyncpg.Record]:
     conn = await asyncpg.connect(pg.dsn)
     try:
         return await conn.fetch("SELECT * FROM sms.segments WHERE message_id = $1 ORDER BY seq", message_id)
     finally:
         await conn.close()
-
-
-@pytest.fixture
-def no_leftover_tasks() -> Iterator[None]:
-    yield

@@ -7,6 +7,7 @@ still matches the database, and issues a new key (rewriting the file) when it do
 
 import json
 import logging
+import secrets
 from pathlib import Path
 
 from cpaas.console.security import hash_api_key, new_password
@@ -20,6 +21,85 @@ log = logging.getLogger(__name__)
 ADMIN_ACCOUNT, ADMIN_USER = "Platform", "admin"
 DEMO_ACCOUNT, DEMO_USER = "Demo", "demo"
 DEMO_SENDER_ID, DEMO_PE_ID = "CPAASD", "1101456789012345678"
+DEMO_WABA = {
+    "phone_number": "+919000000001",
+    "waba_id": "102290129340398",
+    "phone_number_id": "106540352242922",
+    "api_key": "local-dev-wa-token",
+    "display_name": "CPaaS Demo",
+}
+DEMO_RCS_BOT = {
+    "display_name": "CPaaS Demo",
+    "bot_id": "cpaas_demo_agent",
+    "handle": "cpaas-demo",
+    "api_key": "local-dev-rbm-secret",
+    "status": "ACTIVE",
+}
+MEDIA = "http://127.0.0.1:8090/sandbox/media"
+DEMO_TEMPLATES = {
+    "WHATSAPP": {
+        "name": "order_update",
+        "channel": "WHATSAPP",
+        "category": "UTILITY",
+        "template_type": "TEXT",
+        "body": "Hi {{1}}, your order {{2}} has shipped and arrives tomorrow.",
+        "content": {"footer": "CPaaS Demo", "buttons": [{"type": "QUICK_REPLY", "text": "Thanks"}]},
+    },
+    "RCS": {
+        "name": "rcs_welcome",
+        "channel": "RCS",
+        "template_type": "TEXT",
+        "body": "Welcome {{1}}! Your account is ready.",
+        "content": {
+            "suggestions": [
+                {"type": "REPLY", "text": "Get started", "postbackData": "start"},
+                {"type": "OPEN_URL", "text": "Visit us", "url": "https://example.com"},
+            ]
+        },
+    },
+    "RCS_RICH_CARD": {
+        "name": "rcs_offer_card",
+        "channel": "RCS",
+        "template_type": "RICH_CARD",
+        "body": "Offer for {{1}}",
+        "content": {
+            "orientation": "VERTICAL",
+            "height": "MEDIUM",
+            "card": {
+                "title": "Diwali offer",
+                "description": "20% off for {{1}}",
+                "mediaUrl": f"{MEDIA}/offer.png",
+                "suggestions": [{"type": "DIAL", "text": "Call us", "phoneNumber": "+919000000001"}],
+            },
+        },
+    },
+    "RCS_CAROUSEL": {
+        "name": "rcs_catalogue",
+        "channel": "RCS",
+        "template_type": "CAROUSEL",
+        "body": "Our picks for {{1}}",
+        "content": {
+            "cardWidth": "MEDIUM",
+            "height": "MEDIUM",
+            "cards": [
+                {
+                    "title": f"Pick {n}",
+                    "description": f"Item {n}",
+                    "mediaUrl": f"{MEDIA}/item{n}.png",
+                    "suggestions": [{"type": "REPLY", "text": "Buy", "postbackData": f"buy-{n}"}],
+                }
+                for n in (1, 2, 3)
+            ],
+        },
+    },
+    "VOICE": {
+        "name": "voice_otp",
+        "channel": "VOICE",
+        "template_type": "TTS",
+        "body": "Your verification code is {{1}}. I repeat, {{1}}.",
+        "content": {"voice": "female", "language": "en-IN", "repeat": 1},
+    },
+}
 DEMO_SMS_TEMPLATE = {
     "name": "otp_alert",
     "channel": "SMS",
@@ -66,13 +146,33 @@ async def seed(pg: PostgresSettings, credentials_path: Path) -> dict:
         sms_template = await store.template_id_by_name(account_id, DEMO_SMS_TEMPLATE["name"])
         if sms_template is None:
             sms_template = await store.create_template(account_id, status="APPROVED", **DEMO_SMS_TEMPLATE)
+        waba = await store.ensure_waba_number(account_id, **DEMO_WABA)
+        bot = await store.ensure_rcs_bot(account_id, **DEMO_RCS_BOT)
+        templates = {"SMS": sms_template}
+        for key, spec in DEMO_TEMPLATES.items():
+            template_id = await store.template_id_by_name(account_id, spec["name"])
+            if template_id is None:
+                template_id = await store.create_template(account_id, status="APPROVED", **spec)
+            await store.set_template_identity(
+                template_id,
+                waba_number_id=waba if spec["channel"] == "WHATSAPP" else None,
+                rcs_bot_id=bot if spec["channel"] == "RCS" else None,
+            )
+            templates[key] = template_id
+        webhook_secret = await store.webhook_secret(account_id)
+        if webhook_secret is None:
+            webhook_secret = "whsec_" + secrets.token_urlsafe(32)
+            await store.set_webhook(account_id, url=None, secret=webhook_secret)
     finally:
         await pool.close()
     credentials = {
         "accountId": account_id,
         "apiKey": api_key,
         "senderId": DEMO_SENDER_ID,
-        "templates": {"SMS": sms_template},
+        "templates": templates,
+        "wabaNumber": DEMO_WABA["phone_number"],
+        "rcsBot": DEMO_RCS_BOT["bot_id"],
+        "webhookSecret": webhook_secret,
         "admin": {"username": ADMIN_USER, "password": admin_password},
         "user": {"username": DEMO_USER, "password": user_password},
     }

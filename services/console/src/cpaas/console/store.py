@@ -126,6 +126,65 @@ class ConsoleStore:
             reason,
         )
 
+    async def ensure_waba_number(
+        self,
+        account_id: int,
+        *,
+        phone_number: str,
+        waba_id: str,
+        phone_number_id: str,
+        api_key: str,
+        display_name: str = "",
+    ) -> int:
+        return await self.pool.fetchval(
+            "INSERT INTO waba_numbers (account_id, phone_number, waba_id, phone_number_id, api_key, display_name)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (phone_number) DO UPDATE SET api_key = EXCLUDED.api_key"
+            " RETURNING id",
+            account_id,
+            phone_number,
+            waba_id,
+            phone_number_id,
+            api_key,
+            display_name,
+        )
+
+    async def ensure_rcs_bot(
+        self, account_id: int, *, display_name: str, bot_id: str, handle: str, api_key: str, status: str = "PENDING"
+    ) -> int:
+        return await self.pool.fetchval(
+            "INSERT INTO rcs_bots (account_id, display_name, bot_id, handle, api_key, status)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (bot_id) DO UPDATE SET status = EXCLUDED.status"
+            " RETURNING id",
+            account_id,
+            display_name,
+            bot_id,
+            handle,
+            api_key,
+            status,
+        )
+
+    async def set_template_identity(
+        self, template_id: int, *, waba_number_id: int | None = None, rcs_bot_id: int | None = None
+    ) -> None:
+        await self.pool.execute(
+            "UPDATE templates SET waba_number_id = $2, rcs_bot_id = $3 WHERE id = $1",
+            template_id,
+            waba_number_id,
+            rcs_bot_id,
+        )
+
+    async def set_webhook(self, account_id: int, *, url: str | None, secret: str | None) -> None:
+        await self.pool.execute(
+            "UPDATE accounts SET webhook_url = $2, webhook_secret = COALESCE($3, webhook_secret),"
+            " updated_at = now() WHERE id = $1",
+            account_id,
+            url,
+            secret,
+        )
+
+    async def webhook_secret(self, account_id: int) -> str | None:
+        return await self.pool.fetchval("SELECT webhook_secret FROM accounts WHERE id = $1", account_id)
+
     async def add_to_blacklist(self, account_id: int, recipient: str) -> None:
         await self.pool.execute(
             "INSERT INTO blacklist (account_id, recipient) VALUES ($1, $2) ON CONFLICT DO NOTHING",

@@ -48,7 +48,10 @@ def message_created_at(message_id: str) -> datetime:
     unit test holds this to), exact to the millisecond as readers compute it; a faster decode
     because every event needs it."""
     millis = int(message_id[_TIME_START:_TIME_END].translate(_CROCKFORD_TO_BASE32), 32)
-    return _EPOCH + timedelta(milliseconds=millis)
+    try:
+        return _EPOCH + timedelta(milliseconds=millis)
+    except OverflowError:
+        raise ValueError(f"message id {message_id} is dated after the year 9999") from None
 
 
 def _latest(earlier: T | None, later: T | None) -> T | None:

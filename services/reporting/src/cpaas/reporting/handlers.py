@@ -95,7 +95,7 @@ class MessageLogHandler:
                 else:
                     status = decode_event(MessageStatusChangedV1, record.value)
                     item = status_update(status.id, status.data)
-            except PoisonRecord as exc:
+            except (PoisonRecord, ValueError) as exc:  # ValueError: a message id dated past year 9999
                 await dead_letter(self.broker, record, exc)
                 EVENTS_APPLIED.labels(kind, "dead_lettered").inc()
                 continue
