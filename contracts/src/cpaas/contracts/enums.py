@@ -27,7 +27,7 @@ class MessageStatus(StrEnum):
 
     @property
     def is_final(self) -> bool:
-        """No later status of the same attempt can follow (READ may still follow DELIVERED)."""
+        """The attempt is over (only the router's FAILED may still follow an UNDELIVERED)."""
         return self in _FINAL
 
     @property
@@ -35,7 +35,7 @@ class MessageStatus(StrEnum):
         return self in (MessageStatus.FAILED, MessageStatus.UNDELIVERED)
 
 
-_FINAL = frozenset({MessageStatus.READ, MessageStatus.FAILED, MessageStatus.UNDELIVERED})
+_FINAL = frozenset({MessageStatus.READ, MessageStatus.FAILED, MessageStatus.UNDELIVERED})  # see UNDELIVERED below
 
 # Within one attempt (one channel level of a message) a status only moves forward along
 # these edges. RETRYING opens the next attempt, so it is the first status of that attempt
@@ -71,7 +71,8 @@ ALLOWED_TRANSITIONS: dict[MessageStatus, frozenset[MessageStatus]] = {
     MessageStatus.DELIVERED: frozenset({MessageStatus.READ}),
     MessageStatus.READ: frozenset(),
     MessageStatus.FAILED: frozenset(),
-    MessageStatus.UNDELIVERED: frozenset(),
+    # the fallback router marks a message FAILED once its last level ended UNDELIVERED
+    MessageStatus.UNDELIVERED: frozenset({MessageStatus.FAILED}),
 }
 
 

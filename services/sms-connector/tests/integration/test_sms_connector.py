@@ -115,7 +115,7 @@ async def test_receipt_arriving_after_a_connector_restart_is_applied(
     console: Console,
     kafka: Kafka,
     smsc: Smsc,
-    sandbox_with_delay: Callable[[float], AbstractAsyncContextManager[FastAPI]],
+    sandbox_with_delay: Callable[..., AbstractAsyncContextManager[FastAPI]],
 ) -> None:
     event = console.submit_event("+919876543213")
     async with sandbox_with_delay(2.0) as sandbox:
@@ -188,7 +188,7 @@ async def test_connector_binds_again_after_the_smsc_restarts(
     console: Console,
     kafka: Kafka,
     smsc: Smsc,
-    sandbox_with_delay: Callable[[float], AbstractAsyncContextManager[FastAPI]],
+    sandbox_with_delay: Callable[..., AbstractAsyncContextManager[FastAPI]],
 ) -> None:
     first, second = console.submit_event("+919876543218"), console.submit_event("+919876543219")
     async with sandbox_with_delay(0.1) as sandbox:

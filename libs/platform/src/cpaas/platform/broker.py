@@ -85,8 +85,7 @@ def make_broker(kafka: KafkaSettings, *, client_id: str, graceful_timeout: float
 
 def subscribe(
     broker: KafkaBroker,
-    topic: str,
-    *,
+    *topics: str,
     group_id: str,
     ack_policy: AckPolicy,
     **options: Any,
@@ -101,7 +100,9 @@ def subscribe(
     if not group_id:
         raise ValueError("every subscriber names its consumer group")
     options.setdefault("auto_offset_reset", "earliest")
-    return broker.subscriber(topic, group_id=group_id, ack_policy=ack_policy, **options)
+    if not topics:
+        raise ValueError("subscribe to at least one topic")
+    return broker.subscriber(*topics, group_id=group_id, ack_policy=ack_policy, **options)
 
 
 class _DeadLetterMiddleware(BaseMiddleware):

@@ -304,7 +304,7 @@ def _merge_facts(current: MessageFacts | None, new: MessageFacts) -> MessageFact
 
 
 def _project(facts: MessageFacts, attempts: list[AttemptUpdate]) -> MessageRow:
-    """The message row of a new message: the state of its highest attempt (SQL: store.PROJECT)."""
+    """The message row of a new message: the state of its highest attempt (SQL: store.PROJECT_MESSAGES)."""
     if len(attempts) == 1:
         [only] = attempts
         facts = facts._replace(fallback_levels=max(facts.fallback_levels, only.attempt - 1))

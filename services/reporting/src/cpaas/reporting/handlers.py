@@ -13,7 +13,7 @@ older than the retention are skipped: their day partition is gone for good.
 
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -119,36 +119,41 @@ class MessageLogHandler:
         return kept
 
     async def _apply(self, batch: list[Decoded]) -> None:
-        try:
-            await self.message_log.apply(plan_batch(d.item for d in batch))
-        except DATA_ERRORS as exc:
-            if _partition_missing(exc):
-                self.message_log.forget_days()  # dropped behind our back: checked again on redelivery
-                raise
-            await self._apply_message_by_message(batch, exc)
+        refusal = await self._try_apply(batch)
+        if refusal is None:
             return
-        for d in batch:
-            EVENTS_APPLIED.labels(d.kind, "applied").inc()
-
-    async def _apply_message_by_message(self, batch: list[Decoded], error: Exception) -> None:
-        log.warning("batch refused by the database; applying it message by message", extra={"error": str(error)})
+        log.warning("batch refused by the database; applying it message by message", extra={"error": refusal})
         by_message: dict[str, list[Decoded]] = defaultdict(list)
         for d in batch:
             by_message[d.message_id].append(d)
         for message_id, items in by_message.items():
             with bind_log_context(message_id=message_id, account_id=items[0].item[0].account_id):
-                try:
-                    await self.message_log.apply(plan_batch(d.item for d in items))
-                except DATA_ERRORS as exc:
-                    if _partition_missing(exc):
-                        raise
-                    poison = PoisonRecord(f"refused by the database: {type(exc).__name__}: {exc}")
-                    for d in items:
-                        await dead_letter(self.broker, d.record, poison)
-                        EVENTS_APPLIED.labels(d.kind, "dead_lettered").inc()
-                    continue
-            for d in items:
-                EVENTS_APPLIED.labels(d.kind, "applied").inc()
+                if await self._try_apply(items) is not None:
+                    await self._apply_record_by_record(items)
+
+    async def _apply_record_by_record(self, items: list[Decoded]) -> None:
+        """In order, so the records that succeed have their usual effect; the refused go to the DLQ."""
+        for d in items:
+            refusal = await self._try_apply([d])
+            if refusal is not None:
+                await dead_letter(self.broker, d.record, PoisonRecord(f"refused by the database: {refusal}"))
+                EVENTS_APPLIED.labels(d.kind, "dead_lettered").inc()
+
+    async def _try_apply(self, items: list[Decoded]) -> str | None:
+        """Write `items` in one transaction; returns why the database refused them, or None.
+
+        Raises on a transient error, so that the whole batch is delivered again.
+        """
+        try:
+            await self.message_log.apply(plan_batch(d.item for d in items))
+        except DATA_ERRORS as exc:
+            if _partition_missing(exc):
+                self.message_log.forget_days()  # dropped behind our back: checked again on redelivery
+                raise
+            return f"{type(exc).__name__}: {exc}"
+        for kind, count in Counter(d.kind for d in items).items():
+            EVENTS_APPLIED.labels(kind, "applied").inc(count)
+        return None
 
 
 def register_message_log(

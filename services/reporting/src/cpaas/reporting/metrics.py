@@ -14,7 +14,7 @@ BATCH_SIZE = Histogram(
 )
 BATCH_APPLY_SECONDS = Histogram(
     "cpaas_reporting_batch_apply_seconds",
-    "Time to write one batch to PostgreSQL",
+    "Time to decode one batch and write it to PostgreSQL",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
 PARTITIONS = Counter("cpaas_reporting_partitions_total", "Day partition tables created or dropped", ["action"])

@@ -1,0 +1,1 @@
+"""cpaas.router: channel fallback (RCS, then WhatsApp, then SMS) with durable timers."""

@@ -1,0 +1,34 @@
+"""Settings of the programmable-voice sandbox (env prefix CPAAS_SANDBOX_VOICE_)."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class VoiceSandboxSettings(BaseSettings):
+    """The sandbox's imitation of a programmable-voice API (Twilio's REST and callback shapes).
+
+    It is a local test double, never deployed to production, so its credentials are
+    fixed local defaults that the voice connector's defaults match.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CPAAS_SANDBOX_VOICE_", extra="ignore")
+
+    http_host: str = Field("127.0.0.1", description="Address the voice API binds")
+    http_port: int = Field(8094, ge=0, le=65535, description="Port of the voice API (0 picks a free port)")
+    account_sid: str = Field(
+        "ACsandbox", min_length=2, description="The one account SID the API knows (HTTP Basic user name)"
+    )
+    auth_token: str = Field(
+        "local-dev-voice-token",
+        min_length=1,
+        description="Auth token: the HTTP Basic password and the HMAC key of X-Twilio-Signature on callbacks",
+    )
+    call_progress_delay_seconds: float = Field(
+        0.3, ge=0, description="Pause before each status callback of a call (initiated, ringing, answered, ...)"
+    )
+    callback_timeout_seconds: float = Field(5.0, gt=0, description="How long one status callback POST may take")
+    callback_attempts: int = Field(
+        3, ge=1, le=10, description="Tries of a status callback that failed to connect or got a 5xx answer"
+    )
+    callback_retry_seconds: float = Field(0.5, ge=0, description="Pause between tries of one status callback")
+    calls_kept: int = Field(10_000, ge=1, description="How many calls GET /sandbox/voice/calls remembers")
