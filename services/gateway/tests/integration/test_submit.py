@@ -2,45 +2,11 @@
 every refusal has the error shape and sends nothing."""
 
 import asyncio
-import json
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from cpaas.console.store import ConsoleStore
-from cpaas.contracts.topics import SUBMIT_TOPICS
 from cpaas.platform.db import create_pool
-
-
-async def submitted(gw, *, expect: int, wait: float = 3.0) -> list[dict]:
-    """Every record on this test's msg.submit.sms; waits for `expect`, then a little longer."""
-    consumer = AIOKafkaConsumer(
-        gw.settings.kafka.topic(SUBMIT_TOPICS["SMS"].name),
-        bootstrap_servers=gw.settings.kafka.bootstrap_servers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    records: list[dict] = []
-    try:
-        deadline = asyncio.get_running_loop().time() + wait
-        while asyncio.get_running_loop().time() < deadline:
-            batch = await consumer.getmany(timeout_ms=300)
-            records += [json.loads(r.value) for rs in batch.values() for r in rs]
-            if len(records) > expect:
-                break
-    finally:
-        await consumer.stop()
-    return records
-
-
-def assert_error(response, status: int, code: str, field: str | None = None) -> None:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert error["message"]
-    if field is not None:
-        assert error["field"] == field
 
 
 async def test_accepted_sms_is_in_kafka_when_the_gateway_answers_202(gateway) -> None:
@@ -48,7 +14,7 @@ async def test_accepted_sms_is_in_kafka_when_the_gateway_answers_202(gateway) ->
     assert response.status_code == 202, response.text
     body = response.json()
     assert body["status"] == "SUBMITTED" and body["messageId"].startswith("msg_")
-    records = await submitted(gateway, expect=1, wait=1.0)
+    records = await gateway.submitted(expect=1, wait=1.0)
     assert len(records) == 1
     event = records[0]
     assert event["subject"] == body["messageId"]
@@ -77,8 +43,8 @@ async def test_invalid_submits_are_refused_with_a_clear_error_and_nothing_is_sen
     response = await gateway.client.post(
         "/api/v1/messages/submit", json=gateway.sms(**change), headers=gateway.headers()
     )
-    assert_error(response, status, code, field)
-    assert await submitted(gateway, expect=0, wait=0.5) == []
+    gateway.assert_error(response, status, code, field)
+    assert await gateway.submitted(expect=0, wait=0.5) == []
 
 
 async def test_malformed_json_is_refused(gateway) -> None:
@@ -87,16 +53,16 @@ async def test_malformed_json_is_refused(gateway) -> None:
         content=b'{"recipient": ',
         headers=gateway.headers(**{"content-type": "application/json"}),
     )
-    assert_error(response, 400, "INVALID_JSON")
+    gateway.assert_error(response, 400, "INVALID_JSON")
 
 
 async def test_wrong_api_key_is_401(gateway) -> None:
     response = await gateway.client.post(
         "/api/v1/messages/submit", json=gateway.sms(), headers={"X-API-Key": "cpk_not-a-real-key"}
     )
-    assert_error(response, 401, "UNAUTHORIZED", "X-API-Key")
+    gateway.assert_error(response, 401, "UNAUTHORIZED", "X-API-Key")
     response = await gateway.client.post("/api/v1/messages/submit", json=gateway.sms())
-    assert_error(response, 401, "UNAUTHORIZED")
+    gateway.assert_error(response, 401, "UNAUTHORIZED")
 
 
 async def with_console(gateway):
@@ -121,7 +87,7 @@ async def test_ip_outside_the_allow_list_is_403_and_inside_is_accepted(gateway) 
 
         await eventually(refused)  # the console's NOTIFY reaches the gateway's cache
         response = await gateway.client.post("/api/v1/messages/submit", json=gateway.sms(), headers=gateway.headers())
-        assert_error(response, 403, "IP_NOT_ALLOWED")
+        gateway.assert_error(response, 403, "IP_NOT_ALLOWED")
         await ConsoleStore(pool).set_ip_allowlist(gateway.creds["accountId"], ["203.0.113.0/24"])
 
         async def accepted() -> bool:
@@ -144,10 +110,10 @@ async def test_blacklisted_recipient_is_refused(gateway) -> None:
 
         await eventually(refused)
         response = await gateway.client.post("/api/v1/messages/submit", json=gateway.sms(), headers=gateway.headers())
-        assert_error(response, 422, "RECIPIENT_BLACKLISTED", "recipient")
+        gateway.assert_error(response, 422, "RECIPIENT_BLACKLISTED", "recipient")
     finally:
         await pool.close()
-    assert await submitted(gateway, expect=0, wait=0.3) == []
+    assert await gateway.submitted(expect=0, wait=0.3) == []
 
 
 async def test_unapproved_and_foreign_templates_are_refused(gateway) -> None:
@@ -171,11 +137,11 @@ async def test_unapproved_and_foreign_templates_are_refused(gateway) -> None:
     response = await gateway.client.post(
         "/api/v1/messages/submit", json=gateway.sms(templateId=pending), headers=gateway.headers()
     )
-    assert_error(response, 422, "TEMPLATE_NOT_APPROVED", "templateId")
+    gateway.assert_error(response, 422, "TEMPLATE_NOT_APPROVED", "templateId")
     response = await gateway.client.post(
         "/api/v1/messages/submit", json=gateway.sms(templateId=foreign), headers=gateway.headers()
     )
-    assert_error(response, 404, "TEMPLATE_NOT_FOUND", "templateId")
+    gateway.assert_error(response, 404, "TEMPLATE_NOT_FOUND", "templateId")
 
 
 async def test_retry_with_the_same_idempotency_key_returns_the_first_answer_and_sends_once(gateway) -> None:
@@ -188,7 +154,7 @@ async def test_retry_with_the_same_idempotency_key_returns_the_first_answer_and_
     assert sum(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == 4
     later = await gateway.client.post("/api/v1/messages/submit", json=gateway.sms(), headers=headers)
     assert later.json() == answers[0].json()
-    records = await submitted(gateway, expect=1, wait=1.5)
+    records = await gateway.submitted(expect=1, wait=1.5)
     assert len(records) == 1
 
 
@@ -199,7 +165,7 @@ async def test_same_idempotency_key_with_a_different_body_is_a_conflict(gateway)
     second = await gateway.client.post(
         "/api/v1/messages/submit", json=gateway.sms(variables=["1", "2"]), headers=headers
     )
-    assert_error(second, 409, "IDEMPOTENCY_CONFLICT")
+    gateway.assert_error(second, 409, "IDEMPOTENCY_CONFLICT")
 
 
 async def test_a_rotated_api_key_stops_working_at_once(gateway) -> None:
@@ -224,7 +190,7 @@ async def test_a_rotated_api_key_stops_working_at_once(gateway) -> None:
 async def test_reports_of_another_account_are_403(gateway) -> None:
     other = gateway.creds["accountId"] + 1000
     response = await gateway.client.get(f"/api/v1/messages/reports?accountId={other}", headers=gateway.headers())
-    assert_error(response, 403, "FORBIDDEN", "accountId")
+    gateway.assert_error(response, 403, "FORBIDDEN", "accountId")
 
 
 async def test_openapi_document_describes_submit_and_reports(gateway) -> None:

@@ -185,6 +185,27 @@ class ConsoleStore:
     async def webhook_secret(self, account_id: int) -> str | None:
         return await self.pool.fetchval("SELECT webhook_secret FROM accounts WHERE id = $1", account_id)
 
+    async def apply_provider_verdict(
+        self, template_id: int, account_id: int, status: str, reason: str | None, provider_template_id: str | None, at
+    ) -> None:
+        """The provider's PENDING / APPROVED / FAILED (REJECTED by the provider counts as FAILED)."""
+        provider_status = "FAILED" if status in ("REJECTED", "FAILED") else status
+        await self.pool.execute(
+            "UPDATE templates SET provider_status = $3, provider_reason = $4,"
+            " provider_template_id = COALESCE($5, provider_template_id), provider_updated_at = $6,"
+            " status = CASE WHEN $3 = 'FAILED' THEN 'FAILED' ELSE status END,"
+            " status_reason = CASE WHEN $3 = 'FAILED' THEN $4 ELSE status_reason END, updated_at = now()"
+            " WHERE id = $1 AND account_id = $2"
+            " AND (provider_updated_at IS NULL OR provider_updated_at <= $6)"
+            " AND NOT (coalesce(provider_status, '') = 'FAILED' AND $3 = 'PENDING')",
+            template_id,
+            account_id,
+            provider_status,
+            reason,
+            provider_template_id,
+            at,
+        )
+
     async def add_to_blacklist(self, account_id: int, recipient: str) -> None:
         await self.pool.execute(
             "INSERT INTO blacklist (account_id, recipient) VALUES ($1, $2) ON CONFLICT DO NOTHING",

@@ -14,6 +14,7 @@ from cpaas.gateway.api.messages import router as messages_router
 from cpaas.gateway.api.submit_handler import SUBMIT_PATH, SubmitHandler, serve_submit
 from cpaas.gateway.control_plane import ControlPlane
 from cpaas.gateway.idempotency import IdempotencyStore
+from cpaas.gateway.limits import Balances, RateLimiter
 from cpaas.gateway.reports_store import ReportsStore
 from cpaas.gateway.settings import GatewaySettings
 from cpaas.platform.api_errors import install_error_handlers
@@ -77,6 +78,12 @@ def build_app(settings: GatewaySettings, *, broker: KafkaBroker | None = None) -
             listener = Listener(settings.postgres.dsn, "cpaas_console", control.on_notify, control.clear)
             await listener.start()
             stack.push_async_callback(listener.stop)
+            balances = Balances(pool, settings.balance_ttl_seconds)
+            balance_listener = Listener(settings.postgres.dsn, "cpaas_billing", balances.on_notify, balances.clear)
+            await balance_listener.start()
+            stack.push_async_callback(balance_listener.stop)
+            app.state.balances = balances
+            app.state.rate_limiter = RateLimiter(settings.submit_rate_per_second)
             await stack.enter_async_context(broker_lifespan(broker, health))
             app.state.control_plane = control
             app.state.idempotency = IdempotencyStore(pool)

@@ -28,6 +28,7 @@ class AccountAccess:
     account_id: int
     active: bool
     ip_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]  # empty: every address
+    submit_rate_per_second: int | None = None  # the account's override of the gateway default
 
     def allows(self, client_ip: str | None) -> bool:
         if not self.ip_networks:
@@ -49,6 +50,7 @@ class TemplateInfo:
     category: str | None
     template_type: str
     variables: int
+    identity_active: bool = True  # WhatsApp: its WABA number is ACTIVE; RCS: its bot is ACTIVE
 
 
 def parse_allowlist(entries: list[str]) -> tuple:
@@ -121,14 +123,19 @@ class ControlPlane:
     async def access_for_key(self, key_hash: bytes) -> AccountAccess | None:
         async def load() -> AccountAccess | None:
             row = await self.pool.fetchrow(
-                "SELECT a.id, a.status, a.ip_allowlist FROM console.api_keys k"
+                "SELECT a.id, a.status, a.ip_allowlist, a.submit_rate_per_second FROM console.api_keys k"
                 " JOIN console.accounts a ON a.id = k.account_id"
                 " WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
                 key_hash,
             )
             if row is None:
                 return None
-            return AccountAccess(row["id"], row["status"] == "ACTIVE", parse_allowlist(list(row["ip_allowlist"])))
+            return AccountAccess(
+                row["id"],
+                row["status"] == "ACTIVE",
+                parse_allowlist(list(row["ip_allowlist"])),
+                row["submit_rate_per_second"],
+            )
 
         return await self._get(
             ("key", key_hash),
@@ -142,8 +149,13 @@ class ControlPlane:
 
         async def load() -> TemplateInfo | None:
             row = await self.pool.fetchrow(
-                "SELECT id, account_id, name, channel, status, category, template_type, body FROM console.templates"
-                " WHERE id = $1 AND account_id = $2",
+                "SELECT t.id, t.account_id, t.name, t.channel, t.status, t.category, t.template_type, t.body,"
+                " CASE t.channel WHEN 'WHATSAPP' THEN coalesce(w.status = 'ACTIVE', false)"
+                "  WHEN 'RCS' THEN coalesce(b.status = 'ACTIVE', false) ELSE true END AS identity_active"
+                " FROM console.templates t"
+                " LEFT JOIN console.waba_numbers w ON w.id = t.waba_number_id AND w.account_id = t.account_id"
+                " LEFT JOIN console.rcs_bots b ON b.id = t.rcs_bot_id AND b.account_id = t.account_id"
+                " WHERE t.id = $1 AND t.account_id = $2",
                 template_id,
                 account_id,
             )
@@ -158,6 +170,7 @@ class ControlPlane:
                 row["category"],
                 row["template_type"],
                 placeholder_count(row["body"]),
+                row["identity_active"],
             )
 
         return await self._get(("template", account_id, template_id), load, lambda _: account_id, lambda _: self.ttl)

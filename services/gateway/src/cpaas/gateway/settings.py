@@ -11,7 +11,7 @@ class GatewaySettings(ServiceSettings):
     service_name: str = Field("gateway", description="Name in logs, metrics and event sources")
     http_port: int = Field(8081, description="Port of the public REST API")
     enabled_channels: list[Channel] = Field(
-        default_factory=lambda: [Channel.SMS],
+        default_factory=lambda: list(Channel),
         description="Channels whose connector is deployed; a submit on another is refused",
     )
     cache_ttl_seconds: float = Field(
@@ -25,4 +25,11 @@ class GatewaySettings(ServiceSettings):
     )
     idempotency_ttl_hours: int = Field(24, ge=1, description="How long an Idempotency-Key is remembered")
     trust_forwarded_for: bool = Field(False, description="Take the client IP from X-Forwarded-For (behind a proxy)")
+    submit_rate_per_second: int = Field(
+        1000, ge=1, description="Submits a second per API key, per gateway process (an account may override it)"
+    )
+    credit_check: bool = Field(True, description="Refuse submits (402) from accounts whose balance is not above zero")
+    balance_ttl_seconds: float = Field(
+        2.0, gt=0, description="Longest a cached balance is used (billing also pushes changes by NOTIFY)"
+    )
     max_page_size: int = Field(200, ge=1, description="Largest page of the reports API")

@@ -47,6 +47,7 @@ class SubmitHandler:
     async def _submit(self, headers: Mapping[str, str], ip: str | None, raw: bytes) -> tuple[int, str, dict | None]:
         state = self.state
         caller = await authenticate_key(state, headers.get(API_KEY_HEADER.lower()), ip)
+        state.rate_limiter.take(caller.account_id, caller.access.submit_rate_per_second)
         body = parse(raw)
         idempotency_key = headers.get("idempotency-key")
         if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
@@ -65,6 +66,8 @@ class SubmitHandler:
             rules.check_level(level, template, senders, state.enabled_channels, variables)
             templates.append(template)
         rules.check_not_blacklisted(recipient, await control.blacklist(caller.account_id))
+        if state.settings.credit_check:
+            await state.balances.check(caller.account_id)
 
         message_id = new_message_id()
         set_log_context(message_id=message_id)

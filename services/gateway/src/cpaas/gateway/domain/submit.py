@@ -82,6 +82,13 @@ def check_level(
             f"template {template.name!r} is {template.status}; only APPROVED templates can be sent",
             field=f"{level.field}templateId",
         )
+    if not template.identity_active:
+        owner = "WABA number" if level.channel == Channel.WHATSAPP else "RCS bot"
+        raise ApiError(
+            ErrorCode.CHANNEL_NOT_CONFIGURED,
+            f"the {owner} of template {template.name!r} is not active; contact your admin",
+            field=f"{level.field}templateId",
+        )
     if level.channel == Channel.SMS:
         if not level.sender_id:
             raise ApiError(ErrorCode.SENDER_ID_REQUIRED, "senderId is required for SMS", field=f"{level.field}senderId")

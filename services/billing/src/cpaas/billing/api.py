@@ -1,0 +1,193 @@
+"""The internal billing API, called by the console service (never by customers): balances,
+the transaction log, admin adjustments and the price list.
+
+Every route needs the shared service token in `X-Service-Token` (401 without it).
+Errors are the platform's one JSON shape ({"error": {"code", "message", "field"}}).
+"""
+
+import hmac
+import logging
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
+from starlette.responses import JSONResponse
+
+from cpaas.billing.metrics import ADJUSTMENTS
+from cpaas.billing.pricing import CATEGORY_LABELS, PriceCode
+from cpaas.billing.store import BillingStore, TransactionQuery
+from cpaas.contracts.errors import ErrorCode
+from cpaas.platform.api_errors import ApiError
+from cpaas.platform.logs import set_log_context
+
+log = logging.getLogger(__name__)
+
+MAX_ADJUSTMENT_MINOR = 10**12  # 10 billion in major units: anything larger is a typo
+AccountId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
+
+class AdjustmentRequest(CamelModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    amount_minor: int = Field(
+        ..., ge=-MAX_ADJUSTMENT_MINOR, le=MAX_ADJUSTMENT_MINOR, description="Positive credits, negative debits"
+    )
+    reason: Text
+    actor: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class PriceUpdate(CamelModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    amount_minor: int = Field(..., ge=0, le=MAX_ADJUSTMENT_MINOR, description="Price of one unit, in minor units")
+    actor: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class Balance(CamelModel):
+    account_id: int
+    balance_minor: int
+    currency: str
+    updated_at: datetime | None
+
+
+class Entry(CamelModel):
+    id: int
+    kind: Literal["CHARGE", "CREDIT", "DEBIT"]
+    amount_minor: int  # signed change of the balance
+    balance_after_minor: int
+    currency: str
+    created_at: datetime
+    reason: str | None = None
+    actor: str | None = None
+    message_id: str | None = None
+    attempt: int | None = None
+    channel: str | None = None
+    price_code: str | None = None
+    category: str | None = None  # the guide's label for WhatsApp charges: UIC, MIC, SIC, Auth, Auth INT
+    units: int | None = None
+    unit_price_minor: int | None = None
+
+
+class TransactionPage(CamelModel):
+    items: list[Entry]
+    page: int
+    page_size: int
+    total: int
+
+
+class Price(CamelModel):
+    price_code: str
+    channel: str
+    unit: str
+    description: str
+    category: str | None
+    amount_minor: int
+    currency: str
+    updated_at: datetime
+    updated_by: str | None
+
+
+class PriceList(CamelModel):
+    currency: str
+    items: list[Price]
+
+
+def _entry(row) -> Entry:  # noqa: ANN001 - an asyncpg Record
+    data = dict(row)
+    code = data.get("price_code")
+    category = CATEGORY_LABELS.get(PriceCode(code)) if code in PriceCode.__members__ else None
+    return Entry.model_validate({**data, "category": category})
+
+
+def _price(row, currency: str) -> Price:  # noqa: ANN001 - an asyncpg Record
+    code = row["price_code"]
+    category = CATEGORY_LABELS.get(PriceCode(code)) if code in PriceCode.__members__ else None
+    return Price.model_validate({**dict(row), "category": category, "currency": currency})
+
+
+def _store(request: Request) -> BillingStore:
+    return request.app.state.store
+
+
+Store = Annotated[BillingStore, Depends(_store)]
+
+
+def build_router(*, service_token: str, max_page_size: int) -> APIRouter:
+    """The API's routes; the app's lifespan puts the BillingStore on `app.state.store`."""
+    expected = service_token.encode()
+
+    def require_service_token(x_service_token: Annotated[str | None, Header()] = None) -> None:
+        if x_service_token is None or not hmac.compare_digest(x_service_token.encode(), expected):
+            raise ApiError(ErrorCode.UNAUTHORIZED, "a valid X-Service-Token header is required")
+
+    router = APIRouter(prefix="/api/v1/billing", dependencies=[Depends(require_service_token)])
+
+    @router.get("/accounts/{account_id}/balance", response_model=Balance)
+    async def get_balance(account_id: AccountId, store: Store) -> Balance:
+        row = await store.balance(account_id)
+        if row is None:  # no balance row yet: every account starts at 0
+            return Balance(account_id=account_id, balance_minor=0, currency=store.currency, updated_at=None)
+        return Balance.model_validate(dict(row))
+
+    @router.get("/accounts/{account_id}/transactions", response_model=TransactionPage)
+    async def list_transactions(
+        account_id: AccountId,
+        store: Store,
+        page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+        page_size: Annotated[int, Query(alias="pageSize", ge=1)] = 20,
+        kind: Literal["CHARGE", "CREDIT", "DEBIT"] | None = None,
+        since: Annotated[datetime | None, Query(alias="from")] = None,
+        until: Annotated[datetime | None, Query(alias="to")] = None,
+    ) -> TransactionPage:
+        if page_size > max_page_size:
+            raise ApiError(ErrorCode.VALIDATION_ERROR, f"pageSize is at most {max_page_size}", field="pageSize")
+        query = TransactionQuery(account_id, page, page_size, kind, since, until)
+        rows, total = await store.transactions(query)
+        return TransactionPage(items=[_entry(r) for r in rows], page=page, page_size=page_size, total=total)
+
+    @router.post("/accounts/{account_id}/adjustments", response_model=Entry, status_code=201)
+    async def adjust(
+        account_id: AccountId,
+        body: AdjustmentRequest,
+        store: Store,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> JSONResponse:
+        if body.amount_minor == 0:
+            raise ApiError(ErrorCode.VALIDATION_ERROR, "amountMinor must not be 0", field="amountMinor")
+        set_log_context(account_id=account_id)
+        row, created = await store.adjust(
+            account_id, body.amount_minor, reason=body.reason, actor=body.actor, idempotency_key=idempotency_key
+        )
+        if not created and (row["amount_minor"] != body.amount_minor or row["reason"] != body.reason):
+            raise ApiError(ErrorCode.IDEMPOTENCY_CONFLICT, "this Idempotency-Key was used for another adjustment")
+        if created:
+            ADJUSTMENTS.labels(row["kind"]).inc()
+            log.info(
+                "balance adjusted",
+                extra={"kind": row["kind"], "amount_minor": row["amount_minor"], "actor": body.actor,
+                       "balance_after_minor": row["balance_after_minor"]},
+            )
+        # a replay of the same adjustment answers 200 with the first entry
+        return JSONResponse(_entry(row).model_dump(mode="json"), status_code=201 if created else 200)
+
+    @router.get("/prices", response_model=PriceList)
+    async def list_prices(store: Store) -> PriceList:
+        return PriceList(currency=store.currency, items=[_price(r, store.currency) for r in await store.prices()])
+
+    @router.put("/prices/{price_code}", response_model=Price)
+    async def put_price(price_code: str, body: PriceUpdate, store: Store) -> Price:
+        row = await store.set_price(price_code, body.amount_minor, actor=body.actor)
+        if row is None:
+            raise ApiError(ErrorCode.NOT_FOUND, f"no price code {price_code}", field="priceCode")
+        log.info("price changed", extra={"price_code": price_code, "amount_minor": body.amount_minor,
+                                          "actor": body.actor})
+        return _price(row, store.currency)
+
+    return router

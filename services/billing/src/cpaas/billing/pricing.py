@@ -1,0 +1,128 @@
+"""What an attempt costs and when it is charged: pure functions, no I/O.
+
+An attempt is charged once the carrier has accepted it: on its SUBMITTED_OPERATOR, or,
+should that event never be seen, on the first DELIVERED / READ / UNDELIVERED that
+carries the carrier's message id. FAILED never charges (a refused submit is free), nor
+do SUBMITTED and RETRYING (nothing reached a carrier yet).
+
+Prices (integer minor units per unit) live in billing.prices; this module only says
+which price code and how many units: SMS per segment, WhatsApp per conversation
+category of its template (UIC, MIC, SIC, Auth, Auth INT), RCS per message type, voice
+per call.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+import phonenumbers
+
+from cpaas.contracts import Channel, MessageStatus, MessageStatusChangedV1
+
+MAX_UNITS = 255  # most segments of one concatenated SMS (the SMPP reference number is one byte)
+
+
+class PriceCode(StrEnum):
+    SMS_SEGMENT = "SMS_SEGMENT"
+    WA_UIC = "WA_UIC"
+    WA_MIC = "WA_MIC"
+    WA_SIC = "WA_SIC"
+    WA_AUTH = "WA_AUTH"
+    WA_AUTH_INT = "WA_AUTH_INT"
+    RCS_TEXT = "RCS_TEXT"
+    RCS_RICH_CARD = "RCS_RICH_CARD"
+    RCS_CAROUSEL = "RCS_CAROUSEL"
+    VOICE_CALL = "VOICE_CALL"
+
+
+# The guide's Billing categories, shown next to each WhatsApp charge.
+CATEGORY_LABELS: dict[PriceCode, str] = {
+    PriceCode.WA_UIC: "UIC",
+    PriceCode.WA_MIC: "MIC",
+    PriceCode.WA_SIC: "SIC",
+    PriceCode.WA_AUTH: "Auth",
+    PriceCode.WA_AUTH_INT: "Auth INT",
+}
+
+_WHATSAPP_BY_CATEGORY = {
+    "UTILITY": PriceCode.WA_UIC,
+    "MARKETING": PriceCode.WA_MIC,
+    "SERVICE": PriceCode.WA_SIC,
+}
+_RCS_BY_TYPE = {
+    "TEXT": PriceCode.RCS_TEXT,
+    "RICH_CARD": PriceCode.RCS_RICH_CARD,
+    "CAROUSEL": PriceCode.RCS_CAROUSEL,
+}
+_CARRIER_ACCEPTED = frozenset({MessageStatus.DELIVERED, MessageStatus.READ, MessageStatus.UNDELIVERED})
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateInfo:
+    """What pricing needs of a console template."""
+
+    id: int
+    channel: str
+    category: str | None
+    template_type: str
+    home_region: str | None  # region of the template's WABA number, when it has one
+
+
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    price_code: PriceCode
+    units: int
+
+
+class UnitsOutOfRange(ValueError):
+    """An event claims more units than one message can have: it can never be charged."""
+
+
+def is_chargeable(event: MessageStatusChangedV1) -> bool:
+    """True when this status event may charge its attempt (the first such event does)."""
+    if event.status is MessageStatus.SUBMITTED_OPERATOR:
+        return True
+    return event.status in _CARRIER_ACCEPTED and bool(event.carrier_message_id)
+
+
+@lru_cache(maxsize=65536)
+def recipient_region(recipient: str) -> str | None:
+    """ISO region of an E.164 number (IN, US, ...), or None when no region owns it."""
+    try:
+        number = phonenumbers.parse(recipient, None)
+    except phonenumbers.NumberParseException:
+        return None
+    region = phonenumbers.region_code_for_number(number)
+    return None if region in (None, "ZZ", "001") else region
+
+
+def whatsapp_price(category: str | None, recipient: str, home_region: str) -> PriceCode:
+    """UIC / MIC / SIC / Auth / Auth INT. A recipient whose region cannot be told is
+    international (Auth INT): only a provably domestic recipient gets the domestic price."""
+    normalised = (category or "SERVICE").upper()
+    if normalised == "AUTHENTICATION":
+        domestic = recipient_region(recipient) == home_region
+        return PriceCode.WA_AUTH if domestic else PriceCode.WA_AUTH_INT
+    return _WHATSAPP_BY_CATEGORY.get(normalised, PriceCode.WA_SIC)
+
+
+def price(event: MessageStatusChangedV1, template: TemplateInfo | None, *, home_region: str) -> Pricing:
+    """Price code and units of one chargeable attempt.
+
+    `template` is the console template the event names (None when it names none or it is
+    gone); `home_region` is the platform's home country, used when the template has no
+    WABA number of its own.
+    """
+    if event.channel is Channel.SMS:
+        units = event.segments or 1
+        if units > MAX_UNITS:
+            raise UnitsOutOfRange(f"{units} segments is more than one SMS can have ({MAX_UNITS})")
+        return Pricing(PriceCode.SMS_SEGMENT, units)
+    if event.channel is Channel.WHATSAPP:
+        category = template.category if template else None
+        home = (template.home_region if template else None) or home_region
+        return Pricing(whatsapp_price(category, event.recipient, home), 1)
+    if event.channel is Channel.RCS:
+        template_type = (template.template_type if template else "TEXT").upper()
+        return Pricing(_RCS_BY_TYPE.get(template_type, PriceCode.RCS_TEXT), 1)
+    return Pricing(PriceCode.VOICE_CALL, 1)

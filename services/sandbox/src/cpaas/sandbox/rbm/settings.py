@@ -1,0 +1,41 @@
+"""Settings of the RBM imitation (env prefix CPAAS_SANDBOX_RBM_)."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_AGENT_ID = "cpaas_demo_agent"
+DEMO_BOT_SECRET = "local-dev-rbm-secret"  # noqa: S105 - the local default the console seeds
+LOCAL_PARTNER_TOKEN = "local-dev-rbm-partner-token"  # noqa: S105 - the local default
+LOCAL_WEBHOOK_CLIENT_TOKEN = "local-dev-rbm-webhook-token"  # noqa: S105 - the local default
+
+
+class RbmSandboxSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CPAAS_SANDBOX_RBM_", extra="ignore")
+
+    http_host: str = Field("127.0.0.1", description="Address the RBM API listens on")
+    http_port: int = Field(8093, ge=0, le=65535, description="Port of the RBM API (0 picks a free port)")
+    bot_secrets: dict[str, str] = Field(
+        default_factory=lambda: {DEMO_AGENT_ID: DEMO_BOT_SECRET},
+        description="Agent (bot) id -> the bot secret its calls must carry as 'Authorization: Bearer', JSON",
+    )
+    partner_token: str = Field(
+        LOCAL_PARTNER_TOKEN, description="Bearer token of the partner account that registers new agents (bots)"
+    )
+    webhook_url: str = Field(
+        "http://127.0.0.1:8086/webhooks/rbm", description="Partner webhook the RBM events are POSTed to"
+    )
+    webhook_client_token: str = Field(
+        LOCAL_WEBHOOK_CLIENT_TOKEN, description="clientToken of the webhook: the key of X-Goog-Signature"
+    )
+    event_delay_seconds: float = Field(
+        0.5, ge=0, description="Time from an accepted message to its DELIVERED event (and from DELIVERED to READ)"
+    )
+    review_delay_seconds: float = Field(1.0, ge=0, description="Time a template or agent review takes")
+    webhook_retry_seconds: tuple[float, ...] = Field(
+        (0.2, 0.5, 1.0, 2.0, 5.0, 10.0),
+        description="Pauses between redeliveries of an event the webhook did not answer 200 (RBM backs off too)",
+    )
+    webhook_timeout_seconds: float = Field(5.0, gt=0, description="How long one webhook POST may take")
+    received_log_size: int = Field(
+        10_000, ge=1, description="How many received agent messages GET /sandbox/rbm/messages keeps"
+    )
