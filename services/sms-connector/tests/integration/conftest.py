@@ -140,6 +140,20 @@ def smsc() -> Callable[[FastAPI, str], Awaitable[list[dict]]]:
 
 
 @pytest.fixture
+def sql(pg_settings: PostgresSettings) -> Callable[..., Awaitable[str]]:
+    """`await sql(statement, *args)` on the test's database."""
+
+    async def execute(statement: str, *args: object) -> str:
+        conn = await asyncpg.connect(pg_settings.dsn)
+        try:
+            return await conn.execute(statement, *args)
+        finally:
+            await conn.close()
+
+    return execute
+
+
+@pytest.fixture
 def segment_rows(pg_settings: PostgresSettings) -> Callable[[str], Awaitable[list[asyncpg.Record]]]:
     async def rows(message_id: str) -> list[asyncpg.Record]:
         return await sms_rows(pg_settings, message_id)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # fixtures' types, from this folder's conftest
 
 Connector = Callable[[FastAPI], AbstractAsyncContextManager[FastAPI]]
 Smsc = Callable[[FastAPI, str], Awaitable[list[dict]]]
+Sql = Callable[..., Awaitable[str]]
 
 DELIVERED, SUBMITTED_OPERATOR = MessageStatus.DELIVERED, MessageStatus.SUBMITTED_OPERATOR
 console_system_id = "cpaas"  # the connector's default SMPP system_id
@@ -203,3 +204,37 @@ async def test_connector_binds_again_after_the_smsc_restarts(
             async with sandbox_with_delay(0.1, port) as restarted:
                 await kafka.wait_for(second.message_id, DELIVERED)
     assert len(await smsc(restarted, "+919876543219")) == 1
+
+
+async def test_an_attempt_left_submitting_by_a_crash_is_sent_again(
+    connector: Connector, console: Console, sandbox: FastAPI, kafka: Kafka, smsc: Smsc, sql: Sql
+) -> None:
+    event = console.submit_event("+919876543221")
+    async with connector(sandbox):
+        # a previous run claimed it and died before it could record the submit_sm_resp
+        await sql(
+            "INSERT INTO sms.submissions (message_id, attempt, account_id, recipient, template_id)"
+            " VALUES ($1, 1, $2, $3, $4)",
+            event.message_id,
+            event.account_id,
+            event.recipient,
+            event.template_id,
+        )
+        await kafka.submit(event)
+        await kafka.wait_for(event.message_id, DELIVERED)
+    assert len(await smsc(sandbox, "+919876543221")) == 1
+
+
+async def test_a_template_edited_in_the_console_is_used_at_once(
+    connector: Connector, console: Console, sandbox: FastAPI, kafka: Kafka, smsc: Smsc, sql: Sql
+) -> None:
+    first, second = console.submit_event("+919876543222"), console.submit_event("+919876543223")
+    async with connector(sandbox):
+        await kafka.submit(first)
+        await kafka.wait_for(first.message_id, SUBMITTED_OPERATOR)  # the template is cached now
+        await sql("UPDATE console.templates SET body = 'Code {#var#}' WHERE id = $1", console.otp_template_id)
+        await asyncio.sleep(0.2)  # the NOTIFY evicts the cached template
+        await kafka.submit(second)
+        await kafka.wait_for(second.message_id, SUBMITTED_OPERATOR)
+    [sms] = await smsc(sandbox, "+919876543223")
+    assert sms["text"] == "Code 482913"

@@ -31,10 +31,18 @@ class ServiceSpec:
 # In start order: the carrier sandbox first, the public gateway last.
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("sandbox", "cpaas.sandbox", 8090),
+    ServiceSpec("console", "cpaas.console", 8088),
     ServiceSpec("reporting", "cpaas.reporting", 8083),
+    ServiceSpec("billing", "cpaas.billing", 8082),
+    ServiceSpec("webhooks", "cpaas.webhooks", 8089),
+    ServiceSpec("router", "cpaas.router", 8091),
     ServiceSpec("sms-connector", "cpaas.sms_connector", 8084),
+    ServiceSpec("wa-connector", "cpaas.wa_connector", 8085),
+    ServiceSpec("rcs-connector", "cpaas.rcs_connector", 8086),
+    ServiceSpec("voice-connector", "cpaas.voice_connector", 8087),
     ServiceSpec("gateway", "cpaas.gateway", 8081),
 )
+DEMO_OPENING_BALANCE_MINOR = 100_000  # 1,000.00 INR
 
 
 def _pump(name: str, proc: subprocess.Popen) -> None:
@@ -62,7 +70,11 @@ def seed_demo(settings: LocalSettings) -> dict:
     env = {**os.environ, "CPAAS_PG_DSN": settings.pg_dsn}
     subprocess.run([sys.executable, "-m", "cpaas.console", "seed", "--credentials", str(path)], env=env,
                    check=True, stdout=subprocess.DEVNULL)
-    return json.loads(path.read_text())
+    credentials = json.loads(path.read_text())
+    subprocess.run([sys.executable, "-m", "cpaas.billing", "credit", "--account", str(credentials["accountId"]),
+                    "--amount-minor", str(DEMO_OPENING_BALANCE_MINOR), "--reason", "opening balance (local default)"],
+                   env=env, check=True, stdout=subprocess.DEVNULL)
+    return credentials
 
 
 def print_welcome(credentials: dict) -> None:

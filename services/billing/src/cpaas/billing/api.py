@@ -10,13 +10,14 @@ import logging
 from datetime import datetime
 from typing import Annotated, Literal
 
+from asyncpg import Record
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 from starlette.responses import JSONResponse
 
 from cpaas.billing.metrics import ADJUSTMENTS
-from cpaas.billing.pricing import CATEGORY_LABELS, PriceCode
+from cpaas.billing.pricing import CATEGORY_LABELS
 from cpaas.billing.store import BillingStore, TransactionQuery
 from cpaas.contracts.errors import ErrorCode
 from cpaas.platform.api_errors import ApiError
@@ -99,17 +100,16 @@ class PriceList(CamelModel):
     items: list[Price]
 
 
-def _entry(row) -> Entry:  # noqa: ANN001 - an asyncpg Record
-    data = dict(row)
-    code = data.get("price_code")
-    category = CATEGORY_LABELS.get(PriceCode(code)) if code in PriceCode.__members__ else None
-    return Entry.model_validate({**data, "category": category})
+def _category(price_code: str | None) -> str | None:
+    return CATEGORY_LABELS.get(price_code) if price_code else None  # type: ignore[call-overload]
 
 
-def _price(row, currency: str) -> Price:  # noqa: ANN001 - an asyncpg Record
-    code = row["price_code"]
-    category = CATEGORY_LABELS.get(PriceCode(code)) if code in PriceCode.__members__ else None
-    return Price.model_validate({**dict(row), "category": category, "currency": currency})
+def _entry(row: Record) -> Entry:
+    return Entry.model_validate({**dict(row), "category": _category(row["price_code"])})
+
+
+def _price(row: Record, currency: str) -> Price:
+    return Price.model_validate({**dict(row), "category": _category(row["price_code"]), "currency": currency})
 
 
 def _store(request: Request) -> BillingStore:
@@ -171,8 +171,12 @@ def build_router(*, service_token: str, max_page_size: int) -> APIRouter:
             ADJUSTMENTS.labels(row["kind"]).inc()
             log.info(
                 "balance adjusted",
-                extra={"kind": row["kind"], "amount_minor": row["amount_minor"], "actor": body.actor,
-                       "balance_after_minor": row["balance_after_minor"]},
+                extra={
+                    "kind": row["kind"],
+                    "amount_minor": row["amount_minor"],
+                    "actor": body.actor,
+                    "balance_after_minor": row["balance_after_minor"],
+                },
             )
         # a replay of the same adjustment answers 200 with the first entry
         return JSONResponse(_entry(row).model_dump(mode="json"), status_code=201 if created else 200)
@@ -186,8 +190,9 @@ def build_router(*, service_token: str, max_page_size: int) -> APIRouter:
         row = await store.set_price(price_code, body.amount_minor, actor=body.actor)
         if row is None:
             raise ApiError(ErrorCode.NOT_FOUND, f"no price code {price_code}", field="priceCode")
-        log.info("price changed", extra={"price_code": price_code, "amount_minor": body.amount_minor,
-                                          "actor": body.actor})
+        log.info(
+            "price changed", extra={"price_code": price_code, "amount_minor": body.amount_minor, "actor": body.actor}
+        )
         return _price(row, store.currency)
 
     return router

@@ -31,7 +31,8 @@ from cpaas.billing.metrics import BATCH_SECONDS, BATCH_SIZE, CHARGED_AMOUNT, CHA
 from cpaas.billing.pricing import TemplateInfo, UnitsOutOfRange, is_chargeable, price
 from cpaas.billing.store import AppliedCharge, BillingStore, Charge
 from cpaas.billing.templates import TemplateCatalog
-from cpaas.contracts import Channel, CloudEvent, MessageChargedV1, MessageStatusChangedV1
+from cpaas.contracts import Channel, CloudEvent, MessageStatusChangedV1
+from cpaas.contracts.events import MessageChargedV1
 from cpaas.contracts.topics import BILLING_CHARGED, MSG_STATUS
 from cpaas.platform.broker import EventPublisher, PoisonRecord, dead_letter, decode_event, subscribe
 from cpaas.platform.settings import KafkaSettings
@@ -156,8 +157,13 @@ class ChargingHandler:
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
                     "charged" if entry.new else "charge already applied; publishing it again",
-                    extra={"message_id": entry.message_id, "account_id": entry.account_id, "attempt": entry.attempt,
-                           "price_code": entry.price_code, "amount_minor": entry.amount_minor},
+                    extra={
+                        "message_id": entry.message_id,
+                        "account_id": entry.account_id,
+                        "attempt": entry.attempt,
+                        "price_code": entry.price_code,
+                        "amount_minor": entry.amount_minor,
+                    },
                 )
         done = {(entry.message_id, entry.attempt) for entry in applied}
         for charge in charges:

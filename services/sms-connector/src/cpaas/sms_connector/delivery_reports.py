@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from cpaas.contracts import Channel, MessageStatusChangedV1
+from cpaas.contracts import Channel, MessageStatus, MessageStatusChangedV1
 from cpaas.contracts.topics import MSG_STATUS
 from cpaas.platform.broker import EventPublisher
 from cpaas.platform.logs import bind_log_context
@@ -146,8 +146,10 @@ class DeliveryReportProcessor:
         events = [_final_event(f) for f in finished]
         for event in events:
             with bind_log_context(message_id=event.message_id, account_id=event.account_id):
-                log.info(
-                    "final status", extra={"status": event.status.value, "carrier_error_code": event.carrier_error_code}
+                log.log(
+                    logging.DEBUG if event.status is MessageStatus.DELIVERED else logging.INFO,
+                    "final status from the delivery receipts",
+                    extra={"status": event.status.value, "carrier_error_code": event.carrier_error_code},
                 )
         await self.publisher.publish_many((MSG_STATUS.name, e, e.message_id) for e in events)
 

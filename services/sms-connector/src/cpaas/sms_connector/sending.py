@@ -12,7 +12,7 @@ Guarantees, per message attempt (key: message id + attempt):
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -70,17 +70,20 @@ async def send_batch(events: Sequence[MessageSubmittedV1], deps: SendingDeps) ->
     sent = await asyncio.gather(*(_send(p, deps.carrier) for p in prepared))
     records.update({_key(p.event): r for p, r in zip(prepared, sent, strict=True) if r is not None})
     await deps.store.record(list(records.values()))
-    statuses: list[MessageStatusChangedV1] = []
+    announce: list[tuple[MessageSubmittedV1, SendRecord | Submission]] = []
     for event in unique:
-        record: SendRecord | Submission | None = records.get(_key(event))
-        if record is None and claims[_key(event)].status != SUBMITTING and not claims[_key(event)].announced:
-            record = claims[_key(event)]  # sent before; its status event may be missing
-        if record is not None and record.status in (SUBMITTED, REFUSED):
-            statuses.append(_status_event(event, record))
+        claim = claims[_key(event)]
+        if _key(event) in records:
+            announce.append((event, records[_key(event)]))
+        elif claim.status in (SUBMITTED, REFUSED) and not claim.announced:
+            announce.append((event, claim))  # sent before; its status event may be missing
+    statuses = [_status_event(event, record) for event, record in announce]
     await deps.publisher.publish_many((MSG_STATUS.name, s, s.message_id) for s in statuses)
     await deps.store.mark_announced([(s.message_id, s.attempt) for s in statuses])
-    _count(records.values(), len(unique) - len(fresh))
-    not_sent = len(prepared) - sum(r is not None for r in sent)
+    for record in records.values():
+        MESSAGES.labels("submitted" if record.status == SUBMITTED else "refused").inc()
+    MESSAGES.labels("already_sent").inc(len(unique) - len(fresh))
+    not_sent = sum(r is None for r in sent)
     if not_sent:
         raise SendError(
             f"{not_sent} of {len(unique)} messages were not submitted; the batch comes again", retryable=True
@@ -224,10 +227,3 @@ def _status_event(event: MessageSubmittedV1, record: SendRecord | Submission) ->
         carrier_error_code=record.carrier_error_code,
         **common,
     )
-
-
-def _count(records: Iterable[SendRecord], already_sent: int) -> None:
-    for record in records:
-        MESSAGES.labels("submitted" if record.status == SUBMITTED else "refused").inc()
-    if already_sent:
-        MESSAGES.labels("already_sent").inc(already_sent)

@@ -22,6 +22,11 @@ class SmsConnectorSettings(ServiceSettings):
     system_type: str = Field("", max_length=12, description="SMPP system_type sent in the bind")
     binds: int = Field(1, ge=1, le=32, description="Transceiver binds kept open to the SMSC")
     window_size: int = Field(50, ge=1, le=1000, description="Most submit_sm awaiting their response, per bind")
+    inbound_capacity: int = Field(
+        50_000,
+        ge=100,
+        description="deliver_sm (receipts) buffered per bind before the SMPP core refuses more with ESME_RMSGQFUL",
+    )
     submit_rate_per_second: float = Field(1000.0, gt=0, description="Most submit_sm per second, per bind")
     connect_timeout_seconds: float = Field(5.0, gt=0, description="How long a bind may take (a refused bind ends so)")
     submit_timeout_seconds: float = Field(

@@ -57,20 +57,19 @@ CREATE UNIQUE INDEX ledger_adjustment_idempotency ON ledger (account_id, idempot
 CREATE INDEX ledger_account_newest ON ledger (account_id, id DESC);
 
 -- Every balance change notifies channel 'cpaas_billing' with '<account_id>:<balance_minor>'
--- (delivered at commit), so the gateway's credit-check cache updates at once. One
--- statement-level trigger: a batch of charges over many accounts costs one call.
+-- (delivered at commit), so the gateway's credit-check cache updates at once. A row
+-- trigger whose WHEN skips unchanged rows (the charging batch's lock statement touches
+-- rows without changing them); PostgreSQL folds identical payloads of one transaction.
 CREATE FUNCTION notify_balance_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('cpaas_billing', n.account_id || ':' || n.balance_minor)
-    FROM changed_new n JOIN changed_old o USING (account_id)
-    WHERE n.balance_minor IS DISTINCT FROM o.balance_minor;
+    PERFORM pg_notify('cpaas_billing', NEW.account_id || ':' || NEW.balance_minor);
     RETURN NULL;
 END;
 $$;
 
-CREATE TRIGGER balances_notify AFTER UPDATE ON balances
-    REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new
-    FOR EACH STATEMENT EXECUTE FUNCTION notify_balance_change();
+CREATE TRIGGER balances_notify AFTER UPDATE OF balance_minor ON balances
+    FOR EACH ROW WHEN (OLD.balance_minor IS DISTINCT FROM NEW.balance_minor)
+    EXECUTE FUNCTION notify_balance_change();
 
 -- The documented default price list (services/billing/README.md); changed with
 -- PUT /api/v1/billing/prices/{price_code}.

@@ -101,7 +101,9 @@ async def _json(request: Request) -> Any:
         raise RbmError("INVALID_ARGUMENT", "Invalid JSON payload received.") from exc
 
 
-def build_rbm_app(settings: RbmSandboxSettings, *, webhook_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+def build_rbm_app(
+    settings: RbmSandboxSettings, *, webhook_transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
     """The RBM API app. `app.state.rbm` is its world (received messages, templates,
     agents); `app.state.rbm_events` posts the events (created by the lifespan).
     `webhook_transport` replaces the network for the webhook POSTs (tests)."""
@@ -138,7 +140,10 @@ def build_rbm_app(settings: RbmSandboxSettings, *, webhook_transport: httpx.Asyn
 
     @app.get("/v1/phones/{msisdn}/capabilities")
     async def capabilities(
-        request: Request, msisdn: str, request_id: str = Query(alias="requestId"), agent_id: str = Query(alias="agentId")
+        request: Request,
+        msisdn: str,
+        request_id: str = Query(alias="requestId"),
+        agent_id: str = Query(alias="agentId"),
     ) -> JSONResponse:
         authorize(request, agent_id)
         _check_msisdn(msisdn)

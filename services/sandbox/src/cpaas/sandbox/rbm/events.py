@@ -101,7 +101,10 @@ class EventPoster:
             record.posted_at.append(rfc3339())
             try:
                 response = await self.http.post(
-                    self.settings.webhook_url, content=body, headers=headers, timeout=self.settings.webhook_timeout_seconds
+                    self.settings.webhook_url,
+                    content=body,
+                    headers=headers,
+                    timeout=self.settings.webhook_timeout_seconds,
                 )
                 record.last_status = response.status_code
             except httpx.HTTPError as exc:

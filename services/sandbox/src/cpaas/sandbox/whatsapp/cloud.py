@@ -213,7 +213,11 @@ class WhatsAppCloud:
                 status["errors"] = [step.error]
             elif step.status != "read":
                 status["conversation"] = conversation
-                status["pricing"] = {"billable": True, "pricing_model": "CBP", "category": conversation["origin"]["type"]}
+                status["pricing"] = {
+                    "billable": True,
+                    "pricing_model": "CBP",
+                    "category": conversation["origin"]["type"],
+                }
             value = status_value(self.settings, message.phone_number_id, status)
             ok = await self._webhooks.post(envelope(self.settings.waba_id, "messages", value))
             message.statuses.append({"status": step.status, "webhook_delivered": ok})

@@ -32,9 +32,7 @@ def envelope(waba_id: str, field: str, value: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def status_value(
-    settings: WhatsAppSandboxSettings, phone_number_id: str, status: dict[str, Any]
-) -> dict[str, Any]:
+def status_value(settings: WhatsAppSandboxSettings, phone_number_id: str, status: dict[str, Any]) -> dict[str, Any]:
     return {
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": settings.display_phone_number, "phone_number_id": phone_number_id},

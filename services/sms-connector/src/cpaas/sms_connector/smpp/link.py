@@ -126,6 +126,7 @@ class SmscLink:
             bind_type="TRX",
             system_type=s.system_type,
             window_size=s.window_size,
+            inbound_capacity=s.inbound_capacity,
             connect_timeout_ms=int(s.connect_timeout_seconds * 1000),
         )
         try:

@@ -1,0 +1,1 @@
+"""Billing: prepaid balances, the price list and the ledger (schema `billing`)."""

@@ -1,0 +1,101 @@
+"""Composition root of the RCS connector.
+
+Start: pool and migrations, the console LISTEN, the HTTP client to the provider, then
+the broker (subscribers and producer). Stop (the reverse, so nothing in flight is
+lost): readiness drops, uvicorn finishes the webhook requests in flight, the broker
+waits for the handlers in flight and commits them, then the HTTP client and the pool
+close.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
+from cpaas.platform.broker import EventPublisher, make_broker
+from cpaas.platform.db import create_pool, ping
+from cpaas.platform.migrations import apply_migrations
+from cpaas.platform.ops import HealthState, mount_ops
+from cpaas.platform.pg_listen import Listener
+from cpaas.platform.serve import broker_lifespan
+from cpaas.rcs_connector.catalog import ConsoleCatalog
+from cpaas.rcs_connector.handlers import register_submit_handler, register_template_handler
+from cpaas.rcs_connector.providers import make_provider
+from cpaas.rcs_connector.sending import SendingDeps
+from cpaas.rcs_connector.settings import RcsConnectorSettings
+from cpaas.rcs_connector.store import RcsStore
+from cpaas.rcs_connector.templates import TemplateDeps
+from cpaas.rcs_connector.webhooks import WebhookDeps, webhook_router
+
+SCHEMA = "rcs"
+MIGRATIONS = Path(__file__).parent / "migrations"
+CONSOLE_CHANNEL = "cpaas_console"
+
+
+class _Started:
+    """What the lifespan builds; the handlers reach it per call, once the app started."""
+
+    sending: SendingDeps
+    templates: TemplateDeps
+    webhooks: WebhookDeps
+
+
+def provider_http_client(settings: RcsConnectorSettings) -> httpx.AsyncClient:
+    """The client every provider call goes through: base URL, timeouts, pool limits."""
+    return httpx.AsyncClient(
+        base_url=settings.base_url,
+        timeout=httpx.Timeout(settings.http_timeout_seconds),
+        limits=httpx.Limits(
+            max_connections=settings.http_max_connections, max_keepalive_connections=settings.http_max_connections
+        ),
+    )
+
+
+def build_app(
+    settings: RcsConnectorSettings, *, broker: KafkaBroker | None = None, http: httpx.AsyncClient | None = None
+) -> FastAPI:
+    """The connector app. `http` replaces the provider client (tests); it is closed with the app."""
+    health = HealthState()
+    broker = broker or make_broker(
+        settings.kafka, client_id=settings.service_name, graceful_timeout=settings.shutdown_grace_seconds
+    )
+    publisher = EventPublisher(broker, settings.kafka, source=settings.service_name)
+    started = _Started()
+    register_submit_handler(broker, settings, lambda: started.sending)
+    register_template_handler(broker, settings, lambda: started.templates)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            pool = await create_pool(settings.postgres, schema=SCHEMA, application_name=settings.service_name)
+            stack.push_async_callback(pool.close)
+            await apply_migrations(pool, SCHEMA, MIGRATIONS)
+            store = RcsStore(pool)
+            catalog = ConsoleCatalog(pool, settings.cache_ttl_seconds)
+            listener = Listener(settings.postgres.dsn, CONSOLE_CHANNEL, catalog.on_notify, catalog.clear)
+            await listener.start()
+            stack.push_async_callback(listener.stop)
+            client = http or provider_http_client(settings)
+            stack.push_async_callback(client.aclose)
+            provider = make_provider(client, settings)
+            started.templates = TemplateDeps(store, catalog, provider, publisher)
+            started.sending = SendingDeps(
+                store, catalog, provider, publisher, settings.max_concurrent_sends, settings.max_send_tries
+            )
+            started.webhooks = WebhookDeps(
+                store, provider, publisher, started.templates, settings.webhook_retry_after_seconds
+            )
+            health.add_check("postgres", lambda: ping(pool))
+            await stack.enter_async_context(broker_lifespan(broker, health))
+            app.state.provider, app.state.store = provider, store
+            health.started = True
+            yield
+            health.draining = True
+
+    app = FastAPI(title="CPaaS RCS connector", lifespan=lifespan)
+    mount_ops(app, health)
+    app.include_router(webhook_router(lambda: started.webhooks))
+    return app

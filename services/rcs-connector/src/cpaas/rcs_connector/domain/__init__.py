@@ -1,0 +1,1 @@
+"""Pure rules of the RCS connector: rendering a template into a message (no I/O)."""

@@ -1,0 +1,78 @@
+"""The Kafka subscribers: batches of `msg.submit.rcs` to `send_batch`, and each
+`template.submitted` to `register_template`."""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from cpaas.contracts import SUBMIT_TOPICS, Channel, CloudEvent, MessageSubmittedV1
+from cpaas.contracts.events import TemplateSubmittedV1
+from cpaas.contracts.topics import TEMPLATE_SUBMITTED
+from cpaas.platform.broker import PoisonRecord, dead_letter, decode_event, subscribe
+from cpaas.rcs_connector.sending import SendingDeps, send_batch
+from cpaas.rcs_connector.settings import RcsConnectorSettings
+from cpaas.rcs_connector.templates import TemplateDeps, register_template
+
+SUBMIT_GROUP = "rcs-connector"
+TEMPLATE_GROUP = "rcs-connector-templates"
+
+
+def register_submit_handler(
+    broker: KafkaBroker, settings: RcsConnectorSettings, deps: Callable[[], SendingDeps]
+) -> Any:
+    """Subscribe the batch handler; `deps` is called per batch (they exist once the app started)."""
+    subscriber = subscribe(
+        broker,
+        settings.kafka.topic(SUBMIT_TOPICS[Channel.RCS].name),
+        group_id=SUBMIT_GROUP,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        batch=True,
+        max_records=settings.batch_max_records,
+        batch_timeout_ms=settings.batch_timeout_ms,
+    )
+
+    @subscriber
+    async def handle_rcs_submits(body: list[Any], msg: KafkaMessage) -> None:
+        """The batch is committed only when this returns: every message in it was sent
+        (or refused) and its status is in Kafka. Raising redelivers the whole batch."""
+        await send_batch(await decode_submits(broker, msg.raw_message), deps())
+
+    return subscriber
+
+
+def register_template_handler(
+    broker: KafkaBroker, settings: RcsConnectorSettings, deps: Callable[[], TemplateDeps]
+) -> Any:
+    subscriber = subscribe(
+        broker,
+        settings.kafka.topic(TEMPLATE_SUBMITTED.name),
+        group_id=TEMPLATE_GROUP,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+    )
+
+    @subscriber
+    async def handle_template_submitted(event: CloudEvent[TemplateSubmittedV1]) -> None:
+        """Committed once the provider's answer is published; WhatsApp templates are
+        skipped. A transient provider failure raises and the event comes again."""
+        await register_template(event, deps())
+
+    return subscriber
+
+
+async def decode_submits(broker: KafkaBroker, records: Sequence[ConsumerRecord]) -> list[MessageSubmittedV1]:
+    """Valid RCS submit events; every other record goes to the DLQ alone."""
+    events = []
+    for record in records:
+        try:
+            event = decode_event(MessageSubmittedV1, record.value).data
+            if event.channel is not Channel.RCS:
+                raise PoisonRecord(f"a {event.channel} message on the RCS topic")
+        except PoisonRecord as exc:
+            await dead_letter(broker, record, exc)
+            continue
+        events.append(event)
+    return events

@@ -1,0 +1,36 @@
+"""Settings of the RCS connector (env prefix CPAAS_RCS_CONNECTOR_)."""
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from cpaas.platform.settings import ServiceSettings
+
+
+class RcsConnectorSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CPAAS_RCS_CONNECTOR_", extra="ignore")
+
+    service_name: str = Field("rcs-connector", description="Name in logs, metrics and event sources")
+    http_port: int = Field(8086, description="Port of the RBM webhook, /healthz, /readyz and /metrics")
+    provider: Literal["rbm"] = Field("rbm", description="The RCS provider behind the connector (registered ones)")
+    base_url: str = Field("http://127.0.0.1:8093", description="Base URL of the provider's RBM API")
+    webhook_client_token: str = Field(
+        "local-dev-rbm-webhook-token",
+        description="clientToken of our RBM webhook: the key of the X-Goog-Signature on every event",
+    )
+    partner_token: str = Field(
+        "local-dev-rbm-partner-token", description="Partner token used to register new bots with the provider"
+    )
+    http_timeout_seconds: float = Field(10.0, gt=0, description="How long one call to the provider may take")
+    http_max_connections: int = Field(100, ge=1, description="Most open connections to the provider")
+    max_concurrent_sends: int = Field(64, ge=1, description="Most messages of one batch in flight at the provider")
+    max_send_tries: int = Field(
+        5, ge=1, description="Transient failures (timeouts, 5xx) after which an attempt ends FAILED"
+    )
+    cache_ttl_seconds: float = Field(30.0, ge=0, description="Lifetime of cached templates and bots")
+    batch_max_records: int = Field(500, ge=1, description="Most submit events handled in one batch")
+    batch_timeout_ms: int = Field(5, ge=0, description="How long the consumer waits to fill a batch")
+    webhook_retry_after_seconds: int = Field(
+        1, ge=0, description="Retry-After of a 503 answered for an event that came before its send was announced"
+    )

@@ -1,0 +1,91 @@
+"""Composition root of the voice connector.
+
+Start: pool and migrations, the console LISTEN, the provider's HTTP client, then the
+Kafka subscriber; the webhook serves once the lifespan has started. Stop (the reverse,
+so nothing in flight is lost): readiness drops, uvicorn finishes the callbacks in flight,
+the subscriber finishes its batch in flight and commits it, then the broker, the HTTP
+client, the LISTEN and the pool close.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
+from cpaas.platform.api_errors import install_error_handlers
+from cpaas.platform.broker import EventPublisher, make_broker
+from cpaas.platform.db import ping, pool_lifespan
+from cpaas.platform.migrations import apply_migrations
+from cpaas.platform.ops import HealthState, mount_ops
+from cpaas.platform.pg_listen import Listener
+from cpaas.voice_connector.callbacks import CallbackDeps
+from cpaas.voice_connector.calling import CallingDeps
+from cpaas.voice_connector.catalog import TemplateCatalog
+from cpaas.voice_connector.handlers import register_submit_handler
+from cpaas.voice_connector.providers import make_provider
+from cpaas.voice_connector.settings import VoiceConnectorSettings
+from cpaas.voice_connector.store import VoiceStore
+from cpaas.voice_connector.webhooks import webhook_router
+
+SCHEMA = "voice"
+MIGRATIONS = Path(__file__).parent / "migrations"
+CONSOLE_CHANNEL = "cpaas_console"
+
+
+def build_app(
+    settings: VoiceConnectorSettings, *, broker: KafkaBroker | None = None, http: httpx.AsyncClient | None = None
+) -> FastAPI:
+    """`http` is the provider's HTTP client (a test may pass one with a fake transport)."""
+    health = HealthState()
+    broker = broker or make_broker(
+        settings.kafka, client_id=settings.service_name, graceful_timeout=settings.shutdown_grace_seconds
+    )
+    publisher = EventPublisher(broker, settings.kafka, source=settings.service_name)
+    client = http or httpx.AsyncClient(limits=httpx.Limits(max_connections=settings.max_calls_in_flight))
+    provider = make_provider(settings, client)
+    calling: dict[str, CallingDeps] = {}  # filled once the lifespan has started
+    callbacks: dict[str, CallbackDeps] = {}
+    subscriber = register_submit_handler(broker, settings, lambda: calling["deps"])
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with pool_lifespan(settings.postgres, schema=SCHEMA, application_name=settings.service_name) as pool:
+            await apply_migrations(pool, SCHEMA, MIGRATIONS)
+            store = VoiceStore(pool)
+            catalog = TemplateCatalog(pool, settings.cache_ttl_seconds)
+            listener = Listener(settings.postgres.dsn, CONSOLE_CHANNEL, catalog.on_notify, catalog.clear)
+            await listener.start()
+            calling["deps"] = CallingDeps(
+                store,
+                catalog,
+                provider,
+                publisher,
+                settings.caller_id,
+                settings.public_base_url,
+                asyncio.Semaphore(settings.max_calls_in_flight),
+            )
+            callbacks["deps"] = CallbackDeps(store, publisher)
+            try:
+                await broker.start()
+                health.add_check("postgres", lambda: ping(pool))
+                health.add_check("kafka", lambda: broker.ping(timeout=1.0))
+                health.started = True
+                app.state.store = store
+                yield
+            finally:
+                health.draining = True
+                await subscriber.stop()
+                await broker.stop()
+                if http is None:
+                    await client.aclose()
+                await listener.stop()
+
+    app = FastAPI(title="CPaaS voice connector", lifespan=lifespan)
+    install_error_handlers(app)
+    mount_ops(app, health)
+    app.include_router(webhook_router(provider, settings.public_base_url, lambda: callbacks["deps"]))
+    return app

@@ -1,0 +1,67 @@
+"""Applying a verified status callback: record it once, publish what it changes.
+
+The call's row stays locked from lookup to commit, and the status events are in Kafka
+before the commit: a callback whose publish failed is not recorded (the provider's retry
+applies it), and one recorded is never applied again (unique (call SID, status)).
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from cpaas.contracts import MessageStatus
+from cpaas.contracts.topics import MSG_STATUS
+from cpaas.platform.broker import EventPublisher
+from cpaas.platform.logs import bind_log_context
+from cpaas.voice_connector.domain.statuses import Outcome, plausible_time, status_event, statuses_after
+from cpaas.voice_connector.metrics import CALLBACKS
+from cpaas.voice_connector.providers import CallProgress
+from cpaas.voice_connector.store import Key, VoiceStore
+
+log = logging.getLogger(__name__)
+
+
+class Applied(StrEnum):
+    PUBLISHED = "published"  # a status of the attempt changed and is in Kafka
+    RECORDED = "recorded"  # progress only (ringing, answered...)
+    DUPLICATE = "duplicate"  # this call already reported this status
+    UNKNOWN_CALL = "unknown_call"
+
+
+@dataclass
+class CallbackDeps:
+    store: VoiceStore
+    publisher: EventPublisher
+
+
+async def apply_callback(progress: CallProgress, hint: Key | None, deps: CallbackDeps) -> Applied:
+    async with deps.store.locked_call(progress.call_sid, hint) as call:
+        if call is None:
+            log.warning("status callback for an unknown call", extra={"call_sid": progress.call_sid})
+            return _counted(Applied.UNKNOWN_CALL)
+        row = call.row
+        with bind_log_context(message_id=row.message_id, account_id=row.account_id):
+            if not await call.add_event(progress):
+                return _counted(Applied.DUPLICATE)
+            added = statuses_after(row.published_status, progress.meaning)
+            at = plausible_time(progress.occurred_at, row.accepted_at, datetime.now(UTC))
+            await call.update(progress, added[-1].value if added else row.published_status)
+            if added:
+                events = [status_event(row, _outcome(status, progress, row.accepted_at or at, at)) for status in added]
+                await deps.publisher.publish_many((MSG_STATUS.name, e, e.message_id) for e in events)
+                log.info("call status published", extra={"call_sid": progress.call_sid, "status": added[-1].value})
+            return _counted(Applied.PUBLISHED if added else Applied.RECORDED)
+
+
+def _outcome(status: MessageStatus, progress: CallProgress, accepted_at: datetime, at: datetime) -> Outcome:
+    if status is MessageStatus.SUBMITTED_OPERATOR:
+        return Outcome(status, accepted_at)
+    if not status.is_failure:
+        return Outcome(status, at)
+    return Outcome(status, at, progress.meaning.error_code, progress.detail, progress.provider_status)
+
+
+def _counted(outcome: Applied) -> Applied:
+    CALLBACKS.labels(outcome.value).inc()
+    return outcome

@@ -1,0 +1,55 @@
+"""The Kafka subscriber: batches of `msg.submit.voice` to `place_calls`."""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from cpaas.contracts import SUBMIT_TOPICS, Channel, MessageSubmittedV1
+from cpaas.platform.broker import PoisonRecord, dead_letter, decode_event, subscribe
+from cpaas.voice_connector.calling import CallingDeps, place_calls
+from cpaas.voice_connector.settings import VoiceConnectorSettings
+
+GROUP_ID = "voice-connector"
+
+
+def register_submit_handler(
+    broker: KafkaBroker, settings: VoiceConnectorSettings, deps: Callable[[], CallingDeps]
+) -> Any:
+    """Subscribe the batch handler; `deps` is called per batch (they exist once the app started)."""
+    subscriber = subscribe(
+        broker,
+        settings.kafka.topic(SUBMIT_TOPICS[Channel.VOICE].name),
+        group_id=GROUP_ID,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        batch=True,
+        max_records=settings.batch_max_records,
+        batch_timeout_ms=settings.batch_timeout_ms,
+    )
+
+    @subscriber
+    async def handle_voice_submits(body: list[Any], msg: KafkaMessage) -> None:
+        """The batch is committed only when this returns: every call in it was created (or
+        refused) and its status is in Kafka. Raising redelivers the whole batch."""
+        events = await decode_submits(broker, msg.raw_message)
+        await place_calls(events, deps())
+
+    return subscriber
+
+
+async def decode_submits(broker: KafkaBroker, records: Sequence[ConsumerRecord]) -> list[MessageSubmittedV1]:
+    """Valid voice submit events; every other record goes to the DLQ alone."""
+    events = []
+    for record in records:
+        try:
+            event = decode_event(MessageSubmittedV1, record.value).data
+            if event.channel is not Channel.VOICE:
+                raise PoisonRecord(f"a {event.channel} message on the voice topic")
+        except PoisonRecord as exc:
+            await dead_letter(broker, record, exc)
+            continue
+        events.append(event)
+    return events

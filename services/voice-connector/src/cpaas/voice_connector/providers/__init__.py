@@ -1,0 +1,44 @@
+"""Voice providers, registered explicitly by their settings name."""
+
+from collections.abc import Callable
+
+import httpx
+
+from cpaas.voice_connector.providers.base import (
+    Acknowledgement,
+    CallAccepted,
+    CallbackRejected,
+    CallProgress,
+    InvalidCallback,
+    OutboundCall,
+    SendError,
+    Speech,
+    StatusMeaning,
+    VoiceProvider,
+)
+from cpaas.voice_connector.providers.programmable_voice import ProgrammableVoice
+from cpaas.voice_connector.settings import VoiceConnectorSettings
+
+PROVIDERS: dict[str, Callable[[VoiceConnectorSettings, httpx.AsyncClient], VoiceProvider]] = {
+    ProgrammableVoice.name: ProgrammableVoice,
+}
+
+
+def make_provider(settings: VoiceConnectorSettings, http: httpx.AsyncClient) -> VoiceProvider:
+    return PROVIDERS[settings.provider](settings, http)
+
+
+__all__ = [
+    "PROVIDERS",
+    "Acknowledgement",
+    "CallAccepted",
+    "CallProgress",
+    "CallbackRejected",
+    "InvalidCallback",
+    "OutboundCall",
+    "SendError",
+    "Speech",
+    "StatusMeaning",
+    "VoiceProvider",
+    "make_provider",
+]

@@ -1,0 +1,237 @@
+"""The WhatsApp connector's world in-process, over real HTTP both ways: the console
+schema seeded by the console's own `seed()`, the WhatsApp sandbox served by uvicorn on a
+free port with its webhooks pointed at the connector, itself served by uvicorn on a free
+port; real Kafka and PostgreSQL."""
+
+import asyncio
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from cpaas.console.seed import seed
+from cpaas.contracts import (
+    SUBMIT_TOPICS,
+    Channel,
+    CloudEvent,
+    MessageStatus,
+    MessageStatusChangedV1,
+    MessageSubmittedV1,
+    new_message_id,
+)
+from cpaas.contracts.events import TemplateStatusChangedV1, TemplateSubmittedV1
+from cpaas.contracts.topics import MSG_STATUS, TEMPLATE_STATUS, TEMPLATE_SUBMITTED
+from cpaas.platform.broker import EventPublisher, make_broker
+from cpaas.platform.settings import KafkaSettings, PostgresSettings
+from cpaas.sandbox.whatsapp import WhatsAppSandboxSettings, bind_socket, build_whatsapp_app, serving
+from cpaas.wa_connector.app import build_app
+from cpaas.wa_connector.settings import WaConnectorSettings
+
+WAIT_SECONDS = 12
+APP_SECRET = "local-dev-wa-app-secret"
+STATUS_DELAY_SECONDS, REVIEW_DELAY_SECONDS = 0.05, 0.1
+
+
+@dataclass
+class World:
+    """What a test talks to: the seeded console, the sandbox, the connector, Kafka."""
+
+    account_id: int
+    template_id: int
+    waba_number_id: int
+    sandbox_url: str
+    connector_url: str
+    kafka: KafkaSettings
+    pg: PostgresSettings
+    publisher: EventPublisher
+    reader: AIOKafkaConsumer
+    sandbox_serving: Callable[[], AbstractAsyncContextManager[int]]
+    statuses: list[MessageStatusChangedV1] = field(default_factory=list)
+    template_statuses: list[TemplateStatusChangedV1] = field(default_factory=list)
+
+    def submit_event(
+        self, recipient: str, *, template_id: int | None = None, variables: dict[str, str] | None = None
+    ) -> MessageSubmittedV1:
+        """A submit event as the gateway publishes it."""
+        return MessageSubmittedV1(
+            message_id=new_message_id(),
+            account_id=self.account_id,
+            channel=Channel.WHATSAPP,
+            recipient=recipient,
+            template_id=template_id or self.template_id,
+            variables=variables if variables is not None else {"1": "Asha", "2": "A-1042"},
+            campaign_id=11,
+            submitted_at=datetime.now(UTC),
+        )
+
+    async def submit(self, event: MessageSubmittedV1) -> None:
+        await self.publisher.publish(SUBMIT_TOPICS[Channel.WHATSAPP].name, event, subject=event.message_id)
+
+    async def submit_template(self, name: str, **overrides: Any) -> TemplateSubmittedV1:
+        values: dict[str, Any] = {
+            "template_id": self.template_id,
+            "account_id": self.account_id,
+            "channel": Channel.WHATSAPP,
+            "name": name,
+            "language": "en",
+            "category": "MARKETING",
+            "template_type": "MEDIA",
+            "body": "Hi {{1}}, {{2}} is back in stock.",
+            "content": {"header": {"type": "IMAGE", "mediaUrl": "https://cdn.example.com/stock.png"}},
+            "waba_number_id": self.waba_number_id,
+            "submitted_at": datetime.now(UTC),
+            **overrides,
+        }
+        event = TemplateSubmittedV1(**values)
+        await self.publisher.publish(TEMPLATE_SUBMITTED.name, event, subject=str(event.template_id))
+        return event
+
+    async def wait_for(self, message_id: str, status: MessageStatus) -> MessageStatusChangedV1:
+        async with asyncio.timeout(WAIT_SECONDS):
+            while True:
+                for event in self.statuses:
+                    if event.message_id == message_id and event.status is status:
+                        return event
+                await self._poll()
+
+    async def wait_for_template(self, template_id: int, status: str) -> TemplateStatusChangedV1:
+        async with asyncio.timeout(WAIT_SECONDS):
+            while True:
+                for event in self.template_statuses:
+                    if event.template_id == template_id and event.status == status:
+                        return event
+                await self._poll()
+
+    async def settle(self, seconds: float) -> None:
+        """Keep reading for a while (to see that nothing more arrives)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while loop.time() < deadline:
+            await self._poll()
+
+    def of(self, message_id: str) -> list[MessageStatus]:
+        return [e.status for e in self.statuses if e.message_id == message_id]
+
+    async def received_by_sandbox(self, recipient: str) -> list[dict[str, Any]]:
+        async with httpx.AsyncClient(base_url=self.sandbox_url) as http:
+            response = await http.get("/sandbox/whatsapp/messages", params={"to": recipient})
+        response.raise_for_status()
+        return response.json()["messages"]
+
+    async def post_webhook(self, payload: dict[str, Any], *, secret: str = APP_SECRET) -> httpx.Response:
+        """POST a webhook to the connector as the provider would, signed with `secret`."""
+        raw = json.dumps(payload).encode()
+        signature = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+        async with httpx.AsyncClient(base_url=self.connector_url) as http:
+            return await http.post(
+                "/webhooks/whatsapp",
+                content=raw,
+                headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+            )
+
+    async def rows(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(self.pg.dsn)
+        try:
+            return await conn.fetch(sql, *args)
+        finally:
+            await conn.close()
+
+    async def _poll(self) -> None:
+        batch = await self.reader.getmany(timeout_ms=100)
+        for records in batch.values():
+            for record in records:
+                if record.topic == self.kafka.topic(MSG_STATUS.name):
+                    self.statuses.append(CloudEvent[MessageStatusChangedV1].model_validate_json(record.value).data)
+                else:
+                    self.template_statuses.append(
+                        CloudEvent[TemplateStatusChangedV1].model_validate_json(record.value).data
+                    )
+
+
+@asynccontextmanager
+async def open_world(
+    kafka_settings: KafkaSettings, pg_settings: PostgresSettings, tmp_path: Path, *, sandbox_up: bool
+) -> AsyncIterator[World]:
+    """The world running; with `sandbox_up=False` the sandbox's port refuses connections
+    until the test calls `world.sandbox_serving()`."""
+    creds = await seed(pg_settings, tmp_path / "creds.json")
+    conn = await asyncpg.connect(pg_settings.dsn)
+    try:
+        waba_number_id = await conn.fetchval(
+            "SELECT id FROM console.waba_numbers WHERE account_id = $1", creds["accountId"]
+        )
+    finally:
+        await conn.close()
+    sandbox_sock, connector_sock = bind_socket(), bind_socket()
+    sandbox_port, connector_port = sandbox_sock.getsockname()[1], connector_sock.getsockname()[1]
+    sandbox = build_whatsapp_app(
+        WhatsAppSandboxSettings(
+            webhook_url=f"http://127.0.0.1:{connector_port}/webhooks/whatsapp",
+            status_delay_seconds=STATUS_DELAY_SECONDS,
+            template_review_delay_seconds=REVIEW_DELAY_SECONDS,
+        )
+    )
+    connector = build_app(
+        WaConnectorSettings(
+            kafka=kafka_settings,
+            postgres=pg_settings,
+            base_url=f"http://127.0.0.1:{sandbox_port}",
+            shutdown_grace_seconds=5,
+        )
+    )
+    broker = make_broker(kafka_settings, client_id="test")
+    reader = AIOKafkaConsumer(
+        kafka_settings.topic(MSG_STATUS.name),
+        kafka_settings.topic(TEMPLATE_STATUS.name),
+        bootstrap_servers=kafka_settings.bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await broker.start()
+    await reader.start()
+    try:
+        async with AsyncExitStack() as stack:
+            if sandbox_up:
+                await stack.enter_async_context(serving(sandbox, sandbox_sock))
+            await stack.enter_async_context(serving(connector, connector_sock))
+            yield World(
+                account_id=creds["accountId"],
+                template_id=creds["templates"]["WHATSAPP"],
+                waba_number_id=waba_number_id,
+                sandbox_url=f"http://127.0.0.1:{sandbox_port}",
+                connector_url=f"http://127.0.0.1:{connector_port}",
+                kafka=kafka_settings,
+                pg=pg_settings,
+                publisher=EventPublisher(broker, kafka_settings, source="test"),
+                reader=reader,
+                sandbox_serving=lambda: serving(sandbox, sandbox_sock),
+            )
+    finally:
+        sandbox_sock.close()
+        await reader.stop()
+        await broker.stop()
+
+
+@pytest.fixture
+async def world(kafka_settings: KafkaSettings, pg_settings: PostgresSettings, tmp_path: Path) -> AsyncIterator[World]:
+    async with open_world(kafka_settings, pg_settings, tmp_path, sandbox_up=True) as w:
+        yield w
+
+
+@pytest.fixture
+async def world_without_provider(
+    kafka_settings: KafkaSettings, pg_settings: PostgresSettings, tmp_path: Path
+) -> AsyncIterator[World]:
+    """The world with the sandbox down until `async with world.sandbox_serving():`."""
+    async with open_world(kafka_settings, pg_settings, tmp_path, sandbox_up=False) as w:
+        yield w

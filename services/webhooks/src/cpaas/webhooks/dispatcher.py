@@ -1,0 +1,225 @@
+"""The dispatcher: claims due receipts and POSTs them, never letting one account hold up another.
+
+Each round claims due rows (FOR UPDATE SKIP LOCKED, so replicas share them) up to the
+free capacity of this process and at most `per_account` in flight per account, then
+starts one task per receipt. A task's result goes to the database with the others that
+finished meanwhile (one statement per batch). A round runs when the consumer queued
+new receipts, when a POST finished and more work was left waiting, and at least every
+`poll_seconds` for retries that fell due.
+
+Guarantees: a receipt is POSTed at least once (a crash between the POST and its record
+leaves the row leased; it falls due again when the lease ends, and receivers dedupe on
+`eventId`). Shutdown stops claiming, waits up to the grace period for POSTs in flight and
+records them; a POST cut off then is retried after its lease.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cpaas.platform.batching import MicroBatcher
+from cpaas.platform.logs import bind_log_context
+from cpaas.webhooks.accounts import AccountWebhook, WebhookAccounts
+from cpaas.webhooks.destination import (
+    REFUSED_MESSAGE,
+    DestinationError,
+    DestinationGuard,
+    DestinationUnresolved,
+)
+from cpaas.webhooks.domain import RetrySchedule, signed_headers
+from cpaas.webhooks.metrics import ATTEMPT_SECONDS, ATTEMPTS, CLAIM_ROUNDS, DELIVERIES, IN_FLIGHT
+from cpaas.webhooks.sender import ReceiptSender
+from cpaas.webhooks.store import AttemptResult, ClaimedDelivery, DeliveryStore
+
+log = logging.getLogger(__name__)
+
+MIN_SCAN_ROWS = 1000  # due rows looked at per round, at least, to fill free slots of several accounts
+IDLE_SWEEP_SECONDS = 60.0
+RESULT_BATCH_MAX = 1000
+
+
+@dataclass(frozen=True)
+class DispatchLimits:
+    max_in_flight: int
+    per_account: int
+    lease_seconds: float
+    poll_seconds: float
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: DeliveryStore,
+        accounts: WebhookAccounts,
+        guard: DestinationGuard,
+        sender: ReceiptSender,
+        schedule: RetrySchedule,
+        limits: DispatchLimits,
+    ) -> None:
+        self.store, self.accounts, self.guard, self.sender = store, accounts, guard, sender
+        self.schedule, self.limits = schedule, limits
+        self._results = MicroBatcher(store.record, max_size=RESULT_BATCH_MAX)
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task] = set()
+        self._posting: dict[int, int] = {}  # account id -> POSTs not finished
+        self._more_due = False  # the last round may have left due rows behind
+        self._stopping = False
+        self._loop: asyncio.Task | None = None
+
+    def wake(self) -> None:
+        """New receipts were queued: claim them now rather than at the next poll."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._loop = asyncio.create_task(self._run(), name="webhooks-dispatcher")
+
+    async def stop(self, grace_seconds: float) -> None:
+        """Stop claiming; wait up to `grace_seconds` for POSTs in flight and their records."""
+        self._stopping = True
+        self._wake.set()
+        if self._loop is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+        if self._tasks:
+            log.info("waiting for webhook POSTs in flight", extra={"in_flight": len(self._tasks)})
+            _, pending = await asyncio.wait(set(self._tasks), timeout=grace_seconds)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            if pending:
+                log.warning(
+                    "webhook POSTs cut off by shutdown; retried after their lease", extra={"count": len(pending)}
+                )
+        await self.sender.aclose()
+
+    async def _run(self) -> None:
+        next_sweep = time.monotonic() + IDLE_SWEEP_SECONDS
+        while not self._stopping:
+            if not self._wake.is_set():
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.limits.poll_seconds):
+                        await self._wake.wait()
+            self._wake.clear()
+            if self._stopping:
+                break
+            try:
+                await self._claim_round()
+            except Exception:
+                log.exception("claiming due webhook receipts failed; trying again")
+                await asyncio.sleep(self.limits.poll_seconds)
+            if time.monotonic() > next_sweep:
+                next_sweep = time.monotonic() + IDLE_SWEEP_SECONDS
+                await self.sender.close_idle(set(self._posting))
+
+    async def _claim_round(self) -> None:
+        capacity = self.limits.max_in_flight - len(self._tasks)
+        if capacity <= 0:
+            self._more_due = True
+            return
+        claimed = await self.store.claim_due(
+            capacity,
+            per_account=self.limits.per_account,
+            in_flight=dict(self._posting),
+            scan=max(MIN_SCAN_ROWS, 4 * capacity),
+            lease_seconds=self.limits.lease_seconds,
+        )
+        CLAIM_ROUNDS.inc()
+        if claimed:
+            webhooks = await self.accounts.get_many({d.account_id for d in claimed})
+            for delivery in claimed:
+                self._start(delivery, webhooks[delivery.account_id])
+        per_account = self.limits.per_account
+        self._more_due = len(claimed) >= capacity or any(n >= per_account for n in self._posting.values())
+
+    def _start(self, delivery: ClaimedDelivery, webhook: AccountWebhook) -> None:
+        self._posting[delivery.account_id] = self._posting.get(delivery.account_id, 0) + 1
+        task = asyncio.create_task(self._deliver(delivery, webhook))
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        IN_FLIGHT.set(len(self._tasks))
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        IN_FLIGHT.set(len(self._tasks))
+
+    def _release(self, account_id: int) -> None:
+        left = self._posting[account_id] - 1
+        if left:
+            self._posting[account_id] = left
+        else:
+            del self._posting[account_id]
+        if self._more_due:
+            self._wake.set()
+
+    async def _deliver(self, delivery: ClaimedDelivery, webhook: AccountWebhook) -> None:
+        with bind_log_context(message_id=delivery.message_id, account_id=delivery.account_id):
+            try:
+                result = await self._attempt(delivery, webhook)
+            finally:
+                self._release(delivery.account_id)
+            try:
+                await self._results.submit(result)
+            except Exception:
+                log.exception("recording a webhook attempt failed; the receipt is retried when its lease ends")
+
+    async def _attempt(self, delivery: ClaimedDelivery, webhook: AccountWebhook) -> AttemptResult:
+        started_at = datetime.now(UTC)
+        began = time.perf_counter()
+        if not webhook.secret:
+            ATTEMPTS.labels("no_secret").inc()
+            return self._failed(delivery, started_at, began, None, "the account has no webhook secret to sign with")
+        try:
+            target = await self.guard.resolve(delivery.url)
+        except DestinationUnresolved as exc:
+            ATTEMPTS.labels("unresolved").inc()
+            return self._failed(delivery, started_at, began, None, str(exc))
+        except DestinationError as exc:
+            ATTEMPTS.labels("refused").inc()
+            DELIVERIES.labels("refused").inc()
+            log.warning("webhook destination not allowed; the receipt is not sent", extra={"reason": str(exc)})
+            return self._result(delivery, started_at, began, None, REFUSED_MESSAGE, "FAILED")
+        body = delivery.body
+        post = await self.sender.post(
+            delivery.account_id, target, body, signed_headers(webhook.secret, int(time.time()), body)
+        )
+        ATTEMPT_SECONDS.observe(time.perf_counter() - began)
+        if post.ok:
+            ATTEMPTS.labels("ok").inc()
+            DELIVERIES.labels("delivered").inc()
+            return self._result(delivery, started_at, began, post.status_code, None, "DELIVERED")
+        ATTEMPTS.labels(
+            "http_error" if post.status_code else ("timeout" if "timeout" in post.error else "network_error")
+        ).inc()
+        return self._failed(delivery, started_at, began, post.status_code, post.error)
+
+    def _failed(
+        self, delivery: ClaimedDelivery, started_at: datetime, began: float, code: int | None, error: str | None
+    ) -> AttemptResult:
+        """A failed attempt: retried with backoff, or given up once past the give-up window."""
+        now = datetime.now(UTC)
+        next_at = self.schedule.next_attempt_at(delivery.attempt, delivery.created_at, now)
+        extra = {"attempt": delivery.attempt, "status_code": code, "error": error}
+        if next_at is None:
+            DELIVERIES.labels("gave_up").inc()
+            log.warning("webhook receipt given up", extra=extra)
+            return self._result(delivery, started_at, began, code, error, "FAILED")
+        log.info("webhook attempt failed; will retry", extra={**extra, "next_attempt_at": next_at.isoformat()})
+        return self._result(delivery, started_at, began, code, error, "PENDING", next_at)
+
+    @staticmethod
+    def _result(
+        delivery: ClaimedDelivery,
+        started_at: datetime,
+        began: float,
+        code: int | None,
+        error: str | None,
+        status: str,
+        next_at: datetime | None = None,
+    ) -> AttemptResult:
+        duration_ms = round((time.perf_counter() - began) * 1000)
+        return AttemptResult(
+            delivery.id, delivery.attempt, started_at, duration_ms, code, error, status, next_at, datetime.now(UTC)
+        )

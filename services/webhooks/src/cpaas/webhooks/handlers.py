@@ -1,0 +1,74 @@
+"""The msg.status subscriber: turns status events into queued receipts, and nothing more.
+
+It never waits on a customer: it writes one delivery row per notified event (one
+statement per batch) and wakes the dispatcher. Offsets are committed only after that
+insert has committed (NACK_ON_ERROR); a transient error rewinds the batch, which is
+harmless because a receipt is unique per event id and per (message, attempt, status).
+A record that is not a valid status event goes to msg.status.dlq alone.
+"""
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from cpaas.contracts import CloudEvent, MessageStatusChangedV1
+from cpaas.platform.broker import decode_batch, subscribe
+from cpaas.webhooks.accounts import WebhookAccounts
+from cpaas.webhooks.domain import NOTIFIED_STATUSES, receipt_payload
+from cpaas.webhooks.metrics import STATUS_EVENTS
+from cpaas.webhooks.store import DeliveryStore, NewDelivery
+
+log = logging.getLogger(__name__)
+
+
+def new_delivery(event: CloudEvent[MessageStatusChangedV1], url: str) -> NewDelivery:
+    data = event.data
+    return NewDelivery(
+        event_id=event.id,
+        account_id=data.account_id,
+        message_id=data.message_id,
+        message_attempt=data.attempt,
+        message_status=data.status.value,
+        url=url,
+        payload=orjson.dumps(receipt_payload(event)).decode(),
+    )
+
+
+class ReceiptQueue:
+    def __init__(
+        self, broker: KafkaBroker, store: DeliveryStore, accounts: WebhookAccounts, on_queued: Callable[[], None]
+    ) -> None:
+        self.broker, self.store, self.accounts, self.on_queued = broker, store, accounts, on_queued
+
+    async def handle(self, records: Sequence[ConsumerRecord]) -> None:
+        """Queue the receipts of one poll's records; returns once they are committed."""
+        events = await decode_batch(self.broker, MessageStatusChangedV1, records)
+        notified = [e for e in events if e.data.status in NOTIFIED_STATUSES]
+        if len(notified) < len(events):
+            STATUS_EVENTS.labels("not_notified").inc(len(events) - len(notified))
+        if not notified:
+            return
+        webhooks = await self.accounts.get_many({e.data.account_id for e in notified})
+        enabled = [e for e in notified if webhooks[e.data.account_id].enabled]
+        STATUS_EVENTS.labels("no_webhook").inc(len(notified) - len(enabled))
+        deliveries = {e.id: new_delivery(e, webhooks[e.data.account_id].url) for e in enabled}
+        queued = await self.store.insert(list(deliveries.values()))
+        STATUS_EVENTS.labels("queued").inc(queued)
+        STATUS_EVENTS.labels("duplicate").inc(len(enabled) - queued)
+        if queued:
+            log.debug("receipts queued", extra={"count": queued})
+            self.on_queued()
+
+
+def register_receipt_queue(
+    broker: KafkaBroker, queue: ReceiptQueue, *, topic: str, group_id: str, **batch: Any
+) -> None:
+    @subscribe(broker, topic, group_id=group_id, ack_policy=AckPolicy.NACK_ON_ERROR, batch=True, **batch)
+    async def receipts(body: list[Any], msg: KafkaMessage) -> None:
+        await queue.handle(msg.raw_message)

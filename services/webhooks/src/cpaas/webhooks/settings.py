@@ -1,0 +1,76 @@
+"""Settings of the webhooks service (env prefix CPAAS_WEBHOOKS_)."""
+
+from typing import Any
+
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from cpaas.platform.settings import ServiceSettings
+
+
+class WebhooksSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CPAAS_WEBHOOKS_", extra="ignore")
+
+    service_name: str = Field("webhooks", description="Name in logs, metrics and event sources")
+    http_port: int = Field(8089, description="Port of the internal API and the ops endpoints")
+    service_token: str = Field(
+        "local-dev-service-token", description="Shared secret other services send in X-Service-Token"
+    )
+    consumer_group: str = Field("webhooks", description="Kafka consumer group of the msg.status subscriber")
+    batch_max_records: int = Field(500, ge=1, description="Most status events turned into deliveries per batch")
+    batch_timeout_ms: int = Field(10, ge=1, description="How long a poll waits for records before handling them")
+
+    request_timeout_seconds: float = Field(
+        5.0, gt=0, description="Longest one POST to a customer may take, connect to last byte"
+    )
+    retry_base_seconds: float = Field(2.0, gt=0, description="Backoff cap before the first retry")
+    retry_factor: float = Field(2.0, ge=1, description="Backoff cap multiplier per attempt")
+    retry_min_seconds: float = Field(
+        1.0, ge=0, description="Shortest wait before a retry (the jittered delay is drawn above it)"
+    )
+    retry_max_interval_seconds: float = Field(3600.0, gt=0, description="Longest wait between two attempts")
+    give_up_after_seconds: float = Field(
+        86400.0, gt=0, description="A receipt not accepted this long after it was queued is marked FAILED"
+    )
+
+    max_in_flight: int = Field(256, ge=1, description="Most POSTs in flight in this process, all accounts together")
+    per_account_concurrency: int = Field(
+        32, ge=1, description="Most POSTs in flight to one account's URL in this process"
+    )
+    claim_lease_seconds: float = Field(
+        60.0, gt=0, description="A claimed delivery whose result was never written is retried after this long"
+    )
+    poll_interval_seconds: float = Field(
+        1.0, gt=0, description="How often the dispatcher looks for retries that fell due"
+    )
+    client_idle_seconds: float = Field(
+        300.0, gt=0, description="An account's HTTP connection pool unused this long is closed"
+    )
+
+    allow_loopback: bool = Field(
+        False,
+        description="Allow receipts to loopback addresses (127.0.0.0/8, ::1); unset: allowed in the local"
+        " environment only",
+    )
+    allow_private: bool = Field(
+        False, description="Allow receipts to private, link-local and CGNAT addresses (RFC 1918, fc00::/7, ...)"
+    )
+    dns_cache_seconds: float = Field(30.0, ge=0, description="How long a resolved and checked URL is reused")
+    account_cache_ttl_seconds: float = Field(
+        60.0, gt=0, description="Longest a cached webhook URL and secret live (changes are also pushed by NOTIFY)"
+    )
+    max_page_size: int = Field(200, ge=1, description="Largest page of the deliveries API")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _loopback_default(cls, values: Any) -> Any:
+        """Loopback receivers are the norm on a laptop and a hazard anywhere else."""
+        if isinstance(values, dict) and values.get("allow_loopback") is None:
+            values = {**values, "allow_loopback": values.get("environment", "local") == "local"}
+        return values
+
+    @model_validator(mode="after")
+    def _lease_outlives_request(self) -> "WebhooksSettings":
+        if self.claim_lease_seconds <= self.request_timeout_seconds:
+            raise ValueError("claim_lease_seconds must be longer than request_timeout_seconds")
+        return self

@@ -1,0 +1,206 @@
+"""Receipts end to end: status events on the real Kafka, rows in the real PostgreSQL, POSTs
+to a real HTTP receiver on loopback."""
+
+import json
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from cpaas.contracts import Channel, ErrorCode, MessageStatus
+
+pytestmark = pytest.mark.integration
+
+
+async def test_delivered_status_posts_a_signed_receipt_with_the_exact_payload(harness, verify_webhook):
+    await harness.set_webhook(harness.receiver.url("/hook"))
+    event = harness.status(MessageStatus.DELIVERED, occurred_at=datetime(2025, 3, 6, 14, 30, tzinfo=UTC))
+    async with harness.service() as app:
+        await harness.publish(event)
+        await harness.wait_until(lambda: harness.receiver.at("/hook"), "the receipt")
+        delivery = await harness.wait_for_delivery("DELIVERED", event_id=event.id)
+        async with harness.api(app) as api:
+            page = (await api.get(f"/api/v1/webhooks/accounts/{harness.account_id}/deliveries")).json()
+            log = (await api.get(f"/api/v1/webhooks/deliveries/{delivery['id']}/attempts")).json()
+
+    [receipt] = harness.receiver.at("/hook")
+    assert json.loads(receipt.body) == {
+        "messageId": event.data.message_id,
+        "recipient": "+919876543210",
+        "status": "DELIVERED",
+        "channel": "SMS",
+        "deliveredAt": "2025-03-06T14:30:00.000Z",
+        "eventId": event.id,
+    }
+    assert receipt.headers["content-type"] == "application/json"
+    assert abs(int(receipt.headers["x-cpaas-timestamp"]) - time.time()) < 60
+    assert verify_webhook(harness.secret, receipt.headers, receipt.body)
+    assert not verify_webhook("whsec_wrong", receipt.headers, receipt.body)
+    assert not verify_webhook(harness.secret, receipt.headers, receipt.body + b" ")
+    assert not verify_webhook(harness.secret, receipt.headers, receipt.body, now=time.time() + 301)
+
+    assert page["total"] == 1
+    [item] = page["items"]
+    assert item["messageId"] == event.data.message_id and item["status"] == "DELIVERED"
+    assert item["attempts"] == 1 and item["lastStatusCode"] == 200 and item["deliveredAt"] is not None
+    assert item["payload"] == json.loads(receipt.body)
+    assert [(a["attempt"], a["statusCode"], a["error"]) for a in log["items"]] == [(1, 200, None)]
+
+
+async def test_failed_status_carries_the_carrier_error_code_and_the_fallback_attempt(harness):
+    await harness.set_webhook(harness.receiver.url("/hook"))
+    failed = harness.status(
+        MessageStatus.UNDELIVERED,
+        channel=Channel.WHATSAPP,
+        attempt=2,
+        error_code=ErrorCode.CARRIER_UNDELIVERABLE,
+        carrier_error_code="131026",
+    )
+    async with harness.service():
+        await harness.publish(failed)
+        await harness.wait_until(lambda: harness.receiver.at("/hook"), "the receipt")
+
+    assert json.loads(harness.receiver.at("/hook")[0].body) == {
+        "messageId": failed.data.message_id,
+        "recipient": "+919876543210",
+        "status": "UNDELIVERED",
+        "channel": "WHATSAPP",
+        "deliveredAt": None,
+        "errorCode": "131026",
+        "attempt": 2,
+        "attemptChannel": "WHATSAPP",
+        "eventId": failed.id,
+    }
+
+
+async def test_submitted_operator_produces_no_receipt(harness):
+    await harness.set_webhook(harness.receiver.url("/hook"))
+    message_id = harness.status().data.message_id
+    async with harness.service():
+        await harness.publish(
+            harness.status(MessageStatus.SUBMITTED_OPERATOR, message_id=message_id),
+            harness.status(MessageStatus.DELIVERED, message_id=message_id),
+        )
+        await harness.wait_consumed()
+        await harness.wait_for_delivery("DELIVERED", message_id=message_id)
+
+    assert [r["message_status"] for r in await harness.deliveries()] == ["DELIVERED"]
+    assert [json.loads(r.body)["status"] for r in harness.receiver.requests] == ["DELIVERED"]
+
+
+async def test_account_without_webhook_url_gets_nothing(harness):
+    async with harness.service() as app:
+        await harness.publish(harness.status(MessageStatus.DELIVERED), harness.status(MessageStatus.FAILED))
+        await harness.wait_consumed()
+        async with harness.api(app) as api:
+            page = (await api.get(f"/api/v1/webhooks/accounts/{harness.account_id}/deliveries")).json()
+
+    assert await harness.deliveries() == []
+    assert page == {"items": [], "page": 1, "pageSize": 50, "total": 0}
+    assert harness.receiver.requests == []
+
+
+async def test_duplicated_status_events_produce_one_receipt(harness):
+    await harness.set_webhook(harness.receiver.url("/hook"))
+    event = harness.status(MessageStatus.DELIVERED)
+    repeated_dlr = harness.status(MessageStatus.DELIVERED, message_id=event.data.message_id)  # a new event id
+    async with harness.service():
+        await harness.publish(event, event, repeated_dlr, event)
+        await harness.wait_consumed()
+        await harness.wait_for_delivery("DELIVERED", message_id=event.data.message_id)
+
+    assert len(await harness.deliveries()) == 1
+    assert len(harness.receiver.requests) == 1
+
+
+async def test_receiver_failing_twice_gets_the_receipt_on_the_third_attempt(harness, verify_webhook):
+    harness.receiver.plans["/flaky"] = [500, 503]
+    await harness.set_webhook(harness.receiver.url("/flaky"))
+    event = harness.status(MessageStatus.READ)
+    async with harness.service():
+        await harness.publish(event)
+        delivery = await harness.wait_for_delivery("DELIVERED", event_id=event.id)
+        attempts = await harness.attempts(delivery["id"])
+
+    assert delivery["attempts"] == 3 and delivery["last_status_code"] == 200 and delivery["last_error"] is None
+    assert [(a["attempt"], a["status_code"], a["error"]) for a in attempts] == [
+        (1, 500, "HTTP 500"),
+        (2, 503, "HTTP 503"),
+        (3, 200, None),
+    ]
+    received = harness.receiver.at("/flaky")
+    assert len(received) == 3
+    assert len({r.body for r in received}) == 1  # every retry sends the same bytes
+    assert all(verify_webhook(harness.secret, r.headers, r.body) for r in received)
+
+
+async def test_retries_survive_a_restart_of_the_service(harness):
+    harness.receiver.plans["/flaky"] = [500, 500]
+    await harness.set_webhook(harness.receiver.url("/flaky"))
+    event = harness.status(MessageStatus.DELIVERED)
+    one_second_backoff = {"retry_base_seconds": 1.0, "retry_min_seconds": 1.0, "retry_factor": 1.0}
+    async with harness.service(**one_second_backoff):
+        await harness.publish(event)
+        await harness.wait_until(lambda: harness.receiver.at("/flaky"), "the first attempt")
+    assert len(harness.receiver.at("/flaky")) == 1  # stopped before the retry fell due
+    [stopped] = await harness.deliveries(event_id=event.id)
+    assert stopped["status"] == "PENDING" and stopped["attempts"] == 1
+    assert [a["status_code"] for a in await harness.attempts(stopped["id"])] == [500]
+
+    restarted_at = datetime.now(UTC)
+    async with harness.service(**one_second_backoff):
+        delivery = await harness.wait_for_delivery("DELIVERED", event_id=event.id)
+        attempts = await harness.attempts(delivery["id"])
+
+    assert [(a["attempt"], a["status_code"]) for a in attempts] == [(1, 500), (2, 500), (3, 200)]
+    assert all(a["started_at"] > restarted_at for a in attempts[1:])
+    assert len(harness.receiver.at("/flaky")) == 3
+
+
+async def test_private_destination_is_refused_without_being_contacted(harness):
+    await harness.set_webhook("http://10.0.0.5/hook")
+    event = harness.status(MessageStatus.DELIVERED)
+    async with harness.service(request_timeout_seconds=30, claim_lease_seconds=60):
+        await harness.publish(event)
+        delivery = await harness.wait_for_delivery("FAILED", event_id=event.id)
+        attempts = await harness.attempts(delivery["id"])
+
+    assert delivery["last_error"] == "destination not allowed"
+    assert delivery["attempts"] == 1 and delivery["last_status_code"] is None
+    [attempt] = attempts
+    assert attempt["error"] == "destination not allowed" and attempt["status_code"] is None
+    assert attempt["duration_ms"] < 1000  # refused before any connection (30 s timeout otherwise)
+
+
+async def test_slow_receiver_of_one_account_does_not_delay_another(harness):
+    harness.receiver.delays["/slow"] = 3.0
+    await harness.set_webhook(harness.receiver.url("/slow"))
+    other = await harness.create_account("Other", harness.receiver.url("/fast"), "whsec_other")
+    async with harness.service(per_account_concurrency=2, request_timeout_seconds=10):
+        await harness.publish(harness.status(account_id=other))  # the consumer is up once this arrives
+        await harness.wait_until(lambda: harness.receiver.at("/fast"), "the warm-up receipt")
+
+        await harness.publish(*(harness.status() for _ in range(6)))
+        await harness.wait_until(lambda: harness.receiver.at("/slow"), "the slow receiver's first request")
+        published = time.monotonic()
+        await harness.publish(harness.status(account_id=other))
+        await harness.wait_until(lambda: len(harness.receiver.at("/fast")) == 2, "the other account's receipt")
+        waited = time.monotonic() - published
+        slow_answered = [r.completed for r in harness.receiver.at("/slow")]
+
+    assert waited < 1.5
+    assert slow_answered in ([False], [False, False])  # at its concurrency limit, none answered yet
+
+
+async def test_delivery_log_requires_the_service_token(harness):
+    async with harness.service() as app:
+        async with harness.api(app, token=None) as api:
+            missing = await api.get(f"/api/v1/webhooks/accounts/{harness.account_id}/deliveries")
+        async with harness.api(app, token="wrong") as api:
+            wrong = await api.get("/api/v1/webhooks/deliveries/1/attempts")
+        async with harness.api(app) as api:
+            unknown = await api.get("/api/v1/webhooks/deliveries/999/attempts")
+
+    assert missing.status_code == 401 and missing.json()["error"]["code"] == "UNAUTHORIZED"
+    assert wrong.status_code == 401
+    assert unknown.status_code == 404
