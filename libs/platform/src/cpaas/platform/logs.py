@@ -49,6 +49,10 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name in ("faststream", "faststream.access", "uvicorn", "uvicorn.error"):
+        library_logger = logging.getLogger(name)  # some libraries install their own plain-text handlers
+        library_logger.handlers.clear()
+        library_logger.propagate = True
     for noisy in ("aiokafka", "kafka", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
