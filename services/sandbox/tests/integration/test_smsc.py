@@ -22,7 +22,7 @@ DLT = [smpp34.Tlv(0x1400, b"1101234567890123456"), smpp34.Tlv(0x1401, b"11071612
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[FastAPI]:
-    settings = SandboxSettings(smpp_port=0, receipt_delay_seconds=RECEIPT_DELAY_SECONDS)
+    settings = SandboxSettings(smpp_port=0, receipt_delay_seconds=RECEIPT_DELAY_SECONDS, serve_channel_apis=False)
     app = build_app(settings)
     async with app.router.lifespan_context(app):
         yield app

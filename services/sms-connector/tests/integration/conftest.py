@@ -102,7 +102,12 @@ async def console(pg_settings: PostgresSettings) -> AsyncIterator[Console]:
 async def running_sandbox(receipt_delay_seconds: float, port: int = 0) -> AsyncIterator[FastAPI]:
     """The sandbox app on `port` (0: a free one; `app.state.smsc.port` tells which)."""
     app = build_sandbox(
-        SandboxSettings(smpp_port=port, smpp_password=SMSC_PASSWORD, receipt_delay_seconds=receipt_delay_seconds)
+        SandboxSettings(
+            smpp_port=port,
+            smpp_password=SMSC_PASSWORD,
+            receipt_delay_seconds=receipt_delay_seconds,
+            serve_channel_apis=False,
+        )
     )
     async with app.router.lifespan_context(app):
         yield app

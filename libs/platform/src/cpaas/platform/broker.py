@@ -122,8 +122,10 @@ class _DeadLetterMiddleware(BaseMiddleware):
                 # a batch handler decodes each record itself (decode_batch); a validation
                 # error escaping it is a bug in the handler, not a poison batch: retry
                 EVENTS_CONSUMED.labels(first.topic, group, "retried").inc(len(records))
-                log.exception("batch handler failed; the batch will be delivered again",
-                              extra={"topic": first.topic, "offset": first.offset})
+                log.exception(
+                    "batch handler failed; the batch will be delivered again",
+                    extra={"topic": first.topic, "offset": first.offset},
+                )
                 await asyncio.sleep(TRANSIENT_RETRY_DELAY_SECONDS)
                 raise
             for record in records:
@@ -211,8 +213,11 @@ class EventPublisher:
 
     def _record(self, data: EventData, subject: str) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
         event = envelope(data, source=self.source, subject=subject)
-        headers = [("content-type", CLOUDEVENTS_CONTENT_TYPE.encode()), ("ce_type", event.type.encode()),
-                   ("ce_id", event.id.encode())]
+        headers = [
+            ("content-type", CLOUDEVENTS_CONTENT_TYPE.encode()),
+            ("ce_type", event.type.encode()),
+            ("ce_id", event.id.encode()),
+        ]
         return event.model_dump_json().encode(), subject.encode(), headers
 
     async def _send(self, topic: str, data: EventData, subject: str) -> asyncio.Future:
@@ -221,8 +226,9 @@ class EventPublisher:
         EVENTS_PUBLISHED.labels(topic).inc()
         if producer is not None:
             return await producer.send(topic, value, key=key, headers=headers)
-        return await self.broker.publish(value, topic, key=key, headers={k: v.decode() for k, v in headers},
-                                         no_confirm=True)
+        return await self.broker.publish(
+            value, topic, key=key, headers={k: v.decode() for k, v in headers}, no_confirm=True
+        )
 
     async def publish(self, topic_name: str, data: EventData, *, subject: str) -> None:
         """Publish one event and wait until the broker has it (acks=all)."""

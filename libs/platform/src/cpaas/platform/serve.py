@@ -8,14 +8,17 @@ producer flushes; only then are pools closed.
 """
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator
+import socket
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 import uvicorn
 import uvloop
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
+from starlette.types import ASGIApp
 
 from cpaas.platform.logs import configure_logging
 from cpaas.platform.ops import HealthState
@@ -51,3 +54,48 @@ def run(app: FastAPI, settings: ServiceSettings) -> None:
     server = uvicorn.Server(config)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         runner.run(server.serve())
+
+
+EMBEDDED_STARTUP_TIMEOUT_SECONDS = 15
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """A uvicorn server inside a host process's loop: it leaves SIGINT/SIGTERM to the host
+    (whose own shutdown ends this server) instead of taking the handlers over."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A bound TCP socket (port 0: a free one), so its port is known before serving."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+@asynccontextmanager
+async def serving(app: ASGIApp, sock: socket.socket, *, grace_seconds: int = 5) -> AsyncIterator[int]:
+    """Serve `app` (lifespan included) on `sock` in the running loop until the block ends;
+    yields the port. On exit the server stops accepting, finishes requests in flight,
+    then runs the app's shutdown. Used by the sandbox for its extra APIs and by tests."""
+    config = uvicorn.Config(
+        app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=grace_seconds
+    )
+    server = _EmbeddedServer(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]), name=f"uvicorn:{sock.getsockname()[1]}")
+    try:
+        async with asyncio.timeout(EMBEDDED_STARTUP_TIMEOUT_SECONDS):
+            while not server.started:
+                if task.done():
+                    task.result()  # raises why it could not start
+                    raise RuntimeError("the server stopped while starting")
+                await asyncio.sleep(0.01)
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        sock.close()

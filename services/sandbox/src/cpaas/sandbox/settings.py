@@ -4,6 +4,9 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from cpaas.platform.settings import ServiceSettings
+from cpaas.sandbox.rbm.settings import RbmSandboxSettings
+from cpaas.sandbox.voice.settings import VoiceSandboxSettings
+from cpaas.sandbox.whatsapp.settings import WhatsAppSandboxSettings
 
 
 class SandboxSettings(ServiceSettings):
@@ -29,4 +32,14 @@ class SandboxSettings(ServiceSettings):
         100_000,
         ge=1,
         description="Receipts kept per system_id while no receiver is bound; past this the oldest are dropped",
+    )
+    serve_channel_apis: bool = Field(True, description="Also serve the WhatsApp, RBM and voice API imitations")
+    whatsapp: WhatsAppSandboxSettings = Field(
+        default_factory=WhatsAppSandboxSettings, description="WhatsApp Cloud API imitation (CPAAS_SANDBOX_WA_*)"
+    )
+    rbm: RbmSandboxSettings = Field(
+        default_factory=RbmSandboxSettings, description="RBM API imitation (CPAAS_SANDBOX_RBM_*)"
+    )
+    voice: VoiceSandboxSettings = Field(
+        default_factory=VoiceSandboxSettings, description="Programmable-voice API imitation (CPAAS_SANDBOX_VOICE_*)"
     )
