@@ -19,7 +19,8 @@ from cpaas.contracts import (
     MessageStatusChangedV1,
     MessageSubmittedV1,
 )
-from cpaas.contracts.topics import MSG_STATUS, SUBMIT_TOPICS
+from cpaas.contracts.events import MessageChargedV1
+from cpaas.contracts.topics import BILLING_CHARGED, MSG_STATUS, SUBMIT_TOPICS
 from cpaas.platform.broker import EventPublisher, make_broker
 from cpaas.platform.settings import KafkaSettings, PostgresSettings
 from cpaas.reporting.app import build_app
@@ -107,6 +108,8 @@ async def harness(settings: ReportingSettings, publisher: EventPublisher, db: as
 def topic_of(event: EventData) -> str:
     if isinstance(event, MessageSubmittedV1):
         return SUBMIT_TOPICS[event.channel].name
+    if isinstance(event, MessageChargedV1):
+        return BILLING_CHARGED.name
     return MSG_STATUS.name
 
 

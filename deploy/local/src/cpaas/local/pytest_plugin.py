@@ -15,10 +15,10 @@ import pytest
 
 from cpaas.local.infra import LocalInfra
 from cpaas.local.settings import REPO_ROOT, LocalSettings
-from cpaas.platform.kafka_admin import ensure_topics
+from cpaas.platform.kafka_admin import delete_topics, ensure_topics
 from cpaas.platform.settings import KafkaSettings, PostgresSettings
 
-TEST_PARTITIONS = 2
+TEST_PARTITIONS = 1  # a test's own topics; hundreds of tests x a dozen topics must stay light for one broker
 
 
 def test_infra_settings() -> LocalSettings:
@@ -45,15 +45,17 @@ def infra() -> Iterator[LocalInfra]:
 
 
 @pytest.fixture
-async def kafka_settings(infra: LocalInfra) -> KafkaSettings:
-    """Kafka settings with a topic prefix of this test's own; its topics already exist."""
+async def kafka_settings(infra: LocalInfra) -> AsyncIterator[KafkaSettings]:
+    """Kafka settings with a topic prefix of this test's own; its topics exist, and are
+    deleted after the test."""
     settings = KafkaSettings(
         bootstrap_servers=infra.settings.kafka_bootstrap,
         topic_prefix=f"t{uuid.uuid4().hex[:10]}.",
         default_partitions=TEST_PARTITIONS,
     )
     await ensure_topics(settings)
-    return settings
+    yield settings
+    await delete_topics(settings)
 
 
 @pytest.fixture

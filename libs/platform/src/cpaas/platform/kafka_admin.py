@@ -42,3 +42,18 @@ async def ensure_topics(kafka: KafkaSettings, plan: dict[str, int] | None = None
         return [topic.name for topic in missing]
     finally:
         await admin.close()
+
+
+async def delete_topics(kafka: KafkaSettings) -> list[str]:
+    """Delete every topic under this settings' prefix (tests clean up after themselves)."""
+    if not kafka.topic_prefix:
+        raise ValueError("refusing to delete topics without a prefix")
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        doomed = [name for name in await admin.list_topics() if name.startswith(kafka.topic_prefix)]
+        if doomed:
+            await admin.delete_topics(doomed)
+        return doomed
+    finally:
+        await admin.close()

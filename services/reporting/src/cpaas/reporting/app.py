@@ -14,6 +14,7 @@ from cpaas.platform.db import ping, pool_lifespan
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.serve import broker_lifespan
+from cpaas.reporting.costs import register_costs
 from cpaas.reporting.handlers import MessageLogHandler, register_message_log
 from cpaas.reporting.maintenance import maintain_partitions, maintain_partitions_forever
 from cpaas.reporting.settings import ReportingSettings
@@ -28,6 +29,9 @@ def build_app(settings: ReportingSettings, *, broker: KafkaBroker | None = None)
     broker = broker or make_broker(
         settings.kafka, client_id=settings.service_name, graceful_timeout=settings.shutdown_grace_seconds
     )
+
+    holder: dict = {}
+    register_costs(broker, settings.kafka, lambda: holder["pool"], group_id=f"{settings.consumer_group}-costs")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,6 +49,7 @@ def build_app(settings: ReportingSettings, *, broker: KafkaBroker | None = None)
                 max_records=settings.batch_max_records,
                 batch_timeout_ms=settings.batch_timeout_ms,
             )
+            holder["pool"] = pool
             maintenance = asyncio.create_task(
                 maintain_partitions_forever(
                     message_log, **partitions, interval_seconds=settings.maintenance_interval_seconds

@@ -40,6 +40,8 @@ _TIME_END = _TIME_START + 10  # 48 bits of milliseconds in 10 base-32 digits
 
 def advances(current: MessageStatus, new: MessageStatus) -> bool:
     """True when `new` may follow `current` within one attempt (SQL: status_advances)."""
+    if current == S.UNDELIVERED and new == S.FAILED:  # the router: every fallback level failed
+        return True
     return STATUS_RANK[new] > STATUS_RANK[current] and current not in DEAD_END
 
 

@@ -127,6 +127,7 @@ class Dispatcher:
             lease_seconds=self.limits.lease_seconds,
         )
         CLAIM_ROUNDS.inc()
+        print("ROUND", time.monotonic(), capacity, dict(self._posting), len(claimed), flush=True)
         if claimed:
             webhooks = await self.accounts.get_many({d.account_id for d in claimed})
             for delivery in claimed:

@@ -1,0 +1,41 @@
+"""Each message's cost from billing.charged, summed over its fallback attempts."""
+
+from datetime import UTC, datetime
+
+from cpaas.contracts import Channel, FallbackLevel, new_message_id
+from cpaas.contracts import MessageStatus as S
+from cpaas.contracts.events import MessageChargedV1
+
+
+def charge(message_id: str, attempt: int, channel: Channel, amount: int) -> MessageChargedV1:
+    return MessageChargedV1(
+        message_id=message_id,
+        account_id=7,
+        attempt=attempt,
+        channel=channel,
+        price_code="X",
+        units=1,
+        amount_minor=amount,
+        currency="INR",
+        balance_after_minor=1000,
+        charged_at=datetime.now(UTC),
+    )
+
+
+async def test_the_report_shows_the_cost_of_each_attempt_and_their_total(harness, submitted, status) -> None:
+    message_id = new_message_id()
+    fallback = [FallbackLevel(channel=Channel.SMS, template_id=42, sender_id="MYBRAND")]
+    async with harness.service():
+        # the charge of the first attempt comes before reporting has seen that attempt
+        await harness.publish(charge(message_id, 1, Channel.RCS, 20))
+        await harness.publish(
+            submitted(message_id, channel=Channel.RCS, fallback=fallback),
+            status(message_id, S.SUBMITTED_OPERATOR, channel=Channel.RCS, carrier_message_id="r-1"),
+            submitted(message_id, channel=Channel.SMS, attempt=2),
+            status(message_id, S.SUBMITTED_OPERATOR, channel=Channel.SMS, attempt=2, carrier_message_id="s-1"),
+            charge(message_id, 2, Channel.SMS, 25),
+        )
+        row = await harness.wait_for_message(message_id, cost_minor=45)
+        attempts = await harness.attempts(message_id)
+    assert row["currency"] == "INR"
+    assert [(a["attempt"], a["cost_minor"]) for a in attempts] == [(1, 20), (2, 25)]
