@@ -4,6 +4,7 @@ running after the launcher stops, whether by Ctrl-C or by being killed."""
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,7 +19,14 @@ from cpaas.local.processes import pid_alive, port_open
 from cpaas.local.settings import LocalSettings
 from cpaas.platform.kafka_admin import ensure_topics
 
-PORTS = {"kafka_port": 29092, "kafka_controller_port": 29093, "pg_port": 25432}
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# ports of these tests' own servers, free ones so they never collide with anything running
+PORTS = {"kafka_port": _free_port(), "kafka_controller_port": _free_port(), "pg_port": _free_port()}
 
 
 def own_settings(tmp_path: Path) -> LocalSettings:

@@ -86,6 +86,8 @@ class ReportsStore:
             history = await conn.fetch(
                 "SELECT attempt, channel, status, occurred_at, COALESCE(carrier_error_code, error_code) AS error_code"
                 " FROM reporting.message_events WHERE message_id = $1 AND created_at = $2"
+                # a fallback level's submit and the router's RETRYING say the same thing: show the RETRYING
+                " AND NOT (event_type = 'cpaas.message.submitted.v1' AND attempt > 1)"
                 " ORDER BY occurred_at, attempt",
                 message_id,
                 row["created_at"],

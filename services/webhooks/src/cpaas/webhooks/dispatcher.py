@@ -119,21 +119,25 @@ class Dispatcher:
         if capacity <= 0:
             self._more_due = True
             return
+        in_flight = dict(self._posting)
         claimed = await self.store.claim_due(
             capacity,
             per_account=self.limits.per_account,
-            in_flight=dict(self._posting),
+            in_flight=in_flight,
             scan=max(MIN_SCAN_ROWS, 4 * capacity),
             lease_seconds=self.limits.lease_seconds,
         )
         CLAIM_ROUNDS.inc()
-        print("ROUND", time.monotonic(), capacity, dict(self._posting), len(claimed), flush=True)
+        for delivery in claimed:
+            in_flight[delivery.account_id] = in_flight.get(delivery.account_id, 0) + 1
+        # Due rows were left behind only if the claim hit a limit: this process's capacity,
+        # or an account's slots; then the next finished POST starts another round.
+        per_account = self.limits.per_account
+        self._more_due = len(claimed) >= capacity or any(n >= per_account for n in in_flight.values())
         if claimed:
             webhooks = await self.accounts.get_many({d.account_id for d in claimed})
             for delivery in claimed:
                 self._start(delivery, webhooks[delivery.account_id])
-        per_account = self.limits.per_account
-        self._more_due = len(claimed) >= capacity or any(n >= per_account for n in self._posting.values())
 
     def _start(self, delivery: ClaimedDelivery, webhook: AccountWebhook) -> None:
         self._posting[delivery.account_id] = self._posting.get(delivery.account_id, 0) + 1
