@@ -34,11 +34,15 @@ lint: setup
 fmt: setup
 	$(UV) run --no-sync ruff format .
 
-bench: setup
+bench: setup        ## every benchmark (needs wrk from Debian for the gateway figure)
+	command -v wrk >/dev/null || (apt-get install -y -qq wrk || sudo apt-get install -y -qq wrk)
 	$(UV) run --no-sync python bench/infra.py
+	$(UV) run --no-sync python bench/submit.py
+	$(UV) run --no-sync python bench/billing.py
 
-schemas: setup      ## rewrite contracts/schemas from the models
+schemas: setup      ## rewrite contracts/schemas, contracts/openapi and contracts/asyncapi from the code
 	$(UV) run --no-sync python -m cpaas.contracts.schemas
+	$(UV) run --no-sync python scripts/api_docs.py
 
 clean:
 	rm -rf .data

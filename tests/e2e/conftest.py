@@ -108,8 +108,9 @@ async def platform(infra: LocalInfra, tmp_path_factory) -> AsyncIterator[Platfor
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
     pg = PostgresSettings(dsn=infra.postgres.admin_dsn(name), pool_max_size=5)
-    kafka = KafkaSettings(bootstrap_servers=infra.settings.kafka_bootstrap, topic_prefix=f"{name}.",
-                          default_partitions=1)
+    kafka = KafkaSettings(
+        bootstrap_servers=infra.settings.kafka_bootstrap, topic_prefix=f"{name}.", default_partitions=1
+    )
     await ensure_topics(kafka)
     creds = await seed(pg, Path(tmp_path_factory.mktemp("e2e")) / "creds.json")
     pool = await create_pool(pg, schema="billing", application_name="e2e")
@@ -121,11 +122,15 @@ async def platform(infra: LocalInfra, tmp_path_factory) -> AsyncIterator[Platfor
     port = {n: s.getsockname()[1] for n, s in socks.items()}
     smpp, wa_api, rbm_api, voice_api = free_port(), free_port(), free_port(), free_port()
     sandbox = SandboxSettings(
-        smpp_port=smpp, receipt_delay_seconds=0.3, http_port=0,
-        whatsapp=WhatsAppSandboxSettings(http_port=wa_api, webhook_url=f"http://127.0.0.1:{port['wa']}/webhooks/whatsapp",
-                                         status_delay_seconds=0.2),
-        rbm=RbmSandboxSettings(http_port=rbm_api, webhook_url=f"http://127.0.0.1:{port['rcs']}/webhooks/rbm",
-                               event_delay_seconds=0.2),
+        smpp_port=smpp,
+        receipt_delay_seconds=0.3,
+        http_port=0,
+        whatsapp=WhatsAppSandboxSettings(
+            http_port=wa_api, webhook_url=f"http://127.0.0.1:{port['wa']}/webhooks/whatsapp", status_delay_seconds=0.2
+        ),
+        rbm=RbmSandboxSettings(
+            http_port=rbm_api, webhook_url=f"http://127.0.0.1:{port['rcs']}/webhooks/rbm", event_delay_seconds=0.2
+        ),
         voice=VoiceSandboxSettings(http_port=voice_api, call_progress_delay_seconds=0.1),
     )
     apps = [
@@ -133,17 +138,36 @@ async def platform(infra: LocalInfra, tmp_path_factory) -> AsyncIterator[Platfor
         ("console", console_app(ConsoleSettings(**common)), bind_socket()),
         ("reporting", reporting_app(ReportingSettings(**common)), bind_socket()),
         ("billing", billing_app(BillingSettings(**common)), socks["billing"]),
-        ("webhooks", webhooks_app(WebhooksSettings(**common, retry_base_seconds=0.2, retry_min_seconds=0.1)),
-         socks["webhooks"]),
-        ("router", router_app(RouterSettings(**common, timer_interval_seconds=0.1,
-                                             receipt_timeout_seconds={c: RECEIPT_TIMEOUT_SECONDS for c in Channel})),
-         bind_socket()),
+        (
+            "webhooks",
+            webhooks_app(WebhooksSettings(**common, retry_base_seconds=0.2, retry_min_seconds=0.1)),
+            socks["webhooks"],
+        ),
+        (
+            "router",
+            router_app(
+                RouterSettings(
+                    **common,
+                    timer_interval_seconds=0.1,
+                    receipt_timeout_seconds={c: RECEIPT_TIMEOUT_SECONDS for c in Channel},
+                )
+            ),
+            bind_socket(),
+        ),
         ("sms", sms_app(SmsConnectorSettings(**common, smpp_port=smpp)), bind_socket()),
         ("wa", wa_app(WaConnectorSettings(**common, base_url=f"http://127.0.0.1:{wa_api}")), socks["wa"]),
         ("rcs", rcs_app(RcsConnectorSettings(**common, base_url=f"http://127.0.0.1:{rbm_api}")), socks["rcs"]),
-        ("voice", voice_app(VoiceConnectorSettings(**common, api_base_url=f"http://127.0.0.1:{voice_api}",
-                                                   public_base_url=f"http://127.0.0.1:{port['voice']}")),
-         socks["voice"]),
+        (
+            "voice",
+            voice_app(
+                VoiceConnectorSettings(
+                    **common,
+                    api_base_url=f"http://127.0.0.1:{voice_api}",
+                    public_base_url=f"http://127.0.0.1:{port['voice']}",
+                )
+            ),
+            socks["voice"],
+        ),
         ("gateway", gateway_app(GatewaySettings(**common)), socks["gateway"]),
     ]
     async with AsyncExitStack() as stack:

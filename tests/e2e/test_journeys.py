@@ -19,33 +19,50 @@ def final(status: str):
 
 
 def sms_body(platform, recipient: str) -> dict:
-    return {"recipient": recipient, "channel": "SMS", "templateId": platform.creds["templates"]["SMS"],
-            "senderId": platform.creds["senderId"], "variables": ["482913", "10"]}
+    return {
+        "recipient": recipient,
+        "channel": "SMS",
+        "templateId": platform.creds["templates"]["SMS"],
+        "senderId": platform.creds["senderId"],
+        "variables": ["482913", "10"],
+    }
 
 
 def chain_body(platform, recipient: str) -> dict:
     """RCS, then WhatsApp, then SMS: the user guide's example."""
     t = platform.creds["templates"]
-    return {"recipient": recipient, "channel": "RCS", "templateId": t["RCS"], "variables": ["Asha", "A-1042"],
-            "fallback": [{"channel": "WHATSAPP", "templateId": t["WHATSAPP"]},
-                         {"channel": "SMS", "templateId": t["SMS"], "senderId": platform.creds["senderId"]}]}
+    return {
+        "recipient": recipient,
+        "channel": "RCS",
+        "templateId": t["RCS"],
+        "variables": ["Asha", "A-1042"],
+        "fallback": [
+            {"channel": "WHATSAPP", "templateId": t["WHATSAPP"]},
+            {"channel": "SMS", "templateId": t["SMS"], "senderId": platform.creds["senderId"]},
+        ],
+    }
 
 
 async def test_sms_is_delivered_charged_and_reported(platform) -> None:
     sent = await platform.submit(**sms_body(platform, "+919811100010"))
-    message = await platform.wait_for(sent["messageId"], lambda m: m["status"] == "DELIVERED" and m["cost"],
-                                      "SMS delivered and charged")
+    message = await platform.wait_for(
+        sent["messageId"], lambda m: m["status"] == "DELIVERED" and m["cost"], "SMS delivered and charged"
+    )
     assert message["segments"] == 1 and message["cost"] == "0.25" and message["currency"] == "INR"
     assert message["sentAt"] and message["deliveredAt"]
-    page = (await platform.gateway.get("/api/v1/messages/reports", params={"recipient": "+919811100010"},
-                                       headers=platform.headers())).json()
+    page = (
+        await platform.gateway.get(
+            "/api/v1/messages/reports", params={"recipient": "+919811100010"}, headers=platform.headers()
+        )
+    ).json()
     assert [m["messageId"] for m in page["items"]] == [sent["messageId"]]
 
 
 async def test_rcs_to_a_903_number_falls_back_to_whatsapp_then_sms_and_each_carrier_level_is_charged(platform):
     sent = await platform.submit(**chain_body(platform, "+919811100903"))
-    message = await platform.wait_for(sent["messageId"], lambda m: m["status"] == "DELIVERED" and m["cost"],
-                                      "delivered by SMS after two fallbacks")
+    message = await platform.wait_for(
+        sent["messageId"], lambda m: m["status"] == "DELIVERED" and m["cost"], "delivered by SMS after two fallbacks"
+    )
     assert (message["primaryChannel"], message["channel"], message["attempt"]) == ("RCS", "SMS", 3)
     attempts = [(a["channel"], a["status"], a["cost"]) for a in message["attempts"]]
     # RCS failed at the capability check (never reached a carrier: free); WhatsApp accepted it
@@ -66,12 +83,13 @@ async def test_901_on_every_level_ends_failed(platform) -> None:
 
 async def test_whatsapp_904_is_read_and_rcs_carousel_and_voice_are_delivered(platform) -> None:
     t = platform.creds["templates"]
-    wa = await platform.submit(recipient="+919811100904", channel="WHATSAPP", templateId=t["WHATSAPP"],
-                               variables=["Asha", "A-1"])
-    carousel = await platform.submit(recipient="+919811100111", channel="RCS", templateId=t["RCS_CAROUSEL"],
-                                     variables=["Asha"])
-    call = await platform.submit(recipient="+919811100112", channel="VOICE", templateId=t["VOICE"],
-                                 variables=["4829"])
+    wa = await platform.submit(
+        recipient="+919811100904", channel="WHATSAPP", templateId=t["WHATSAPP"], variables=["Asha", "A-1"]
+    )
+    carousel = await platform.submit(
+        recipient="+919811100111", channel="RCS", templateId=t["RCS_CAROUSEL"], variables=["Asha"]
+    )
+    call = await platform.submit(recipient="+919811100112", channel="VOICE", templateId=t["VOICE"], variables=["4829"])
     assert (await platform.wait_for(wa["messageId"], final("READ"), "WhatsApp read"))["readAt"]
     await platform.wait_for(carousel["messageId"], final("DELIVERED"), "carousel delivered")
     await platform.wait_for(call["messageId"], final("DELIVERED"), "call completed")
@@ -86,8 +104,11 @@ async def test_delivery_receipts_are_posted_signed_to_the_accounts_webhook(platf
 
     receiver = Starlette(routes=[Route("/hook", hook, methods=["POST"])])
     async with serving(receiver, bind_socket()) as port:
-        await platform.sql("UPDATE console.accounts SET webhook_url = $1 WHERE id = $2",
-                           f"http://127.0.0.1:{port}/hook", platform.creds["accountId"])
+        await platform.sql(
+            "UPDATE console.accounts SET webhook_url = $1 WHERE id = $2",
+            f"http://127.0.0.1:{port}/hook",
+            platform.creds["accountId"],
+        )
         await asyncio.sleep(0.5)  # the webhooks service's cache is evicted by NOTIFY
         sent = await platform.submit(**sms_body(platform, "+919811100020"))
         async with asyncio.timeout(30):
@@ -99,8 +120,9 @@ async def test_delivery_receipts_are_posted_signed_to_the_accounts_webhook(platf
     assert payload["status"] == "DELIVERED" and payload["channel"] == "SMS"
     assert payload["recipient"] == "+919811100020" and payload["deliveredAt"]
     timestamp = headers["x-cpaas-timestamp"]
-    expected = hmac.new(platform.creds["webhookSecret"].encode(), f"{timestamp}.".encode() + body,
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        platform.creds["webhookSecret"].encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
     assert headers["x-cpaas-signature"] == f"v1={expected}"
 
 
@@ -109,9 +131,12 @@ async def test_an_account_overdraws_by_at_most_what_is_in_flight_then_gets_402(p
     while the balance was still positive are all charged; the next one is refused."""
     account = platform.creds["accountId"]
     balance = (await platform.sql("SELECT balance_minor FROM billing.balances WHERE account_id = $1", account))[0][0]
-    await platform.sql("INSERT INTO billing.ledger (account_id, kind, amount_minor, balance_after_minor, currency,"
-                       " reason, actor) VALUES ($1, 'DEBIT', $2, 1, 'INR', 'test: leave 1 paisa', 'test')",
-                       account, -(balance - 1))
+    await platform.sql(
+        "INSERT INTO billing.ledger (account_id, kind, amount_minor, balance_after_minor, currency,"
+        " reason, actor) VALUES ($1, 'DEBIT', $2, 1, 'INR', 'test: leave 1 paisa', 'test')",
+        account,
+        -(balance - 1),
+    )
     await platform.sql("UPDATE billing.balances SET balance_minor = 1 WHERE account_id = $1", account)
     await asyncio.sleep(0.3)  # billing's NOTIFY reaches the gateway's cache
     in_flight = [await platform.submit(**sms_body(platform, f"+91981110030{i}")) for i in range(3)]
@@ -120,7 +145,8 @@ async def test_an_account_overdraws_by_at_most_what_is_in_flight_then_gets_402(p
     after = (await platform.sql("SELECT balance_minor FROM billing.balances WHERE account_id = $1", account))[0][0]
     assert after == 1 - 3 * 25  # all three were charged: the overdraw is what was in flight
     await asyncio.sleep(0.3)
-    refused = await platform.gateway.post("/api/v1/messages/submit", json=sms_body(platform, "+919811100399"),
-                                          headers=platform.headers())
+    refused = await platform.gateway.post(
+        "/api/v1/messages/submit", json=sms_body(platform, "+919811100399"), headers=platform.headers()
+    )
     assert refused.status_code == 402 and refused.json()["error"]["code"] == "INSUFFICIENT_BALANCE"
     await platform.sql("UPDATE billing.balances SET balance_minor = 100000 WHERE account_id = $1", account)

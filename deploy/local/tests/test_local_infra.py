@@ -19,6 +19,7 @@ from cpaas.local.processes import pid_alive, port_open
 from cpaas.local.settings import LocalSettings
 from cpaas.platform.kafka_admin import ensure_topics
 
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

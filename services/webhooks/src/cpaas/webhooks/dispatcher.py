@@ -112,7 +112,7 @@ class Dispatcher:
                 await asyncio.sleep(self.limits.poll_seconds)
             if time.monotonic() > next_sweep:
                 next_sweep = time.monotonic() + IDLE_SWEEP_SECONDS
-                await self.sender.close_idle(set(self._posting))
+                await self.sender.close_idle()
 
     async def _claim_round(self) -> None:
         capacity = self.limits.max_in_flight - len(self._tasks)
