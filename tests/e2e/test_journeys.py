@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -130,23 +131,29 @@ async def test_an_account_overdraws_by_at_most_what_is_in_flight_then_gets_402(p
     """README, 'Prepaid balance': charges apply when carriers accept, so submits accepted
     while the balance was still positive are all charged; the next one is refused."""
     account = platform.creds["accountId"]
-    balance = (await platform.sql("SELECT balance_minor FROM billing.balances WHERE account_id = $1", account))[0][0]
-    await platform.sql(
-        "INSERT INTO billing.ledger (account_id, kind, amount_minor, balance_after_minor, currency,"
-        " reason, actor) VALUES ($1, 'DEBIT', $2, 1, 'INR', 'test: leave 1 paisa', 'test')",
-        account,
-        -(balance - 1),
+    billing = httpx.AsyncClient(
+        base_url=platform.urls["billing"], headers={"X-Service-Token": "local-dev-service-token"}
     )
-    await platform.sql("UPDATE billing.balances SET balance_minor = 1 WHERE account_id = $1", account)
-    await asyncio.sleep(0.3)  # billing's NOTIFY reaches the gateway's cache
-    in_flight = [await platform.submit(**sms_body(platform, f"+91981110030{i}")) for i in range(3)]
-    for sent in in_flight:
-        await platform.wait_for(sent["messageId"], lambda m: m["cost"] is not None, "charged")
-    after = (await platform.sql("SELECT balance_minor FROM billing.balances WHERE account_id = $1", account))[0][0]
-    assert after == 1 - 3 * 25  # all three were charged: the overdraw is what was in flight
-    await asyncio.sleep(0.3)
-    refused = await platform.gateway.post(
-        "/api/v1/messages/submit", json=sms_body(platform, "+919811100399"), headers=platform.headers()
-    )
-    assert refused.status_code == 402 and refused.json()["error"]["code"] == "INSUFFICIENT_BALANCE"
-    await platform.sql("UPDATE billing.balances SET balance_minor = 100000 WHERE account_id = $1", account)
+    async with billing:
+        balance = (await billing.get(f"/api/v1/billing/accounts/{account}/balance")).json()["balanceMinor"]
+        debit = await billing.post(
+            f"/api/v1/billing/accounts/{account}/adjustments",
+            json={"amountMinor": -(balance - 1), "reason": "test: leave 1 paisa", "actor": "test"},
+        )
+        assert debit.status_code == 201, debit.text
+        await asyncio.sleep(0.3)  # billing's NOTIFY reaches the gateway's cache
+        in_flight = await asyncio.gather(*(platform.submit(**sms_body(platform, f"+91981110030{i}")) for i in range(3)))
+        for sent in in_flight:
+            await platform.wait_for(sent["messageId"], lambda m: m["cost"] is not None, "charged")
+        after = (await billing.get(f"/api/v1/billing/accounts/{account}/balance")).json()["balanceMinor"]
+        assert after == 1 - 3 * 25  # all three were charged: the overdraw is what was in flight
+        await asyncio.sleep(0.3)
+        refused = await platform.gateway.post(
+            "/api/v1/messages/submit", json=sms_body(platform, "+919811100399"), headers=platform.headers()
+        )
+        assert refused.status_code == 402 and refused.json()["error"]["code"] == "INSUFFICIENT_BALANCE"
+        credit = await billing.post(
+            f"/api/v1/billing/accounts/{account}/adjustments",
+            json={"amountMinor": 100_000, "reason": "test: top up", "actor": "test"},
+        )
+        assert credit.status_code == 201

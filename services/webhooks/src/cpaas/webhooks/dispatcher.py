@@ -163,6 +163,9 @@ class Dispatcher:
         with bind_log_context(message_id=delivery.message_id, account_id=delivery.account_id):
             try:
                 result = await self._attempt(delivery, webhook)
+            except Exception as exc:  # a bug must not strand the receipt until its lease ends
+                log.exception("webhook attempt failed unexpectedly; will retry")
+                result = self._failed(delivery, datetime.now(UTC), time.perf_counter(), None, type(exc).__name__)
             finally:
                 self._release(delivery.account_id)
             try:
