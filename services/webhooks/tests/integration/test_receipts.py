@@ -12,10 +12,11 @@ from cpaas.contracts import Channel, ErrorCode, MessageStatus
 pytestmark = pytest.mark.integration
 
 
-async def test_delivered_status_posts_a_signed_receipt_with_the_exact_payload(harness, verify_webhook):
+@pytest.mark.parametrize("transport", ["keepalive", "httpcore"])
+async def test_delivered_status_posts_a_signed_receipt_with_the_exact_payload(harness, verify_webhook, transport):
     await harness.set_webhook(harness.receiver.url("/hook"))
     event = harness.status(MessageStatus.DELIVERED, occurred_at=datetime(2025, 3, 6, 14, 30, tzinfo=UTC))
-    async with harness.service() as app:
+    async with harness.service(http_transport=transport) as app:
         await harness.publish(event)
         await harness.wait_until(lambda: harness.receiver.at("/hook"), "the receipt")
         delivery = await harness.wait_for_delivery("DELIVERED", event_id=event.id)

@@ -48,7 +48,11 @@ def retry_schedule(settings: WebhooksSettings) -> RetrySchedule:
 
 
 def build_dispatcher(settings: WebhooksSettings, store: DeliveryStore, accounts: WebhookAccounts) -> Dispatcher:
-    sender = ReceiptSender(timeout=settings.request_timeout_seconds, idle_seconds=settings.client_idle_seconds)
+    sender = ReceiptSender(
+        timeout=settings.request_timeout_seconds,
+        idle_seconds=settings.client_idle_seconds,
+        transport=settings.http_transport,
+    )
     limits = DispatchLimits(
         max_in_flight=settings.max_in_flight,
         per_account=settings.per_account_concurrency,

@@ -1,11 +1,13 @@
 """The dispatcher: claims due receipts and POSTs them, never letting one account hold up another.
 
 Each round claims due rows (FOR UPDATE SKIP LOCKED, so replicas share them) up to the
-free capacity of this process and at most `per_account` in flight per account, then
-starts one task per receipt. A task's result goes to the database with the others that
-finished meanwhile (one statement per batch). A round runs when the consumer queued
-new receipts, when a POST finished and more work was left waiting, and at least every
-`poll_seconds` for retries that fell due.
+free capacity of this process and at most CLAIMS_PER_SLOT x `per_account` per account,
+and starts one task per receipt; at most `per_account` of an account's POSTs run at
+once (the others wait for a slot, already claimed, so a slot never idles waiting for a
+round). A task's result goes to the database with the others that finished meanwhile
+(one statement per batch). A round runs when the consumer queued new receipts, when
+a POST finished and an account that had more due work is down to its slots' worth, and
+at least every `poll_seconds` for retries that fell due.
 
 Guarantees: a receipt is POSTed at least once (a crash between the POST and its record
 leaves the row leased; it falls due again when the lease ends, and receivers dedupe on
@@ -30,7 +32,15 @@ from cpaas.webhooks.destination import (
     DestinationUnresolved,
 )
 from cpaas.webhooks.domain import RetrySchedule, signed_headers
-from cpaas.webhooks.metrics import ATTEMPT_SECONDS, ATTEMPTS, CLAIM_ROUNDS, DELIVERIES, IN_FLIGHT
+from cpaas.webhooks.metrics import (
+    ATTEMPT_SECONDS,
+    ATTEMPTS,
+    CLAIM_SECONDS,
+    CLAIMED,
+    DELIVERIES,
+    IN_FLIGHT,
+    RECORD_SECONDS,
+)
 from cpaas.webhooks.sender import ReceiptSender
 from cpaas.webhooks.store import AttemptResult, ClaimedDelivery, DeliveryStore
 
@@ -39,6 +49,7 @@ log = logging.getLogger(__name__)
 MIN_SCAN_ROWS = 1000  # due rows looked at per round, at least, to fill free slots of several accounts
 IDLE_SWEEP_SECONDS = 60.0
 RESULT_BATCH_MAX = 1000
+CLAIMS_PER_SLOT = 2  # receipts claimed ahead per POST slot of an account
 
 
 @dataclass(frozen=True)
@@ -61,13 +72,21 @@ class Dispatcher:
     ) -> None:
         self.store, self.accounts, self.guard, self.sender = store, accounts, guard, sender
         self.schedule, self.limits = schedule, limits
-        self._results = MicroBatcher(store.record, max_size=RESULT_BATCH_MAX)
+        self._results = MicroBatcher(self._record, max_size=RESULT_BATCH_MAX)
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
-        self._posting: dict[int, int] = {}  # account id -> POSTs not finished
+        self._claimed: dict[int, int] = {}  # account id -> receipts claimed, POST not finished
+        self._slots: dict[int, asyncio.Semaphore] = {}  # account id -> its POST slots
         self._more_due = False  # the last round may have left due rows behind
         self._stopping = False
         self._loop: asyncio.Task | None = None
+
+    async def _record(self, results: list[AttemptResult]) -> list[None]:
+        began = time.perf_counter()
+        try:
+            return await self.store.record(results)
+        finally:
+            RECORD_SECONDS.observe(time.perf_counter() - began)
 
     def wake(self) -> None:
         """New receipts were queued: claim them now rather than at the next poll."""
@@ -119,20 +138,22 @@ class Dispatcher:
         if capacity <= 0:
             self._more_due = True
             return
-        in_flight = dict(self._posting)
+        in_flight = dict(self._claimed)
+        per_account = CLAIMS_PER_SLOT * self.limits.per_account
+        began = time.perf_counter()
         claimed = await self.store.claim_due(
             capacity,
-            per_account=self.limits.per_account,
+            per_account=per_account,
             in_flight=in_flight,
             scan=max(MIN_SCAN_ROWS, 4 * capacity),
             lease_seconds=self.limits.lease_seconds,
         )
-        CLAIM_ROUNDS.inc()
+        CLAIM_SECONDS.observe(time.perf_counter() - began)
+        CLAIMED.observe(len(claimed))
         for delivery in claimed:
             in_flight[delivery.account_id] = in_flight.get(delivery.account_id, 0) + 1
         # Due rows were left behind only if the claim hit a limit: this process's capacity,
-        # or an account's slots; then the next finished POST starts another round.
-        per_account = self.limits.per_account
+        # or an account's share; then finished POSTs start another round.
         self._more_due = len(claimed) >= capacity or any(n >= per_account for n in in_flight.values())
         if claimed:
             webhooks = await self.accounts.get_many({d.account_id for d in claimed})
@@ -140,8 +161,11 @@ class Dispatcher:
                 self._start(delivery, webhooks[delivery.account_id])
 
     def _start(self, delivery: ClaimedDelivery, webhook: AccountWebhook) -> None:
-        self._posting[delivery.account_id] = self._posting.get(delivery.account_id, 0) + 1
-        task = asyncio.create_task(self._deliver(delivery, webhook))
+        account_id = delivery.account_id
+        self._claimed[account_id] = self._claimed.get(account_id, 0) + 1
+        if account_id not in self._slots:
+            self._slots[account_id] = asyncio.Semaphore(self.limits.per_account)
+        task = asyncio.create_task(self._deliver(delivery, webhook, self._slots[account_id]))
         self._tasks.add(task)
         task.add_done_callback(self._finished)
         IN_FLIGHT.set(len(self._tasks))
@@ -151,18 +175,19 @@ class Dispatcher:
         IN_FLIGHT.set(len(self._tasks))
 
     def _release(self, account_id: int) -> None:
-        left = self._posting[account_id] - 1
+        left = self._claimed[account_id] - 1
         if left:
-            self._posting[account_id] = left
+            self._claimed[account_id] = left
         else:
-            del self._posting[account_id]
-        if self._more_due:
+            del self._claimed[account_id], self._slots[account_id]
+        if self._more_due and left <= self.limits.per_account:  # its claimed-ahead receipts are all started
             self._wake.set()
 
-    async def _deliver(self, delivery: ClaimedDelivery, webhook: AccountWebhook) -> None:
+    async def _deliver(self, delivery: ClaimedDelivery, webhook: AccountWebhook, slots: asyncio.Semaphore) -> None:
         with bind_log_context(message_id=delivery.message_id, account_id=delivery.account_id):
             try:
-                result = await self._attempt(delivery, webhook)
+                async with slots:
+                    result = await self._attempt(delivery, webhook)
             except Exception as exc:  # a bug must not strand the receipt until its lease ends
                 log.exception("webhook attempt failed unexpectedly; will retry")
                 result = self._failed(delivery, datetime.now(UTC), time.perf_counter(), None, type(exc).__name__)

@@ -23,4 +23,11 @@ ATTEMPT_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 IN_FLIGHT = Gauge("cpaas_webhooks_in_flight", "Receipts claimed by this process and not yet recorded")
-CLAIM_ROUNDS = Counter("cpaas_webhooks_claim_rounds_total", "Dispatcher rounds that claimed due receipts")
+_DB_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+CLAIM_SECONDS = Histogram("cpaas_webhooks_claim_seconds", "Time of one claim of due receipts", buckets=_DB_BUCKETS)
+CLAIMED = Histogram(
+    "cpaas_webhooks_claimed", "Receipts claimed per round", buckets=(0, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000)
+)
+RECORD_SECONDS = Histogram(
+    "cpaas_webhooks_record_seconds", "Time of one write of finished attempts", buckets=_DB_BUCKETS
+)

@@ -1,6 +1,6 @@
 """Settings of the webhooks service (env prefix CPAAS_WEBHOOKS_)."""
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -45,6 +45,12 @@ class WebhooksSettings(ServiceSettings):
     )
     client_idle_seconds: float = Field(
         300.0, gt=0, description="An account's HTTP connection pool unused this long is closed"
+    )
+
+    http_transport: Literal["keepalive", "httpcore"] = Field(
+        "keepalive",
+        description="keepalive: the service's lean HTTP/1.1 keep-alive transport; httpcore: httpx's default"
+        " transport (same behaviour, several times the CPU per request)",
     )
 
     allow_loopback: bool = Field(

@@ -18,6 +18,7 @@ from cpaas.sms_connector.metrics import BINDS_UP, RECONNECTS, SUBMIT_SECONDS, WI
 from cpaas.sms_connector.settings import SmsConnectorSettings
 from cpaas.sms_connector.smpp.errors import SendError
 from cpaas.sms_connector.smpp.model import Segment, SubmitResult
+from cpaas.sms_connector.smpp.nodelay import set_nodelay_towards
 from cpaas.sms_connector.smpp.rate import TokenBucket
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,7 @@ class SmscLink:
             with contextlib.suppress(smpp34.SmppError):
                 await client.stop()
             return None
+        set_nodelay_towards(s.smpp_host, s.smpp_port)
         log.info("SMPP bound", extra={"bind": self.name, "host": s.smpp_host, "port": s.smpp_port})
         return client
 
