@@ -29,7 +29,7 @@ from cpaas.sms_connector.metrics import RECEIPT_OUTCOMES
 from cpaas.sms_connector.store import Finished, SmsStore
 
 log = logging.getLogger(__name__)
-PARK_RETRY_SECONDS = 0.2
+PARK_RETRY_SECONDS = 0.01  # a receipt usually waits only for its own submit to be announced (ms)
 FAILURE_PAUSE_SECONDS = 1.0
 IDLE_POLL_SECONDS = 0.25  # how often an idle loop looks at parked receipts and at stop()
 
