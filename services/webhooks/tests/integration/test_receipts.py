@@ -161,7 +161,7 @@ async def test_retries_survive_a_restart_of_the_service(harness):
 async def test_private_destination_is_refused_without_being_contacted(harness):
     await harness.set_webhook("http://10.0.0.5/hook")
     event = harness.status(MessageStatus.DELIVERED)
-    async with harness.service(request_timeout_seconds=30, claim_lease_seconds=60):
+    async with harness.service(request_timeout_seconds=30, claim_lease_seconds=300):
         await harness.publish(event)
         delivery = await harness.wait_for_delivery("FAILED", event_id=event.id)
         attempts = await harness.attempts(delivery["id"])
@@ -191,6 +191,10 @@ async def test_slow_receiver_of_one_account_does_not_delay_another(harness):
 
     assert waited < 1.5
     assert slow_answered in ([False], [False, False])  # at its concurrency limit, none answered yet
+    # shutdown let the two POSTs in flight finish and handed the four claimed-ahead back, due at once
+    slow_rows = await harness.deliveries(account_id=harness.account_id)
+    assert sorted((r["status"], r["attempts"]) for r in slow_rows) == [("DELIVERED", 1)] * 2 + [("PENDING", 0)] * 4
+    assert all(r["next_attempt_at"] <= datetime.now(UTC) for r in slow_rows if r["status"] == "PENDING")
 
 
 async def test_delivery_log_requires_the_service_token(harness):

@@ -1,24 +1,35 @@
-"""Composition root of the console service (the web console's screens arrive with their
-own issue; today it owns the control-plane schema and applies template verdicts)."""
+"""Composition root of the console service: the control-plane schema, the web console's
+JSON API (one router per screen under api/), and the template verdict subscriber."""
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
+from cpaas.console.account_store import AccountStore
+from cpaas.console.api import account, admin, auth, reports, templates
+from cpaas.console.auth_store import AuthStore
 from cpaas.console.handlers import register
+from cpaas.console.reports_store import ReportsStore
 from cpaas.console.settings import ConsoleSettings
 from cpaas.console.store import MIGRATIONS, SCHEMA, ConsoleStore
+from cpaas.console.template_store import TemplateStore
 from cpaas.platform.api_errors import install_error_handlers
-from cpaas.platform.broker import make_broker
+from cpaas.platform.broker import EventPublisher, make_broker
 from cpaas.platform.db import create_pool, ping
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.serve import broker_lifespan
 
+BILLING_TIMEOUT_SECONDS = 5.0
 
-def build_app(settings: ConsoleSettings, *, broker: KafkaBroker | None = None) -> FastAPI:
+
+def build_app(
+    settings: ConsoleSettings, *, broker: KafkaBroker | None = None, http: httpx.AsyncClient | None = None
+) -> FastAPI:
+    """`http` is the client for billing's internal API (tests pass one with a fake transport)."""
     health = HealthState()
     broker = broker or make_broker(
         settings.kafka, client_id="console", graceful_timeout=settings.shutdown_grace_seconds
@@ -34,7 +45,17 @@ def build_app(settings: ConsoleSettings, *, broker: KafkaBroker | None = None) -
             await apply_migrations(pool, SCHEMA, MIGRATIONS)
             health.add_check("postgres", lambda: ping(pool))
             holder["store"] = app.state.store = ConsoleStore(pool)
+            app.state.settings = settings
+            app.state.auth = AuthStore(pool)
+            app.state.templates = TemplateStore(pool)
+            app.state.accounts = AccountStore(pool)
+            app.state.reports = ReportsStore(pool)
+            client = http or httpx.AsyncClient(base_url=settings.billing_url, timeout=BILLING_TIMEOUT_SECONDS)
+            if http is None:
+                stack.push_async_callback(client.aclose)
+            app.state.billing_http = client
             await stack.enter_async_context(broker_lifespan(broker, health))
+            app.state.publisher = EventPublisher(broker, settings.kafka, source="console")
             health.started = True
             try:
                 yield
@@ -44,4 +65,6 @@ def build_app(settings: ConsoleSettings, *, broker: KafkaBroker | None = None) -
     app = FastAPI(title="CPaaS console", version="1.0.0", lifespan=lifespan)
     install_error_handlers(app)
     mount_ops(app, health)
+    for module in (auth, templates, account, admin, reports):
+        app.include_router(module.build_router())
     return app

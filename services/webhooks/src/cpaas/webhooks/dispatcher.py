@@ -12,7 +12,8 @@ at least every `poll_seconds` for retries that fell due.
 Guarantees: a receipt is POSTed at least once (a crash between the POST and its record
 leaves the row leased; it falls due again when the lease ends, and receivers dedupe on
 `eventId`). Shutdown stops claiming, waits up to the grace period for POSTs in flight and
-records them; a POST cut off then is retried after its lease.
+records them (a POST cut off then is retried after its lease), and hands the claimed
+receipts not started yet back to the queue, due at once for another replica.
 """
 
 import asyncio
@@ -42,14 +43,17 @@ from cpaas.webhooks.metrics import (
     RECORD_SECONDS,
 )
 from cpaas.webhooks.sender import ReceiptSender
+from cpaas.webhooks.settings import CLAIMS_PER_SLOT
 from cpaas.webhooks.store import AttemptResult, ClaimedDelivery, DeliveryStore
 
 log = logging.getLogger(__name__)
 
-MIN_SCAN_ROWS = 1000  # due rows looked at per round, at least, to fill free slots of several accounts
+ROUND_MAX_CLAIMS = 256  # receipts claimed per round, at most (rounds are frequent under load)
+# Due rows looked at per round: enough to find several accounts' rows behind one account's backlog.
+MIN_SCAN_ROWS = 256
+SCAN_ROWS_PER_CLAIM = 2
 IDLE_SWEEP_SECONDS = 60.0
 RESULT_BATCH_MAX = 1000
-CLAIMS_PER_SLOT = 2  # receipts claimed ahead per POST slot of an account
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class Dispatcher:
         self._slots: dict[int, asyncio.Semaphore] = {}  # account id -> its POST slots
         self._more_due = False  # the last round may have left due rows behind
         self._stopping = False
+        self._unstarted: list[ClaimedDelivery] = []  # claimed, not POSTed when shutdown began
         self._loop: asyncio.Task | None = None
 
     async def _record(self, results: list[AttemptResult]) -> list[None]:
@@ -96,7 +101,8 @@ class Dispatcher:
         self._loop = asyncio.create_task(self._run(), name="webhooks-dispatcher")
 
     async def stop(self, grace_seconds: float) -> None:
-        """Stop claiming; wait up to `grace_seconds` for POSTs in flight and their records."""
+        """Stop claiming; wait up to `grace_seconds` for POSTs in flight and their records; hand
+        back the claimed receipts not started yet, so they are due again at once."""
         self._stopping = True
         self._wake.set()
         if self._loop is not None:
@@ -112,6 +118,10 @@ class Dispatcher:
                 log.warning(
                     "webhook POSTs cut off by shutdown; retried after their lease", extra={"count": len(pending)}
                 )
+        if self._unstarted:
+            with contextlib.suppress(Exception):
+                await self.store.unclaim(self._unstarted)
+                log.info("claimed receipts handed back at shutdown", extra={"count": len(self._unstarted)})
         await self.sender.aclose()
 
     async def _run(self) -> None:
@@ -134,7 +144,7 @@ class Dispatcher:
                 await self.sender.close_idle()
 
     async def _claim_round(self) -> None:
-        capacity = self.limits.max_in_flight - len(self._tasks)
+        capacity = min(self.limits.max_in_flight - len(self._tasks), ROUND_MAX_CLAIMS)
         if capacity <= 0:
             self._more_due = True
             return
@@ -145,7 +155,7 @@ class Dispatcher:
             capacity,
             per_account=per_account,
             in_flight=in_flight,
-            scan=max(MIN_SCAN_ROWS, 4 * capacity),
+            scan=max(MIN_SCAN_ROWS, SCAN_ROWS_PER_CLAIM * capacity),
             lease_seconds=self.limits.lease_seconds,
         )
         CLAIM_SECONDS.observe(time.perf_counter() - began)
@@ -187,6 +197,9 @@ class Dispatcher:
         with bind_log_context(message_id=delivery.message_id, account_id=delivery.account_id):
             try:
                 async with slots:
+                    if self._stopping:
+                        self._unstarted.append(delivery)
+                        return
                     result = await self._attempt(delivery, webhook)
             except Exception as exc:  # a bug must not strand the receipt until its lease ends
                 log.exception("webhook attempt failed unexpectedly; will retry")

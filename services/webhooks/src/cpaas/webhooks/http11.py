@@ -12,8 +12,8 @@ one process sends several times more receipts. It does only what a webhook POST 
   replaced and the request sent once more (the receiver dedupes on `eventId`);
 - TLS through asyncio with the given context, the certificate checked against the SNI
   host name of the request's `sni_hostname` extension;
-- the answer's status and headers; its body is read and discarded up to
-  `max_response_bytes`, past which the connection is dropped.
+- the answer's status (its headers are parsed, not kept); its body is read and
+  discarded up to `max_response_bytes`, past which the connection is dropped.
 
 It never follows redirects and sends exactly the request's headers. Failures raise
 httpx's exceptions (ConnectError, ReadError, WriteError, RemoteProtocolError); the
@@ -46,7 +46,7 @@ class _Connection(asyncio.Protocol):
         self._answer: asyncio.Future | None = None
         self._received = 0
         self._status = 0
-        self._headers: list[tuple[bytes, bytes]] = []
+        self._headers = 0  # how many the answer has (only counted: their values are of no use here)
         self._headers_done = False
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
@@ -71,7 +71,7 @@ class _Connection(asyncio.Protocol):
             return
         if self._headers_done:  # an answer delimited by the end of the connection
             self.keep_alive = False
-            self._answer.set_result((self._status, self._headers))
+            self._answer.set_result(self._status)
         elif self._received == 0:
             self._answer.set_exception(_Reused())
         else:
@@ -79,9 +79,9 @@ class _Connection(asyncio.Protocol):
 
     # -- httptools callbacks ------------------------------------------------------------------
     def on_header(self, name: bytes, value: bytes) -> None:
-        if len(self._headers) >= MAX_HEADERS:
+        self._headers += 1
+        if self._headers > MAX_HEADERS:
             raise httptools.HttpParserError("too many headers")
-        self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         self._status = self.parser.get_status_code()
@@ -95,7 +95,7 @@ class _Connection(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         if 100 <= self._status < 200:  # an interim answer (100 Continue): the real one follows
-            self._headers, self._headers_done = [], False
+            self._headers, self._headers_done = 0, False
             return
         self.keep_alive = self.parser.should_keep_alive()
         self._complete()
@@ -103,16 +103,17 @@ class _Connection(asyncio.Protocol):
     # -- the exchange -------------------------------------------------------------------------
     def _complete(self) -> None:
         if self._answer is not None and not self._answer.done():
-            self._answer.set_result((self._status, self._headers))
+            self._answer.set_result(self._status)
 
     def _fail(self, error: Exception) -> None:
         if self._answer is not None and not self._answer.done():
             self._answer.set_exception(error)
         self.close()
 
-    async def exchange(self, request_bytes: bytes) -> tuple[int, list[tuple[bytes, bytes]]]:
+    async def exchange(self, request_bytes: bytes) -> int:
+        """Send one request; the status of its answer."""
         self._answer = asyncio.get_running_loop().create_future()
-        self._received, self._status, self._headers, self._headers_done = 0, 0, [], False
+        self._received, self._status, self._headers, self._headers_done = 0, 0, 0, False
         self.keep_alive = False
         try:
             self.transport.write(request_bytes)  # type: ignore[union-attr]
@@ -157,18 +158,18 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         request_bytes = encode_request(request)
         connection, reused = await self._connection_for(request)
         try:
-            status, headers = await connection.exchange(request_bytes)
+            status = await connection.exchange(request_bytes)
         except _Reused:
             if not reused:
                 raise httpx.ReadError("the server closed the connection without answering") from None
             connection, _ = await self._connection_for(request)
             try:
-                status, headers = await connection.exchange(request_bytes)
+                status = await connection.exchange(request_bytes)
             except _Reused:
                 raise httpx.ReadError("the server closed the connection without answering") from None
         if not connection.keep_alive:
             connection.close()
-        return httpx.Response(status, headers=headers, stream=_EMPTY, request=request)
+        return httpx.Response(status, stream=_EMPTY, request=request)
 
     async def _connection_for(self, request: httpx.Request) -> tuple[_Connection, bool]:
         url = request.url

@@ -7,6 +7,10 @@ from pydantic_settings import SettingsConfigDict
 
 from cpaas.platform.settings import ServiceSettings
 
+# The dispatcher claims up to this many receipts per POST slot of an account, so a slot
+# never idles waiting for a claim; a claimed receipt may thus wait this many requests.
+CLAIMS_PER_SLOT = 4
+
 
 class WebhooksSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CPAAS_WEBHOOKS_", extra="ignore")
@@ -33,7 +37,12 @@ class WebhooksSettings(ServiceSettings):
         86400.0, gt=0, description="A receipt not accepted this long after it was queued is marked FAILED"
     )
 
-    max_in_flight: int = Field(256, ge=1, description="Most POSTs in flight in this process, all accounts together")
+    max_in_flight: int = Field(
+        4096,
+        ge=1,
+        description="Most receipts claimed by this process (POSTing or waiting for an account's slot); large, so"
+        " that even many slow receivers, each holding 4 x per_account_concurrency, leave room for the others",
+    )
     per_account_concurrency: int = Field(
         32, ge=1, description="Most POSTs in flight to one account's URL in this process"
     )
@@ -44,7 +53,7 @@ class WebhooksSettings(ServiceSettings):
         1.0, gt=0, description="How often the dispatcher looks for retries that fell due"
     )
     client_idle_seconds: float = Field(
-        300.0, gt=0, description="An account's HTTP connection pool unused this long is closed"
+        300.0, gt=0, description="An account's keep-alive connections unused this long are closed"
     )
 
     http_transport: Literal["keepalive", "httpcore"] = Field(
@@ -76,7 +85,7 @@ class WebhooksSettings(ServiceSettings):
         return values
 
     @model_validator(mode="after")
-    def _lease_outlives_request(self) -> "WebhooksSettings":
-        if self.claim_lease_seconds <= self.request_timeout_seconds:
-            raise ValueError("claim_lease_seconds must be longer than request_timeout_seconds")
+    def _lease_outlives_claimed_requests(self) -> "WebhooksSettings":
+        if self.claim_lease_seconds <= CLAIMS_PER_SLOT * self.request_timeout_seconds:
+            raise ValueError(f"claim_lease_seconds must exceed {CLAIMS_PER_SLOT} x request_timeout_seconds")
         return self

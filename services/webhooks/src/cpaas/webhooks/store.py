@@ -55,15 +55,23 @@ RETURNING id
 """
 
 # The due rows, oldest first, at most `$2 - in flight` per account: a scan of the
-# oldest $3 due rows of accounts not already full (a slow receiver fills its slots and
-# then no longer stands in front of anyone), numbered per account, then locked with
-# SKIP LOCKED so replicas never claim the same row. Claiming counts the attempt and
+# oldest $3 due rows of accounts not already full (a slow receiver fills its share and
+# then no longer stands in front of anyone), numbered per account, then locked by id
+# with SKIP LOCKED so replicas never claim the same row. Claiming counts the attempt and
 # leases the row: if no result is written (a crash), it falls due again after $4 s.
+# The picked rows are locked and updated by primary key only: every plan of this
+# prepared statement, generic ones and ones made from stale statistics included, must
+# fetch them by id rather than walk the whole due queue against them (which took seconds
+# per claim after a burst). So the re-check that a row is still PENDING and due (another
+# replica may have claimed it since the scan; PostgreSQL re-evaluates it on the newest
+# version of a row it locks) is written as a CASE, which the planner cannot match to the
+# partial index of due rows.
 CLAIM_DUE = """
 WITH in_flight AS (
     SELECT * FROM unnest($5::bigint[], $6::int[]) AS f (account_id, used)
 ), scanned AS (
-    SELECT id, account_id, row_number() OVER (PARTITION BY account_id ORDER BY next_attempt_at, id) AS nth
+    SELECT id, account_id, next_attempt_at,
+           row_number() OVER (PARTITION BY account_id ORDER BY next_attempt_at, id) AS nth
     FROM (
         SELECT id, account_id, next_attempt_at FROM deliveries
         WHERE status = 'PENDING' AND next_attempt_at <= now() AND account_id <> ALL($7::bigint[])
@@ -73,22 +81,21 @@ WITH in_flight AS (
 ), picked AS (
     SELECT s.id FROM scanned s LEFT JOIN in_flight f USING (account_id)
     WHERE s.nth <= $2 - COALESCE(f.used, 0)
-), locked AS (
-    SELECT d.id FROM deliveries d
-    WHERE d.id IN (SELECT id FROM picked) AND d.status = 'PENDING' AND d.next_attempt_at <= now()
-    ORDER BY d.next_attempt_at
+    ORDER BY s.next_attempt_at
     LIMIT $1
-    FOR UPDATE SKIP LOCKED
+), locked AS (
+    SELECT id FROM deliveries WHERE id = ANY (ARRAY(SELECT id FROM picked)) FOR UPDATE SKIP LOCKED
 )
 UPDATE deliveries d
 SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $4)
 FROM locked
-WHERE d.id = locked.id
+WHERE d.id = locked.id AND CASE WHEN d.status = 'PENDING' THEN d.next_attempt_at <= now() ELSE false END
 RETURNING d.id, d.account_id, d.message_id, d.url, d.payload::text AS body, d.attempts, d.created_at
 """
 
 # A result applies only to the claim it belongs to (attempts still equal to its number,
 # still PENDING); a replica that lost its lease records its attempt but changes nothing.
+# The PENDING check is a CASE for the reason given above CLAIM_DUE: rows by id only.
 RECORD_RESULTS = """
 WITH results AS (
     SELECT * FROM unnest($1::bigint[], $2::int[], $3::timestamptz[], $4::int[], $5::int[], $6::text[],
@@ -107,7 +114,7 @@ UPDATE deliveries d SET
     last_error = r.error,
     delivered_at = CASE WHEN r.status = 'DELIVERED' THEN r.finished_at ELSE d.delivered_at END
 FROM results r
-WHERE d.id = r.delivery_id AND d.attempts = r.attempt AND d.status = 'PENDING'
+WHERE d.id = r.delivery_id AND CASE WHEN d.status = 'PENDING' THEN d.attempts = r.attempt ELSE false END
 """
 
 DELIVERY_COLUMNS = (
@@ -158,6 +165,16 @@ class DeliveryStore:
         if results:
             await self.pool.execute(RECORD_RESULTS, *_columns(results, 9))
         return [None] * len(results)
+
+    async def unclaim(self, deliveries: Sequence[ClaimedDelivery]) -> None:
+        """Hand back claimed receipts that were never attempted: due at once, attempt uncounted."""
+        await self.pool.execute(
+            "UPDATE deliveries d SET attempts = d.attempts - 1, next_attempt_at = now()"
+            " FROM unnest($1::bigint[], $2::int[]) AS u (id, attempt)"
+            " WHERE d.id = u.id AND CASE WHEN d.status = 'PENDING' THEN d.attempts = u.attempt ELSE false END",
+            [d.id for d in deliveries],
+            [d.attempt for d in deliveries],
+        )
 
     async def page(
         self, account_id: int, *, message_id: str | None, status: str | None, page: int, page_size: int

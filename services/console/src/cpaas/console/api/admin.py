@@ -1,0 +1,234 @@
+"""Admin screens (across accounts): the approvals queue, users and accounts, balance
+adjustments; and the Billing screen of the logged-in user (both through billing's API)."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+import asyncpg
+import httpx
+from fastapi import APIRouter, Query, Request
+
+from cpaas.console.api.deps import Admin, ApiModel, User, invalid, not_found
+from cpaas.console.domain import rules
+from cpaas.console.security import new_password
+from cpaas.contracts.errors import ErrorCode
+from cpaas.platform.api_errors import ApiError
+
+MAX_REASON_CHARS = 500
+ApprovalKind = Literal["templates", "sender-ids", "rcs-bots"]
+
+
+class Approval(ApiModel):
+    kind: ApprovalKind
+    id: int
+    account_id: int
+    account_name: str
+    name: str
+    channel: str | None = None
+    detail: str | None = None
+    created_at: datetime
+
+
+class Decision(ApiModel):
+    decision: Literal["APPROVE", "REJECT"]
+    reason: str | None = None
+
+
+class UserRow(ApiModel):
+    id: int
+    username: str
+    role: Literal["admin", "user"]
+    account_id: int
+    account_name: str
+    active: bool
+    locked: bool | None
+    created_at: datetime
+
+
+class NewUser(ApiModel):
+    username: str
+    role: Literal["admin", "user"] = "user"
+    password: str | None = None
+    account_id: int | None = None  # an existing account, or
+    account_name: str | None = None  # a new one
+
+
+class CreatedUser(ApiModel):
+    user_id: int
+    account_id: int
+    password: str  # shown once
+    api_key: str | None = None  # a new account's key, shown once
+
+
+class NewPassword(ApiModel):
+    password: str
+
+
+class Adjustment(ApiModel):
+    amount_minor: int
+    reason: str
+
+
+async def billing_call(request: Request, method: str, path: str, **kwargs: Any) -> dict:
+    try:
+        token = {"X-Service-Token": request.app.state.settings.service_token}
+        response = await request.app.state.billing_http.request(
+            method, f"/api/v1/billing{path}", headers=token, **kwargs
+        )
+    except httpx.HTTPError:
+        raise ApiError(ErrorCode.SERVICE_UNAVAILABLE, "billing is unavailable; try again shortly") from None
+    if response.status_code >= 500:
+        raise ApiError(ErrorCode.SERVICE_UNAVAILABLE, "billing is unavailable; try again shortly")
+    if response.status_code >= 400:
+        error = response.json().get("error", {})
+        code = error.get("code", "VALIDATION_ERROR")
+        raise ApiError(
+            ErrorCode(code) if code in ErrorCode.__members__ else ErrorCode.VALIDATION_ERROR,
+            error.get("message", "billing refused the request"),
+            field=error.get("field"),
+            status=response.status_code,
+        )
+    return response.json()
+
+
+async def _approvals(request: Request) -> list[Approval]:
+    state = request.app.state
+    items = [
+        Approval(
+            kind="templates",
+            id=r["id"],
+            account_id=r["account_id"],
+            account_name=r["account_name"],
+            name=r["name"],
+            channel=r["channel"],
+            detail=r["body"],
+            created_at=r["created_at"],
+        )
+        for r in await state.templates.pending()
+    ]
+    items += [
+        Approval(
+            kind="sender-ids",
+            id=r["id"],
+            account_id=r["account_id"],
+            account_name=r["account_name"],
+            name=r["sender_id"],
+            channel="SMS",
+            detail=f"PE ID {r['pe_id']}",
+            created_at=r["created_at"],
+        )
+        for r in await state.accounts.pending_sender_ids()
+    ]
+    items += [
+        Approval(
+            kind="rcs-bots",
+            id=r["id"],
+            account_id=r["account_id"],
+            account_name=r["account_name"],
+            name=r["display_name"],
+            channel="RCS",
+            detail=f"@{r['handle']} ({r['bot_id']})",
+            created_at=r["created_at"],
+        )
+        for r in await state.accounts.pending_rcs_bots()
+    ]
+    return sorted(items, key=lambda a: a.created_at)
+
+
+async def _decide(request: Request, kind: str, item_id: int, decision: Decision) -> bool:
+    state, approve, reason = request.app.state, decision.decision == "APPROVE", decision.reason
+    if kind == "templates":
+        return await state.templates.review(item_id, "APPROVED" if approve else "REJECTED", reason)
+    if kind == "sender-ids":
+        return await state.accounts.review_sender_id(item_id, "APPROVED" if approve else "REJECTED", reason)
+    return await state.accounts.review_rcs_bot(item_id, "ACTIVE" if approve else "SUSPENDED", reason)
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["admin", "billing"])
+
+    @router.get("/admin/approvals", response_model=list[Approval])
+    async def list_approvals(request: Request, admin: Admin) -> list[Approval]:
+        return await _approvals(request)
+
+    @router.post("/admin/approvals/{kind}/{item_id}", status_code=204)
+    async def decide(kind: ApprovalKind, item_id: int, body: Decision, request: Request, admin: Admin) -> None:
+        reason = (body.reason or "").strip() or None
+        if body.decision == "REJECT" and reason is None:
+            raise ApiError(ErrorCode.VALIDATION_ERROR, "a rejection needs a reason the user will see", field="reason")
+        if reason and len(reason) > MAX_REASON_CHARS:
+            raise ApiError(ErrorCode.VALIDATION_ERROR, f"reason: at most {MAX_REASON_CHARS} characters", field="reason")
+        if not await _decide(request, kind, item_id, Decision(decision=body.decision, reason=reason)):
+            raise not_found("pending item")
+
+    @router.get("/admin/users", response_model=list[UserRow])
+    async def list_users(request: Request, admin: Admin) -> list[UserRow]:
+        return [UserRow(**dict(r)) for r in await request.app.state.auth.list_users()]
+
+    @router.post("/admin/users", response_model=CreatedUser, status_code=201)
+    async def create_user(body: NewUser, request: Request, admin: Admin) -> CreatedUser:
+        state = request.app.state
+        try:
+            rules.username(body.username)
+            password = rules.password(body.password) if body.password else new_password()
+        except rules.InvalidField as error:
+            raise invalid(error) from None
+        api_key = None
+        if body.account_id is not None:
+            account_id = body.account_id
+        elif body.account_name and body.account_name.strip():
+            account_id = await state.store.create_account(body.account_name.strip())
+            api_key = await state.store.rotate_api_key(account_id)
+        else:
+            raise ApiError(ErrorCode.VALIDATION_ERROR, "give accountId or a new accountName", field="accountName")
+        try:
+            user_id = await state.auth.create_user(account_id, body.username, password, body.role)
+        except asyncpg.UniqueViolationError:
+            raise ApiError(ErrorCode.CONFLICT, "this username is taken", field="username") from None
+        except asyncpg.ForeignKeyViolationError:
+            raise ApiError(ErrorCode.NOT_FOUND, "no such account", field="accountId") from None
+        return CreatedUser(user_id=user_id, account_id=account_id, password=password, api_key=api_key)
+
+    @router.post("/admin/users/{user_id}/deactivate", status_code=204)
+    async def deactivate(user_id: int, request: Request, admin: Admin) -> None:
+        if user_id == admin.id:
+            raise ApiError(ErrorCode.CONFLICT, "you cannot deactivate yourself")
+        if not await request.app.state.auth.set_active(user_id, False):
+            raise not_found("user")
+
+    @router.post("/admin/users/{user_id}/activate", status_code=204)
+    async def activate(user_id: int, request: Request, admin: Admin) -> None:
+        if not await request.app.state.auth.set_active(user_id, True):
+            raise not_found("user")
+
+    @router.post("/admin/users/{user_id}/reset-password", response_model=NewPassword)
+    async def reset_password(user_id: int, request: Request, admin: Admin) -> NewPassword:
+        password = new_password()
+        if not await request.app.state.auth.reset_password(user_id, password):
+            raise not_found("user")
+        return NewPassword(password=password)
+
+    @router.post("/admin/accounts/{account_id}/balance-adjustments", status_code=201)
+    async def adjust_balance(account_id: int, body: Adjustment, request: Request, admin: Admin) -> dict:
+        if body.amount_minor == 0:
+            raise ApiError(ErrorCode.VALIDATION_ERROR, "amountMinor must not be 0", field="amountMinor")
+        if not body.reason.strip():
+            raise ApiError(ErrorCode.VALIDATION_ERROR, "a balance adjustment needs a reason", field="reason")
+        payload = {"amountMinor": body.amount_minor, "reason": body.reason.strip(), "actor": admin.username}
+        return await billing_call(request, "POST", f"/accounts/{account_id}/adjustments", json=payload)
+
+    @router.get("/billing")
+    async def billing(
+        request: Request,
+        user: User,
+        page: int = Query(1, ge=1),
+        page_size: int = Query(20, ge=1, le=100, alias="pageSize"),
+    ) -> dict:
+        base = f"/accounts/{user.account_id}"
+        balance = await billing_call(request, "GET", f"{base}/balance")
+        transactions = await billing_call(
+            request, "GET", f"{base}/transactions", params={"page": page, "pageSize": page_size}
+        )
+        return {"balance": balance, "transactions": transactions}
+
+    return router

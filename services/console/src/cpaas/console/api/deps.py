@@ -1,0 +1,61 @@
+"""What every route shares: the camelCase model base, the logged-in user (with CSRF
+checked on every state-changing request), the admin guard and pagination."""
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from cpaas.console.auth_store import SessionUser
+from cpaas.console.domain.rules import InvalidField
+from cpaas.contracts.errors import ErrorCode
+from cpaas.platform.api_errors import ApiError
+
+SESSION_COOKIE = "cpaas_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_PAGE_SIZE = 100
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class Page(ApiModel):
+    page: int
+    page_size: int
+    total: int
+
+
+async def current_user(request: Request) -> SessionUser:
+    session_id = request.cookies.get(SESSION_COOKIE)
+    user = await request.app.state.auth.session_user(session_id) if session_id else None
+    if user is None:
+        raise ApiError(ErrorCode.UNAUTHORIZED, "log in to continue")
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not secrets.compare_digest(sent.encode(), user.csrf_token.encode()):
+            raise ApiError(ErrorCode.FORBIDDEN, "missing or wrong CSRF token", field=CSRF_HEADER)
+    return user
+
+
+async def require_admin(user: Annotated[SessionUser, Depends(current_user)]) -> SessionUser:
+    if user.role != "admin":
+        raise ApiError(ErrorCode.FORBIDDEN, "this needs an administrator")
+    return user
+
+
+User = Annotated[SessionUser, Depends(current_user)]
+Admin = Annotated[SessionUser, Depends(require_admin)]
+PageNo = Annotated[int, Query(ge=1)]
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, alias="pageSize")]
+
+
+def invalid(error: InvalidField) -> ApiError:
+    return ApiError(ErrorCode.VALIDATION_ERROR, error.message, field=error.field)
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(ErrorCode.NOT_FOUND, f"{what} not found")

@@ -1,0 +1,200 @@
+"""The Reports screen (delivery log, a message's detail, CSV export) and the Dashboard."""
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+
+from cpaas.console.api.admin import billing_call
+from cpaas.console.api.deps import ApiModel, Page, PageNo, PageSize, User, not_found
+from cpaas.console.reports_store import ReportFilter
+from cpaas.platform.api_errors import ApiError
+
+ChannelName = Literal["SMS", "WHATSAPP", "RCS", "VOICE"]
+StatusName = Literal["SUBMITTED", "SUBMITTED_OPERATOR", "DELIVERED", "READ", "RETRYING", "FAILED", "UNDELIVERED"]
+CSV_COLUMNS = (
+    "message_id",
+    "recipient",
+    "channel",
+    "primary_channel",
+    "attempt",
+    "status",
+    "template_name",
+    "sender_id",
+    "campaign_id",
+    "cost_minor",
+    "currency",
+    "segments",
+    "created_at",
+    "sent_at",
+    "delivered_at",
+    "read_at",
+    "error_code",
+    "error_detail",
+)
+
+
+class MessageOut(ApiModel):
+    message_id: str
+    recipient: str
+    channel: str
+    primary_channel: str
+    attempt: int
+    status: str
+    template_id: int | None
+    template_name: str | None
+    sender_id: str | None
+    campaign_id: int | None
+    cost_minor: int | None
+    currency: str | None
+    segments: int | None
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    read_at: datetime | None
+    error_code: str | None
+    error_detail: str | None
+
+
+class MessagePage(Page):
+    items: list[MessageOut]
+
+
+class AttemptOut(ApiModel):
+    attempt: int
+    channel: str
+    status: str
+    template_id: int | None
+    template_name: str | None
+    sender_id: str | None
+    submitted_at: datetime | None
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    read_at: datetime | None
+    error_code: str | None
+    error_detail: str | None
+    cost_minor: int | None
+
+
+class HistoryOut(ApiModel):
+    attempt: int
+    channel: str
+    status: str
+    occurred_at: datetime
+    error_code: str | None
+
+
+class MessageDetail(ApiModel):
+    message: MessageOut
+    attempts: list[AttemptOut]
+    history: list[HistoryOut]
+
+
+class ChannelCount(ApiModel):
+    channel: str
+    today: int
+    all_time: int
+
+
+class FailureReason(ApiModel):
+    reason: str
+    count: int
+
+
+class Dashboard(ApiModel):
+    messages_today: int
+    success_rate: float | None  # percent of today's messages DELIVERED or READ
+    cost_today_minor: int
+    balance_minor: int | None  # None while billing cannot be reached
+    currency: str | None
+    channels: list[ChannelCount]
+    failures: list[FailureReason]
+
+
+def report_filter(
+    user: User,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    channel: ChannelName | None = None,
+    status: StatusName | None = None,
+    recipient: Annotated[str | None, Query(max_length=20)] = None,
+    campaign_id: Annotated[int | None, Query(alias="campaignId")] = None,
+) -> ReportFilter:
+    return ReportFilter(user.account_id, recipient or None, status, channel, campaign_id, from_, to)
+
+
+Filter = Annotated[ReportFilter, Depends(report_filter)]
+
+
+async def _csv(rows: AsyncIterator) -> AsyncIterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    async for row in rows:
+        writer.writerow(
+            [
+                "" if row[c] is None else row[c].isoformat() if isinstance(row[c], datetime) else row[c]
+                for c in CSV_COLUMNS
+            ]
+        )
+        if buffer.tell() > 64_000:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["reports"])
+
+    @router.get("/reports", response_model=MessagePage)
+    async def list_messages(flt: Filter, request: Request, page: PageNo = 1, page_size: PageSize = 20) -> MessagePage:
+        rows, total = await request.app.state.reports.page(flt, page=page, page_size=page_size)
+        return MessagePage(items=[MessageOut(**dict(r)) for r in rows], page=page, page_size=page_size, total=total)
+
+    @router.get("/reports/export.csv")
+    async def export_csv(flt: Filter, request: Request) -> StreamingResponse:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        return StreamingResponse(
+            _csv(request.app.state.reports.export(flt)),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="messages-{stamp}.csv"'},
+        )
+
+    @router.get("/reports/{message_id}", response_model=MessageDetail)
+    async def message_detail(message_id: str, request: Request, user: User) -> MessageDetail:
+        row, attempts, history = await request.app.state.reports.message(user.account_id, message_id)
+        if row is None:
+            raise not_found("message")
+        return MessageDetail(
+            message=MessageOut(**dict(row)),
+            attempts=[AttemptOut(**dict(a)) for a in attempts],
+            history=[HistoryOut(**dict(h)) for h in history],
+        )
+
+    @router.get("/dashboard", response_model=Dashboard)
+    async def dashboard(request: Request, user: User) -> Dashboard:
+        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        data = await request.app.state.reports.dashboard(user.account_id, today)
+        channels = data["channels"]
+        messages_today = sum(c["today"] for c in channels)
+        delivered = sum(c["delivered_today"] for c in channels)
+        try:
+            balance = await billing_call(request, "GET", f"/accounts/{user.account_id}/balance")
+        except ApiError:
+            balance = {}
+        return Dashboard(
+            messages_today=messages_today,
+            success_rate=round(100 * delivered / messages_today, 1) if messages_today else None,
+            cost_today_minor=data["cost_today"],
+            balance_minor=balance.get("balanceMinor"),
+            currency=balance.get("currency"),
+            channels=[ChannelCount(channel=c["channel"], today=c["today"], all_time=c["all_time"]) for c in channels],
+            failures=[FailureReason(reason=f["reason"], count=f["count"]) for f in data["failures"]],
+        )
+
+    return router

@@ -1,0 +1,116 @@
+"""SQL of console logins: users, failed-login lockout, sessions, user management."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from cpaas.console.security import hash_password
+
+SESSION_ID_BYTES = 32  # 256 random bits
+CSRF_TOKEN_BYTES = 32
+
+
+def session_hash(session_id: str) -> bytes:
+    return hashlib.sha256(session_id.encode()).digest()
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    id: int
+    username: str
+    role: str
+    account_id: int
+    csrf_token: str
+    session_hash: bytes
+
+
+class AuthStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def user_by_name(self, username: str) -> asyncpg.Record | None:
+        return await self.pool.fetchrow(
+            "SELECT id, account_id, username, password_hash, role, active, failed_logins, locked_until,"
+            " locked_until > now() AS locked FROM users WHERE username = $1",
+            username,
+        )
+
+    async def record_failed_login(self, user_id: int, max_failed: int, lockout_minutes: float) -> datetime | None:
+        """Counts a failure (restarting the count after an expired lock); returns locked_until once locked."""
+        return await self.pool.fetchval(
+            "UPDATE users SET failed_logins = c.n,"
+            " locked_until = CASE WHEN c.n >= $2 THEN now() + $3 * interval '1 minute' ELSE NULL END"
+            " FROM (SELECT id, CASE WHEN locked_until IS NOT NULL AND locked_until <= now() THEN 1"
+            "       ELSE failed_logins + 1 END AS n FROM users WHERE id = $1 FOR UPDATE) c"
+            " WHERE users.id = c.id RETURNING users.locked_until",
+            user_id,
+            max_failed,
+            lockout_minutes,
+        )
+
+    async def start_session(self, user_id: int, hours: float) -> tuple[str, str]:
+        """(session id for the cookie, CSRF token); expired sessions of the user are dropped."""
+        session_id = secrets.token_urlsafe(SESSION_ID_BYTES)
+        csrf = secrets.token_urlsafe(CSRF_TOKEN_BYTES)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1", user_id)
+            await conn.execute("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= now()", user_id)
+            await conn.execute(
+                "INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at)"
+                " VALUES ($1, $2, $3, now() + $4 * interval '1 hour')",
+                session_hash(session_id),
+                user_id,
+                csrf,
+                hours,
+            )
+        return session_id, csrf
+
+    async def session_user(self, session_id: str) -> SessionUser | None:
+        digest = session_hash(session_id)
+        row = await self.pool.fetchrow(
+            "SELECT u.id, u.username, u.role, u.account_id, s.csrf_token FROM sessions s"
+            " JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND s.expires_at > now() AND u.active",
+            digest,
+        )
+        if row is None:
+            return None
+        return SessionUser(row["id"], row["username"], row["role"], row["account_id"], row["csrf_token"], digest)
+
+    async def end_session(self, digest: bytes) -> None:
+        await self.pool.execute("DELETE FROM sessions WHERE id_hash = $1", digest)
+
+    async def list_users(self) -> list[asyncpg.Record]:
+        return await self.pool.fetch(
+            "SELECT u.id, u.username, u.role, u.account_id, a.name AS account_name, u.active,"
+            " u.locked_until > now() AS locked, u.created_at FROM users u JOIN accounts a ON a.id = u.account_id"
+            " ORDER BY u.id"
+        )
+
+    async def create_user(self, account_id: int, username: str, password: str, role: str) -> int:
+        return await self.pool.fetchval(
+            "INSERT INTO users (account_id, username, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING id",
+            account_id,
+            username,
+            hash_password(password),
+            role,
+        )
+
+    async def set_active(self, user_id: int, active: bool) -> bool:
+        async with self.pool.acquire() as conn, conn.transaction():
+            result = await conn.execute("UPDATE users SET active = $2 WHERE id = $1", user_id, active)
+            if not active:
+                await conn.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
+        return result.endswith("1")
+
+    async def reset_password(self, user_id: int, password: str) -> bool:
+        async with self.pool.acquire() as conn, conn.transaction():
+            result = await conn.execute(
+                "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1",
+                user_id,
+                hash_password(password),
+            )
+            await conn.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
+        return result.endswith("1")

@@ -1,0 +1,126 @@
+"""Reads the message log the reporting service writes (schema `reporting`, read only).
+Every query is scoped by account id first, the leading column of each index."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from cpaas.contracts.ids import message_id_time_ms
+
+COLUMNS = (
+    "message_id, recipient, channel, primary_channel, attempt, status, template_id, template_name, sender_id,"
+    " campaign_id, cost_minor, currency, segments, created_at, sent_at, delivered_at, read_at,"
+    " COALESCE(carrier_error_code, error_code) AS error_code, error_detail"
+)
+EXPORT_FETCH_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    account_id: int
+    recipient: str | None = None
+    status: str | None = None
+    channel: str | None = None
+    campaign_id: int | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+    def where(self) -> tuple[str, list]:
+        clauses, args = ["account_id = $1"], [self.account_id]
+        for column, op, value in (
+            ("recipient", "=", self.recipient),
+            ("status", "=", self.status),
+            ("channel", "=", self.channel),
+            ("campaign_id", "=", self.campaign_id),
+            ("created_at", ">=", self.created_from),
+            ("created_at", "<", self.created_to),
+        ):
+            if value is not None:
+                args.append(value)
+                clauses.append(f"{column} {op} ${len(args)}")
+        return " AND ".join(clauses), args
+
+
+class ReportsStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def page(self, flt: ReportFilter, *, page: int, page_size: int) -> tuple[list[asyncpg.Record], int]:
+        where, args = flt.where()
+        async with self.pool.acquire() as conn:
+            total = await conn.fetchval(f"SELECT count(*) FROM reporting.messages WHERE {where}", *args)
+            rows = await conn.fetch(
+                f"SELECT {COLUMNS} FROM reporting.messages WHERE {where} ORDER BY created_at DESC, message_id DESC"
+                f" LIMIT {int(page_size)} OFFSET {int((page - 1) * page_size)}",
+                *args,
+            )
+        return rows, total
+
+    async def export(self, flt: ReportFilter) -> AsyncIterator[asyncpg.Record]:
+        """The filtered log, newest first, streamed through a server-side cursor."""
+        where, args = flt.where()
+        async with self.pool.acquire() as conn, conn.transaction():
+            query = f"SELECT {COLUMNS} FROM reporting.messages WHERE {where} ORDER BY created_at DESC, message_id DESC"
+            async for row in conn.cursor(query, *args, prefetch=EXPORT_FETCH_ROWS):
+                yield row
+
+    async def message(self, account_id: int, message_id: str) -> tuple[asyncpg.Record | None, list, list]:
+        try:
+            created_ms = message_id_time_ms(message_id)
+        except (ValueError, TypeError):
+            return None, [], []
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                f"SELECT {COLUMNS} FROM reporting.messages WHERE account_id = $1 AND message_id = $2"
+                " AND created_at = to_timestamp($3::double precision / 1000)",
+                account_id,
+                message_id,
+                created_ms,
+            )
+            if row is None:
+                return None, [], []
+            attempts = await conn.fetch(
+                "SELECT attempt, channel, status, template_id, template_name, sender_id, submitted_at, sent_at,"
+                " delivered_at, read_at, COALESCE(carrier_error_code, error_code) AS error_code, error_detail,"
+                " cost_minor FROM reporting.message_attempts WHERE message_id = $1 AND created_at = $2"
+                " ORDER BY attempt",
+                message_id,
+                row["created_at"],
+            )
+            history = await conn.fetch(
+                "SELECT attempt, channel, status, occurred_at, COALESCE(carrier_error_code, error_code) AS error_code"
+                " FROM reporting.message_events WHERE message_id = $1 AND created_at = $2"
+                # a fallback level's submit and the router's RETRYING say the same thing: show the RETRYING
+                " AND NOT (event_type = 'cpaas.message.submitted.v1' AND attempt > 1)"
+                " ORDER BY occurred_at, attempt",
+                message_id,
+                row["created_at"],
+            )
+        return row, attempts, history
+
+    async def dashboard(self, account_id: int, today: datetime) -> dict:
+        """Per-channel counts today and all time, today's successes and cost, failures by reason."""
+        async with self.pool.acquire() as conn:
+            channels = await conn.fetch(
+                "SELECT channel, count(*) FILTER (WHERE created_at >= $2) AS today, count(*) AS all_time,"
+                " count(*) FILTER (WHERE created_at >= $2 AND status IN ('DELIVERED', 'READ')) AS delivered_today"
+                " FROM reporting.messages WHERE account_id = $1 GROUP BY channel ORDER BY channel",
+                account_id,
+                today,
+            )
+            cost_today = await conn.fetchval(
+                "SELECT COALESCE(sum(a.cost_minor), 0) FROM reporting.message_attempts a"
+                " JOIN reporting.messages m ON m.message_id = a.message_id AND m.created_at = a.created_at"
+                " WHERE m.account_id = $1 AND m.created_at >= $2",
+                account_id,
+                today,
+            )
+            failures = await conn.fetch(
+                "SELECT COALESCE(carrier_error_code, error_code, 'UNKNOWN') AS reason, count(*) AS count"
+                " FROM reporting.messages WHERE account_id = $1 AND status IN ('FAILED', 'UNDELIVERED')"
+                " GROUP BY 1 ORDER BY 2 DESC, 1",
+                account_id,
+            )
+        return {"channels": channels, "cost_today": cost_today, "failures": failures}

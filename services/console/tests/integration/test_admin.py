@@ -1,0 +1,93 @@
+"""Admin: the approvals queue, user management, balance adjustments through billing."""
+
+import json
+
+WHATSAPP = {
+    "name": "promo_offer",
+    "channel": "WHATSAPP",
+    "category": "MARKETING",
+    "body": "Hi {{1}}, 20% off today.",
+}
+
+
+async def test_a_user_cannot_use_admin_endpoints(console) -> None:
+    client = await console.user()
+    assert (await client.get("/api/admin/approvals")).status_code == 403
+    assert (await client.get("/api/admin/users")).status_code == 403
+
+
+async def test_admin_rejects_with_a_reason_the_user_sees_and_approves_after_resubmit(console) -> None:
+    user, admin = await console.user(), await console.admin()
+    template = (await user.post("/api/templates", json=WHATSAPP)).json()
+    await user.post("/api/sender-ids", json={"senderId": "SHOPPY", "peId": "1101000000000002"})
+    queue = (await admin.get("/api/admin/approvals")).json()
+    assert {(a["kind"], a["name"]) for a in queue} == {("templates", "promo_offer"), ("sender-ids", "SHOPPY")}
+    no_reason = await admin.post(f"/api/admin/approvals/templates/{template['id']}", json={"decision": "REJECT"})
+    assert no_reason.status_code == 422 and no_reason.json()["error"]["field"] == "reason"
+    reject = {"decision": "REJECT", "reason": "Marketing content needs an opt-out footer"}
+    assert (await admin.post(f"/api/admin/approvals/templates/{template['id']}", json=reject)).status_code == 204
+    seen = (await user.get(f"/api/templates/{template['id']}")).json()
+    assert seen["status"] == "REJECTED" and seen["statusReason"] == "Marketing content needs an opt-out footer"
+    edit = {"body": WHATSAPP["body"], "category": "MARKETING", "content": {"footer": "Reply STOP to opt out"}}
+    assert (await user.put(f"/api/templates/{template['id']}", json=edit)).json()["status"] == "PENDING"
+    approve = {"decision": "APPROVE"}
+    assert (await admin.post(f"/api/admin/approvals/templates/{template['id']}", json=approve)).status_code == 204
+    assert (await user.get(f"/api/templates/{template['id']}")).json()["status"] == "APPROVED"
+    again = await admin.post(f"/api/admin/approvals/templates/{template['id']}", json=approve)
+    assert again.status_code == 404
+    [sender] = [a for a in (await admin.get("/api/admin/approvals")).json() if a["kind"] == "sender-ids"]
+    reject = {"decision": "REJECT", "reason": "PE ID not found on DLT"}
+    assert (await admin.post(f"/api/admin/approvals/sender-ids/{sender['id']}", json=reject)).status_code == 204
+    statuses = {s["senderId"]: (s["status"], s["statusReason"]) for s in (await user.get("/api/sender-ids")).json()}
+    assert statuses["SHOPPY"] == ("REJECTED", "PE ID not found on DLT")
+
+
+async def test_an_rcs_bot_request_is_activated_by_the_admin(console) -> None:
+    user, admin = await console.user(), await console.admin()
+    bot = (await user.post("/api/channels/rcs", json={"displayName": "Shop", "handle": "shop-bot"})).json()
+    assert (
+        await admin.post(f"/api/admin/approvals/rcs-bots/{bot['id']}", json={"decision": "APPROVE"})
+    ).status_code == 204
+    bots = {b["handle"]: b["status"] for b in (await user.get("/api/channels/rcs")).json()}
+    assert bots["shop-bot"] == "ACTIVE"
+
+
+async def test_admin_creates_deactivates_and_resets_a_user(console) -> None:
+    admin = await console.admin()
+    created = await admin.post("/api/admin/users", json={"username": "newbie", "accountName": "Newco"})
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["apiKey"].startswith("cpk_") and body["password"]
+    newbie = await console.login("newbie", body["password"])
+    assert (await newbie.get("/api/auth/me")).json()["user"]["accountId"] == body["accountId"]
+    assert (await admin.post(f"/api/admin/users/{body['userId']}/deactivate")).status_code == 204
+    assert (await newbie.get("/api/auth/me")).status_code == 401
+    response = await console.client().post("/api/auth/login", json={"username": "newbie", "password": body["password"]})
+    assert response.status_code == 403
+    await admin.post(f"/api/admin/users/{body['userId']}/activate")
+    reset = (await admin.post(f"/api/admin/users/{body['userId']}/reset-password")).json()
+    await console.login("newbie", reset["password"])
+    users = {u["username"]: u["active"] for u in (await admin.get("/api/admin/users")).json()}
+    assert users["newbie"] is True and "demo" in users
+
+
+async def test_balance_adjustment_calls_billing_with_the_service_token(console) -> None:
+    admin = await console.admin()
+    account = console.creds["accountId"]
+    path = f"/api/admin/accounts/{account}/balance-adjustments"
+    assert (await admin.post(path, json={"amountMinor": 5000, "reason": " "})).status_code == 422
+    response = await admin.post(path, json={"amountMinor": 5000, "reason": "Top-up"})
+    assert response.status_code == 201
+    [request] = console.billing_requests
+    assert request.url.path == f"/api/v1/billing/accounts/{account}/adjustments"
+    assert request.headers["X-Service-Token"] == "local-dev-service-token"
+    assert json.loads(request.content) == {"amountMinor": 5000, "reason": "Top-up", "actor": "admin"}
+
+
+async def test_billing_shows_the_callers_own_balance_and_transactions(console) -> None:
+    user = await console.user()
+    body = (await user.get("/api/billing")).json()
+    assert body["balance"]["balanceMinor"] == 123456 and body["transactions"]["total"] == 0
+    paths = {r.url.path for r in console.billing_requests}
+    account = console.creds["accountId"]
+    assert paths == {f"/api/v1/billing/accounts/{account}/balance", f"/api/v1/billing/accounts/{account}/transactions"}
