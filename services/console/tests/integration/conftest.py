@@ -8,6 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cpaas.billing.app import build_app as build_billing
+from cpaas.billing.settings import BillingSettings
 from cpaas.console.app import build_app
 from cpaas.console.seed import seed
 from cpaas.console.settings import ConsoleSettings
@@ -17,7 +19,7 @@ from cpaas.console.settings import ConsoleSettings
 class Console:
     app: object
     creds: dict
-    billing_requests: list
+    billing: httpx.AsyncClient  # the billing service's own API (with no service token)
     clients: list
 
     def client(self) -> httpx.AsyncClient:
@@ -39,32 +41,17 @@ class Console:
         return await self.login(self.creds["admin"]["username"], self.creds["admin"]["password"])
 
 
-def fake_billing(requests: list) -> httpx.AsyncClient:
-    """Billing's internal API as the console sees it: balance, transactions, adjustments."""
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        requests.append(request)
-        path = request.url.path
-        if path.endswith("/balance"):
-            return httpx.Response(200, json={"accountId": 2, "balanceMinor": 123456, "currency": "INR"})
-        if path.endswith("/transactions"):
-            return httpx.Response(200, json={"items": [], "page": 1, "pageSize": 20, "total": 0})
-        if path.endswith("/adjustments"):
-            return httpx.Response(201, json={"id": 1, "kind": "CREDIT", "amountMinor": 5000})
-        return httpx.Response(404, json={"error": {"code": "NOT_FOUND"}})
-
-    return httpx.AsyncClient(transport=httpx.MockTransport(handle), base_url="http://billing.test")
-
-
 @pytest.fixture
 async def console(kafka_settings, pg_settings, tmp_path: Path) -> AsyncIterator[Console]:
     creds = await seed(pg_settings, tmp_path / "creds.json")
-    requests: list = []
-    http = fake_billing(requests)
-    app = build_app(ConsoleSettings(kafka=kafka_settings, postgres=pg_settings), http=http)
-    async with app.router.lifespan_context(app):
-        console = Console(app, creds, requests, [])
-        yield console
-        for client in console.clients:
-            await client.aclose()
-    await http.aclose()
+    # the real billing service (its own app, schema and API) behind the console
+    billing = build_billing(BillingSettings(kafka=kafka_settings, postgres=pg_settings))
+    async with billing.router.lifespan_context(billing):
+        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=billing), base_url="http://billing.test")
+        app = build_app(ConsoleSettings(kafka=kafka_settings, postgres=pg_settings), http=http)
+        async with app.router.lifespan_context(app):
+            console = Console(app, creds, http, [])
+            yield console
+            for client in console.clients:
+                await client.aclose()
+        await http.aclose()
