@@ -1,13 +1,16 @@
 """Receipts end to end: status events on the real Kafka, rows in the real PostgreSQL, POSTs
 to a real HTTP receiver on loopback."""
 
+import asyncio
 import json
+import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from cpaas.contracts import Channel, ErrorCode, MessageStatus
+from cpaas.platform.logs import configure_logging
 
 pytestmark = pytest.mark.integration
 
@@ -209,3 +212,55 @@ async def test_delivery_log_requires_the_service_token(harness):
     assert missing.status_code == 401 and missing.json()["error"]["code"] == "UNAUTHORIZED"
     assert wrong.status_code == 401
     assert unknown.status_code == 404
+
+
+async def test_receipt_not_accepted_within_the_give_up_window_is_failed(harness):
+    harness.receiver.plans["/down"] = [500] * 1000
+    await harness.set_webhook(harness.receiver.url("/down"))
+    event = harness.status(MessageStatus.FAILED, error_code=ErrorCode.CARRIER_EXPIRED)
+    async with harness.service(give_up_after_seconds=1.0):
+        await harness.publish(event)
+        delivery = await harness.wait_for_delivery("FAILED", event_id=event.id)
+        attempts = await harness.attempts(delivery["id"])
+
+    assert delivery["last_status_code"] == 500 and delivery["last_error"] == "HTTP 500"
+    assert len(attempts) == delivery["attempts"] >= 2
+    assert attempts[-1]["started_at"] - delivery["created_at"] >= timedelta(seconds=1)  # a last try at the deadline
+
+
+async def test_a_changed_webhook_url_applies_to_the_next_receipt_at_once(harness):
+    await harness.set_webhook(harness.receiver.url("/old"))
+    async with harness.service(account_cache_ttl_seconds=3600):
+        await harness.publish(harness.status())
+        await harness.wait_until(lambda: harness.receiver.at("/old"), "the receipt at the old URL")
+        await harness.set_webhook(harness.receiver.url("/new"))  # the console's trigger NOTIFYs the change
+        await asyncio.sleep(0.2)
+        await harness.publish(harness.status())
+        await harness.wait_until(lambda: harness.receiver.at("/new"), "the receipt at the new URL")
+
+    assert len(harness.receiver.at("/old")) == 1
+
+
+async def test_logs_name_the_message_and_account_but_never_the_secret(harness, capsys):
+    harness.receiver.plans["/flaky"] = [500]
+    await harness.set_webhook(harness.receiver.url("/flaky"))
+    event = harness.status()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    configure_logging("webhooks", "INFO")  # the service's JSON lines, to the captured stdout
+    try:
+        async with harness.service():
+            await harness.publish(event)
+            await harness.wait_for_delivery("DELIVERED", event_id=event.id)
+    finally:
+        root.handlers[:], root.level = handlers, level
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    [retry] = [line for line in lines if line["message"].startswith("webhook attempt failed")]
+    assert (retry["message_id"], retry["account_id"], retry["status_code"]) == (
+        event.data.message_id,
+        harness.account_id,
+        500,
+    )
+    assert retry["service"] == "webhooks" and retry["error"] == "HTTP 500"
+    assert not any(harness.secret in json.dumps(line) for line in lines)

@@ -47,6 +47,12 @@ def test_failure_carries_the_carrier_code_else_ours():
     assert none["errorCode"] is None
 
 
+def test_nul_characters_never_reach_the_database():
+    e = event(MessageStatus.FAILED, carrier_error_code="err:\x00042")
+    payload = receipt_payload(e.model_copy(update={"id": "id-\x00-1"}))
+    assert (payload["errorCode"], payload["eventId"]) == ("err:042", "id--1")
+
+
 def test_fallback_level_names_its_attempt_and_channel():
     payload = receipt_payload(event(MessageStatus.DELIVERED, channel=Channel.RCS, attempt=3))
     assert (payload["attempt"], payload["attemptChannel"], payload["channel"]) == (3, "RCS", "RCS")

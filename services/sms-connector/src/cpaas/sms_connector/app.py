@@ -25,6 +25,7 @@ from cpaas.sms_connector.handlers import register_submit_handler
 from cpaas.sms_connector.sending import SendingDeps
 from cpaas.sms_connector.settings import SmsConnectorSettings
 from cpaas.sms_connector.smpp import SmppCarrier
+from cpaas.sms_connector.smpp.rate import SenderRateLimits
 from cpaas.sms_connector.store import SmsStore
 
 SCHEMA = "sms"
@@ -50,7 +51,14 @@ def build_app(settings: SmsConnectorSettings, *, broker: KafkaBroker | None = No
             catalog = ConsoleCatalog(pool, settings.cache_ttl_seconds)
             listener = Listener(settings.postgres.dsn, CONSOLE_CHANNEL, catalog.on_notify, catalog.clear)
             await listener.start()
-            holder["deps"] = SendingDeps(store, catalog, carrier, publisher, settings.max_segments)
+            holder["deps"] = SendingDeps(
+                store,
+                catalog,
+                carrier,
+                publisher,
+                settings.max_segments,
+                SenderRateLimits(settings.sender_rate_per_second),
+            )
             receipts = DeliveryReportProcessor(
                 carrier.receipts,
                 store,

@@ -26,6 +26,7 @@ from cpaas.sms_connector.domain.segments import EmptyMessage, concat_reference, 
 from cpaas.sms_connector.domain.statuses import SUBMIT_REFUSED, submit_error_code
 from cpaas.sms_connector.metrics import MESSAGES
 from cpaas.sms_connector.smpp import Segment, SendError, SmppCarrier, SubmitResult
+from cpaas.sms_connector.smpp.rate import SenderRateLimits
 from cpaas.sms_connector.store import REFUSED, SUBMITTED, SUBMITTING, Key, SendRecord, SmsStore, Submission
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class SendingDeps:
     carrier: SmppCarrier
     publisher: EventPublisher
     max_segments: int
+    sender_limits: SenderRateLimits | None = None  # per-sender-ID throughput towards the carrier
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ async def send_batch(events: Sequence[MessageSubmittedV1], deps: SendingDeps) ->
     claims = await deps.store.claim(unique)
     fresh = [e for e in unique if claims[_key(e)].status == SUBMITTING]
     prepared, records = await _prepare(fresh, deps.catalog, deps.max_segments)
-    sent = await asyncio.gather(*(_send(p, deps.carrier) for p in prepared))
+    sent = await asyncio.gather(*(_send(p, deps.carrier, deps.sender_limits) for p in prepared))
     records.update({_key(p.event): r for p, r in zip(prepared, sent, strict=True) if r is not None})
     await deps.store.record(list(records.values()))
     announce: list[tuple[MessageSubmittedV1, SendRecord | Submission]] = []
@@ -159,10 +161,13 @@ def _dlt_tlvs(template: Template, sender: SenderId | None) -> tuple[tuple[int, b
     return tuple(tlvs)
 
 
-async def _send(prepared: Prepared, carrier: SmppCarrier) -> SendRecord | None:
+async def _send(prepared: Prepared, carrier: SmppCarrier, limits: SenderRateLimits | None = None) -> SendRecord | None:
     """Submit every segment; None when some could not be (a retry can help)."""
     event = prepared.event
     with bind_log_context(message_id=event.message_id, account_id=event.account_id):
+        if limits is not None and event.sender_id:
+            for _ in prepared.segments:  # each segment is one submit_sm the carrier counts
+                await limits.take(event.sender_id)
         results = await asyncio.gather(*(carrier.submit(s) for s in prepared.segments), return_exceptions=True)
         failures = [r for r in results if isinstance(r, BaseException)]
         for failure in failures:

@@ -28,6 +28,9 @@ class SmsConnectorSettings(ServiceSettings):
         description="deliver_sm (receipts) buffered per bind before the SMPP core refuses more with ESME_RMSGQFUL",
     )
     submit_rate_per_second: float = Field(1000.0, gt=0, description="Most submit_sm per second, per bind")
+    sender_rate_per_second: float = Field(
+        500.0, gt=0, description="Most submit_sm per second for one sender ID, over all binds of this process"
+    )
     connect_timeout_seconds: float = Field(5.0, gt=0, description="How long a bind may take (a refused bind ends so)")
     submit_timeout_seconds: float = Field(
         10.0, gt=0, description="How long a segment waits for a bound session and then for its submit_sm_resp"

@@ -232,13 +232,10 @@ class Dispatcher:
             delivery.account_id, target, body, signed_headers(webhook.secret, int(time.time()), body)
         )
         ATTEMPT_SECONDS.observe(time.perf_counter() - began)
+        ATTEMPTS.labels(post.outcome).inc()
         if post.ok:
-            ATTEMPTS.labels("ok").inc()
             DELIVERIES.labels("delivered").inc()
             return self._result(delivery, started_at, began, post.status_code, None, "DELIVERED")
-        ATTEMPTS.labels(
-            "http_error" if post.status_code else ("timeout" if "timeout" in post.error else "network_error")
-        ).inc()
         return self._failed(delivery, started_at, began, post.status_code, post.error)
 
     def _failed(

@@ -30,6 +30,11 @@ def iso8601(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _text(value: str | None) -> str | None:
+    """PostgreSQL text and jsonb cannot hold NUL; a carrier's free-form code sometimes has one."""
+    return None if value is None else value.replace("\x00", "")
+
+
 def receipt_payload(event: CloudEvent[MessageStatusChangedV1]) -> dict[str, Any]:
     """The JSON body POSTed to the customer for one status event.
 
@@ -47,12 +52,17 @@ def receipt_payload(event: CloudEvent[MessageStatusChangedV1]) -> dict[str, Any]
         "deliveredAt": iso8601(data.occurred_at) if data.status in DELIVERED_STATUSES else None,
     }
     if data.status.is_failure:
-        payload["errorCode"] = data.carrier_error_code or (data.error_code.value if data.error_code else None)
+        payload["errorCode"] = _text(data.carrier_error_code) or (data.error_code.value if data.error_code else None)
     if data.attempt > 1:
         payload["attempt"] = data.attempt
         payload["attemptChannel"] = data.channel.value
-    payload["eventId"] = event.id
+    payload["eventId"] = event_id(event)
     return payload
+
+
+def event_id(event: CloudEvent) -> str:
+    """The event's id as stored and sent (a producer's id is any string, NUL excepted here)."""
+    return _text(event.id) or ""
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:

@@ -20,7 +20,7 @@ from faststream.kafka.annotations import KafkaMessage
 from cpaas.contracts import CloudEvent, MessageStatusChangedV1
 from cpaas.platform.broker import decode_batch, subscribe
 from cpaas.webhooks.accounts import WebhookAccounts
-from cpaas.webhooks.domain import NOTIFIED_STATUSES, receipt_payload
+from cpaas.webhooks.domain import NOTIFIED_STATUSES, event_id, receipt_payload
 from cpaas.webhooks.metrics import STATUS_EVENTS
 from cpaas.webhooks.store import DeliveryStore, NewDelivery
 
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 def new_delivery(event: CloudEvent[MessageStatusChangedV1], url: str) -> NewDelivery:
     data = event.data
     return NewDelivery(
-        event_id=event.id,
+        event_id=event_id(event),
         account_id=data.account_id,
         message_id=data.message_id,
         message_attempt=data.attempt,
@@ -57,7 +57,7 @@ class ReceiptQueue:
         webhooks = await self.accounts.get_many({e.data.account_id for e in notified})
         enabled = [e for e in notified if webhooks[e.data.account_id].enabled]
         STATUS_EVENTS.labels("no_webhook").inc(len(notified) - len(enabled))
-        deliveries = {e.id: new_delivery(e, webhooks[e.data.account_id].url) for e in enabled}
+        deliveries = {event_id(e): new_delivery(e, webhooks[e.data.account_id].url) for e in enabled}
         queued = await self.store.insert(list(deliveries.values()))
         STATUS_EVENTS.labels("queued").inc(queued)
         STATUS_EVENTS.labels("duplicate").inc(len(enabled) - queued)

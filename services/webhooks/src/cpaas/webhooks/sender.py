@@ -36,6 +36,7 @@ USER_AGENT = "cpaas-webhooks/1.0"
 class PostResult:
     status_code: int | None
     error: str | None  # None on a 2xx
+    outcome: str  # ok, http_error, timeout or network_error (the attempts metric's label)
 
     @property
     def ok(self) -> bool:
@@ -118,11 +119,13 @@ class ReceiptSender:
                 finally:
                     await response.aclose()
         except (TimeoutError, httpx.TimeoutException):
-            return PostResult(None, f"timeout after {self.timeout:g} s")
+            return PostResult(None, f"timeout after {self.timeout:g} s", "timeout")
         except httpx.HTTPError as exc:
             detail = str(exc)
-            return PostResult(None, (f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__)[:500])
-        return PostResult(response.status_code, _error_for_status(response.status_code))
+            error = (f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__)[:500]
+            return PostResult(None, error, "network_error")
+        error = _error_for_status(response.status_code)
+        return PostResult(response.status_code, error, "http_error" if error else "ok")
 
     async def close_idle(self) -> int:
         """Close the connections of accounts with none in use for `idle_seconds`."""

@@ -23,3 +23,18 @@ class TokenBucket:
                 self._tokens -= 1
                 return
             await asyncio.sleep((1 - self._tokens) / self.rate)
+
+
+class SenderRateLimits:
+    """One token bucket per sender ID: the throughput a carrier allows each sender ID
+    (Indian operators cap promotional and transactional headers separately)."""
+
+    def __init__(self, rate_per_second: float) -> None:
+        self.rate = rate_per_second
+        self._buckets: dict[str, TokenBucket] = {}
+
+    async def take(self, sender_id: str) -> None:
+        bucket = self._buckets.get(sender_id)
+        if bucket is None:
+            bucket = self._buckets[sender_id] = TokenBucket(self.rate)
+        await bucket.take()
