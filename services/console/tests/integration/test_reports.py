@@ -143,6 +143,9 @@ async def test_csv_export_holds_the_filtered_log(console, log) -> None:
 
 
 async def test_dashboard_counts_today_and_all_time_from_the_log(console, log) -> None:
+    admin = await console.admin()
+    account = console.creds["accountId"]
+    await admin.post(f"/api/admin/accounts/{account}/balance-adjustments", json={"amountMinor": 123456, "reason": "x"})
     client = await console.user()
     body = (await client.get("/api/dashboard")).json()
     assert body["messagesToday"] == 3
