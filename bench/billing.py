@@ -36,7 +36,7 @@ from cpaas.contracts.ids import new_message_id
 from cpaas.contracts.topics import BILLING_CHARGED, MSG_STATUS
 from cpaas.local.infra import LocalInfra
 from cpaas.local.processes import spawn, stop, wait_for_port
-from cpaas.local.pytest_plugin import test_infra_settings
+from cpaas.local.pytest_plugin import infra_settings_for_tests
 from cpaas.platform.broker import EventPublisher, make_broker
 from cpaas.platform.kafka_admin import ensure_topics
 from cpaas.platform.settings import KafkaSettings, PostgresSettings
@@ -280,7 +280,7 @@ def main() -> None:
     parser.add_argument("--charges", type=int, default=100_000, help="distinct attempts to charge per figure")
     parser.add_argument("--duplicates", type=float, default=0.02, help="share of events published twice")
     args = parser.parse_args()
-    infra = LocalInfra(test_infra_settings())
+    infra = LocalInfra(infra_settings_for_tests())
     infra.start(reuse=True)
     logdir = Path(tempfile.mkdtemp(prefix="cpaas-bench-billing-"))
     failed = False

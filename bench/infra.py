@@ -20,7 +20,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from cpaas.local.infra import LocalInfra
-from cpaas.local.pytest_plugin import test_infra_settings
+from cpaas.local.pytest_plugin import infra_settings_for_tests
 from cpaas.platform.kafka_admin import ensure_topics
 
 RUNS = 3
@@ -172,7 +172,7 @@ async def one_run(infra: LocalInfra) -> dict[str, float]:
 
 def main() -> None:
     logging.basicConfig(level=logging.ERROR)
-    infra = LocalInfra(test_infra_settings())
+    infra = LocalInfra(infra_settings_for_tests())
     infra.start(reuse=True)
     try:
         runs = []

@@ -34,7 +34,7 @@ from cpaas.billing.seed import ensure_opening_balance
 from cpaas.console.seed import seed
 from cpaas.local.infra import LocalInfra
 from cpaas.local.processes import spawn, stop, wait_for_port
-from cpaas.local.pytest_plugin import test_infra_settings
+from cpaas.local.pytest_plugin import infra_settings_for_tests
 from cpaas.platform.db import create_pool
 from cpaas.platform.kafka_admin import ensure_topics
 from cpaas.platform.settings import KafkaSettings, PostgresSettings
@@ -327,7 +327,7 @@ def main() -> None:
         help="also each channel and a fallback chain, at a modest rate",
     )
     args = parser.parse_args()
-    infra = LocalInfra(test_infra_settings())
+    infra = LocalInfra(infra_settings_for_tests())
     infra.start(reuse=True)
     platform = Platform(infra)
     try:

@@ -41,7 +41,7 @@ from cpaas.contracts import Channel, MessageStatus, MessageStatusChangedV1, new_
 from cpaas.contracts.topics import MSG_STATUS
 from cpaas.local.infra import LocalInfra
 from cpaas.local.processes import spawn, stop, wait_for_port
-from cpaas.local.pytest_plugin import test_infra_settings
+from cpaas.local.pytest_plugin import infra_settings_for_tests
 from cpaas.platform.broker import EventPublisher, make_broker
 from cpaas.platform.kafka_admin import ensure_topics
 from cpaas.platform.settings import KafkaSettings, PostgresSettings
@@ -265,7 +265,7 @@ def main() -> None:
     if args.receiver:
         run_receiver(args.receiver)
         return
-    infra = LocalInfra(test_infra_settings())
+    infra = LocalInfra(infra_settings_for_tests())
     infra.start(reuse=True)
     bench = Bench(infra)
     try:

@@ -16,9 +16,9 @@ def main() -> int:
     )
     args = parser.parse_args()
     if args.command == "test-infra":
-        from cpaas.local.pytest_plugin import test_infra_settings
+        from cpaas.local.pytest_plugin import infra_settings_for_tests
 
-        return run_platform(with_services=False, settings=test_infra_settings())
+        return run_platform(with_services=False, settings=infra_settings_for_tests())
     return run_platform(with_services=args.command == "run")
 
 

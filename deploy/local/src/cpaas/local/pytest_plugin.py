@@ -21,7 +21,7 @@ from cpaas.platform.settings import KafkaSettings, PostgresSettings
 TEST_PARTITIONS = 1  # a test's own topics; hundreds of tests x a dozen topics must stay light for one broker
 
 
-def test_infra_settings() -> LocalSettings:
+def infra_settings_for_tests() -> LocalSettings:
     return LocalSettings(
         data_dir=Path(os.environ.get("CPAAS_TEST_DATA_DIR", REPO_ROOT / ".data" / "test-infra")),
         kafka_port=int(os.environ.get("CPAAS_TEST_KAFKA_PORT", "19092")),
@@ -34,7 +34,7 @@ def test_infra_settings() -> LocalSettings:
 
 @pytest.fixture(scope="session")
 def infra() -> Iterator[LocalInfra]:
-    local = LocalInfra(test_infra_settings())
+    local = LocalInfra(infra_settings_for_tests())
     report = local.start(reuse=True)
     print(
         f"\n[infra] {'reused' if report.reused else 'started'}: postgres {report.postgres_seconds:.1f}s,"
