@@ -5,7 +5,7 @@ UV := $(HOME)/.local/bin/uv
 # uv's own download cache is shared by every checkout; the Kafka jars go to ~/.cache/cpaas
 export UV_LINK_MODE ?= copy
 
-.PHONY: setup run infra test test-infra lint fmt bench schemas clean
+.PHONY: setup web run infra test test-web test-infra lint fmt bench schemas clean
 
 $(UV):
 	@command -v uv >/dev/null 2>&1 && ln -sf "$$(command -v uv)" $(UV) || python3 -m pip install --user --quiet uv
@@ -16,7 +16,12 @@ $(UV):
 
 setup: .venv/.synced
 
-run: setup          ## the whole platform on the local default, until Ctrl-C
+WEB := services/console/web
+
+web:                ## the console's web app (served by the console service from $(WEB)/dist)
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+run: setup web      ## the whole platform on the local default, until Ctrl-C
 	$(UV) run --no-sync python -m cpaas.local run
 
 infra: setup        ## Kafka and PostgreSQL only
@@ -25,8 +30,11 @@ infra: setup        ## Kafka and PostgreSQL only
 test-infra: setup   ## the servers the tests use, kept up between test runs
 	$(UV) run --no-sync python -m cpaas.local test-infra
 
-test: setup         ## every test, against real Kafka and PostgreSQL started for the run
+test: setup test-web  ## every test, against real Kafka and PostgreSQL started for the run
 	$(UV) run --no-sync pytest $(PYTEST_ARGS)
+
+test-web:           ## the web app's unit tests (vitest)
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error && npm test
 
 lint: setup
 	$(UV) run --no-sync ruff check .

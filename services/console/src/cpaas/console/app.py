@@ -3,10 +3,14 @@ JSON API (one router per screen under api/), and the template verdict subscriber
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from cpaas.console.account_store import AccountStore
 from cpaas.console.api import account, admin, auth, reports, templates
@@ -24,6 +28,20 @@ from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.serve import broker_lifespan
 
 BILLING_TIMEOUT_SECONDS = 5.0
+# the single-page app built by `npm run build` in services/console/web
+WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
+
+
+class SPAStaticFiles(StaticFiles):
+    """The built web console: unknown non-API paths get index.html so client-side routes survive a reload."""
+
+    async def get_response(self, path: str, scope: Scope):
+        try:
+            return await super().get_response(path, scope)
+        except StarletteHTTPException as error:
+            if error.status_code != 404 or path == "api" or path.startswith("api/"):
+                raise
+            return await super().get_response("index.html", scope)
 
 
 def build_app(
@@ -67,4 +85,6 @@ def build_app(
     mount_ops(app, health)
     for module in (auth, templates, account, admin, reports):
         app.include_router(module.build_router())
+    if WEB_DIST.is_dir():  # after every API route, so the app only answers what they do not
+        app.mount("/", SPAStaticFiles(directory=WEB_DIST, html=True), name="web")
     return app

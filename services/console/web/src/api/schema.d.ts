@@ -4,6 +4,126 @@
  */
 
 export interface paths {
+    "/api/admin/accounts/{account_id}/balance-adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adjust Balance */
+        post: operations["adjust_balance_api_admin_accounts__account_id__balance_adjustments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Approvals */
+        get: operations["list_approvals_api_admin_approvals_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/approvals/{kind}/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide */
+        post: operations["decide_api_admin_approvals__kind___item_id__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Users */
+        get: operations["list_users_api_admin_users_get"];
+        put?: never;
+        /** Create User */
+        post: operations["create_user_api_admin_users_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{user_id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate */
+        post: operations["activate_api_admin_users__user_id__activate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{user_id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deactivate */
+        post: operations["deactivate_api_admin_users__user_id__deactivate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{user_id}/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reset Password */
+        post: operations["reset_password_api_admin_users__user_id__reset_password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -48,6 +168,247 @@ export interface paths {
         /** Me */
         get: operations["me_api_auth_me_get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Billing */
+        get: operations["billing_api_billing_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/blacklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Blacklist */
+        get: operations["list_blacklist_api_blacklist_get"];
+        put?: never;
+        /** Add To Blacklist */
+        post: operations["add_to_blacklist_api_blacklist_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/blacklist/{recipient}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove From Blacklist */
+        delete: operations["remove_from_blacklist_api_blacklist__recipient__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels/rcs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Rcs Bots */
+        get: operations["list_rcs_bots_api_channels_rcs_get"];
+        put?: never;
+        /** Request Rcs Bot */
+        post: operations["request_rcs_bot_api_channels_rcs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels/whatsapp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Waba Numbers */
+        get: operations["list_waba_numbers_api_channels_whatsapp_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dashboard */
+        get: operations["dashboard_api_dashboard_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Messages */
+        get: operations["list_messages_api_reports_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export Csv */
+        get: operations["export_csv_api_reports_export_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Message Detail */
+        get: operations["message_detail_api_reports__message_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sender-ids": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Sender Ids */
+        get: operations["list_sender_ids_api_sender_ids_get"];
+        put?: never;
+        /** Request Sender Id */
+        post: operations["request_sender_id_api_sender_ids_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Settings */
+        get: operations["get_settings_api_settings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settings/api-key/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate Api Key */
+        post: operations["rotate_api_key_api_settings_api_key_rotate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settings/ip-allowlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Ip Allowlist */
+        put: operations["set_ip_allowlist_api_settings_ip_allowlist_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settings/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Webhook */
+        put: operations["set_webhook_api_settings_webhook_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -108,367 +469,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/sender-ids": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List Sender Ids */
-        get: operations["list_sender_ids_api_sender_ids_get"];
-        put?: never;
-        /** Request Sender Id */
-        post: operations["request_sender_id_api_sender_ids_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/channels/whatsapp": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List Waba Numbers */
-        get: operations["list_waba_numbers_api_channels_whatsapp_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/channels/rcs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List Rcs Bots */
-        get: operations["list_rcs_bots_api_channels_rcs_get"];
-        put?: never;
-        /** Request Rcs Bot */
-        post: operations["request_rcs_bot_api_channels_rcs_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/blacklist": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List Blacklist */
-        get: operations["list_blacklist_api_blacklist_get"];
-        put?: never;
-        /** Add To Blacklist */
-        post: operations["add_to_blacklist_api_blacklist_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/blacklist/{recipient}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Remove From Blacklist */
-        delete: operations["remove_from_blacklist_api_blacklist__recipient__delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/settings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get Settings */
-        get: operations["get_settings_api_settings_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/settings/api-key/rotate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Rotate Api Key */
-        post: operations["rotate_api_key_api_settings_api_key_rotate_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/settings/webhook": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Set Webhook */
-        put: operations["set_webhook_api_settings_webhook_put"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/settings/ip-allowlist": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Set Ip Allowlist */
-        put: operations["set_ip_allowlist_api_settings_ip_allowlist_put"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/admin/approvals": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List Approvals */
-        get: operations["list_approvals_api_admin_approvals_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/admin/approvals/{kind}/{item_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Decide */
-        post: operations["decide_api_admin_approvals__kind___item_id__post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/admin/users": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List Users */
-        get: operations["list_users_api_admin_users_get"];
-        put?: never;
-        /** Create User */
-        post: operations["create_user_api_admin_users_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/admin/users/{user_id}/deactivate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Deactivate */
-        post: operations["deactivate_api_admin_users__user_id__deactivate_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/admin/users/{user_id}/activate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Activate */
-        post: operations["activate_api_admin_users__user_id__activate_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/admin/users/{user_id}/reset-password": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Reset Password */
-        post: operations["reset_password_api_admin_users__user_id__reset_password_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/admin/accounts/{account_id}/balance-adjustments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Adjust Balance */
-        post: operations["adjust_balance_api_admin_accounts__account_id__balance_adjustments_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/billing": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Billing */
-        get: operations["billing_api_billing_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/reports": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List Messages */
-        get: operations["list_messages_api_reports_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/reports/export.csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Export Csv */
-        get: operations["export_csv_api_reports_export_csv_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/reports/{message_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Message Detail */
-        get: operations["message_detail_api_reports__message_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/dashboard": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Dashboard */
-        get: operations["dashboard_api_dashboard_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -487,28 +487,28 @@ export interface components {
         };
         /** Approval */
         Approval: {
-            /**
-             * Kind
-             * @enum {string}
-             */
-            kind: "templates" | "sender-ids" | "rcs-bots";
-            /** Id */
-            id: number;
             /** Accountid */
             accountId: number;
             /** Accountname */
             accountName: string;
-            /** Name */
-            name: string;
             /** Channel */
             channel?: string | null;
-            /** Detail */
-            detail?: string | null;
             /**
              * Createdat
              * Format: date-time
              */
             createdAt: string;
+            /** Detail */
+            detail?: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "templates" | "sender-ids" | "rcs-bots";
+            /** Name */
+            name: string;
         };
         /** AttemptOut */
         AttemptOut: {
@@ -516,38 +516,38 @@ export interface components {
             attempt: number;
             /** Channel */
             channel: string;
-            /** Status */
-            status: string;
-            /** Templateid */
-            templateId: number | null;
-            /** Templatename */
-            templateName: string | null;
-            /** Senderid */
-            senderId: string | null;
-            /** Submittedat */
-            submittedAt: string | null;
-            /** Sentat */
-            sentAt: string | null;
+            /** Costminor */
+            costMinor: number | null;
             /** Deliveredat */
             deliveredAt: string | null;
-            /** Readat */
-            readAt: string | null;
             /** Errorcode */
             errorCode: string | null;
             /** Errordetail */
             errorDetail: string | null;
-            /** Costminor */
-            costMinor: number | null;
+            /** Readat */
+            readAt: string | null;
+            /** Senderid */
+            senderId: string | null;
+            /** Sentat */
+            sentAt: string | null;
+            /** Status */
+            status: string;
+            /** Submittedat */
+            submittedAt: string | null;
+            /** Templateid */
+            templateId: number | null;
+            /** Templatename */
+            templateName: string | null;
         };
         /** BlacklistEntry */
         BlacklistEntry: {
-            /** Recipient */
-            recipient: string;
             /**
              * Createdat
              * Format: date-time
              */
             createdAt: string;
+            /** Recipient */
+            recipient: string;
         };
         /** BlacklistIn */
         BlacklistIn: {
@@ -556,51 +556,51 @@ export interface components {
         };
         /** BlacklistPage */
         BlacklistPage: {
+            /** Items */
+            items: components["schemas"]["BlacklistEntry"][];
             /** Page */
             page: number;
             /** Pagesize */
             pageSize: number;
             /** Total */
             total: number;
-            /** Items */
-            items: components["schemas"]["BlacklistEntry"][];
         };
         /** ChannelCount */
         ChannelCount: {
+            /** Alltime */
+            allTime: number;
             /** Channel */
             channel: string;
             /** Today */
             today: number;
-            /** Alltime */
-            allTime: number;
         };
         /** CreatedUser */
         CreatedUser: {
-            /** Userid */
-            userId: number;
             /** Accountid */
             accountId: number;
-            /** Password */
-            password: string;
             /** Apikey */
             apiKey?: string | null;
+            /** Password */
+            password: string;
+            /** Userid */
+            userId: number;
         };
         /** Dashboard */
         Dashboard: {
+            /** Balanceminor */
+            balanceMinor: number | null;
+            /** Channels */
+            channels: components["schemas"]["ChannelCount"][];
+            /** Costtodayminor */
+            costTodayMinor: number;
+            /** Currency */
+            currency: string | null;
+            /** Failures */
+            failures: components["schemas"]["FailureReason"][];
             /** Messagestoday */
             messagesToday: number;
             /** Successrate */
             successRate: number | null;
-            /** Costtodayminor */
-            costTodayMinor: number;
-            /** Balanceminor */
-            balanceMinor: number | null;
-            /** Currency */
-            currency: string | null;
-            /** Channels */
-            channels: components["schemas"]["ChannelCount"][];
-            /** Failures */
-            failures: components["schemas"]["FailureReason"][];
         };
         /** Decision */
         Decision: {
@@ -614,10 +614,10 @@ export interface components {
         };
         /** FailureReason */
         FailureReason: {
-            /** Reason */
-            reason: string;
             /** Count */
             count: number;
+            /** Reason */
+            reason: string;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -630,91 +630,91 @@ export interface components {
             attempt: number;
             /** Channel */
             channel: string;
-            /** Status */
-            status: string;
+            /** Errorcode */
+            errorCode: string | null;
             /**
              * Occurredat
              * Format: date-time
              */
             occurredAt: string;
-            /** Errorcode */
-            errorCode: string | null;
+            /** Status */
+            status: string;
         };
         /** LoginRequest */
         LoginRequest: {
-            /** Username */
-            username: string;
             /** Password */
             password: string;
+            /** Username */
+            username: string;
         };
         /** LoginResponse */
         LoginResponse: {
-            user: components["schemas"]["UserOut"];
             /** Csrftoken */
             csrfToken: string;
+            user: components["schemas"]["UserOut"];
         };
         /** MessageDetail */
         MessageDetail: {
-            message: components["schemas"]["MessageOut"];
             /** Attempts */
             attempts: components["schemas"]["AttemptOut"][];
             /** History */
             history: components["schemas"]["HistoryOut"][];
+            message: components["schemas"]["MessageOut"];
         };
         /** MessageOut */
         MessageOut: {
-            /** Messageid */
-            messageId: string;
-            /** Recipient */
-            recipient: string;
-            /** Channel */
-            channel: string;
-            /** Primarychannel */
-            primaryChannel: string;
             /** Attempt */
             attempt: number;
+            /** Campaignid */
+            campaignId: number | null;
+            /** Channel */
+            channel: string;
+            /** Costminor */
+            costMinor: number | null;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Currency */
+            currency: string | null;
+            /** Deliveredat */
+            deliveredAt: string | null;
+            /** Errorcode */
+            errorCode: string | null;
+            /** Errordetail */
+            errorDetail: string | null;
+            /** Messageid */
+            messageId: string;
+            /** Primarychannel */
+            primaryChannel: string;
+            /** Readat */
+            readAt: string | null;
+            /** Recipient */
+            recipient: string;
+            /** Segments */
+            segments: number | null;
+            /** Senderid */
+            senderId: string | null;
+            /** Sentat */
+            sentAt: string | null;
             /** Status */
             status: string;
             /** Templateid */
             templateId: number | null;
             /** Templatename */
             templateName: string | null;
-            /** Senderid */
-            senderId: string | null;
-            /** Campaignid */
-            campaignId: number | null;
-            /** Costminor */
-            costMinor: number | null;
-            /** Currency */
-            currency: string | null;
-            /** Segments */
-            segments: number | null;
-            /**
-             * Createdat
-             * Format: date-time
-             */
-            createdAt: string;
-            /** Sentat */
-            sentAt: string | null;
-            /** Deliveredat */
-            deliveredAt: string | null;
-            /** Readat */
-            readAt: string | null;
-            /** Errorcode */
-            errorCode: string | null;
-            /** Errordetail */
-            errorDetail: string | null;
         };
         /** MessagePage */
         MessagePage: {
+            /** Items */
+            items: components["schemas"]["MessageOut"][];
             /** Page */
             page: number;
             /** Pagesize */
             pageSize: number;
             /** Total */
             total: number;
-            /** Items */
-            items: components["schemas"]["MessageOut"][];
         };
         /** NewApiKey */
         NewApiKey: {
@@ -730,65 +730,70 @@ export interface components {
         };
         /** NewUser */
         NewUser: {
-            /** Username */
-            username: string;
+            /** Accountid */
+            accountId?: number | null;
+            /** Accountname */
+            accountName?: string | null;
+            /** Password */
+            password?: string | null;
             /**
              * Role
              * @default user
              * @enum {string}
              */
             role: "admin" | "user";
-            /** Password */
-            password?: string | null;
-            /** Accountid */
-            accountId?: number | null;
-            /** Accountname */
-            accountName?: string | null;
+            /** Username */
+            username: string;
         };
         /** PreviewIn */
         PreviewIn: {
+            /** Body */
+            body: string;
             /**
              * Channel
              * @enum {string}
              */
             channel: "SMS" | "WHATSAPP" | "RCS" | "VOICE";
-            /** Body */
-            body: string;
         };
         /** PreviewOut */
         PreviewOut: {
             /** Characters */
             characters: number;
-            /** Placeholders */
-            placeholders: number;
             /** Encoding */
             encoding: ("GSM-7" | "UCS-2") | null;
+            /** Placeholders */
+            placeholders: number;
             /** Segments */
             segments: number | null;
         };
         /** RcsBotIn */
         RcsBotIn: {
+            /** Apikey */
+            apiKey?: string | null;
+            /** Botid */
+            botId?: string | null;
             /** Displayname */
             displayName: string;
             /** Handle */
             handle: string;
-            /** Botid */
-            botId?: string | null;
-            /** Apikey */
-            apiKey?: string | null;
         };
         /** RcsBotOut */
         RcsBotOut: {
-            /** Id */
-            id: number;
-            /** Displayname */
-            displayName: string;
-            /** Botid */
-            botId: string;
-            /** Handle */
-            handle: string;
             /** Apikey */
             apiKey: string;
+            /** Botid */
+            botId: string;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Displayname */
+            displayName: string;
+            /** Handle */
+            handle: string;
+            /** Id */
+            id: number;
             /**
              * Status
              * @enum {string}
@@ -796,27 +801,29 @@ export interface components {
             status: "PENDING" | "ACTIVE" | "SUSPENDED";
             /** Statusreason */
             statusReason: string | null;
+        };
+        /** SenderIdIn */
+        SenderIdIn: {
+            /** Peid */
+            peId: string;
+            /** Senderid */
+            senderId: string;
+        };
+        /** SenderIdOut */
+        SenderIdOut: {
             /**
              * Createdat
              * Format: date-time
              */
             createdAt: string;
-        };
-        /** SenderIdIn */
-        SenderIdIn: {
-            /** Senderid */
-            senderId: string;
-            /** Peid */
-            peId: string;
-        };
-        /** SenderIdOut */
-        SenderIdOut: {
             /** Id */
             id: number;
-            /** Senderid */
-            senderId: string;
             /** Peid */
             peId: string;
+            /** Reviewedat */
+            reviewedAt: string | null;
+            /** Senderid */
+            senderId: string;
             /**
              * Status
              * @enum {string}
@@ -824,26 +831,19 @@ export interface components {
             status: "PENDING" | "APPROVED" | "REJECTED";
             /** Statusreason */
             statusReason: string | null;
-            /**
-             * Createdat
-             * Format: date-time
-             */
-            createdAt: string;
-            /** Reviewedat */
-            reviewedAt: string | null;
         };
         /** SettingsOut */
         SettingsOut: {
-            /** Apikeyprefix */
-            apiKeyPrefix: string | null;
             /** Apikeycreatedat */
             apiKeyCreatedAt: string | null;
-            /** Webhookurl */
-            webhookUrl: string | null;
-            /** Webhooksecret */
-            webhookSecret: string | null;
+            /** Apikeyprefix */
+            apiKeyPrefix: string | null;
             /** Ipallowlist */
             ipAllowlist: string[];
+            /** Webhooksecret */
+            webhookSecret: string | null;
+            /** Webhookurl */
+            webhookUrl: string | null;
         };
         /** TemplateEdit */
         TemplateEdit: {
@@ -851,15 +851,6 @@ export interface components {
             body: string;
             /** Category */
             category?: string | null;
-            /** Templatetype */
-            templateType?: string | null;
-            /** Dlttemplateid */
-            dltTemplateId?: string | null;
-            /**
-             * Language
-             * @default en
-             */
-            language: string;
             /**
              * Content
              * @default {}
@@ -867,33 +858,31 @@ export interface components {
             content: {
                 [key: string]: unknown;
             };
-            /** Wabanumberid */
-            wabaNumberId?: number | null;
+            /** Dlttemplateid */
+            dltTemplateId?: string | null;
+            /**
+             * Language
+             * @default en
+             */
+            language: string;
             /** Rcsbotid */
             rcsBotId?: number | null;
+            /** Templatetype */
+            templateType?: string | null;
+            /** Wabanumberid */
+            wabaNumberId?: number | null;
         };
         /** TemplateIn */
         TemplateIn: {
-            /** Name */
-            name: string;
-            /**
-             * Channel
-             * @enum {string}
-             */
-            channel: "SMS" | "WHATSAPP" | "RCS" | "VOICE";
             /** Body */
             body: string;
             /** Category */
             category?: string | null;
-            /** Templatetype */
-            templateType?: string | null;
-            /** Dlttemplateid */
-            dltTemplateId?: string | null;
             /**
-             * Language
-             * @default en
+             * Channel
+             * @enum {string}
              */
-            language: string;
+            channel: "SMS" | "WHATSAPP" | "RCS" | "VOICE";
             /**
              * Content
              * @default {}
@@ -901,30 +890,58 @@ export interface components {
             content: {
                 [key: string]: unknown;
             };
-            /** Wabanumberid */
-            wabaNumberId?: number | null;
+            /** Dlttemplateid */
+            dltTemplateId?: string | null;
+            /**
+             * Language
+             * @default en
+             */
+            language: string;
+            /** Name */
+            name: string;
             /** Rcsbotid */
             rcsBotId?: number | null;
+            /** Templatetype */
+            templateType?: string | null;
+            /** Wabanumberid */
+            wabaNumberId?: number | null;
         };
         /** TemplateOut */
         TemplateOut: {
-            /** Id */
-            id: number;
-            /** Name */
-            name: string;
+            /** Body */
+            body: string;
+            /** Category */
+            category: string | null;
             /**
              * Channel
              * @enum {string}
              */
             channel: "SMS" | "WHATSAPP" | "RCS" | "VOICE";
+            /** Content */
+            content: {
+                [key: string]: unknown;
+            };
             /** Contentpreview */
             contentPreview: string;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Dlttemplateid */
+            dltTemplateId: string | null;
+            /** Id */
+            id: number;
             /** Identity */
             identity: string | null;
-            /** Category */
-            category: string | null;
-            /** Templatetype */
-            templateType: string;
+            /** Language */
+            language: string;
+            /** Name */
+            name: string;
+            /** Placeholders */
+            placeholders: number;
+            /** Rcsbotid */
+            rcsBotId: number | null;
             /**
              * Status
              * @enum {string}
@@ -932,113 +949,96 @@ export interface components {
             status: "PENDING" | "APPROVED" | "REJECTED" | "FAILED";
             /** Statusreason */
             statusReason: string | null;
-            /**
-             * Createdat
-             * Format: date-time
-             */
-            createdAt: string;
+            /** Templatetype */
+            templateType: string;
             /**
              * Updatedat
              * Format: date-time
              */
             updatedAt: string;
-            /** Body */
-            body: string;
-            /** Dlttemplateid */
-            dltTemplateId: string | null;
-            /** Language */
-            language: string;
-            /** Content */
-            content: {
-                [key: string]: unknown;
-            };
             /** Wabanumberid */
             wabaNumberId: number | null;
-            /** Rcsbotid */
-            rcsBotId: number | null;
-            /** Placeholders */
-            placeholders: number;
         };
         /** TemplatePage */
         TemplatePage: {
+            /** Items */
+            items: components["schemas"]["TemplateOut"][];
             /** Page */
             page: number;
             /** Pagesize */
             pageSize: number;
             /** Total */
             total: number;
-            /** Items */
-            items: components["schemas"]["TemplateOut"][];
         };
         /** UserOut */
         UserOut: {
+            /** Accountid */
+            accountId: number;
             /** Id */
             id: number;
-            /** Username */
-            username: string;
             /**
              * Role
              * @enum {string}
              */
             role: "admin" | "user";
-            /** Accountid */
-            accountId: number;
+            /** Username */
+            username: string;
         };
         /** UserRow */
         UserRow: {
-            /** Id */
-            id: number;
-            /** Username */
-            username: string;
-            /**
-             * Role
-             * @enum {string}
-             */
-            role: "admin" | "user";
             /** Accountid */
             accountId: number;
             /** Accountname */
             accountName: string;
             /** Active */
             active: boolean;
-            /** Locked */
-            locked: boolean | null;
             /**
              * Createdat
              * Format: date-time
              */
             createdAt: string;
+            /** Id */
+            id: number;
+            /** Locked */
+            locked: boolean | null;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "admin" | "user";
+            /** Username */
+            username: string;
         };
         /** ValidationError */
         ValidationError: {
+            /** Context */
+            ctx?: Record<string, never>;
+            /** Input */
+            input?: unknown;
             /** Location */
             loc: (string | number)[];
             /** Message */
             msg: string;
             /** Error Type */
             type: string;
-            /** Input */
-            input?: unknown;
-            /** Context */
-            ctx?: Record<string, never>;
         };
         /** WabaNumberOut */
         WabaNumberOut: {
+            /** Apikey */
+            apiKey: string;
+            /** Displayname */
+            displayName: string;
             /** Id */
             id: number;
             /** Phonenumber */
             phoneNumber: string;
-            /** Displayname */
-            displayName: string;
-            /** Wabaid */
-            wabaId: string;
-            /** Apikey */
-            apiKey: string;
             /**
              * Status
              * @enum {string}
              */
             status: "ACTIVE" | "INACTIVE";
+            /** Wabaid */
+            wabaId: string;
         };
         /** WebhookIn */
         WebhookIn: {
@@ -1054,6 +1054,239 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    adjust_balance_api_admin_accounts__account_id__balance_adjustments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Adjustment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_approvals_api_admin_approvals_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Approval"][];
+                };
+            };
+        };
+    };
+    decide_api_admin_approvals__kind___item_id__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "templates" | "sender-ids" | "rcs-bots";
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_users_api_admin_users_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRow"][];
+                };
+            };
+        };
+    };
+    create_user_api_admin_users_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewUser"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedUser"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    activate_api_admin_users__user_id__activate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    deactivate_api_admin_users__user_id__deactivate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reset_password_api_admin_users__user_id__reset_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewPassword"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     login_api_auth_login_post: {
         parameters: {
             query?: never;
@@ -1121,6 +1354,492 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+        };
+    };
+    billing_api_billing_get: {
+        parameters: {
+            query?: {
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_blacklist_api_blacklist_get: {
+        parameters: {
+            query?: {
+                search?: string | null;
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlacklistPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_to_blacklist_api_blacklist_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlacklistIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlacklistIn"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_from_blacklist_api_blacklist__recipient__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recipient: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_rcs_bots_api_channels_rcs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RcsBotOut"][];
+                };
+            };
+        };
+    };
+    request_rcs_bot_api_channels_rcs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RcsBotIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RcsBotOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_waba_numbers_api_channels_whatsapp_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WabaNumberOut"][];
+                };
+            };
+        };
+    };
+    dashboard_api_dashboard_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+        };
+    };
+    list_messages_api_reports_get: {
+        parameters: {
+            query?: {
+                page?: number;
+                pageSize?: number;
+                from?: string | null;
+                to?: string | null;
+                channel?: ("SMS" | "WHATSAPP" | "RCS" | "VOICE") | null;
+                status?: ("SUBMITTED" | "SUBMITTED_OPERATOR" | "DELIVERED" | "READ" | "RETRYING" | "FAILED" | "UNDELIVERED") | null;
+                recipient?: string | null;
+                campaignId?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_csv_api_reports_export_csv_get: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+                channel?: ("SMS" | "WHATSAPP" | "RCS" | "VOICE") | null;
+                status?: ("SUBMITTED" | "SUBMITTED_OPERATOR" | "DELIVERED" | "READ" | "RETRYING" | "FAILED" | "UNDELIVERED") | null;
+                recipient?: string | null;
+                campaignId?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    message_detail_api_reports__message_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_sender_ids_api_sender_ids_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SenderIdOut"][];
+                };
+            };
+        };
+    };
+    request_sender_id_api_sender_ids_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SenderIdIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SenderIdOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_settings_api_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsOut"];
+                };
+            };
+        };
+    };
+    rotate_api_key_api_settings_api_key_rotate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewApiKey"];
+                };
+            };
+        };
+    };
+    set_ip_allowlist_api_settings_ip_allowlist_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AllowlistIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_webhook_api_settings_webhook_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1288,725 +2007,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_sender_ids_api_sender_ids_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SenderIdOut"][];
-                };
-            };
-        };
-    };
-    request_sender_id_api_sender_ids_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SenderIdIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SenderIdOut"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_waba_numbers_api_channels_whatsapp_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WabaNumberOut"][];
-                };
-            };
-        };
-    };
-    list_rcs_bots_api_channels_rcs_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RcsBotOut"][];
-                };
-            };
-        };
-    };
-    request_rcs_bot_api_channels_rcs_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RcsBotIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RcsBotOut"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_blacklist_api_blacklist_get: {
-        parameters: {
-            query?: {
-                search?: string | null;
-                page?: number;
-                pageSize?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BlacklistPage"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    add_to_blacklist_api_blacklist_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["BlacklistIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BlacklistIn"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    remove_from_blacklist_api_blacklist__recipient__delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                recipient: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    get_settings_api_settings_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SettingsOut"];
-                };
-            };
-        };
-    };
-    rotate_api_key_api_settings_api_key_rotate_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["NewApiKey"];
-                };
-            };
-        };
-    };
-    set_webhook_api_settings_webhook_put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["WebhookIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SettingsOut"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    set_ip_allowlist_api_settings_ip_allowlist_put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AllowlistIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SettingsOut"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_approvals_api_admin_approvals_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Approval"][];
-                };
-            };
-        };
-    };
-    decide_api_admin_approvals__kind___item_id__post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                kind: "templates" | "sender-ids" | "rcs-bots";
-                item_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["Decision"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_users_api_admin_users_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserRow"][];
-                };
-            };
-        };
-    };
-    create_user_api_admin_users_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["NewUser"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CreatedUser"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    deactivate_api_admin_users__user_id__deactivate_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                user_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    activate_api_admin_users__user_id__activate_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                user_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    reset_password_api_admin_users__user_id__reset_password_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                user_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["NewPassword"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    adjust_balance_api_admin_accounts__account_id__balance_adjustments_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                account_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["Adjustment"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    billing_api_billing_get: {
-        parameters: {
-            query?: {
-                page?: number;
-                pageSize?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_messages_api_reports_get: {
-        parameters: {
-            query?: {
-                page?: number;
-                pageSize?: number;
-                from?: string | null;
-                to?: string | null;
-                channel?: ("SMS" | "WHATSAPP" | "RCS" | "VOICE") | null;
-                status?: ("SUBMITTED" | "SUBMITTED_OPERATOR" | "DELIVERED" | "READ" | "RETRYING" | "FAILED" | "UNDELIVERED") | null;
-                recipient?: string | null;
-                campaignId?: number | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MessagePage"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    export_csv_api_reports_export_csv_get: {
-        parameters: {
-            query?: {
-                from?: string | null;
-                to?: string | null;
-                channel?: ("SMS" | "WHATSAPP" | "RCS" | "VOICE") | null;
-                status?: ("SUBMITTED" | "SUBMITTED_OPERATOR" | "DELIVERED" | "READ" | "RETRYING" | "FAILED" | "UNDELIVERED") | null;
-                recipient?: string | null;
-                campaignId?: number | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    message_detail_api_reports__message_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                message_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MessageDetail"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    dashboard_api_dashboard_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Dashboard"];
                 };
             };
         };

@@ -1,0 +1,58 @@
+import { createContext, useCallback, useContext, useEffect, useState } from "react";
+import { api, onUnauthorized, setCsrfToken, unwrap, type Schemas } from "./api/client";
+
+type User = Schemas["UserOut"];
+
+interface AuthState {
+  user: User | null;
+  checking: boolean;
+  login: (username: string, password: string) => Promise<void>;
+  logout: () => Promise<void>;
+}
+
+const AuthContext = createContext<AuthState | null>(null);
+
+export function AuthProvider({ children }: { children: React.ReactNode }) {
+  const [user, setUser] = useState<User | null>(null);
+  const [checking, setChecking] = useState(true);
+
+  useEffect(() => {
+    api.GET("/api/auth/me").then(
+      (r) => {
+        if (r.data) {
+          setCsrfToken(r.data.csrfToken);
+          setUser(r.data.user);
+        }
+        setChecking(false);
+      },
+      () => setChecking(false),
+    );
+    return onUnauthorized(() => {
+      setCsrfToken(null);
+      setUser(null);
+    });
+  }, []);
+
+  const login = useCallback(async (username: string, password: string) => {
+    const out = unwrap(await api.POST("/api/auth/login", { body: { username, password } }));
+    setCsrfToken(out.csrfToken);
+    setUser(out.user);
+  }, []);
+
+  const logout = useCallback(async () => {
+    try {
+      await api.POST("/api/auth/logout");
+    } finally {
+      setCsrfToken(null);
+      setUser(null);
+    }
+  }, []);
+
+  return <AuthContext.Provider value={{ user, checking, login, logout }}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): AuthState {
+  const ctx = useContext(AuthContext);
+  if (!ctx) throw new Error("useAuth outside AuthProvider");
+  return ctx;
+}
