@@ -183,6 +183,11 @@ def envelope(data: DataT, *, source: str, subject: str) -> CloudEvent[DataT]:
 
 EVENT_TYPES: dict[str, type[EventData]] = {
     model.event_type: model
-    for model in (MessageSubmittedV1, MessageStatusChangedV1, TemplateSubmittedV1, TemplateStatusChangedV1,
-                  MessageChargedV1)
+    for model in (
+        MessageSubmittedV1,
+        MessageStatusChangedV1,
+        TemplateSubmittedV1,
+        TemplateStatusChangedV1,
+        MessageChargedV1,
+    )
 }

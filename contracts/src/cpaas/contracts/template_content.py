@@ -13,8 +13,7 @@ MIN_CAROUSEL_CARDS, MAX_CAROUSEL_CARDS = 2, 10
 
 
 class Content(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True,
-                              extra="forbid")
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True, extra="forbid")
 
 
 class WhatsAppHeader(Content):
@@ -79,7 +78,9 @@ class VoiceContent(Content):
 
 
 RCS_CONTENT: dict[str, type[Content]] = {
-    "TEXT": RcsTextContent, "RICH_CARD": RcsRichCardContent, "CAROUSEL": RcsCarouselContent,
+    "TEXT": RcsTextContent,
+    "RICH_CARD": RcsRichCardContent,
+    "CAROUSEL": RcsCarouselContent,
 }
 
 
@@ -92,5 +93,3 @@ def parse_content(channel: str, template_type: str, content: dict) -> Content | 
     if channel == "VOICE":
         return VoiceContent.model_validate(content)
     return None
-
-

@@ -61,15 +61,24 @@ MSG_STATUS = TopicSpec(
 )
 
 BILLING_CHARGED = TopicSpec(
-    "billing.charged", "message id", 6, "each charged attempt of a message, with its amount",
+    "billing.charged",
+    "message id",
+    6,
+    "each charged attempt of a message, with its amount",
     ("cpaas.billing.charged.v1",),
 )
 TEMPLATE_SUBMITTED = TopicSpec(
-    "template.submitted", "template id", 3, "WhatsApp and RCS templates to register with their provider",
+    "template.submitted",
+    "template id",
+    3,
+    "WhatsApp and RCS templates to register with their provider",
     ("cpaas.template.submitted.v1",),
 )
 TEMPLATE_STATUS = TopicSpec(
-    "template.status", "template id", 3, "providers' verdicts on template registrations",
+    "template.status",
+    "template id",
+    3,
+    "providers' verdicts on template registrations",
     ("cpaas.template.status_changed.v1",),
 )
 

@@ -68,12 +68,30 @@ def seed_demo(settings: LocalSettings) -> dict:
     """The admin login and the demo account (idempotent), from the console's seed command."""
     path = settings.data_dir / "demo-credentials.json"
     env = {**os.environ, "CPAAS_PG_DSN": settings.pg_dsn}
-    subprocess.run([sys.executable, "-m", "cpaas.console", "seed", "--credentials", str(path)], env=env,
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "cpaas.console", "seed", "--credentials", str(path)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     credentials = json.loads(path.read_text())
-    subprocess.run([sys.executable, "-m", "cpaas.billing", "credit", "--account", str(credentials["accountId"]),
-                    "--amount-minor", str(DEMO_OPENING_BALANCE_MINOR), "--reason", "opening balance (local default)"],
-                   env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cpaas.billing",
+            "credit",
+            "--account",
+            str(credentials["accountId"]),
+            "--amount-minor",
+            str(DEMO_OPENING_BALANCE_MINOR),
+            "--reason",
+            "opening balance (local default)",
+        ],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return credentials
 
 
