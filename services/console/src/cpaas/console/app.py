@@ -16,10 +16,10 @@ from cpaas.console.account_store import AccountStore
 from cpaas.console.api import account, admin, auth, reports, templates
 from cpaas.console.auth_store import AuthStore
 from cpaas.console.handlers import register
-from cpaas.console.reports_store import ReportsStore
 from cpaas.console.settings import ConsoleSettings
 from cpaas.console.store import MIGRATIONS, SCHEMA, ConsoleStore
 from cpaas.console.template_store import TemplateStore
+from cpaas.message_log import MessageLogReader
 from cpaas.platform.api_errors import install_error_handlers
 from cpaas.platform.broker import EventPublisher, make_broker
 from cpaas.platform.db import create_pool, ping
@@ -67,7 +67,7 @@ def build_app(
             app.state.auth = AuthStore(pool)
             app.state.templates = TemplateStore(pool)
             app.state.accounts = AccountStore(pool)
-            app.state.reports = ReportsStore(pool)
+            app.state.reports = MessageLogReader(pool)
             client = http or httpx.AsyncClient(base_url=settings.billing_url, timeout=BILLING_TIMEOUT_SECONDS)
             if http is None:
                 stack.push_async_callback(client.aclose)

@@ -15,8 +15,8 @@ from cpaas.gateway.api.submit_handler import SUBMIT_PATH, SubmitHandler, serve_s
 from cpaas.gateway.control_plane import ControlPlane
 from cpaas.gateway.idempotency import IdempotencyStore
 from cpaas.gateway.limits import Balances, RateLimiter
-from cpaas.gateway.reports_store import ReportsStore
 from cpaas.gateway.settings import GatewaySettings
+from cpaas.message_log import MessageLogReader
 from cpaas.platform.api_errors import install_error_handlers
 from cpaas.platform.broker import EventPublisher, make_broker
 from cpaas.platform.db import create_pool, ping
@@ -87,7 +87,7 @@ def build_app(settings: GatewaySettings, *, broker: KafkaBroker | None = None) -
             await stack.enter_async_context(broker_lifespan(broker, health))
             app.state.control_plane = control
             app.state.idempotency = IdempotencyStore(pool)
-            app.state.reports = ReportsStore(pool)
+            app.state.reports = MessageLogReader(pool)
             app.state.publisher = EventPublisher(broker, settings.kafka, source="gateway")
             app.state.submit_handler = SubmitHandler(app.state)
             sweeper = asyncio.create_task(_sweep_idempotency(app.state.idempotency, settings.idempotency_ttl_hours))

@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from cpaas.console.api.admin import billing_call
 from cpaas.console.api.deps import ApiModel, Page, PageNo, PageSize, User, not_found
-from cpaas.console.reports_store import ReportFilter
+from cpaas.message_log import ReportFilter
 from cpaas.platform.api_errors import ApiError
 
 ChannelName = Literal["SMS", "WHATSAPP", "RCS", "VOICE"]

@@ -20,7 +20,7 @@ from cpaas.gateway.domain.requests import (
     StatusEventReport,
     SubmitResponse,
 )
-from cpaas.gateway.reports_store import ReportFilter, money
+from cpaas.message_log import ReportFilter, money
 from cpaas.platform.api_errors import ApiError
 
 log = logging.getLogger(__name__)

@@ -1,16 +1,19 @@
-"""Reads the message log the reporting service writes (schema `reporting`, read only).
-Every query is scoped by account id first, the leading column of each index."""
+"""Reads the message log that the reporting service writes (schema `reporting`), for the
+gateway's reports API and the console's Reports and Dashboard. Read only: reporting is
+the tables' single writer. Every query is scoped by account id first, the leading column
+of each index, and a message is found in its day partition through the time in its id."""
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 import asyncpg
 
 from cpaas.contracts.ids import message_id_time_ms
 
 COLUMNS = (
-    "message_id, recipient, channel, primary_channel, attempt, status, template_id, template_name, sender_id,"
+    "message_id, account_id, recipient, channel, primary_channel, attempt, status, template_id, template_name, sender_id,"
     " campaign_id, cost_minor, currency, segments, created_at, sent_at, delivered_at, read_at,"
     " COALESCE(carrier_error_code, error_code) AS error_code, error_detail"
 )
@@ -43,7 +46,12 @@ class ReportFilter:
         return " AND ".join(clauses), args
 
 
-class ReportsStore:
+def money(minor: int | None) -> str | None:
+    """Minor units as a decimal string of the major unit (2500 -> "25.00")."""
+    return None if minor is None else str(Decimal(minor).scaleb(-2))
+
+
+class MessageLogReader:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
