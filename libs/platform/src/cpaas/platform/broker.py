@@ -238,3 +238,21 @@ class EventPublisher:
         """Publish (topic name, data, subject) items pipelined; returns once all are acked."""
         futures = [await self._send(self.kafka.topic(topic_name), data, subject) for topic_name, data, subject in items]
         await asyncio.gather(*futures)
+
+
+async def decode_submit_batch(broker: KafkaBroker, records: Sequence[ConsumerRecord], channel: Any) -> list[Any]:
+    """The valid `MessageSubmittedV1` of `channel` in a batch from its submit topic; every
+    other record (not an event, or another channel's message) goes to the DLQ alone."""
+    from cpaas.contracts import MessageSubmittedV1
+
+    events = []
+    for record in records:
+        try:
+            event = decode_event(MessageSubmittedV1, record.value).data
+            if event.channel is not channel:
+                raise PoisonRecord(f"a {event.channel} message on the {channel} submit topic")
+        except PoisonRecord as exc:
+            await dead_letter(broker, record, exc)
+            continue
+        events.append(event)
+    return events

@@ -9,7 +9,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from cpaas.contracts import SUBMIT_TOPICS, Channel, MessageSubmittedV1
-from cpaas.platform.broker import PoisonRecord, dead_letter, decode_event, subscribe
+from cpaas.platform.broker import decode_submit_batch, subscribe
 from cpaas.sms_connector.sending import SendingDeps, send_batch
 from cpaas.sms_connector.settings import SmsConnectorSettings
 
@@ -42,14 +42,4 @@ def register_submit_handler(
 
 async def decode_submits(broker: KafkaBroker, records: Sequence[ConsumerRecord]) -> list[MessageSubmittedV1]:
     """Valid SMS submit events; every other record goes to the DLQ alone."""
-    events = []
-    for record in records:
-        try:
-            event = decode_event(MessageSubmittedV1, record.value).data
-            if event.channel is not Channel.SMS:
-                raise PoisonRecord(f"a {event.channel} message on the SMS topic")
-        except PoisonRecord as exc:
-            await dead_letter(broker, record, exc)
-            continue
-        events.append(event)
-    return events
+    return await decode_submit_batch(broker, records, Channel.SMS)

@@ -9,7 +9,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from cpaas.contracts import SUBMIT_TOPICS, Channel, MessageSubmittedV1
-from cpaas.platform.broker import PoisonRecord, dead_letter, decode_event, subscribe
+from cpaas.platform.broker import decode_submit_batch, subscribe
 from cpaas.voice_connector.calling import CallingDeps, place_calls
 from cpaas.voice_connector.settings import VoiceConnectorSettings
 
@@ -42,14 +42,4 @@ def register_submit_handler(
 
 async def decode_submits(broker: KafkaBroker, records: Sequence[ConsumerRecord]) -> list[MessageSubmittedV1]:
     """Valid voice submit events; every other record goes to the DLQ alone."""
-    events = []
-    for record in records:
-        try:
-            event = decode_event(MessageSubmittedV1, record.value).data
-            if event.channel is not Channel.VOICE:
-                raise PoisonRecord(f"a {event.channel} message on the voice topic")
-        except PoisonRecord as exc:
-            await dead_letter(broker, record, exc)
-            continue
-        events.append(event)
-    return events
+    return await decode_submit_batch(broker, records, Channel.VOICE)

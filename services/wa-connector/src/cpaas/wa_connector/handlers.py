@@ -12,7 +12,7 @@ from faststream.kafka.annotations import KafkaMessage
 from cpaas.contracts import SUBMIT_TOPICS, Channel, CloudEvent, MessageSubmittedV1
 from cpaas.contracts.events import TemplateSubmittedV1
 from cpaas.contracts.topics import TEMPLATE_SUBMITTED
-from cpaas.platform.broker import PoisonRecord, dead_letter, decode_event, subscribe
+from cpaas.platform.broker import decode_submit_batch, subscribe
 from cpaas.wa_connector.sending import SendingDeps, send_batch
 from cpaas.wa_connector.settings import WaConnectorSettings
 from cpaas.wa_connector.templates import TemplateDeps, register_template
@@ -64,14 +64,4 @@ def register_template_handler(
 
 async def decode_submits(broker: KafkaBroker, records: Sequence[ConsumerRecord]) -> list[MessageSubmittedV1]:
     """Valid WhatsApp submit events; every other record goes to the DLQ alone."""
-    events = []
-    for record in records:
-        try:
-            event = decode_event(MessageSubmittedV1, record.value).data
-            if event.channel is not Channel.WHATSAPP:
-                raise PoisonRecord(f"a {event.channel} message on the WhatsApp topic")
-        except PoisonRecord as exc:
-            await dead_letter(broker, record, exc)
-            continue
-        events.append(event)
-    return events
+    return await decode_submit_batch(broker, records, Channel.WHATSAPP)
