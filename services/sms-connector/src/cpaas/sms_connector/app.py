@@ -19,6 +19,7 @@ from cpaas.platform.db import ping, pool_lifespan
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.pg_listen import Listener
+from cpaas.platform.serve import broker_lifespan
 from cpaas.sms_connector.catalog import ConsoleCatalog
 from cpaas.sms_connector.delivery_reports import DeliveryReportProcessor
 from cpaas.sms_connector.handlers import register_submit_handler
@@ -70,19 +71,19 @@ def build_app(settings: SmsConnectorSettings, *, broker: KafkaBroker | None = No
             try:
                 carrier.start()
                 receipts.start()
-                await broker.start()
-                health.add_check("postgres", lambda: ping(pool))
-                health.add_check("kafka", lambda: broker.ping(timeout=1.0))
-                health.add_check("smpp", carrier.is_bound)
-                health.started = True
-                app.state.carrier, app.state.store = carrier, store
-                yield
+                async with broker_lifespan(broker, health):
+                    health.add_check("postgres", lambda: ping(pool))
+                    health.add_check("smpp", carrier.is_bound)
+                    health.started = True
+                    app.state.carrier, app.state.store = carrier, store
+                    try:
+                        yield
+                    finally:  # stop taking work, finish receipts, then the broker (producer) stops
+                        health.draining = True
+                        await subscriber.stop()
+                        await carrier.stop()
+                        await receipts.stop()
             finally:
-                health.draining = True
-                await subscriber.stop()
-                await carrier.stop()
-                await receipts.stop()
-                await broker.stop()
                 await listener.stop()
 
     app = FastAPI(title="CPaaS SMS connector", lifespan=lifespan)

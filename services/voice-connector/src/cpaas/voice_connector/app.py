@@ -22,6 +22,7 @@ from cpaas.platform.db import ping, pool_lifespan
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.pg_listen import Listener
+from cpaas.platform.serve import broker_lifespan
 from cpaas.voice_connector.callbacks import CallbackDeps
 from cpaas.voice_connector.calling import CallingDeps
 from cpaas.voice_connector.catalog import TemplateCatalog
@@ -70,16 +71,16 @@ def build_app(
             )
             callbacks["deps"] = CallbackDeps(store, publisher)
             try:
-                await broker.start()
-                health.add_check("postgres", lambda: ping(pool))
-                health.add_check("kafka", lambda: broker.ping(timeout=1.0))
-                health.started = True
-                app.state.store = store
-                yield
+                async with broker_lifespan(broker, health):
+                    health.add_check("postgres", lambda: ping(pool))
+                    health.started = True
+                    app.state.store = store
+                    try:
+                        yield
+                    finally:
+                        health.draining = True
+                        await subscriber.stop()
             finally:
-                health.draining = True
-                await subscriber.stop()
-                await broker.stop()
                 if http is None:
                     await client.aclose()
                 await listener.stop()

@@ -22,6 +22,7 @@ from cpaas.platform.db import ping, pool_lifespan
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.pg_listen import Listener
+from cpaas.platform.serve import broker_lifespan
 from cpaas.wa_connector.catalog import ConsoleCatalog
 from cpaas.wa_connector.handlers import register_submit_handler, register_template_handler
 from cpaas.wa_connector.providers import make_provider
@@ -68,15 +69,12 @@ def build_app(
             deps["templates"] = TemplateDeps(store, catalog, provider, publisher)
             deps["webhooks"] = WebhookDeps(provider, store, publisher)
             try:
-                await broker.start()
-                health.add_check("postgres", lambda: ping(pool))
-                health.add_check("kafka", lambda: broker.ping(timeout=1.0))
-                health.started = True
-                app.state.store = store
-                yield
+                async with broker_lifespan(broker, health):
+                    health.add_check("postgres", lambda: ping(pool))
+                    health.started = True
+                    app.state.store = store
+                    yield
             finally:
-                health.draining = True
-                await broker.stop()
                 if http is None:
                     await client.aclose()
                 await listener.stop()
