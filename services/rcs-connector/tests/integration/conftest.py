@@ -3,10 +3,7 @@ ACTIVE bot and RCS templates; the sandbox RBM API on a free port; the connector 
 by uvicorn on another, as the sandbox's webhook target; a reader of the status topics."""
 
 import asyncio
-import contextlib
-import socket
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +12,6 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 
@@ -32,6 +28,7 @@ from cpaas.contracts import (
 from cpaas.contracts.events import TemplateStatusChangedV1, TemplateSubmittedV1
 from cpaas.contracts.topics import MSG_STATUS, TEMPLATE_STATUS, TEMPLATE_SUBMITTED
 from cpaas.platform.broker import EventPublisher, make_broker
+from cpaas.platform.serve import bind_socket, serving
 from cpaas.platform.settings import KafkaSettings, PostgresSettings
 from cpaas.rcs_connector.app import build_app
 from cpaas.rcs_connector.settings import RcsConnectorSettings
@@ -40,35 +37,6 @@ from cpaas.sandbox.rbm.events import push_body, signature
 
 WAIT_SECONDS = 12
 CLIENT_TOKEN = "local-dev-rbm-webhook-token"
-
-
-class _EmbeddedServer(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Any:
-        yield
-
-
-@asynccontextmanager
-async def serving(app: FastAPI, sock: socket.socket) -> AsyncIterator[None]:
-    """Serve `app` (lifespan included) with uvicorn on an already bound socket."""
-    server = _EmbeddedServer(uvicorn.Config(app, log_config=None, lifespan="on", timeout_graceful_shutdown=5))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        async with asyncio.timeout(30):
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.02)
-        yield
-    finally:
-        server.should_exit = True
-        await task
-
-
-def free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    return sock
 
 
 class Kafka:
@@ -235,7 +203,7 @@ async def kafka(kafka_settings: KafkaSettings) -> AsyncIterator[Kafka]:
 async def world(
     creds: dict, kafka: Kafka, kafka_settings: KafkaSettings, pg_settings: PostgresSettings
 ) -> AsyncIterator[World]:
-    connector_socket = free_socket()
+    connector_socket = bind_socket()
     connector_url = f"http://127.0.0.1:{connector_socket.getsockname()[1]}"
     rbm_settings = RbmSandboxSettings(
         http_port=0,
