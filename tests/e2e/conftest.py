@@ -118,7 +118,7 @@ async def platform(infra: LocalInfra, tmp_path_factory) -> AsyncIterator[Platfor
     await pool.close()
 
     common = {"kafka": kafka, "postgres": pg}
-    socks = {n: bind_socket() for n in ("wa", "rcs", "voice", "gateway", "webhooks", "billing")}
+    socks = {n: bind_socket() for n in ("wa", "rcs", "voice", "gateway", "webhooks", "billing", "console")}
     port = {n: s.getsockname()[1] for n, s in socks.items()}
     smpp, wa_api, rbm_api, voice_api = free_port(), free_port(), free_port(), free_port()
     sandbox = SandboxSettings(
@@ -135,7 +135,18 @@ async def platform(infra: LocalInfra, tmp_path_factory) -> AsyncIterator[Platfor
     )
     apps = [
         ("sandbox", sandbox_app(sandbox), bind_socket()),
-        ("console", console_app(ConsoleSettings(**common)), bind_socket()),
+        (
+            "console",
+            console_app(
+                ConsoleSettings(
+                    **common,
+                    billing_url=f"http://127.0.0.1:{port['billing']}",
+                    gateway_url=f"http://127.0.0.1:{port['gateway']}",
+                    public_url=f"http://127.0.0.1:{port['console']}",
+                )
+            ),
+            socks["console"],
+        ),
         ("reporting", reporting_app(ReportingSettings(**common)), bind_socket()),
         ("billing", billing_app(BillingSettings(**common)), socks["billing"]),
         (

@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from cpaas.console.account_store import AccountStore
-from cpaas.console.api import account, admin, auth, reports, templates
+from cpaas.console.api import account, admin, auth, media, messages, reports, templates
 from cpaas.console.auth_store import AuthStore
 from cpaas.console.handlers import register
 from cpaas.console.settings import ConsoleSettings
@@ -28,6 +28,7 @@ from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.serve import broker_lifespan
 
 BILLING_TIMEOUT_SECONDS = 5.0
+GATEWAY_TIMEOUT_SECONDS = 10.0
 # the single-page app built by `npm run build` in services/console/web
 WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 
@@ -45,9 +46,14 @@ class SPAStaticFiles(StaticFiles):
 
 
 def build_app(
-    settings: ConsoleSettings, *, broker: KafkaBroker | None = None, http: httpx.AsyncClient | None = None
+    settings: ConsoleSettings,
+    *,
+    broker: KafkaBroker | None = None,
+    http: httpx.AsyncClient | None = None,
+    gateway_http: httpx.AsyncClient | None = None,
 ) -> FastAPI:
-    """`http` is the client for billing's internal API (tests pass one with a fake transport)."""
+    """`http` and `gateway_http` are the clients for billing's and the gateway's internal
+    APIs (tests may pass their own)."""
     health = HealthState()
     broker = broker or make_broker(
         settings.kafka, client_id="console", graceful_timeout=settings.shutdown_grace_seconds
@@ -68,10 +74,16 @@ def build_app(
             app.state.templates = TemplateStore(pool)
             app.state.accounts = AccountStore(pool)
             app.state.reports = MessageLogReader(pool)
+            app.state.pool = pool
             client = http or httpx.AsyncClient(base_url=settings.billing_url, timeout=BILLING_TIMEOUT_SECONDS)
             if http is None:
                 stack.push_async_callback(client.aclose)
             app.state.billing_http = client
+            app.state.gateway_http = gateway_http or httpx.AsyncClient(
+                base_url=settings.gateway_url, timeout=GATEWAY_TIMEOUT_SECONDS
+            )
+            if gateway_http is None:
+                stack.push_async_callback(app.state.gateway_http.aclose)
             await stack.enter_async_context(broker_lifespan(broker, health))
             app.state.publisher = EventPublisher(broker, settings.kafka, source="console")
             health.started = True
@@ -83,7 +95,7 @@ def build_app(
     app = FastAPI(title="CPaaS console", version="1.0.0", lifespan=lifespan)
     install_error_handlers(app)
     mount_ops(app, health)
-    for module in (auth, templates, account, admin, reports):
+    for module in (auth, templates, account, admin, reports, messages, media):
         app.include_router(module.build_router())
     if WEB_DIST.is_dir():  # after every API route, so the app only answers what they do not
         app.mount("/", SPAStaticFiles(directory=WEB_DIST, html=True), name="web")

@@ -10,7 +10,22 @@ class ConsoleSettings(ServiceSettings):
     service_name: str = Field("console", description="Name in logs, metrics and event sources")
     http_port: int = Field(8088, description="Port of the console (web app and its API)")
     billing_url: str = Field("http://127.0.0.1:8082", description="Base URL of billing's internal HTTP API")
-    service_token: str = Field("local-dev-service-token", description="X-Service-Token sent to billing's internal API")
+    gateway_url: str = Field(
+        "http://127.0.0.1:8081", description="Base URL of the gateway (Quick Message sends through it)"
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8088",
+        description="Base URL at which carriers and providers reach this console (uploaded media is served under it)",
+    )
+    service_token: str = Field(
+        "local-dev-service-token",
+        min_length=16,
+        description="X-Service-Token sent to billing's and the gateway's internal APIs",
+    )
+    max_upload_mb: dict[str, int] = Field(
+        default_factory=lambda: {"image": 5, "video": 16, "document": 16},
+        description="Largest upload of each media kind, in MiB",
+    )
     session_hours: float = Field(12.0, gt=0, description="How long a console login session lasts, in hours")
     max_failed_logins: int = Field(5, ge=1, description="Failed logins of a username before it is locked")
     lockout_minutes: float = Field(15.0, gt=0, description="How long a locked username stays locked, in minutes")

@@ -279,6 +279,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload Media */
+        post: operations["upload_media_api_media_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send Message */
+        post: operations["send_message_api_messages_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/reports": {
         parameters: {
             query?: never;
@@ -565,6 +599,11 @@ export interface components {
             /** Total */
             total: number;
         };
+        /**
+         * Channel
+         * @enum {string}
+         */
+        Channel: "SMS" | "WHATSAPP" | "RCS" | "VOICE";
         /** ChannelCount */
         ChannelCount: {
             /** Alltime */
@@ -619,6 +658,21 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** FallbackLevelIn */
+        FallbackLevelIn: {
+            /** @description Channel of this fallback level */
+            channel: components["schemas"]["Channel"];
+            /**
+             * Senderid
+             * @description Approved sender ID (SMS levels only)
+             */
+            senderId?: string | null;
+            /**
+             * Templateid
+             * @description An approved template of that channel
+             */
+            templateId: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -652,6 +706,26 @@ export interface components {
             /** Csrftoken */
             csrfToken: string;
             user: components["schemas"]["UserOut"];
+        };
+        /** MediaOut */
+        MediaOut: {
+            /** Contenttype */
+            contentType: string;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Sizebytes */
+            sizeBytes: number;
+            /** Url */
+            url: string;
         };
         /** MessageDetail */
         MessageDetail: {
@@ -844,6 +918,51 @@ export interface components {
             webhookSecret: string | null;
             /** Webhookurl */
             webhookUrl: string | null;
+        };
+        /**
+         * SubmitRequest
+         * @description `POST /api/v1/messages/submit`, as in the user guide's REST API section.
+         */
+        SubmitRequest: {
+            /** @description SMS, WHATSAPP, RCS or VOICE */
+            channel: components["schemas"]["Channel"];
+            /**
+             * Fallback
+             * @description Up to 2 fallback levels, tried in order
+             */
+            fallback?: components["schemas"]["FallbackLevelIn"][];
+            /**
+             * Recipient
+             * @description E.164 number, e.g. +919876543210
+             */
+            recipient: string;
+            /**
+             * Senderid
+             * @description Approved sender ID; required for SMS
+             */
+            senderId?: string | null;
+            /**
+             * Templateid
+             * @description An APPROVED template of this account and channel
+             */
+            templateId: number;
+            /**
+             * Variables
+             * @description Template variables by position: ["482913", "10"] or {"1": "482913", "2": "10"}
+             */
+            variables?: string[] | {
+                [key: string]: string;
+            } | null;
+        };
+        /** SubmitResponse */
+        SubmitResponse: {
+            channel: components["schemas"]["Channel"];
+            /** Messageid */
+            messageId: string;
+            /** Recipient */
+            recipient: string;
+            /** Status */
+            status: string;
         };
         /** TemplateEdit */
         TemplateEdit: {
@@ -1576,6 +1695,79 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+        };
+    };
+    upload_media_api_media_post: {
+        parameters: {
+            query: {
+                filename: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/pdf": string;
+                "image/jpeg": string;
+                "image/png": string;
+                "video/mp4": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    send_message_api_messages_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubmitRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmitResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

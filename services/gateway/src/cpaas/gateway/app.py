@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
+from cpaas.gateway.api.internal import build_router as internal_router
 from cpaas.gateway.api.messages import router as messages_router
 from cpaas.gateway.api.submit_handler import SUBMIT_PATH, SubmitHandler, serve_submit
 from cpaas.gateway.control_plane import ControlPlane
@@ -112,6 +113,7 @@ def build_app(settings: GatewaySettings, *, broker: KafkaBroker | None = None) -
     install_error_handlers(app)
     mount_ops(app, health)
     app.include_router(messages_router)
+    app.include_router(internal_router(settings.service_token))
     _document_submit_request(app)
     return app
 

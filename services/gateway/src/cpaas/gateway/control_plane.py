@@ -144,6 +144,25 @@ class ControlPlane:
             lambda v: self.ttl if v else self.unknown_key_ttl,
         )
 
+    async def access_for_account(self, account_id: int) -> AccountAccess | None:
+        """The account's access by its id (the console's Quick Message, on a user's behalf)."""
+
+        async def load() -> AccountAccess | None:
+            row = await self.pool.fetchrow(
+                "SELECT id, status, ip_allowlist, submit_rate_per_second FROM console.accounts WHERE id = $1",
+                account_id,
+            )
+            if row is None:
+                return None
+            return AccountAccess(
+                row["id"],
+                row["status"] == "ACTIVE",
+                parse_allowlist(list(row["ip_allowlist"])),
+                row["submit_rate_per_second"],
+            )
+
+        return await self._get(("account", account_id), load, lambda v: account_id, lambda v: self.ttl)
+
     async def template(self, account_id: int, template_id: int) -> TemplateInfo | None:
         """The template if it exists and belongs to this account, else None."""
 

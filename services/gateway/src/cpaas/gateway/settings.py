@@ -32,4 +32,9 @@ class GatewaySettings(ServiceSettings):
     balance_ttl_seconds: float = Field(
         2.0, gt=0, description="Longest a cached balance is used (billing also pushes changes by NOTIFY)"
     )
+    service_token: str = Field(
+        "local-dev-service-token",
+        min_length=16,
+        description="Shared token that trusted services (the console's Quick Message) send as X-Service-Token",
+    )
     max_page_size: int = Field(200, ge=1, description="Largest page of the reports API")

@@ -5,12 +5,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 import asyncpg
-import httpx
 from fastapi import APIRouter, Query, Request
 
 from cpaas.console.api.deps import Admin, ApiModel, User, invalid, not_found
 from cpaas.console.domain import rules
 from cpaas.console.security import new_password
+from cpaas.console.services import call_service
 from cpaas.contracts.errors import ErrorCode
 from cpaas.platform.api_errors import ApiError
 
@@ -70,24 +70,10 @@ class Adjustment(ApiModel):
 
 
 async def billing_call(request: Request, method: str, path: str, **kwargs: Any) -> dict:
-    try:
-        token = {"X-Service-Token": request.app.state.settings.service_token}
-        response = await request.app.state.billing_http.request(
-            method, f"/api/v1/billing{path}", headers=token, **kwargs
-        )
-    except httpx.HTTPError:
-        raise ApiError(ErrorCode.SERVICE_UNAVAILABLE, "billing is unavailable; try again shortly") from None
-    if response.status_code >= 500:
-        raise ApiError(ErrorCode.SERVICE_UNAVAILABLE, "billing is unavailable; try again shortly")
-    if response.status_code >= 400:
-        error = response.json().get("error", {})
-        code = error.get("code", "VALIDATION_ERROR")
-        raise ApiError(
-            ErrorCode(code) if code in ErrorCode.__members__ else ErrorCode.VALIDATION_ERROR,
-            error.get("message", "billing refused the request"),
-            field=error.get("field"),
-            status=response.status_code,
-        )
+    state = request.app.state
+    response = await call_service(
+        state.billing_http, "billing", state.settings.service_token, method, f"/api/v1/billing{path}", **kwargs
+    )
     return response.json()
 
 

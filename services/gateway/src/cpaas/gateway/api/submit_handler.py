@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from cpaas.contracts import ErrorCode, MessageStatus, new_message_id
 from cpaas.contracts.templating import normalize_variables
 from cpaas.contracts.topics import SUBMIT_TOPICS
-from cpaas.gateway.api.auth import API_KEY_HEADER, authenticate_key
+from cpaas.gateway.api.auth import API_KEY_HEADER, Caller, authenticate_key
 from cpaas.gateway.domain import submit as rules
 from cpaas.gateway.domain.requests import SubmitRequest
 from cpaas.gateway.idempotency import Reservation
@@ -38,18 +38,35 @@ class SubmitHandler:
         self.state = state
 
     async def handle(self, headers: Mapping[str, str], ip: str | None, raw: bytes) -> tuple[int, str, dict | None]:
+        """A submit authenticated by its X-API-Key (and the account's IP allow-list)."""
         try:
-            return await self._submit(headers, ip, raw)
+            caller = await authenticate_key(self.state, headers.get(API_KEY_HEADER.lower()), ip)
+            return await self._submit(caller, headers.get("idempotency-key"), raw)
         except ApiError as error:
             SUBMITS.labels("-", error.code.value).inc()
             return error.status, json.dumps(error.body()), error.headers
 
-    async def _submit(self, headers: Mapping[str, str], ip: str | None, raw: bytes) -> tuple[int, str, dict | None]:
+    async def handle_for_account(
+        self, account_id: int, idempotency_key: str | None, raw: bytes
+    ) -> tuple[int, str, dict | None]:
+        """A submit on behalf of an account, from a trusted service (the console's Quick
+        Message): every rule of the public path applies except the API key and IP allow-list."""
+        try:
+            access = await self.state.control_plane.access_for_account(account_id)
+            if access is None:
+                raise ApiError(ErrorCode.NOT_FOUND, f"no account {account_id}")
+            if not access.active:
+                raise ApiError(ErrorCode.FORBIDDEN, "this account is suspended")
+            set_log_context(account_id=account_id)
+            return await self._submit(Caller(account_id, access), idempotency_key, raw)
+        except ApiError as error:
+            SUBMITS.labels("-", error.code.value).inc()
+            return error.status, json.dumps(error.body()), error.headers
+
+    async def _submit(self, caller: Caller, idempotency_key: str | None, raw: bytes) -> tuple[int, str, dict | None]:
         state = self.state
-        caller = await authenticate_key(state, headers.get(API_KEY_HEADER.lower()), ip)
         state.rate_limiter.take(caller.account_id, caller.access.submit_rate_per_second)
         body = parse(raw)
-        idempotency_key = headers.get("idempotency-key")
         if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
             raise ApiError(
                 ErrorCode.VALIDATION_ERROR,

@@ -1,64 +1,15 @@
 """The public request and response shapes of the gateway's API."""
 
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from cpaas.contracts import Channel
-from cpaas.contracts.templating import MAX_VARIABLE_LENGTH
-
-MAX_VARIABLES = 50
-SenderIdIn = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,11}$")]
-Variable = Annotated[str, StringConstraints(max_length=MAX_VARIABLE_LENGTH)]
+from cpaas.contracts.submit import FallbackLevelIn, SubmitRequest, SubmitResponse  # noqa: F401 (re-exported)
 
 
 class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True, extra="forbid")
-
-
-def _upper(value: object) -> object:
-    return value.upper() if isinstance(value, str) else value
-
-
-class FallbackLevelIn(ApiModel):
-    channel: Channel = Field(description="Channel of this fallback level")
-    template_id: int = Field(gt=0, description="An approved template of that channel")
-    sender_id: SenderIdIn | None = Field(None, description="Approved sender ID (SMS levels only)")
-
-    _channel_upper = field_validator("channel", mode="before")(_upper)
-
-
-class SubmitRequest(ApiModel):
-    """`POST /api/v1/messages/submit`, as in the user guide's REST API section."""
-
-    recipient: str = Field(max_length=32, description="E.164 number, e.g. +919876543210")
-    channel: Channel = Field(description="SMS, WHATSAPP, RCS or VOICE")
-    template_id: int = Field(gt=0, description="An APPROVED template of this account and channel")
-    sender_id: SenderIdIn | None = Field(None, description="Approved sender ID; required for SMS")
-    variables: list[Variable] | dict[str, Variable] | None = Field(
-        None, description='Template variables by position: ["482913", "10"] or {"1": "482913", "2": "10"}'
-    )
-    fallback: list[FallbackLevelIn] = Field(
-        default_factory=list, max_length=2, description="Up to 2 fallback levels, tried in order"
-    )
-
-    _channel_upper = field_validator("channel", mode="before")(_upper)
-
-    @field_validator("variables")
-    @classmethod
-    def _not_too_many(cls, value: list | dict | None) -> list | dict | None:
-        if value is not None and len(value) > MAX_VARIABLES:
-            raise ValueError(f"at most {MAX_VARIABLES} variables")
-        return value
-
-
-class SubmitResponse(ApiModel):
-    message_id: str
-    status: str
-    channel: Channel
-    recipient: str
 
 
 class ErrorBody(BaseModel):
