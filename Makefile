@@ -5,7 +5,7 @@ UV := $(HOME)/.local/bin/uv
 # uv's own download cache is shared by every checkout; the Kafka jars go to ~/.cache/cpaas
 export UV_LINK_MODE ?= copy
 
-.PHONY: setup web run infra test test-web test-infra lint fmt bench schemas clean
+.PHONY: setup web web-deps browser run infra test test-web test-infra lint fmt bench schemas clean
 
 $(UV):
 	@command -v uv >/dev/null 2>&1 && ln -sf "$$(command -v uv)" $(UV) || python3 -m pip install --user --quiet uv
@@ -18,8 +18,18 @@ setup: .venv/.synced
 
 WEB := services/console/web
 
-web:                ## the console's web app (served by the console service from $(WEB)/dist)
-	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error && npm run build
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web-deps: $(WEB)/node_modules/.installed
+
+web: web-deps       ## the console's web app (served by the console service from $(WEB)/dist)
+	cd $(WEB) && npm run build
+
+browser:            ## Debian's Chromium for the console's browser tests (Playwright drives it; no browser download)
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; } \
+	  || { sudo apt-get update -qq && sudo apt-get install -y -qq chromium; }
 
 run: setup web      ## the whole platform on the local default, until Ctrl-C
 	$(UV) run --no-sync python -m cpaas.local run
@@ -30,11 +40,11 @@ infra: setup        ## Kafka and PostgreSQL only
 test-infra: setup   ## the servers the tests use, kept up between test runs
 	$(UV) run --no-sync python -m cpaas.local test-infra
 
-test: setup test-web  ## every test, against real Kafka and PostgreSQL started for the run
+test: setup web browser test-web  ## every test (the browser journeys too), against real Kafka and PostgreSQL started for the run
 	$(UV) run --no-sync pytest $(PYTEST_ARGS)
 
-test-web:           ## the web app's unit tests (vitest)
-	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error && npm test
+test-web: web-deps  ## the web app's unit tests (vitest)
+	cd $(WEB) && npm test
 
 lint: setup
 	$(UV) run --no-sync ruff check .

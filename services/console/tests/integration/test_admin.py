@@ -65,8 +65,23 @@ async def test_admin_creates_deactivates_and_resets_a_user(console) -> None:
     await admin.post(f"/api/admin/users/{body['userId']}/activate")
     reset = (await admin.post(f"/api/admin/users/{body['userId']}/reset-password")).json()
     await console.login("newbie", reset["password"])
-    users = {u["username"]: u["active"] for u in (await admin.get("/api/admin/users")).json()}
-    assert users["newbie"] is True and "demo" in users
+    users = {u["username"]: u for u in (await admin.get("/api/admin/users")).json()["items"]}
+    assert users["newbie"]["active"] is True and users["newbie"]["locked"] is False and "demo" in users
+    found = (await admin.get("/api/admin/users", params={"search": "newc"})).json()  # by account name
+    assert [u["username"] for u in found["items"]] == ["newbie"] and found["total"] == 1
+    first = (await admin.get("/api/admin/users", params={"pageSize": 1})).json()
+    assert len(first["items"]) == 1 and first["total"] == len(users)
+    accounts = {a["name"]: a for a in (await admin.get("/api/admin/accounts")).json()}
+    assert accounts["Newco"]["users"] == 1 and accounts["Newco"]["id"] == body["accountId"]
+
+
+async def test_a_taken_username_creates_no_account(console) -> None:
+    admin = await console.admin()
+    before = len((await admin.get("/api/admin/accounts")).json())
+    taken = await admin.post("/api/admin/users", json={"username": "demo", "accountName": "Orphan Ltd"})
+    assert taken.status_code == 409 and taken.json()["error"]["field"] == "username"
+    accounts = (await admin.get("/api/admin/accounts")).json()
+    assert len(accounts) == before and "Orphan Ltd" not in {a["name"] for a in accounts}
 
 
 async def test_balance_adjustment_lands_in_billings_ledger_with_its_reason_and_actor(console) -> None:
@@ -80,6 +95,19 @@ async def test_balance_adjustment_lands_in_billings_ledger_with_its_reason_and_a
     log = (await console.billing.get(f"/api/v1/billing/accounts/{account}/transactions", headers=headers)).json()
     [entry] = log["items"]
     assert (entry["kind"], entry["amountMinor"], entry["reason"], entry["actor"]) == ("CREDIT", 5000, "Top-up", "admin")
+    assert response.json()["balanceAfterMinor"] == 5000
+
+
+async def test_a_retried_adjustment_with_its_key_credits_once(console) -> None:
+    admin = await console.admin()
+    path = f"/api/admin/accounts/{console.creds['accountId']}/balance-adjustments"
+    body = {"amountMinor": 700, "reason": "Goodwill"}
+    first = await admin.post(path, json=body, headers={"Idempotency-Key": "submit-1"})
+    again = await admin.post(path, json=body, headers={"Idempotency-Key": "submit-1"})
+    assert first.status_code == 201 and again.status_code in (200, 201)
+    assert again.json()["id"] == first.json()["id"]
+    other = await admin.post(path, json=body, headers={"Idempotency-Key": "submit-2"})
+    assert other.json()["balanceAfterMinor"] == 1400
 
 
 async def test_billing_shows_the_callers_own_balance_and_transactions(console) -> None:

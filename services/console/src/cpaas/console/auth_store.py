@@ -7,7 +7,8 @@ from datetime import datetime
 
 import asyncpg
 
-from cpaas.console.security import hash_password
+from cpaas.console.security import hash_password, new_api_key
+from cpaas.console.template_store import _like
 
 SESSION_ID_BYTES = 32  # 256 random bits
 CSRF_TOKEN_BYTES = 32
@@ -82,12 +83,56 @@ class AuthStore:
     async def end_session(self, digest: bytes) -> None:
         await self.pool.execute("DELETE FROM sessions WHERE id_hash = $1", digest)
 
-    async def list_users(self) -> list[asyncpg.Record]:
-        return await self.pool.fetch(
+    async def users_page(self, search: str | None, page: int, page_size: int) -> tuple[list[asyncpg.Record], int]:
+        """Users of every account, searched by username or account name, newest last."""
+        where, args = "", []
+        if search:
+            where = " WHERE u.username ILIKE $1 OR a.name ILIKE $1"
+            args.append(_like(search))
+        rows = await self.pool.fetch(
             "SELECT u.id, u.username, u.role, u.account_id, a.name AS account_name, u.active,"
-            " u.locked_until > now() AS locked, u.created_at FROM users u JOIN accounts a ON a.id = u.account_id"
-            " ORDER BY u.id"
+            " COALESCE(u.locked_until > now(), false) AS locked, u.created_at, count(*) OVER () AS total"
+            f" FROM users u JOIN accounts a ON a.id = u.account_id{where}"
+            f" ORDER BY u.id LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
+            *args,
+            page_size,
+            (page - 1) * page_size,
         )
+        if rows:
+            return rows, rows[0]["total"]
+        total = await self.pool.fetchval(
+            f"SELECT count(*) FROM users u JOIN accounts a ON a.id = u.account_id{where}", *args
+        )
+        return rows, total
+
+    async def accounts(self) -> list[asyncpg.Record]:
+        return await self.pool.fetch(
+            "SELECT a.id, a.name, a.status, a.created_at, count(u.id) AS users FROM accounts a"
+            " LEFT JOIN users u ON u.account_id = a.id GROUP BY a.id ORDER BY a.id"
+        )
+
+    async def create_user_with_account(
+        self, account_name: str, username: str, password: str, role: str
+    ) -> tuple[int, int, str]:
+        """A new account, its API key and its first user, in one transaction (all or nothing):
+        (user id, account id, the API key shown once)."""
+        key, prefix, digest = new_api_key()
+        async with self.pool.acquire() as conn, conn.transaction():
+            account_id = await conn.fetchval("INSERT INTO accounts (name) VALUES ($1) RETURNING id", account_name)
+            await conn.execute(
+                "INSERT INTO api_keys (account_id, key_hash, key_prefix) VALUES ($1, $2, $3)",
+                account_id,
+                digest,
+                prefix,
+            )
+            user_id = await conn.fetchval(
+                "INSERT INTO users (account_id, username, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING id",
+                account_id,
+                username,
+                hash_password(password),
+                role,
+            )
+        return user_id, account_id, key
 
     async def create_user(self, account_id: int, username: str, password: str, role: str) -> int:
         return await self.pool.fetchval(

@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/admin/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Accounts */
+        get: operations["list_accounts_api_admin_accounts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/accounts/{account_id}/balance-adjustments": {
         parameters: {
             query?: never;
@@ -507,6 +524,25 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccountRow */
+        AccountRow: {
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ACTIVE" | "SUSPENDED";
+            /** Users */
+            users: number;
+        };
         /** Adjustment */
         Adjustment: {
             /** Amountminor */
@@ -693,6 +729,34 @@ export interface components {
             occurredAt: string;
             /** Status */
             status: string;
+        };
+        /**
+         * LedgerEntry
+         * @description Billing's ledger entry of an adjustment.
+         */
+        LedgerEntry: {
+            /** Actor */
+            actor?: string | null;
+            /** Amountminor */
+            amountMinor: number;
+            /** Balanceafterminor */
+            balanceAfterMinor: number;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Currency */
+            currency: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "CHARGE" | "CREDIT" | "DEBIT";
+            /** Reason */
+            reason?: string | null;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -1103,6 +1167,17 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** UserPage */
+        UserPage: {
+            /** Items */
+            items: components["schemas"]["UserRow"][];
+            /** Page */
+            page: number;
+            /** Pagesize */
+            pageSize: number;
+            /** Total */
+            total: number;
+        };
         /** UserRow */
         UserRow: {
             /** Accountid */
@@ -1119,7 +1194,7 @@ export interface components {
             /** Id */
             id: number;
             /** Locked */
-            locked: boolean | null;
+            locked: boolean;
             /**
              * Role
              * @enum {string}
@@ -1173,10 +1248,32 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    adjust_balance_api_admin_accounts__account_id__balance_adjustments_post: {
+    list_accounts_api_admin_accounts_get: {
         parameters: {
             query?: never;
             header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountRow"][];
+                };
+            };
+        };
+    };
+    adjust_balance_api_admin_accounts__account_id__balance_adjustments_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string | null;
+            };
             path: {
                 account_id: number;
             };
@@ -1194,9 +1291,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["LedgerEntry"];
                 };
             };
             /** @description Validation Error */
@@ -1266,7 +1361,11 @@ export interface operations {
     };
     list_users_api_admin_users_get: {
         parameters: {
-            query?: never;
+            query?: {
+                search?: string | null;
+                page?: number;
+                pageSize?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1279,7 +1378,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserRow"][];
+                    "application/json": components["schemas"]["UserPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

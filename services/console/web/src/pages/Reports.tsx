@@ -25,9 +25,11 @@ export function ReportsPage() {
   const [status, setStatus] = useState<string | null>(null);
   const [recipientInput, setRecipient] = useState("");
   const [recipient] = useDebouncedValue(recipientInput.trim(), 300);
+  const [campaignInput, setCampaign] = useState("");
+  const [campaign] = useDebouncedValue(campaignInput.trim(), 300);
   const [page, setPage] = useState(1);
   const [selected, setSelected] = useState<string | null>(() => new URLSearchParams(window.location.search).get("message"));
-  useEffect(() => setPage(1), [from, to, channel, status, recipient]);
+  useEffect(() => setPage(1), [from, to, channel, status, recipient, campaign]);
 
   const filter = {
     from: toIso(from),
@@ -35,12 +37,17 @@ export function ReportsPage() {
     channel: (channel as Channel) ?? undefined,
     status: (status as Status) ?? undefined,
     recipient: recipient || undefined,
+    campaignId: /^\d+$/.test(campaign) ? Number(campaign) : undefined,
   };
   const state = useLoad(
     async () => unwrap(await api.GET("/api/reports", { params: { query: { ...filter, page, pageSize: PAGE_SIZE } } })),
-    [from, to, channel, status, recipient, page],
+    [from, to, channel, status, recipient, campaign, page],
   );
-  const csv = new URLSearchParams(Object.entries(filter).filter(([, v]) => v) as [string, string][]);
+  const csv = new URLSearchParams(
+    Object.entries(filter)
+      .filter(([, v]) => v !== undefined && v !== "")
+      .map(([k, v]) => [k, String(v)]),
+  );
 
   return (
     <>
@@ -56,6 +63,14 @@ export function ReportsPage() {
         <Select label="Channel" clearable data={["SMS", "WHATSAPP", "RCS", "VOICE"]} value={channel} onChange={setChannel} w={140} />
         <Select label="Status" clearable data={STATUSES} value={status} onChange={setStatus} w={200} />
         <TextInput label="Recipient" placeholder="+91…" value={recipientInput} onChange={(e) => setRecipient(e.currentTarget.value)} />
+        <TextInput
+          label="Campaign"
+          placeholder="Campaign ID"
+          value={campaignInput}
+          onChange={(e) => setCampaign(e.currentTarget.value)}
+          error={campaign && !/^\d+$/.test(campaign) ? "a campaign ID is a number" : undefined}
+          w={140}
+        />
       </Group>
       {state.error ? (
         <ErrorState error={state.error} onRetry={state.reload} />
@@ -125,8 +140,19 @@ export function ReportsPage() {
   );
 }
 
+// A message in one of these is settled; until then the detail refreshes itself.
+const FINAL = new Set(["DELIVERED", "READ", "FAILED", "UNDELIVERED"]);
+const REFRESH_MS = 2000;
+
 function MessageDetail({ messageId }: { messageId: string }) {
   const state = useLoad(async () => unwrap(await api.GET("/api/reports/{message_id}", { params: { path: { message_id: messageId } } })), [messageId]);
+  const settled = state.data ? FINAL.has(state.data.message.status) : false;
+  const { reload } = state;
+  useEffect(() => {
+    if (settled) return;
+    const timer = window.setInterval(reload, REFRESH_MS);
+    return () => window.clearInterval(timer);
+  }, [settled, reload]);
   return (
     <Loaded state={state}>
       {(d) => (
@@ -138,7 +164,13 @@ function MessageDetail({ messageId }: { messageId: string }) {
             <Text size="sm">
               <b>Recipient</b> {d.message.recipient}
             </Text>
-            <Badge color={STATUS_COLORS[d.message.status]}>{d.message.status}</Badge>
+            <Badge color={STATUS_COLORS[d.message.status]} data-testid="message-status">
+              {d.message.status}
+            </Badge>
+            <Text size="sm" data-testid="message-channel">
+              {FINAL.has(d.message.status) ? "by" : "on"} {d.message.channel}
+              {d.message.attempt > 0 ? ` (fallback ${d.message.attempt} of ${d.message.primaryChannel})` : ""}
+            </Text>
           </Group>
           {d.message.errorDetail && (
             <Text size="sm" c="red">

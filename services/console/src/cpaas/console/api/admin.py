@@ -2,12 +2,12 @@
 adjustments; and the Billing screen of the logged-in user (both through billing's API)."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import asyncpg
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 
-from cpaas.console.api.deps import Admin, ApiModel, User, invalid, not_found
+from cpaas.console.api.deps import Admin, ApiModel, Page, PageNo, PageSize, User, invalid, not_found
 from cpaas.console.domain import rules
 from cpaas.console.security import new_password
 from cpaas.console.services import call_service
@@ -15,6 +15,7 @@ from cpaas.contracts.errors import ErrorCode
 from cpaas.platform.api_errors import ApiError
 
 MAX_REASON_CHARS = 500
+MAX_ACCOUNT_NAME_CHARS = 100
 ApprovalKind = Literal["templates", "sender-ids", "rcs-bots"]
 
 
@@ -41,7 +42,7 @@ class UserRow(ApiModel):
     account_id: int
     account_name: str
     active: bool
-    locked: bool | None
+    locked: bool
     created_at: datetime
 
 
@@ -58,6 +59,31 @@ class CreatedUser(ApiModel):
     account_id: int
     password: str  # shown once
     api_key: str | None = None  # a new account's key, shown once
+
+
+class UserPage(Page):
+    items: list[UserRow]
+
+
+class AccountRow(ApiModel):
+    id: int
+    name: str
+    status: Literal["ACTIVE", "SUSPENDED"]
+    users: int
+    created_at: datetime
+
+
+class LedgerEntry(ApiModel):
+    """Billing's ledger entry of an adjustment."""
+
+    id: int
+    kind: Literal["CHARGE", "CREDIT", "DEBIT"]
+    amount_minor: int
+    balance_after_minor: int
+    currency: str
+    created_at: datetime
+    reason: str | None = None
+    actor: str | None = None
 
 
 class NewPassword(ApiModel):
@@ -147,9 +173,21 @@ def build_router() -> APIRouter:
         if not await _decide(request, kind, item_id, Decision(decision=body.decision, reason=reason)):
             raise not_found("pending item")
 
-    @router.get("/admin/users", response_model=list[UserRow])
-    async def list_users(request: Request, admin: Admin) -> list[UserRow]:
-        return [UserRow(**dict(r)) for r in await request.app.state.auth.list_users()]
+    @router.get("/admin/users", response_model=UserPage)
+    async def list_users(
+        request: Request,
+        admin: Admin,
+        search: Annotated[str | None, Query(max_length=100)] = None,
+        page: PageNo = 1,
+        page_size: PageSize = 20,
+    ) -> UserPage:
+        rows, total = await request.app.state.auth.users_page(search, page, page_size)
+        items = [UserRow(**{k: v for k, v in dict(r).items() if k != "total"}) for r in rows]
+        return UserPage(items=items, page=page, page_size=page_size, total=total)
+
+    @router.get("/admin/accounts", response_model=list[AccountRow])
+    async def list_accounts(request: Request, admin: Admin) -> list[AccountRow]:
+        return [AccountRow(**dict(r)) for r in await request.app.state.auth.accounts()]
 
     @router.post("/admin/users", response_model=CreatedUser, status_code=201)
     async def create_user(body: NewUser, request: Request, admin: Admin) -> CreatedUser:
@@ -160,15 +198,21 @@ def build_router() -> APIRouter:
         except rules.InvalidField as error:
             raise invalid(error) from None
         api_key = None
-        if body.account_id is not None:
-            account_id = body.account_id
-        elif body.account_name and body.account_name.strip():
-            account_id = await state.store.create_account(body.account_name.strip())
-            api_key = await state.store.rotate_api_key(account_id)
-        else:
+        new_account = body.account_name.strip() if body.account_name else ""
+        if body.account_id is None and not new_account:
             raise ApiError(ErrorCode.VALIDATION_ERROR, "give accountId or a new accountName", field="accountName")
+        if len(new_account) > MAX_ACCOUNT_NAME_CHARS:
+            raise ApiError(
+                ErrorCode.VALIDATION_ERROR, f"at most {MAX_ACCOUNT_NAME_CHARS} characters", field="accountName"
+            )
         try:
-            user_id = await state.auth.create_user(account_id, body.username, password, body.role)
+            if body.account_id is not None:
+                account_id = body.account_id
+                user_id = await state.auth.create_user(account_id, body.username, password, body.role)
+            else:  # the account, its key and the user together: a taken username leaves no orphan account
+                user_id, account_id, api_key = await state.auth.create_user_with_account(
+                    new_account, body.username, password, body.role
+                )
         except asyncpg.UniqueViolationError:
             raise ApiError(ErrorCode.CONFLICT, "this username is taken", field="username") from None
         except asyncpg.ForeignKeyViolationError:
@@ -194,14 +238,22 @@ def build_router() -> APIRouter:
             raise not_found("user")
         return NewPassword(password=password)
 
-    @router.post("/admin/accounts/{account_id}/balance-adjustments", status_code=201)
-    async def adjust_balance(account_id: int, body: Adjustment, request: Request, admin: Admin) -> dict:
+    @router.post("/admin/accounts/{account_id}/balance-adjustments", response_model=LedgerEntry, status_code=201)
+    async def adjust_balance(
+        account_id: int,
+        body: Adjustment,
+        request: Request,
+        admin: Admin,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> dict:
         if body.amount_minor == 0:
             raise ApiError(ErrorCode.VALIDATION_ERROR, "amountMinor must not be 0", field="amountMinor")
         if not body.reason.strip():
             raise ApiError(ErrorCode.VALIDATION_ERROR, "a balance adjustment needs a reason", field="reason")
         payload = {"amountMinor": body.amount_minor, "reason": body.reason.strip(), "actor": admin.username}
-        return await billing_call(request, "POST", f"/accounts/{account_id}/adjustments", json=payload)
+        # the page sends a key per form submit, so a retried request credits once
+        headers = {"Idempotency-Key": f"console:{admin.id}:{idempotency_key}"} if idempotency_key else {}
+        return await billing_call(request, "POST", f"/accounts/{account_id}/adjustments", json=payload, headers=headers)
 
     @router.get("/billing")
     async def billing(

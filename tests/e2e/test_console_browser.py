@@ -1,0 +1,271 @@
+"""The web console's journeys in real headless Chromium (Debian's, driven by Playwright)
+against the whole platform wired as `make run` wires it (see conftest.py): the built
+single-page app served by the console, sends through the gateway, the connectors and the
+carrier sandbox, statuses from reporting. Every screen is saved to tests/e2e/screenshots/.
+"""
+
+import re
+import uuid
+
+import httpx
+import pytest
+from playwright.async_api import Browser, async_playwright, expect
+
+from .browser import CHROMIUM, FLAGS, WEB_DIST, Console
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+GUIDE_SCREENS = [
+    "Dashboard",
+    "Quick Message",
+    "Templates",
+    "Channels",
+    "Sender IDs",
+    "Reports",
+    "Billing",
+    "Blacklist",
+    "Settings",
+]
+
+
+@pytest.fixture(scope="module")
+async def browser() -> Browser:
+    if not (WEB_DIST / "index.html").is_file():
+        pytest.fail(f"the web console is not built ({WEB_DIST}); `make web` builds it, and `make test` runs it")
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing; `make test` installs Debian's chromium package")
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+async def console(browser, platform):
+    consoles: list[Console] = []
+
+    async def open_console() -> Console:
+        ui = await Console.open(browser, platform.urls["console"])
+        consoles.append(ui)
+        return ui
+
+    yield open_console
+    for ui in consoles:
+        await ui.close()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+def number(suffix: str) -> str:
+    """A recipient of its own for each test: +91 98 <random> <magic suffix>."""
+    return f"+9198{uuid.uuid4().int % 10**5:05d}{suffix}"
+
+
+async def test_login_wrong_password_and_logout(console, platform) -> None:
+    ui = await console()
+    await ui.shot("login")
+    await ui.page.get_by_label("Username").fill(platform.creds["user"]["username"])
+    await ui.page.get_by_label("Password").fill("not-the-password")
+    await ui.page.get_by_role("button", name="Log in").click()
+    await expect(ui.page.get_by_role("alert")).to_contain_text(re.compile("invalid|wrong|incorrect", re.I))
+    await ui.shot("login-wrong-password")
+
+    await ui.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
+    await expect(ui.page.get_by_text("Messages Today")).to_be_visible()
+    await ui.logout()
+    await ui.page.goto("/dashboard")  # the session is gone: back to the login form
+    await expect(ui.page.get_by_label("Username")).to_be_visible()
+
+
+async def test_every_screen_renders_for_a_user_and_the_admin(console, platform) -> None:
+    ui = await console()
+    await ui.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
+    nav = ui.page.get_by_role("navigation")
+    for screen in GUIDE_SCREENS:
+        await ui.go(screen)
+        await expect(ui.page.get_by_text("Something went wrong")).to_have_count(0)
+        await ui.shot(screen.lower().replace(" ", "-"))
+    await expect(nav.get_by_text("Admin", exact=True)).to_have_count(0)  # users see no admin screen
+
+    admin = await console()
+    await admin.login(platform.creds["admin"]["username"], platform.creds["admin"]["password"])
+    await admin.go("Admin")
+    await expect(admin.page.get_by_text("Something went wrong")).to_have_count(0)
+    await admin.shot("admin-approvals")
+
+
+async def test_sms_template_created_then_sent_from_quick_message_is_delivered_in_reports(console, platform) -> None:
+    ui = await console()
+    await ui.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
+    await ui.go("Templates")
+    await ui.page.get_by_role("button", name="Create template").click()
+    name = unique("otp")
+    form = ui.page.get_by_role("dialog")
+    await form.get_by_label("Template name").fill(name)
+    await form.get_by_label("DLT template ID").fill("1207160000000099")
+    await ui.choose("Category", "Auth", scope=form)
+    await form.get_by_label("Body").fill("Your OTP is {#var#}. Do not share it.")
+    await expect(form.get_by_text(re.compile("GSM-7 · 1 segment"))).to_be_visible()
+    await ui.shot("templates-create-sms")
+    await form.get_by_role("button", name="Create SMS template").click()
+    row = ui.page.get_by_role("row").filter(has_text=name)
+    await expect(row).to_contain_text("APPROVED")
+    await ui.shot("templates")
+
+    await ui.go("Quick Message")
+    recipient = number("906")
+    await ui.page.get_by_label("Recipient").fill(recipient)
+    await ui.choose("Sender ID", platform.creds["senderId"])
+    await ui.choose_matching("Template", rf"^{name}\b")
+    await ui.page.get_by_label("Variable 1").fill("482913")
+    await expect(ui.page.get_by_test_id("content-0")).to_have_text("Your OTP is 482913. Do not share it.")
+    await ui.shot("quick-message-sms")
+    await ui.page.get_by_role("button", name="Send").click()
+    await expect(ui.page.get_by_text("Message accepted")).to_be_visible()
+    await ui.page.get_by_role("link", name="View in Reports").click()
+    await ui.wait_for_status("DELIVERED")
+    await expect(ui.page.get_by_test_id("message-channel")).to_contain_text("SMS")
+    await ui.shot("reports-detail-sms-delivered")
+
+
+async def test_whatsapp_template_approved_by_the_admin_is_sent_and_read_for_904(console, platform) -> None:
+    user = await console()
+    await user.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
+    await user.go("Templates")
+    await user.page.get_by_role("button", name="Create template").click()
+    form = user.page.get_by_role("dialog")
+    await form.get_by_text("WhatsApp", exact=True).click()
+    name = unique("order_update")
+    await form.get_by_label("Template name").fill(name)
+    await user.choose_matching("WABA number", re.escape(platform.creds["wabaNumber"]), scope=form)
+    await user.choose("Category", "UTILITY", scope=form)
+    await form.get_by_label("Body").fill("Hi {{1}}, your order has shipped.")
+    await user.shot("templates-create-whatsapp")
+    await form.get_by_role("button", name=re.compile("Create WhatsApp template|Submit")).click()
+    row = user.page.get_by_role("row").filter(has_text=name)
+    await expect(row).to_contain_text("PENDING")
+
+    admin = await console()
+    await admin.login(platform.creds["admin"]["username"], platform.creds["admin"]["password"])
+    await admin.go("Admin")
+    item = admin.page.get_by_role("row").filter(has_text=name)
+    await admin.shot("admin-approvals-pending")
+    await item.get_by_role("button", name="Approve").click()
+    await expect(admin.page.get_by_role("row").filter(has_text=name)).to_have_count(0)
+
+    await user.page.reload()
+    await expect(user.page.get_by_role("row").filter(has_text=name)).to_contain_text("APPROVED")
+    await user.go("Quick Message")
+    await user.page.get_by_text("WhatsApp", exact=True).first.click()
+    await user.page.get_by_label("Recipient").fill(number("904"))
+    await user.choose_matching("Template", rf"^{name}\b")
+    await user.page.get_by_label("Variable 1").fill("Asha")
+    await user.page.get_by_role("button", name="Send").click()
+    await user.page.get_by_role("link", name="View in Reports").click()
+    await user.wait_for_status("READ")
+    await user.shot("reports-detail-whatsapp-read")
+
+
+async def test_rcs_to_a_903_number_falls_back_to_whatsapp_then_sms_and_shows_retrying(console, platform) -> None:
+    ui = await console()
+    await ui.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
+    await ui.go("Quick Message")
+    await ui.page.get_by_text("RCS", exact=True).first.click()
+    await ui.page.get_by_label("Recipient").fill(number("903"))
+    await ui.choose_matching("Template", r".")
+    await ui.page.get_by_role("button", name="Add fallback").click()
+    await ui.choose("Fallback 1 channel", "WhatsApp")
+    await ui.choose_matching("Fallback 1 template", r".")
+    await ui.page.get_by_role("button", name="Add fallback").click()
+    await expect(ui.page.get_by_role("button", name="Add fallback")).to_be_disabled()  # at most 2 levels
+    await ui.choose("Fallback 2 sender ID", platform.creds["senderId"])
+    await ui.choose_matching("Fallback 2 template", r".")
+    for i in range(1, 4):
+        variable = ui.page.get_by_label(f"Variable {i}", exact=True)
+        if await variable.count():
+            await variable.fill(f"v{i}")
+    await ui.shot("quick-message-fallback")
+    await ui.page.get_by_role("button", name="Send").click()
+    await ui.page.get_by_role("link", name="View in Reports").click()
+    await ui.wait_for_status("DELIVERED")
+    await expect(ui.page.get_by_test_id("message-channel")).to_contain_text("SMS")
+    history = ui.page.get_by_role("dialog")
+    await expect(history.get_by_text("RETRYING").first).to_be_visible()
+    await ui.shot("reports-detail-fallback")
+
+
+async def test_rotating_the_api_key_in_settings_makes_the_old_key_fail(console, platform) -> None:
+    ui = await console()
+    await ui.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
+    await ui.go("Settings")
+    await ui.page.get_by_role("button", name="Rotate API key").click()
+    await ui.page.get_by_role("dialog").get_by_role("button", name="Rotate", exact=True).click()
+    new_key = (await ui.page.get_by_test_id("new-api-key").inner_text()).strip()
+    await ui.shot("settings-rotated-key")
+    old_key = platform.creds["apiKey"]
+    assert new_key and new_key != old_key
+    body = {
+        "recipient": number("906"),
+        "channel": "SMS",
+        "templateId": platform.creds["templates"]["SMS"],
+        "senderId": platform.creds["senderId"],
+        "variables": ["1", "2"],
+    }
+    async with httpx.AsyncClient(base_url=platform.urls["gateway"]) as gateway:
+        old = await gateway.post("/api/v1/messages/submit", json=body, headers={"X-API-Key": old_key})
+        assert old.status_code == 401, old.text
+        new = await gateway.post("/api/v1/messages/submit", json=body, headers={"X-API-Key": new_key})
+        assert new.status_code == 202, new.text
+    platform.creds["apiKey"] = new_key  # later tests of this module use the account's current key
+
+
+async def test_admin_creates_an_account_whose_user_cannot_read_another_accounts_data(console, platform) -> None:
+    demo_message = await platform.submit(
+        recipient=number("906"),
+        channel="SMS",
+        templateId=platform.creds["templates"]["SMS"],
+        senderId=platform.creds["senderId"],
+        variables=["1", "2"],
+    )
+    demo_template = platform.creds["templates"]["SMS"]
+
+    admin = await console()
+    await admin.login(platform.creds["admin"]["username"], platform.creds["admin"]["password"])
+    await admin.go("Admin")
+    await admin.page.get_by_role("tab", name="Users").click()
+    await admin.page.get_by_role("button", name="Add user").click()
+    form = admin.page.get_by_role("dialog")
+    username = unique("other")
+    await admin.field("Username", scope=form).fill(username)
+    await form.get_by_label("New account").check()
+    await admin.field("New account name", scope=form).fill(f"Other Co {username}")
+    await admin.shot("admin-create-user")
+    await form.get_by_role("button", name="Create user").click()
+    secrets = admin.page.get_by_role("dialog")
+    password = await secrets.get_by_label("New password").input_value()
+    assert password
+    await admin.shot("admin-user-created")
+    await secrets.get_by_role("button", name="I have copied it").click()
+    await admin.page.get_by_label("Search users").fill(username)
+    await expect(admin.page.get_by_role("row").filter(has_text=username)).to_contain_text("Active")
+    await admin.shot("admin-users")
+
+    other = await console()
+    await other.login(username, password)
+    await other.go("Templates")
+    await expect(other.page.get_by_text("No templates")).to_be_visible()  # none of the demo account's
+    await other.go("Reports")
+    await expect(other.page.get_by_text("No messages match")).to_be_visible()
+    await other.page.goto(f"/reports?message={demo_message['messageId']}")
+    await expect(other.page.get_by_text(re.compile("not found|no such", re.I)).first).to_be_visible()
+    await other.shot("isolation-foreign-message")
+    # and straight through the API, with this user's own session
+    api = other.page.context.request
+    template = await api.get(f"/api/templates/{demo_template}")
+    assert template.status == 404
+    message = await api.get(f"/api/reports/{demo_message['messageId']}")
+    assert message.status == 404
+    page = await (await api.get("/api/reports")).json()
+    assert page["total"] == 0
