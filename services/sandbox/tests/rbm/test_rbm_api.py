@@ -10,7 +10,12 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from cpaas.platform.serve import bind_socket, serving
 from cpaas.sandbox.rbm import RbmSandboxSettings, build_rbm_app, running_rbm_server
 
 DEMO_AGENT, DEMO_SECRET = "cpaas_demo_agent", "local-dev-rbm-secret"
@@ -350,3 +355,44 @@ async def test_served_on_a_free_port_it_posts_events_to_a_real_webhook() -> None
             while not received:
                 await asyncio.sleep(0.01)
     assert str(received[0].url) == "http://hook.test/rbm"
+
+
+async def test_template_media_is_fetched_at_review_and_an_unfetchable_one_rejects_it(rbm: Rbm) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+    async def file(request: Request) -> Response:  # a plain file server
+        name = request.path_params["name"]
+        if name.endswith(".png") and "missing" not in name:
+            return Response(png, media_type="image/png")
+        return Response("not found", status_code=404)
+
+    media = Starlette(routes=[Route("/{name}", file)])
+
+    async with serving(media, bind_socket()) as port:
+        base = f"http://127.0.0.1:{port}"
+        content = carousel(2)["contentMessage"]
+        cards = content["richCard"]["carouselCard"]["cardContents"]
+        for n, item in enumerate(cards):
+            item["media"]["contentInfo"]["fileUrl"] = f"{base}/card{n}.png"
+        good = await rbm.http.post(
+            f"/v1/agents/{DEMO_AGENT}/templates",
+            json={"name": "offers", "type": "CAROUSEL", "content": content},
+            headers=AUTH,
+        )
+        cards[1]["media"]["contentInfo"]["fileUrl"] = f"{base}/missing.png"
+        bad = await rbm.http.post(
+            f"/v1/agents/{DEMO_AGENT}/templates",
+            json={"name": "offers2", "type": "CAROUSEL", "content": content},
+            headers=AUTH,
+        )
+        events = {e["templateEvent"]["name"]: e["templateEvent"] for e in await rbm.webhook.wait_for(2)}
+    assert events["offers"]["state"] == "APPROVED"
+    assert events["offers2"]["state"] == "REJECTED"
+    assert f"{base}/missing.png (404)" in events["offers2"]["reason"]
+    registered = {t["template_id"]: t for t in (await rbm.http.get("/sandbox/rbm/templates")).json()["templates"]}
+    media_of_good = registered[good.json()["templateId"]]["media"]
+    assert [(m["url"], m["status"], m["contentType"], m["bytes"]) for m in media_of_good] == [
+        (f"{base}/card0.png", 200, "image/png", len(png)),
+        (f"{base}/card1.png", 200, "image/png", len(png)),
+    ]
+    assert bad.json()["state"] == "PENDING"

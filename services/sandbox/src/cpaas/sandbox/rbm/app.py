@@ -111,9 +111,13 @@ def build_rbm_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(transport=webhook_transport) as http:
+        async with (
+            httpx.AsyncClient(transport=webhook_transport) as http,
+            httpx.AsyncClient(timeout=settings.media_timeout_seconds, follow_redirects=True) as media_http,
+        ):
             poster = EventPoster(settings, http)
             app.state.rbm_events = poster
+            app.state.rbm_media_http = media_http
             try:
                 yield
             finally:
@@ -208,7 +212,13 @@ def build_rbm_app(
             created_at=rfc3339(),
         )
         world.templates[template.template_id] = template
-        poster().schedule([(settings.review_delay_seconds, lambda: {"templateEvent": _review_template(template)})])
+
+        async def review() -> dict:
+            if settings.fetch_media:
+                template.media = await _fetch_media(app.state.rbm_media_http, template.content)
+            return {"templateEvent": _review_template(template)}
+
+        poster().schedule([(settings.review_delay_seconds, review)])
         return JSONResponse(_template_view(template))
 
     @app.get("/v1/agents/{agent_id}/templates/{template_id}")
@@ -307,16 +317,51 @@ def _user_event(msisdn: str, event_type: str, message_id: str, agent_id: str) ->
     }
 
 
+def _file_urls(content: Any) -> list[str]:
+    """Every contentInfo.fileUrl (and thumbnailUrl) in a template's content, in order."""
+    if isinstance(content, dict):
+        found = [v for k, v in content.items() if k in ("fileUrl", "thumbnailUrl") and isinstance(v, str)]
+        return found + [u for k, v in content.items() if k not in ("fileUrl", "thumbnailUrl") for u in _file_urls(v)]
+    if isinstance(content, list):
+        return [u for item in content for u in _file_urls(item)]
+    return []
+
+
+async def _fetch_media(http: httpx.AsyncClient, content: dict) -> list[dict]:
+    """Fetch each media URL as RBM does when it reviews a template."""
+    fetched = []
+    for url in _file_urls(content):
+        try:
+            response = await http.get(url)
+            kind = response.headers.get("content-type", "").split(";")[0]
+            fetched.append(
+                {"url": url, "status": response.status_code, "contentType": kind, "bytes": len(response.content)}
+            )
+        except httpx.HTTPError as error:
+            fetched.append({"url": url, "status": None, "error": type(error).__name__})
+    return fetched
+
+
+def _media_problem(template: RegisteredTemplate) -> str | None:
+    for media in template.media:
+        if media.get("status") != 200:
+            return f"media could not be fetched: {media['url']} ({media.get('status') or media.get('error')})"
+        if not media["contentType"].startswith(("image/", "video/")):
+            return f"media is not an image or video: {media['url']} ({media['contentType']})"
+    return None
+
+
 def _review_template(template: RegisteredTemplate) -> dict:
     rejected = template.name.startswith(REJECT_PREFIX)
-    template.state = "REJECTED" if rejected else "APPROVED"
-    template.reason = TEMPLATE_REJECTION if rejected else None
+    media_problem = _media_problem(template)
+    template.state = "REJECTED" if rejected or media_problem else "APPROVED"
+    template.reason = TEMPLATE_REJECTION if rejected else media_problem
     return {
         "agentId": template.agent_id,
         "templateId": template.template_id,
         "name": template.name,
         "state": template.state,
-        **({"reason": template.reason} if rejected else {}),
+        **({"reason": template.reason} if template.reason else {}),
     }
 
 

@@ -14,6 +14,7 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import inspect
 import json
 import logging
 import secrets
@@ -83,7 +84,8 @@ class EventPoster:
     async def _run(self, steps: Sequence[tuple[float, Event]]) -> None:
         for delay, event in steps:
             await asyncio.sleep(delay)
-            await self.post(event() if callable(event) else event)
+            value = event() if callable(event) else event
+            await self.post(await value if inspect.isawaitable(value) else value)
 
     async def post(self, event: dict) -> PostedEvent:
         """POST one event, retrying while the webhook does not answer 2xx."""

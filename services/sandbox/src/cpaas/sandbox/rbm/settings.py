@@ -31,6 +31,12 @@ class RbmSandboxSettings(BaseSettings):
         0.5, ge=0, description="Time from an accepted message to its DELIVERED event (and from DELIVERED to READ)"
     )
     review_delay_seconds: float = Field(1.0, ge=0, description="Time a template or agent review takes")
+    fetch_media: bool = Field(
+        True,
+        description="Fetch a template's media (fileUrl) at review, as RBM does: one that cannot be fetched, or is"
+        " not an image or video, rejects the template",
+    )
+    media_timeout_seconds: float = Field(5.0, gt=0, description="How long fetching one media file may take")
     webhook_retry_seconds: tuple[float, ...] = Field(
         (0.2, 0.5, 1.0, 2.0, 5.0, 10.0),
         description="Pauses between redeliveries of an event the webhook did not answer 200 (RBM backs off too)",

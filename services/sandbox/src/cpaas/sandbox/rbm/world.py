@@ -40,6 +40,7 @@ class RegisteredTemplate(BaseModel):
     state: str = "PENDING"
     reason: str | None = None
     created_at: str
+    media: list[dict[str, Any]] = []  # what the review fetched: url, status, contentType, bytes
 
 
 class RegisteredAgent(BaseModel):
