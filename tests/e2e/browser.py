@@ -25,7 +25,7 @@ class Console:
 
     @classmethod
     async def open(cls, browser: Browser, base_url: str) -> "Console":
-        context = await browser.new_context(viewport={"width": 1400, "height": 900}, base_url=base_url)
+        context = await browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=base_url)
         context.set_default_timeout(TIMEOUT_MS)
         page = await context.new_page()
         console = cls(page, base_url)
@@ -68,7 +68,7 @@ class Console:
     async def shot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        await self.page.screenshot(path=str(path), full_page=True)
+        await self.page.screenshot(path=str(path))
         return path
 
     async def open_message(self, message_id: str) -> None:

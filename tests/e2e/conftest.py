@@ -186,6 +186,7 @@ async def platform(infra: LocalInfra, tmp_path_factory) -> AsyncIterator[Platfor
         for service, app, sock in apps:
             bound = await stack.enter_async_context(serving(app, sock))
             urls[service] = f"http://127.0.0.1:{bound}"
+        urls["rbm"] = f"http://127.0.0.1:{rbm_api}"  # the sandbox's RBM API (and its /sandbox/rbm inspection)
         client = await stack.enter_async_context(httpx.AsyncClient(base_url=urls["gateway"], timeout=10))
         yield Platform(client, creds, pg, kafka, urls)
     await delete_topics(kafka)

@@ -4,8 +4,11 @@ single-page app served by the console, sends through the gateway, the connectors
 carrier sandbox, statuses from reporting. Every screen is saved to tests/e2e/screenshots/.
 """
 
+import asyncio
 import re
+import struct
 import uuid
+import zlib
 
 import httpx
 import pytest
@@ -52,6 +55,17 @@ async def console(browser, platform):
     yield open_console
     for ui in consoles:
         await ui.close()
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A real PNG image of one colour."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def unique(prefix: str) -> str:
@@ -190,7 +204,7 @@ async def test_rcs_to_a_903_number_falls_back_to_whatsapp_then_sms_and_shows_ret
     await ui.page.get_by_role("button", name="Send").click()
     await ui.page.get_by_role("link", name="View in Reports").click()
     await ui.wait_for_status("DELIVERED")
-    await expect(ui.page.get_by_test_id("message-channel")).to_contain_text("SMS")
+    await expect(ui.page.get_by_test_id("message-channel")).to_have_text("by SMS (fallback 2 of RCS)")
     history = ui.page.get_by_role("dialog")
     await expect(history.get_by_text("RETRYING").first).to_be_visible()
     await ui.shot("reports-detail-fallback")
@@ -269,3 +283,78 @@ async def test_admin_creates_an_account_whose_user_cannot_read_another_accounts_
     assert message.status == 404
     page = await (await api.get("/api/reports")).json()
     assert page["total"] == 0
+
+
+async def test_rcs_carousel_with_three_uploaded_images_previews_and_submits(console, platform, tmp_path) -> None:
+    colours = [(230, 57, 70), (42, 157, 143), (38, 70, 83)]
+    images = []
+    for i, rgb in enumerate(colours, start=1):
+        path = tmp_path / f"card{i}.png"
+        path.write_bytes(png(320, 200, rgb))
+        images.append(path)
+
+    ui = await console()
+    await ui.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
+    await ui.go("Templates")
+    await ui.page.get_by_role("button", name="Create template").click()
+    form = ui.page.get_by_role("dialog")
+    await form.get_by_text("RCS", exact=True).click()
+    name = unique("festive_offers")
+    await ui.field("Template name", scope=form).fill(name)
+    await ui.choose_matching("RCS bot", "CPaaS Demo", scope=form)
+    await form.get_by_label("Carousel", exact=True).check()
+    await form.get_by_role("button", name="Add Card").click()
+    preview = form.get_by_label("Scrollable row of cards")
+    for i, image in enumerate(images, start=1):
+        await form.get_by_label(f"Card {i} image or video").set_input_files(image)
+        await ui.field(f"Card {i} title", scope=form).fill(f"Offer {i}")
+        await ui.field(f"Card {i} description", scope=form).fill(f"{10 * i}% off this week")
+        shown = preview.get_by_role("img", name=f"Card {i} image")
+        await expect(shown).to_be_visible()  # the upload shows in the preview at once
+    await expect(preview.get_by_test_id("rcs-carousel-card")).to_have_count(3)
+    for i in range(1, 4):
+        loaded = await preview.get_by_role("img", name=f"Card {i} image").evaluate(
+            "img => img.complete && img.naturalWidth"
+        )
+        assert loaded == 320
+    await expect(preview).to_contain_text("Offer 3")
+    scrollable = await preview.evaluate("el => getComputedStyle(el).overflowX")
+    assert scrollable in ("auto", "scroll")
+    await ui.shot("templates-create-rcs-carousel")
+    await form.get_by_role("button", name="Submit template").click()
+    await expect(ui.page.get_by_role("row").filter(has_text=name)).to_contain_text("PENDING")
+    await ui.shot("templates-rcs-pending")
+
+    # the three uploads were stored by the platform and fetched by RBM, by URL, at its review
+    async with httpx.AsyncClient(base_url=platform.urls["rbm"]) as rbm:
+        async with asyncio.timeout(20):
+            while True:
+                registered = (await rbm.get("/sandbox/rbm/templates")).json()["templates"]
+                mine = [t for t in registered if t["name"] == name]
+                if mine and mine[0]["state"] != "PENDING":
+                    break
+                await asyncio.sleep(0.2)
+    [template] = mine
+    assert template["state"] == "APPROVED", template
+    assert [(m["status"], m["contentType"]) for m in template["media"]] == [(200, "image/png")] * 3
+    assert all(m["url"].startswith(platform.urls["console"] + "/media/") for m in template["media"])
+
+
+async def test_dashboard_shows_todays_messages_and_the_channel_chart(console, platform) -> None:
+    sent = await platform.submit(
+        recipient=number("906"),
+        channel="SMS",
+        templateId=platform.creds["templates"]["SMS"],
+        senderId=platform.creds["senderId"],
+        variables=["1", "2"],
+    )
+    await platform.wait_for(sent["messageId"], lambda m: m["status"] == "DELIVERED", "the SMS was not delivered")
+    ui = await console()
+    await ui.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
+    today = ui.page.get_by_text("Messages Today").locator("..")
+    await expect(today).not_to_contain_text(re.compile(r"Messages Today\s*0$"))
+    count = int(re.sub(r"\D", "", await today.inner_text()))
+    assert count >= 1
+    await expect(ui.page.locator("canvas").first).to_be_visible()  # ECharts draws on a canvas
+    await ui.page.wait_for_timeout(1500)  # its bars grow in an animation
+    await ui.shot("dashboard-with-traffic")

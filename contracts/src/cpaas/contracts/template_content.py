@@ -5,7 +5,7 @@ provider's payload) and the sandbox. Wire names are camelCase.
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 from pydantic.alias_generators import to_camel
 
 MAX_RCS_SUGGESTIONS = 4
@@ -21,12 +21,28 @@ class WhatsAppHeader(Content):
     text: str | None = Field(None, max_length=60)
     media_url: HttpUrl | None = None
 
+    @model_validator(mode="after")
+    def _complete(self) -> "WhatsAppHeader":
+        if self.type == "TEXT" and not (self.text and self.text.strip()):
+            raise ValueError("a TEXT header needs its text")
+        if self.type != "TEXT" and self.media_url is None:
+            raise ValueError(f"an {self.type} header needs its mediaUrl (upload the file)")
+        return self
+
 
 class WhatsAppButton(Content):
     type: Literal["QUICK_REPLY", "URL", "PHONE_NUMBER"]
-    text: str = Field(max_length=25)
+    text: str = Field(min_length=1, max_length=25)
     url: HttpUrl | None = None
     phone_number: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> "WhatsAppButton":
+        if self.type == "URL" and self.url is None:
+            raise ValueError("a URL button needs its url")
+        if self.type == "PHONE_NUMBER" and not self.phone_number:
+            raise ValueError("a PHONE_NUMBER button needs its phoneNumber")
+        return self
 
 
 class WhatsAppContent(Content):
@@ -39,10 +55,18 @@ class WhatsAppContent(Content):
 
 class Suggestion(Content):
     type: Literal["REPLY", "DIAL", "OPEN_URL"]
-    text: str = Field(max_length=25)
+    text: str = Field(min_length=1, max_length=25)
     postback_data: str | None = None
     phone_number: str | None = None
     url: HttpUrl | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Suggestion":
+        if self.type == "DIAL" and not self.phone_number:
+            raise ValueError("a DIAL suggestion needs its phoneNumber")
+        if self.type == "OPEN_URL" and self.url is None:
+            raise ValueError("an OPEN_URL suggestion needs its url")
+        return self
 
 
 class RcsCard(Content):
@@ -51,6 +75,12 @@ class RcsCard(Content):
     media_url: HttpUrl | None = None
     media_type: Literal["IMAGE", "VIDEO"] = "IMAGE"
     suggestions: list[Suggestion] = Field(default_factory=list, max_length=MAX_RCS_SUGGESTIONS)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "RcsCard":
+        if not (self.title or self.description or self.media_url):
+            raise ValueError("a card needs a title, a description or media")
+        return self
 
 
 class RcsTextContent(Content):

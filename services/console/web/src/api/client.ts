@@ -9,6 +9,7 @@ let csrfToken: string | null = null;
 export function setCsrfToken(token: string | null) {
   csrfToken = token;
 }
+export const getCsrfToken = (): string | null => csrfToken;
 
 type Listener = () => void;
 const unauthorizedListeners = new Set<Listener>();

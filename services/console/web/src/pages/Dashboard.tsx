@@ -39,7 +39,7 @@ export function DashboardPage() {
                         tooltip: { trigger: "axis" },
                         legend: { data: ["Today", "All-time"] },
                         xAxis: { type: "category", data: d.channels.map((c) => c.channel) },
-                        yAxis: { type: "value" },
+                        yAxis: { type: "value", minInterval: 1 },
                         series: [
                           { name: "Today", type: "bar", data: d.channels.map((c) => c.today) },
                           { name: "All-time", type: "bar", data: d.channels.map((c) => c.allTime) },

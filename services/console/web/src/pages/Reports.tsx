@@ -85,7 +85,7 @@ export function ReportsPage() {
               <Table.Tr>
                 <Table.Th>Recipient</Table.Th>
                 <Table.Th>Channel</Table.Th>
-                <Table.Th>Status</Table.Th>
+                <Table.Th miw={170}>Status</Table.Th>
                 <Table.Th>Template</Table.Th>
                 <Table.Th>Sender ID</Table.Th>
                 <Table.Th>Cost</Table.Th>
@@ -104,9 +104,9 @@ export function ReportsPage() {
                   </Table.Td>
                   <Table.Td>
                     {m.channel}
-                    {m.attempt > 0 && m.channel !== m.primaryChannel && (
+                    {m.attempt > 1 && (
                       <Text size="xs" c="dimmed">
-                        fallback {m.attempt} of {m.primaryChannel}
+                        fallback {m.attempt - 1} of {m.primaryChannel}
                       </Text>
                     )}
                   </Table.Td>
@@ -133,7 +133,7 @@ export function ReportsPage() {
           </Group>
         </>
       )}
-      <Drawer opened={selected !== null} onClose={() => setSelected(null)} title="Message detail" position="right" size="xl">
+      <Drawer opened={selected !== null} onClose={() => setSelected(null)} title="Message detail" position="right" size={960}>
         {selected && <MessageDetail messageId={selected} />}
       </Drawer>
     </>
@@ -169,7 +169,7 @@ function MessageDetail({ messageId }: { messageId: string }) {
             </Badge>
             <Text size="sm" data-testid="message-channel">
               {FINAL.has(d.message.status) ? "by" : "on"} {d.message.channel}
-              {d.message.attempt > 0 ? ` (fallback ${d.message.attempt} of ${d.message.primaryChannel})` : ""}
+              {d.message.attempt > 1 ? ` (fallback ${d.message.attempt - 1} of ${d.message.primaryChannel})` : ""}
             </Text>
           </Group>
           {d.message.errorDetail && (
@@ -186,7 +186,7 @@ function MessageDetail({ messageId }: { messageId: string }) {
                 <Table.Tr>
                   <Table.Th>#</Table.Th>
                   <Table.Th>Channel</Table.Th>
-                  <Table.Th>Status</Table.Th>
+                  <Table.Th miw={170}>Status</Table.Th>
                   <Table.Th>Template</Table.Th>
                   <Table.Th>Sent</Table.Th>
                   <Table.Th>Delivered</Table.Th>

@@ -121,6 +121,7 @@ async def _checked(request: Request, account_id: int, channel: str, body: Templa
             rules.sms_fields(body.dlt_template_id, body.category)
         if channel == "WHATSAPP":
             rules.whatsapp_category(body.category)
+            rules.whatsapp_header(template_type, (body.content.get("header") or {}).get("type"))
     except rules.InvalidField as error:
         raise invalid(error) from None
     try:

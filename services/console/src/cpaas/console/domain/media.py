@@ -42,5 +42,6 @@ def check_upload(declared: str | None, head: bytes, size: int, max_mb: dict[str,
     kind = KINDS[actual]
     limit = max_mb.get(kind, 0) * 1024 * 1024
     if size > limit:
-        raise InvalidField("file", f"a {kind} may be at most {max_mb.get(kind, 0)} MB")
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise InvalidField("file", f"{article} {kind} may be at most {max_mb.get(kind, 0)} MB")
     return MediaType(actual, kind, EXTENSIONS[actual])

@@ -60,6 +60,15 @@ def sms_fields(dlt_template_id: str | None, category: str | None) -> None:
         raise InvalidField("category", f"category must be one of {', '.join(SMS_CATEGORIES)}")
 
 
+def whatsapp_header(template_type: str, header_type: str | None) -> None:
+    """A MEDIA template has a media header; a TEXT one has none, or a text one."""
+    media = header_type in ("IMAGE", "VIDEO", "DOCUMENT")
+    if template_type == "MEDIA" and not media:
+        raise InvalidField("content.header", "a MEDIA template needs an IMAGE, VIDEO or DOCUMENT header")
+    if template_type == "TEXT" and media:
+        raise InvalidField("templateType", f"a template with an {header_type} header is of type MEDIA")
+
+
 def whatsapp_category(category: str | None) -> None:
     if category not in WHATSAPP_CATEGORIES:
         raise InvalidField("category", f"category must be one of {', '.join(WHATSAPP_CATEGORIES)}")

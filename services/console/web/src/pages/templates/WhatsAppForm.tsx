@@ -1,0 +1,303 @@
+import { Box, Button, Grid, Group, Paper, Stack, Text, TextInput, Textarea } from "@mantine/core";
+import { useEffect, useRef, useState } from "react";
+import { api, unwrap } from "../../api/client";
+import { errorMessage, fieldErrors } from "../../api/errors";
+import { useLoad } from "../../lib/useLoad";
+import {
+  buildWhatsAppContent,
+  emptyWaForm,
+  previewUrl,
+  validateWhatsApp,
+  waFormFromTemplate,
+  WA_HEADER_KINDS,
+  type MediaState,
+  type WaButton,
+  type WaForm,
+  type WaHeaderType,
+} from "../../lib/rcs";
+import { Choice, FormError, MediaUpload, NameField, revokeAll, saveTemplate, StatusReason, SubmitButton, type FormProps } from "./shared";
+
+const WA_FIELDS = ["name", "wabaNumberId", "category", "body", "templateType", "content.header", "content.footer", "content.buttons"] as const;
+const HEADER_TYPES: { value: WaHeaderType; label: string }[] = [
+  { value: "NONE", label: "None" },
+  { value: "TEXT", label: "Text" },
+  { value: "IMAGE", label: "Image" },
+  { value: "VIDEO", label: "Video" },
+  { value: "DOCUMENT", label: "Document" },
+];
+const BUTTON_TYPES = [
+  { value: "QUICK_REPLY", label: "Quick reply" },
+  { value: "URL", label: "Visit website (URL)" },
+  { value: "PHONE_NUMBER", label: "Call phone number" },
+];
+
+export function WhatsAppForm({ editing, onSaved }: FormProps) {
+  const wabas = useLoad(async () => unwrap(await api.GET("/api/channels/whatsapp")), []);
+  const [name, setName] = useState("");
+  const [waba, setWaba] = useState(editing?.wabaNumberId ? String(editing.wabaNumberId) : "");
+  const [category, setCategory] = useState(editing?.category ?? "");
+  const [body, setBody] = useState(editing?.body ?? "");
+  const [form, setForm] = useState<WaForm>(() => (editing ? waFormFromTemplate(editing.content) : emptyWaForm()));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const active = (wabas.data ?? []).filter((w) => w.status === "ACTIVE");
+  useEffect(() => {
+    if (!waba && active.length === 1) setWaba(String(active[0].id));
+  }, [active, waba]);
+  const latest = useRef(form);
+  latest.current = form;
+  useEffect(() => () => revokeAll([latest.current.headerMedia]), []);
+
+  const patch = (p: Partial<WaForm>) => setForm((f) => ({ ...f, ...p }));
+  const setMedia = (update: (m: MediaState) => MediaState) => setForm((f) => ({ ...f, headerMedia: update(f.headerMedia) }));
+  function updateButton(i: number, p: Partial<WaButton>) {
+    setForm((f) => ({ ...f, buttons: f.buttons.map((b, j) => (j === i ? { ...b, ...p } : b)) }));
+  }
+  function changeHeaderType(type: WaHeaderType) {
+    setForm((f) => {
+      if (type === f.headerType) return f;
+      revokeAll([f.headerMedia]);
+      return { ...f, headerType: type, headerMedia: {} };
+    });
+  }
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    const invalid = validateWhatsApp(form);
+    if (!waba) invalid.wabaNumberId = "choose the WABA number";
+    if (Object.keys(invalid).length) {
+      setErrors(invalid);
+      return;
+    }
+    setBusy(true);
+    setErrors({});
+    const { templateType, content } = buildWhatsAppContent(form);
+    try {
+      onSaved(
+        await saveTemplate(editing, {
+          name,
+          channel: "WHATSAPP",
+          language: editing?.language ?? "en",
+          body,
+          category: category || undefined,
+          templateType,
+          wabaNumberId: waba ? Number(waba) : undefined,
+          content,
+        }),
+      );
+    } catch (err) {
+      setErrors(fieldErrors(err, WA_FIELDS));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const mediaHeader = form.headerType === "IMAGE" || form.headerType === "VIDEO" || form.headerType === "DOCUMENT" ? form.headerType : null;
+  const headerLabel = mediaHeader ? `Header ${mediaHeader.toLowerCase()}` : "";
+
+  return (
+    <form onSubmit={submit}>
+      <Grid>
+        <Grid.Col span={{ base: 12, md: 7 }}>
+          <Stack>
+            <StatusReason template={editing} />
+            <FormError error={errors._form} />
+            <NameField editing={editing} value={name} onChange={setName} error={errors.name} />
+            <Choice
+              label="WABA number"
+              placeholder={wabas.loading && !wabas.data ? "Loading…" : active.length ? "Choose a WABA number" : "No active WABA number"}
+              data={active.map((w) => ({ value: String(w.id), label: `${w.phoneNumber} (${w.displayName})` }))}
+              value={waba}
+              onChange={(v) => setWaba(v)}
+              error={errors.wabaNumberId ?? (wabas.error ? errorMessage(wabas.error) : undefined)}
+              required
+            />
+            <Choice
+              label="Category"
+              description="Affects the per-message price"
+              placeholder="Choose a category"
+              data={["MARKETING", "UTILITY", "AUTHENTICATION"]}
+              value={category}
+              onChange={(v) => setCategory(v)}
+              error={errors.category}
+              required
+            />
+            <Choice
+              label="Header type"
+              data={HEADER_TYPES}
+              value={form.headerType}
+              onChange={(v) => changeHeaderType(v as WaHeaderType)}
+              error={form.headerType === "NONE" ? errors["content.header"] : undefined}
+            />
+            {form.headerType === "TEXT" && (
+              <TextInput
+                label="Header text"
+                maxLength={60}
+                value={form.headerText}
+                onChange={(e) => patch({ headerText: e.currentTarget.value })}
+                error={errors["content.header"]}
+              />
+            )}
+            {mediaHeader && (
+              <MediaUpload
+                key={mediaHeader}
+                id="wa-header-media"
+                label={headerLabel}
+                removeLabel="Remove the header upload"
+                kinds={[WA_HEADER_KINDS[mediaHeader]]}
+                value={form.headerMedia}
+                onChange={setMedia}
+                error={errors["content.header"]}
+                required
+              />
+            )}
+            <Textarea label="Body" description="Use {{1}}, {{2}}… for variables" autosize minRows={4} value={body} onChange={(e) => setBody(e.currentTarget.value)} error={errors.body} required />
+            <TextInput label="Footer (optional)" maxLength={60} value={form.footer} onChange={(e) => patch({ footer: e.currentTarget.value })} error={errors["content.footer"]} />
+            <Box>
+              <Group justify="space-between">
+                <Text size="sm" fw={500}>
+                  Buttons
+                </Text>
+                <Button
+                  size="xs"
+                  variant="light"
+                  disabled={form.buttons.length >= 10}
+                  onClick={() => setForm((f) => ({ ...f, buttons: [...f.buttons, { type: "QUICK_REPLY", text: "" }] }))}
+                >
+                  Add button
+                </Button>
+              </Group>
+              {form.buttons.map((b, i) => (
+                <Group key={i} mt="xs" align="flex-end" wrap="nowrap">
+                  <Choice
+                    w={170}
+                    label={`Button ${i + 1} type`}
+                    data={BUTTON_TYPES}
+                    value={b.type}
+                    onChange={(v) => updateButton(i, { type: v as WaButton["type"] })}
+                  />
+                  <TextInput label={`Button ${i + 1} text`} maxLength={25} value={b.text} onChange={(e) => updateButton(i, { text: e.currentTarget.value })} required />
+                  {b.type === "URL" && (
+                    <TextInput label={`Button ${i + 1} URL`} placeholder="https://…" value={b.url ?? ""} onChange={(e) => updateButton(i, { url: e.currentTarget.value })} required />
+                  )}
+                  {b.type === "PHONE_NUMBER" && (
+                    <TextInput
+                      label={`Button ${i + 1} phone number`}
+                      placeholder="+91…"
+                      value={b.phoneNumber ?? ""}
+                      onChange={(e) => updateButton(i, { phoneNumber: e.currentTarget.value })}
+                      required
+                    />
+                  )}
+                  <Button
+                    variant="subtle"
+                    color="red"
+                    onClick={() => setForm((f) => ({ ...f, buttons: f.buttons.filter((_, j) => j !== i) }))}
+                    aria-label={`Remove button ${i + 1}`}
+                  >
+                    Remove
+                  </Button>
+                </Group>
+              ))}
+              {errors["content.buttons"] && (
+                <Text size="xs" c="red" mt={4}>
+                  {errors["content.buttons"]}
+                </Text>
+              )}
+            </Box>
+            <Text size="xs" c="dimmed">
+              WhatsApp templates go to PENDING until an admin approves them.
+            </Text>
+            <SubmitButton editing={editing} busy={busy} />
+          </Stack>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 5 }}>
+          <Text fw={600} mb="xs">
+            Preview
+          </Text>
+          <PhoneBubble
+            header={form.headerType === "TEXT" ? form.headerText : undefined}
+            media={mediaHeader ? { type: mediaHeader, ...form.headerMedia } : undefined}
+            body={body}
+            footer={form.footer}
+            buttons={form.buttons.map((b) => b.text || "Button")}
+          />
+        </Grid.Col>
+      </Grid>
+    </form>
+  );
+}
+
+type HeaderMedia = MediaState & { type: "IMAGE" | "VIDEO" | "DOCUMENT" };
+
+function BubbleMedia({ media }: { media: HeaderMedia }) {
+  const url = previewUrl(media);
+  const box = { borderRadius: 6, overflow: "hidden", marginBottom: 6, background: "#d9d9d9" } as const;
+  if (!url)
+    return (
+      <Box style={{ ...box, height: 120, display: "flex", alignItems: "center", justifyContent: "center" }}>
+        <Text size="xs" c="dimmed">
+          {media.uploading ? "Uploading…" : `${media.type.toLowerCase()} header`}
+        </Text>
+      </Box>
+    );
+  if (media.type === "IMAGE")
+    return (
+      <Box style={box}>
+        <img src={url} alt="Header image" style={{ display: "block", width: "100%", maxHeight: 200, objectFit: "cover" }} />
+      </Box>
+    );
+  if (media.type === "VIDEO")
+    return (
+      <Box style={box}>
+        <video src={url} aria-label="Video in the header (preview)" muted controls style={{ display: "block", width: "100%", maxHeight: 200 }} />
+      </Box>
+    );
+  return (
+    <Paper withBorder p={6} mb={6} bg="gray.0">
+      <Text size="sm" data-testid="header-document">
+        Document: {media.fileName ?? "PDF"}
+      </Text>
+    </Paper>
+  );
+}
+
+export function PhoneBubble({
+  header,
+  media,
+  body,
+  footer,
+  buttons,
+}: {
+  header?: string;
+  media?: HeaderMedia;
+  body: string;
+  footer?: string;
+  buttons: string[];
+}) {
+  return (
+    <Box aria-label="WhatsApp preview" role="region" style={{ background: "#e5ddd5", borderRadius: 24, padding: 16, border: "8px solid #222", minHeight: 360 }}>
+      <Box style={{ background: "#fff", borderRadius: "0 8px 8px 8px", padding: 8, maxWidth: "90%", boxShadow: "0 1px 1px rgba(0,0,0,.15)" }}>
+        {media && <BubbleMedia media={media} />}
+        {header && (
+          <Text fw={700} size="sm">
+            {header}
+          </Text>
+        )}
+        <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
+          {body || "Message body"}
+        </Text>
+        {footer && (
+          <Text size="xs" c="dimmed" mt={4}>
+            {footer}
+          </Text>
+        )}
+      </Box>
+      {buttons.map((b, i) => (
+        <Box key={i} mt={4} style={{ background: "#fff", borderRadius: 8, padding: 6, maxWidth: "90%", textAlign: "center", color: "#00a5f4" }}>
+          <Text size="sm">{b}</Text>
+        </Box>
+      ))}
+    </Box>
+  );
+}
