@@ -101,6 +101,42 @@ async def test_invalid_whatsapp_content_is_refused_with_its_field(console) -> No
     assert response.json()["error"]["field"].startswith("content.buttons")
 
 
+async def test_incomplete_rcs_and_whatsapp_content_is_refused_with_its_field(console) -> None:
+    client = await console.user()
+    card = {"title": "Sale", "mediaUrl": "https://cdn.example.com/a.png"}
+    cases = [
+        (
+            {"templateType": "TEXT", "content": {"suggestions": [{"type": "DIAL", "text": "Call us"}]}},
+            "content.suggestions.0",
+        ),
+        (
+            {"templateType": "TEXT", "content": {"suggestions": [{"type": "OPEN_URL", "text": "Visit"}]}},
+            "content.suggestions.0",
+        ),
+        ({"templateType": "RICH_CARD", "content": {"card": {}}}, "content.card"),
+        ({"templateType": "CAROUSEL", "content": {"cards": [card]}}, "content.cards"),
+    ]
+    for n, (fields, field) in enumerate(cases):
+        body = {"name": f"rcs_bad_{n}", "channel": "RCS", "body": "Sale this week", **fields}
+        response = await client.post("/api/templates", json=body)
+        assert response.status_code == 422, (fields, response.text)
+        assert response.json()["error"]["field"] == field, response.json()
+
+    media_without_file = {**WHATSAPP, "templateType": "MEDIA", "content": {"header": {"type": "IMAGE"}}}
+    response = await client.post("/api/templates", json=media_without_file)
+    assert response.status_code == 422 and response.json()["error"]["field"] == "content.header", response.text
+    text_with_media = {
+        **WHATSAPP,
+        "templateType": "TEXT",
+        "content": {"header": {"type": "IMAGE", "mediaUrl": "https://cdn.example.com/a.png"}},
+    }
+    response = await client.post("/api/templates", json=text_with_media)
+    assert response.status_code == 422 and response.json()["error"]["field"] == "templateType"
+    ok = {**card, "suggestions": [{"type": "DIAL", "text": "Call", "phoneNumber": "+919000000001"}]}
+    good = {"name": "rcs_good", "channel": "RCS", "body": "Sale", "templateType": "RICH_CARD", "content": {"card": ok}}
+    assert (await client.post("/api/templates", json=good)).status_code == 201
+
+
 async def test_a_user_cannot_read_another_accounts_template(console) -> None:
     store = console.app.state.store
     other = await store.create_account("Other")

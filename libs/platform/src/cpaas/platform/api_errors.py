@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse
 from cpaas.contracts.errors import HTTP_STATUS, ErrorCode
 
 log = logging.getLogger(__name__)
+REQUEST_PARTS = ("body", "query", "path", "header", "cookie")
 
 
 class ApiError(Exception):
@@ -48,7 +49,10 @@ def validation_error(exc: RequestValidationError | Exception) -> ApiError:
     first = errors[0]
     if first.get("type") == "json_invalid":
         return ApiError(ErrorCode.INVALID_JSON, "the body is not valid JSON")
-    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header")]
+    location = [str(part) for part in first.get("loc", ())]
+    # a request's errors start with where (body, query, ...), not which field; a model's do not
+    if isinstance(exc, RequestValidationError) and location and location[0] in REQUEST_PARTS:
+        location = location[1:]
     field = ".".join(location) or None
     message = first.get("msg", "invalid value")
     return ApiError(ErrorCode.VALIDATION_ERROR, f"{field}: {message}" if field else message, field=field)
