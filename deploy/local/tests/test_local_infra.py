@@ -92,31 +92,33 @@ def test_data_in_kafka_and_postgres_survives_a_restart_of_both(tmp_path: Path) -
     assert rows == ["row"]
 
 
-def launcher_env(tmp_path: Path) -> dict[str, str]:
+def launcher_env(tmp_path: Path, ports: dict[str, int]) -> dict[str, str]:
     return {
         **os.environ,
         "CPAAS_LOCAL_DATA_DIR": str(tmp_path / "data"),
-        "CPAAS_LOCAL_KAFKA_PORT": str(PORTS["kafka_port"]),
-        "CPAAS_LOCAL_KAFKA_CONTROLLER_PORT": str(PORTS["kafka_controller_port"]),
-        "CPAAS_LOCAL_PG_PORT": str(PORTS["pg_port"]),
+        "CPAAS_LOCAL_KAFKA_PORT": str(ports["kafka_port"]),
+        "CPAAS_LOCAL_KAFKA_CONTROLLER_PORT": str(ports["kafka_controller_port"]),
+        "CPAAS_LOCAL_PG_PORT": str(ports["pg_port"]),
     }
 
 
-def start_launcher(tmp_path: Path) -> subprocess.Popen:
+def start_launcher(tmp_path: Path, ports: dict[str, int]) -> subprocess.Popen:
     proc = subprocess.Popen(
         [sys.executable, "-m", "cpaas.local", "infra"],
-        env=launcher_env(tmp_path),
+        env=launcher_env(tmp_path, ports),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     assert proc.stdout is not None
     deadline = time.monotonic() + 120
+    seen: list[str] = []
     for line in proc.stdout:
         if "platform is up" in line:
             return proc
+        seen.append(line)
         assert time.monotonic() < deadline, "launcher did not come up"
-    raise AssertionError(f"launcher exited with {proc.wait()}")
+    raise AssertionError(f"launcher exited with {proc.wait()}:\n{''.join(seen[-30:])}")
 
 
 def wait_closed(*ports: int, timeout: float = 30) -> bool:
@@ -130,11 +132,13 @@ def wait_closed(*ports: int, timeout: float = 30) -> bool:
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
 def test_nothing_outlives_the_launcher(tmp_path: Path, how: int) -> None:
-    proc = start_launcher(tmp_path)
-    assert port_open(PORTS["kafka_port"]) and port_open(PORTS["pg_port"])
+    # ports of its own: the previous case's may still be closing, or taken since
+    ports = {"kafka_port": _free_port(), "kafka_controller_port": _free_port(), "pg_port": _free_port()}
+    proc = start_launcher(tmp_path, ports)
+    assert port_open(ports["kafka_port"]) and port_open(ports["pg_port"])
     proc.send_signal(how)
     proc.wait(60)
-    assert wait_closed(PORTS["kafka_port"], PORTS["pg_port"]), "a server outlived the launcher"
+    assert wait_closed(ports["kafka_port"], ports["pg_port"]), "a server outlived the launcher"
     deadline = time.monotonic() + 30
     while (leftovers := processes_using(tmp_path)) and time.monotonic() < deadline:
         time.sleep(0.2)
