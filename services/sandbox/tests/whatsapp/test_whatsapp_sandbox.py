@@ -292,7 +292,8 @@ def template_registration(name: str) -> dict:
         "language": "en",
         "category": "UTILITY",
         "components": [
-            {"type": "HEADER", "format": "IMAGE", "example": {"header_handle": ["https://example.com/box.png"]}},
+            # an upload-session handle (not a link): nothing to fetch
+            {"type": "HEADER", "format": "IMAGE", "example": {"header_handle": ["4::aW1hZ2UvcG5n:ARb0x"]}},
             {"type": "BODY", "text": "Hi {{1}}, order {{2}} shipped.", "example": {"body_text": [["Asha", "A-1"]]}},
             {"type": "FOOTER", "text": "CPaaS Demo"},
             {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Thanks"}]},
@@ -350,3 +351,31 @@ async def test_template_registration_with_a_bad_token_is_401(graph: httpx.AsyncC
 async def test_unknown_api_version_is_refused(graph: httpx.AsyncClient) -> None:
     response = await graph.post(f"/latest/{PHONE_NUMBER_ID}/messages", json=template_send("919876543210"))
     assert response.status_code == 400
+
+
+async def test_a_linked_media_header_is_fetched_at_review_and_an_unfetchable_one_rejects(
+    graph: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    files = FastAPI()
+
+    @files.get("/{name}")
+    async def file(name: str) -> Response:
+        if name == "box.png":
+            return Response(png, media_type="image/png")
+        if name == "note.txt":
+            return Response("text", media_type="text/plain")
+        return Response("not found", status_code=404)
+
+    async with serving(files, bind_socket()) as port:
+        verdicts = {}
+        for name, handle in [("box_ok", "box.png"), ("box_gone", "gone.png"), ("box_text", "note.txt")]:
+            registration = template_registration(name)
+            registration["components"][0]["example"]["header_handle"] = [f"http://127.0.0.1:{port}/{handle}"]
+            assert (await graph.post(TEMPLATES, json=registration, headers=auth())).status_code == 200
+        await receiver.wait_until(lambda: len(receiver.payloads()) >= 3)
+        for review in await reviews(receiver):
+            verdicts[review["message_template_name"]] = (review["event"], review["reason"])
+    assert verdicts["box_ok"] == ("APPROVED", None)
+    assert verdicts["box_gone"][0] == "REJECTED" and "(404)" in verdicts["box_gone"][1]
+    assert verdicts["box_text"][0] == "REJECTED" and "not an image" in verdicts["box_text"][1]

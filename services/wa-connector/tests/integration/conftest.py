@@ -179,6 +179,9 @@ async def open_world(
             webhook_url=f"http://127.0.0.1:{connector_port}/webhooks/whatsapp",
             status_delay_seconds=STATUS_DELAY_SECONDS,
             template_review_delay_seconds=REVIEW_DELAY_SECONDS,
+            # the templates here link media on cdn.example.com, which this machine cannot reach;
+            # fetching a header's media at review is the sandbox's own test
+            fetch_media=False,
         )
     )
     connector = build_app(

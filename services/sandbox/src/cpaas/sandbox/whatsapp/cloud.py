@@ -108,6 +108,10 @@ class RegisteredTemplate(BaseModel):
     status: Literal["PENDING", "APPROVED", "REJECTED"] = "PENDING"
     reason: str | None = None
     created_at: datetime
+    media: list[dict[str, Any]] = []  # what the review fetched: url, status, contentType, bytes
+
+
+MEDIA_TYPES = {"IMAGE": ("image/",), "VIDEO": ("video/",), "DOCUMENT": ("application/pdf",)}
 
 
 def new_wamid() -> str:
@@ -226,8 +230,9 @@ class WhatsAppCloud:
         assert self._webhooks is not None
         await asyncio.sleep(self.settings.template_review_delay_seconds)
         rejected = template.name.startswith(REJECT_PREFIX)
-        template.status = "REJECTED" if rejected else "APPROVED"
-        template.reason = REJECTION_REASON if rejected else None
+        media_problem = await self._check_media(template) if self.settings.fetch_media and not rejected else None
+        template.status = "REJECTED" if rejected or media_problem else "APPROVED"
+        template.reason = REJECTION_REASON if rejected else media_problem
         WA_TEMPLATES.labels(template.status.lower()).inc()
         value = {
             "event": template.status,
@@ -237,6 +242,38 @@ class WhatsAppCloud:
             "reason": template.reason,
         }
         await self._webhooks.post(envelope(template.waba_id, "message_template_status_update", value))
+
+    async def _check_media(self, template: RegisteredTemplate) -> str | None:
+        """Fetch each media header's example, as Meta does at review; the reason to reject, or None."""
+        assert self._client is not None
+        for component in template.components:
+            kind = component.get("format")
+            if component.get("type") != "HEADER" or kind not in MEDIA_TYPES:
+                continue
+            for url in (component.get("example") or {}).get("header_handle", []):
+                if not str(url).startswith(("http://", "https://")):
+                    continue  # an upload-session handle, not a link
+                try:
+                    response = await self._client.get(url, follow_redirects=True)
+                except httpx.HTTPError as error:
+                    template.media.append({"url": url, "status": None, "error": type(error).__name__})
+                    return f"media header could not be fetched: {url} ({type(error).__name__})"
+                content_type = response.headers.get("content-type", "").split(";")[0]
+                template.media.append(
+                    {
+                        "url": url,
+                        "status": response.status_code,
+                        "contentType": content_type,
+                        "bytes": len(response.content),
+                    }
+                )
+                if response.status_code != 200:
+                    return f"media header could not be fetched: {url} ({response.status_code})"
+                if not content_type.startswith(MEDIA_TYPES[kind]):
+                    return (
+                        f"media header is not {'an' if kind == 'IMAGE' else 'a'} {kind.lower()}: {url} ({content_type})"
+                    )
+        return None
 
     def _pricing_category(self, message: ReceivedMessage) -> str:
         for template in self.templates.values():

@@ -33,6 +33,11 @@ class WhatsAppSandboxSettings(BaseSettings):
     template_review_delay_seconds: float = Field(
         1.0, ge=0, description="Time from a template registration to its APPROVED/REJECTED webhook"
     )
+    fetch_media: bool = Field(
+        True,
+        description="Fetch a template's media header example at review: one that cannot be fetched, or is not"
+        " the header's kind, rejects the template",
+    )
     webhook_attempts: int = Field(
         5, ge=1, le=20, description="Tries of one webhook POST on connection errors and 5xx answers"
     )
