@@ -187,6 +187,7 @@ async def platform(infra: LocalInfra, tmp_path_factory) -> AsyncIterator[Platfor
             bound = await stack.enter_async_context(serving(app, sock))
             urls[service] = f"http://127.0.0.1:{bound}"
         urls["rbm"] = f"http://127.0.0.1:{rbm_api}"  # the sandbox's RBM API (and its /sandbox/rbm inspection)
+        urls["whatsapp"] = f"http://127.0.0.1:{wa_api}"  # the sandbox's Cloud API (and /sandbox/whatsapp)
         client = await stack.enter_async_context(httpx.AsyncClient(base_url=urls["gateway"], timeout=10))
         yield Platform(client, creds, pg, kafka, urls)
     await delete_topics(kafka)

@@ -144,7 +144,7 @@ async def test_sms_template_created_then_sent_from_quick_message_is_delivered_in
     await ui.shot("reports-detail-sms-delivered")
 
 
-async def test_whatsapp_template_approved_by_the_admin_is_sent_and_read_for_904(console, platform) -> None:
+async def test_whatsapp_template_approved_by_the_admin_is_sent_and_read_for_904(console, platform, tmp_path) -> None:
     user = await console()
     await user.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
     await user.go("Templates")
@@ -155,6 +155,11 @@ async def test_whatsapp_template_approved_by_the_admin_is_sent_and_read_for_904(
     await form.get_by_label("Template name").fill(name)
     await user.choose_matching("WABA number", re.escape(platform.creds["wabaNumber"]), scope=form)
     await user.choose("Category", "UTILITY", scope=form)
+    await user.choose("Header type", "Image", scope=form)
+    header = tmp_path / "parcel.png"
+    header.write_bytes(png(400, 210, (244, 162, 97)))
+    await form.get_by_label("Header image").set_input_files(header)
+    await expect(form.get_by_label("WhatsApp preview").get_by_role("img")).to_be_visible()
     await form.get_by_label("Body").fill("Hi {{1}}, your order has shipped.")
     await user.shot("templates-create-whatsapp")
     await form.get_by_role("button", name=re.compile("Create WhatsApp template|Submit")).click()
@@ -180,6 +185,12 @@ async def test_whatsapp_template_approved_by_the_admin_is_sent_and_read_for_904(
     await user.page.get_by_role("link", name="View in Reports").click()
     await user.wait_for_status("READ")
     await user.shot("reports-detail-whatsapp-read")
+    # the uploaded header was served to the provider by URL: the Cloud API sandbox fetched it at review
+    async with httpx.AsyncClient(base_url=platform.urls["whatsapp"]) as cloud:
+        registered = (await cloud.get("/sandbox/whatsapp/templates")).json()["templates"]
+    [template] = [t for t in registered if t["name"] == name]
+    assert template["status"] == "APPROVED", template
+    assert [(m["status"], m["contentType"]) for m in template["media"]] == [(200, "image/png")]
 
 
 async def test_rcs_to_a_903_number_falls_back_to_whatsapp_then_sms_and_shows_retrying(console, platform) -> None:
@@ -358,3 +369,107 @@ async def test_dashboard_shows_todays_messages_and_the_channel_chart(console, pl
     await expect(ui.page.locator("canvas").first).to_be_visible()  # ECharts draws on a canvas
     await ui.page.wait_for_timeout(1500)  # its bars grow in an animation
     await ui.shot("dashboard-with-traffic")
+
+
+async def test_a_blacklisted_number_is_refused_in_quick_message_with_a_clear_message(console, platform) -> None:
+    ui = await console()
+    await ui.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
+    await ui.go("Blacklist")
+    blocked = number("906")
+    await ui.field("Phone number").fill(blocked)
+    await ui.page.get_by_role("button", name="Add to blacklist").click()
+    await expect(ui.page.get_by_role("row").filter(has_text=blocked)).to_be_visible()
+    await ui.shot("blacklist-added")
+
+    await ui.go("Quick Message")
+    await ui.field("Recipient").fill(blocked)
+    await ui.choose_matching("Template", r"^otp_alert\b")
+    await ui.page.get_by_label("Variable 1").fill("1")
+    await ui.page.get_by_label("Variable 2").fill("2")
+    await ui.page.get_by_role("button", name="Send").click()
+    await expect(ui.page.get_by_text(re.compile("blacklist", re.I)).first).to_be_visible()
+    await expect(ui.page.get_by_text("Message accepted")).to_have_count(0)
+    await ui.shot("quick-message-blacklisted")
+
+    await ui.go("Blacklist")
+    await ui.page.get_by_role("button", name=f"Remove {blocked}").click()
+    await expect(ui.page.get_by_role("row").filter(has_text=blocked)).to_have_count(0)
+
+
+async def test_requests_reviewed_by_the_admin_reach_the_user(console, platform) -> None:
+    """A sender ID and an RCS bot go PENDING until an admin approves; a rejected template
+    shows the admin's reason and is edited and re-submitted; a balance credit lands in Billing."""
+    user = await console()
+    await user.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
+    admin = await console()
+    await admin.login(platform.creds["admin"]["username"], platform.creds["admin"]["password"])
+
+    sender = f"S{uuid.uuid4().hex[:7].upper()}"
+    await user.go("Sender IDs")
+    await user.field("Sender ID").fill(sender)
+    await user.field("PE ID").fill("1201160000000012345")
+    await user.page.get_by_role("button", name="Request", exact=True).click()
+    await expect(user.page.get_by_role("row").filter(has_text=sender)).to_contain_text("PENDING")
+
+    await user.go("Channels")
+    await user.page.get_by_role("tab", name="RCS").click()
+    await user.page.get_by_role("button", name="Request RCS bot").click()
+    bot = unique("Shop bot")
+    await user.field("Display name").fill(bot)
+    await user.field("Bot handle").fill(unique("shop").replace("_", "-"))
+    await user.page.get_by_role("button", name="Submit request").click()
+    await expect(user.page.get_by_role("row").filter(has_text=bot)).to_contain_text("PENDING")
+    await user.shot("channels-rcs-requested")
+
+    await user.go("Templates")
+    await user.page.get_by_role("button", name="Create template").click()
+    form = user.page.get_by_role("dialog")
+    await form.get_by_text("WhatsApp", exact=True).click()
+    template = unique("promo")
+    await user.field("Template name", scope=form).fill(template)
+    await user.choose_matching("WABA number", re.escape(platform.creds["wabaNumber"]), scope=form)
+    await user.choose("Category", "MARKETING", scope=form)
+    await form.get_by_label("Body").fill("Flat {{1}} off today!")
+    await form.get_by_role("button", name="Submit template").click()
+    await expect(user.page.get_by_role("row").filter(has_text=template)).to_contain_text("PENDING")
+
+    await admin.go("Admin")
+    for name in (sender, bot):
+        await admin.page.get_by_role("button", name=f"Approve {name}").click()
+        await expect(admin.page.get_by_role("button", name=f"Approve {name}")).to_have_count(0)
+    await admin.page.get_by_role("button", name=f"Reject {template}").click()
+    await admin.page.get_by_label("Reason (the user sees it)").fill("Add the offer's end date")
+    await admin.page.get_by_role("button", name="Confirm rejection").click()
+    await expect(admin.page.get_by_role("button", name=f"Reject {template}")).to_have_count(0)
+
+    await admin.page.get_by_role("tab", name="Users").click()
+    await admin.page.get_by_role("button", name="Adjust balance", exact=True).click()
+    dialog = admin.page.get_by_role("dialog")
+    await dialog.get_by_role("combobox", name=re.compile(r"^Account")).select_option(
+        label=f"Demo (#{platform.creds['accountId']})"
+    )
+    await admin.field("Amount (₹)", scope=dialog).fill("250.50")
+    reason = unique("Diwali top-up")
+    await admin.field("Reason", scope=dialog).fill(reason)
+    await admin.shot("admin-adjust-balance")
+    await dialog.get_by_role("button", name="Apply adjustment").click()
+    await expect(admin.page.get_by_text("Balance adjusted")).to_be_visible()
+
+    await user.go("Sender IDs")
+    await expect(user.page.get_by_role("row").filter(has_text=sender)).to_contain_text("APPROVED")
+    await user.go("Channels")
+    await user.page.get_by_role("tab", name="RCS").click()
+    await expect(user.page.get_by_role("row").filter(has_text=bot)).to_contain_text("ACTIVE")
+    await user.go("Templates")
+    row = user.page.get_by_role("row").filter(has_text=template)
+    await expect(row).to_contain_text("REJECTED")
+    await expect(row.get_by_test_id("status-reason")).to_contain_text("Add the offer's end date")
+    await user.shot("templates-rejected")
+    await row.get_by_role("button", name=f"Edit and re-submit {template}").click()
+    edit = user.page.get_by_role("dialog")
+    await edit.get_by_label("Body").fill("Flat {{1}} off today, until Sunday!")
+    await edit.get_by_role("button", name="Re-submit template").click()
+    await expect(user.page.get_by_role("row").filter(has_text=template)).to_contain_text("PENDING")
+    await user.go("Billing")
+    await expect(user.page.get_by_role("row").filter(has_text=reason)).to_contain_text("250.50")
+    await user.shot("billing-credited")

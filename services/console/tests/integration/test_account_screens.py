@@ -11,8 +11,44 @@ async def test_a_sender_id_request_goes_pending_and_is_validated(console) -> Non
     assert too_long.status_code == 422 and too_long.json()["error"]["field"] == "senderId"
     again = await client.post("/api/sender-ids", json={"senderId": "MYBRAND", "peId": "1101000000000001"})
     assert again.status_code == 409
-    listed = {s["senderId"]: s["status"] for s in (await client.get("/api/sender-ids")).json()}
-    assert listed == {"MYBRAND": "PENDING", "CPAASD": "APPROVED"}
+    page = (await client.get("/api/sender-ids")).json()
+    assert {s["senderId"]: s["status"] for s in page["items"]} == {"MYBRAND": "PENDING", "CPAASD": "APPROVED"}
+    assert (page["page"], page["pageSize"], page["total"]) == (1, 20, 2)
+
+
+async def test_sender_ids_are_searched_filtered_and_paged_by_the_server(console) -> None:
+    client = await console.user()
+    for sender_id, pe_id in (
+        ("ACME1", "1101000000000011"),
+        ("ACME2", "1101000000000012"),
+        ("ZETA", "2202000000000099"),
+    ):
+        created = await client.post("/api/sender-ids", json={"senderId": sender_id, "peId": pe_id})
+        assert created.status_code == 201, created.text
+
+    async def listed(**params) -> dict:
+        response = await client.get("/api/sender-ids", params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    found = await listed(search="acme")  # case-insensitive, by sender ID
+    assert [s["senderId"] for s in found["items"]] == ["ACME2", "ACME1"] and found["total"] == 2
+    assert [s["senderId"] for s in (await listed(search="2202"))["items"]] == ["ZETA"]  # by PE ID
+    assert (await listed(search="%"))["total"] == 0  # a LIKE wildcard is a plain character
+    assert (await listed(search="_"))["total"] == 0
+    approved = await listed(status="APPROVED")
+    assert [s["senderId"] for s in approved["items"]] == ["CPAASD"] and approved["total"] == 1
+    assert (await listed(status="PENDING", search="zeta"))["total"] == 1
+    assert (await listed(status="REJECTED"))["total"] == 0
+    first, second = await listed(pageSize=3), await listed(pageSize=3, page=2)
+    assert first["total"] == second["total"] == 4 and len(first["items"]) == 3 and len(second["items"]) == 1
+    assert {s["senderId"] for s in first["items"] + second["items"]} == {"ACME1", "ACME2", "ZETA", "CPAASD"}
+    assert (await listed(page=3, pageSize=3))["items"] == []
+    assert (await client.get("/api/sender-ids", params={"status": "GONE"})).status_code == 422
+    assert (await client.get("/api/sender-ids", params={"pageSize": 101})).status_code == 422
+    # another account sees none of them
+    admin = await console.admin()
+    assert (await admin.get("/api/sender-ids", params={"search": "acme"})).json()["total"] == 0
 
 
 async def test_channels_list_masks_keys_and_a_bot_request_goes_pending(console) -> None:

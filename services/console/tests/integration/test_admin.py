@@ -19,7 +19,8 @@ async def test_admin_rejects_with_a_reason_the_user_sees_and_approves_after_resu
     template = (await user.post("/api/templates", json=WHATSAPP)).json()
     await user.post("/api/sender-ids", json={"senderId": "SHOPPY", "peId": "1101000000000002"})
     queue = (await admin.get("/api/admin/approvals")).json()
-    assert {(a["kind"], a["name"]) for a in queue} == {("templates", "promo_offer"), ("sender-ids", "SHOPPY")}
+    assert {(a["kind"], a["name"]) for a in queue["items"]} == {("templates", "promo_offer"), ("sender-ids", "SHOPPY")}
+    assert queue["total"] == 2
     no_reason = await admin.post(f"/api/admin/approvals/templates/{template['id']}", json={"decision": "REJECT"})
     assert no_reason.status_code == 422 and no_reason.json()["error"]["field"] == "reason"
     reject = {"decision": "REJECT", "reason": "Marketing content needs an opt-out footer"}
@@ -33,10 +34,11 @@ async def test_admin_rejects_with_a_reason_the_user_sees_and_approves_after_resu
     assert (await user.get(f"/api/templates/{template['id']}")).json()["status"] == "APPROVED"
     again = await admin.post(f"/api/admin/approvals/templates/{template['id']}", json=approve)
     assert again.status_code == 404
-    [sender] = [a for a in (await admin.get("/api/admin/approvals")).json() if a["kind"] == "sender-ids"]
+    [sender] = (await admin.get("/api/admin/approvals", params={"kind": "sender-ids"})).json()["items"]
     reject = {"decision": "REJECT", "reason": "PE ID not found on DLT"}
     assert (await admin.post(f"/api/admin/approvals/sender-ids/{sender['id']}", json=reject)).status_code == 204
-    statuses = {s["senderId"]: (s["status"], s["statusReason"]) for s in (await user.get("/api/sender-ids")).json()}
+    listed = (await user.get("/api/sender-ids")).json()["items"]
+    statuses = {s["senderId"]: (s["status"], s["statusReason"]) for s in listed}
     assert statuses["SHOPPY"] == ("REJECTED", "PE ID not found on DLT")
 
 
@@ -48,6 +50,53 @@ async def test_an_rcs_bot_request_is_activated_by_the_admin(console) -> None:
     ).status_code == 204
     bots = {b["handle"]: b["status"] for b in (await user.get("/api/channels/rcs")).json()}
     assert bots["shop-bot"] == "ACTIVE"
+
+
+async def test_the_approvals_queue_is_filtered_searched_and_paged_by_the_server(console) -> None:
+    user, admin = await console.user(), await console.admin()
+    other = (await admin.post("/api/admin/users", json={"username": "acme_ops", "accountName": "Acme Retail"})).json()
+    acme = await console.login("acme_ops", other["password"])
+    assert (await user.post("/api/templates", json=WHATSAPP)).status_code == 201
+    await user.post("/api/sender-ids", json={"senderId": "SHOPPY", "peId": "1101000000000002"})
+    await acme.post("/api/sender-ids", json={"senderId": "ACMERT", "peId": "1101000000000003"})
+    await acme.post("/api/channels/rcs", json={"displayName": "Acme_Bot", "handle": "acme-bot"})
+
+    async def queue(**params) -> dict:
+        response = await admin.get("/api/admin/approvals", params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    everything = await queue()
+    names = [a["name"] for a in everything["items"]]
+    assert names == ["promo_offer", "SHOPPY", "ACMERT", "Acme_Bot"] and everything["total"] == 4  # oldest first
+    senders = await queue(kind="sender-ids")
+    assert [a["name"] for a in senders["items"]] == ["SHOPPY", "ACMERT"] and senders["total"] == 2
+    assert [a["detail"] for a in senders["items"]] == ["PE ID 1101000000000002", "PE ID 1101000000000003"]
+    [bot] = (await queue(kind="rcs-bots"))["items"]
+    assert (bot["name"], bot["channel"], bot["detail"], bot["accountName"]) == (
+        "Acme_Bot",
+        "RCS",
+        "@acme-bot (acme-bot)",
+        "Acme Retail",
+    )
+    [template] = (await queue(kind="templates"))["items"]
+    assert (template["name"], template["channel"], template["detail"]) == ("promo_offer", "WHATSAPP", WHATSAPP["body"])
+    by_account = await queue(search="acme retail")  # by account name, case-insensitive
+    assert [a["name"] for a in by_account["items"]] == ["ACMERT", "Acme_Bot"] and by_account["total"] == 2
+    assert [a["name"] for a in (await queue(search="shop"))["items"]] == ["SHOPPY"]  # by name
+    assert [a["name"] for a in (await queue(search="acme", kind="rcs-bots"))["items"]] == ["Acme_Bot"]
+    assert [a["name"] for a in (await queue(search="_"))["items"]] == ["promo_offer", "Acme_Bot"]  # no wildcard
+    assert (await queue(search="%"))["total"] == 0
+    first, second = await queue(pageSize=3), await queue(pageSize=3, page=2)
+    assert [a["name"] for a in first["items"] + second["items"]] == names
+    assert first["total"] == second["total"] == 4 and (second["page"], second["pageSize"]) == (2, 3)
+    assert (await queue(page=5))["items"] == []
+    assert (await admin.get("/api/admin/approvals", params={"kind": "users"})).status_code == 422
+    assert (await admin.get("/api/admin/approvals", params={"pageSize": 0})).status_code == 422
+    # a decided item leaves the queue
+    approve = {"decision": "APPROVE"}
+    assert (await admin.post(f"/api/admin/approvals/rcs-bots/{bot['id']}", json=approve)).status_code == 204
+    assert (await queue(kind="rcs-bots"))["total"] == 0 and (await queue())["total"] == 3
 
 
 async def test_admin_creates_deactivates_and_resets_a_user(console) -> None:

@@ -2,14 +2,19 @@ import "@mantine/core/styles.css";
 import "@mantine/notifications/styles.css";
 import React from "react";
 import ReactDOM from "react-dom/client";
-import { MantineProvider } from "@mantine/core";
+import { Badge, MantineProvider, createTheme } from "@mantine/core";
 import { Notifications } from "@mantine/notifications";
 import { BrowserRouter } from "react-router-dom";
 import { App } from "./App";
 
+// A status badge keeps its whole word: table columns may not squeeze it into "APPRO…".
+const theme = createTheme({
+  components: { Badge: Badge.extend({ styles: { root: { minWidth: "max-content", overflow: "visible" } } }) },
+});
+
 ReactDOM.createRoot(document.getElementById("root")!).render(
   <React.StrictMode>
-    <MantineProvider defaultColorScheme="light">
+    <MantineProvider defaultColorScheme="light" theme={theme}>
       <Notifications position="top-right" />
       <BrowserRouter>
         <App />

@@ -1,21 +1,55 @@
 """SQL of an account's sender IDs, channels (WABA numbers, RCS bots), blacklist and settings,
-and of the admin's review of sender IDs and bots. Every user query is scoped by account."""
+and of the admin's approvals queue (templates, sender IDs, bots) and review of sender IDs and bots.
+Every user query is scoped by account."""
 
 import asyncpg
 
 from cpaas.console.template_store import _like
+
+# what waits for an administrator, one SELECT per kind with the same columns
+_APPROVAL_SOURCES = (
+    (
+        "templates",
+        "SELECT 'templates' AS kind, id, account_id, name, channel, body AS detail, created_at FROM templates"
+        " WHERE status = 'PENDING' AND channel IN ('WHATSAPP', 'RCS')",
+    ),
+    (
+        "sender-ids",
+        "SELECT 'sender-ids' AS kind, id, account_id, sender_id AS name, 'SMS' AS channel,"
+        " 'PE ID ' || pe_id AS detail, created_at FROM sender_ids WHERE status = 'PENDING'",
+    ),
+    (
+        "rcs-bots",
+        "SELECT 'rcs-bots' AS kind, id, account_id, display_name AS name, 'RCS' AS channel,"
+        " '@' || handle || ' (' || bot_id || ')' AS detail, created_at FROM rcs_bots WHERE status = 'PENDING'",
+    ),
+)
 
 
 class AccountStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def sender_ids(self, account_id: int) -> list[asyncpg.Record]:
-        return await self.pool.fetch(
-            "SELECT id, sender_id, pe_id, status, status_reason, created_at, reviewed_at FROM sender_ids"
-            " WHERE account_id = $1 ORDER BY created_at DESC, id DESC",
-            account_id,
-        )
+    async def sender_ids_page(
+        self, account_id: int, *, search: str | None, status: str | None, page: int, page_size: int
+    ) -> tuple[list[asyncpg.Record], int]:
+        clauses, args = ["account_id = $1"], [account_id]
+        if search:
+            args.append(_like(search))
+            clauses.append(f"(sender_id ILIKE ${len(args)} OR pe_id ILIKE ${len(args)})")
+        if status:
+            args.append(status)
+            clauses.append(f"status = ${len(args)}")
+        where = " AND ".join(clauses)
+        async with self.pool.acquire() as conn:
+            total = await conn.fetchval(f"SELECT count(*) FROM sender_ids WHERE {where}", *args)
+            rows = await conn.fetch(
+                "SELECT id, sender_id, pe_id, status, status_reason, created_at, reviewed_at FROM sender_ids"
+                f" WHERE {where} ORDER BY created_at DESC, id DESC"
+                f" LIMIT {int(page_size)} OFFSET {int((page - 1) * page_size)}",
+                *args,
+            )
+        return rows, total
 
     async def request_sender_id(self, account_id: int, sender_id: str, pe_id: str) -> asyncpg.Record | None:
         """A new request, or a REJECTED one asked again; None when it is pending or approved."""
@@ -38,13 +72,6 @@ class AccountStore:
             reason,
         )
         return result.endswith("1")
-
-    async def pending_sender_ids(self) -> list[asyncpg.Record]:
-        return await self.pool.fetch(
-            "SELECT s.id, s.account_id, a.name AS account_name, s.sender_id, s.pe_id, s.created_at"
-            " FROM sender_ids s JOIN accounts a ON a.id = s.account_id WHERE s.status = 'PENDING'"
-            " ORDER BY s.created_at"
-        )
 
     async def waba_numbers(self, account_id: int) -> list[asyncpg.Record]:
         return await self.pool.fetch(
@@ -82,11 +109,28 @@ class AccountStore:
         )
         return result.endswith("1")
 
-    async def pending_rcs_bots(self) -> list[asyncpg.Record]:
-        return await self.pool.fetch(
-            "SELECT b.id, b.account_id, a.name AS account_name, b.display_name, b.bot_id, b.handle, b.created_at"
-            " FROM rcs_bots b JOIN accounts a ON a.id = b.account_id WHERE b.status = 'PENDING' ORDER BY b.created_at"
-        )
+    async def approvals_page(
+        self, *, kind: str | None, search: str | None, page: int, page_size: int
+    ) -> tuple[list[asyncpg.Record], int]:
+        """The admin's queue across accounts: PENDING WhatsApp/RCS templates, sender IDs and RCS
+        bots in one list, oldest first, searched by the item's or its account's name."""
+        branches = [sql for name, sql in _APPROVAL_SOURCES if kind is None or name == kind]
+        queue = " UNION ALL ".join(branches)
+        clauses, args = ["TRUE"], []
+        if search:
+            args.append(_like(search))
+            clauses.append(f"(q.name ILIKE ${len(args)} OR a.name ILIKE ${len(args)})")
+        where = " AND ".join(clauses)
+        source = f" FROM ({queue}) q JOIN accounts a ON a.id = q.account_id WHERE {where}"
+        async with self.pool.acquire() as conn:
+            total = await conn.fetchval(f"SELECT count(*){source}", *args)
+            rows = await conn.fetch(
+                "SELECT q.kind, q.id, q.account_id, a.name AS account_name, q.name, q.channel, q.detail, q.created_at"
+                f"{source} ORDER BY q.created_at, q.id, q.kind"
+                f" LIMIT {int(page_size)} OFFSET {int((page - 1) * page_size)}",
+                *args,
+            )
+        return rows, total
 
     async def blacklist_page(
         self, account_id: int, *, search: str | None, page: int, page_size: int

@@ -110,12 +110,6 @@ class TemplateStore:
         )
         return result.endswith("1")
 
-    async def pending(self) -> list[asyncpg.Record]:
-        return await self.pool.fetch(
-            f"SELECT {_COLUMNS}, a.name AS account_name{_FROM} JOIN accounts a ON a.id = t.account_id"
-            " WHERE t.status = 'PENDING' AND t.channel IN ('WHATSAPP', 'RCS') ORDER BY t.created_at"
-        )
-
     async def active_waba(self, account_id: int, waba_number_id: int | None) -> int | None:
         return await self.pool.fetchval(
             "SELECT id FROM waba_numbers WHERE account_id = $1 AND status = 'ACTIVE'"

@@ -580,6 +580,17 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** ApprovalPage */
+        ApprovalPage: {
+            /** Items */
+            items: components["schemas"]["Approval"][];
+            /** Page */
+            page: number;
+            /** Pagesize */
+            pageSize: number;
+            /** Total */
+            total: number;
+        };
         /** AttemptOut */
         AttemptOut: {
             /** Attempt */
@@ -970,6 +981,17 @@ export interface components {
             /** Statusreason */
             statusReason: string | null;
         };
+        /** SenderIdPage */
+        SenderIdPage: {
+            /** Items */
+            items: components["schemas"]["SenderIdOut"][];
+            /** Page */
+            page: number;
+            /** Pagesize */
+            pageSize: number;
+            /** Total */
+            total: number;
+        };
         /** SettingsOut */
         SettingsOut: {
             /** Apikeycreatedat */
@@ -1307,7 +1329,12 @@ export interface operations {
     };
     list_approvals_api_admin_approvals_get: {
         parameters: {
-            query?: never;
+            query?: {
+                kind?: ("templates" | "sender-ids" | "rcs-bots") | null;
+                search?: string | null;
+                page?: number;
+                pageSize?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1320,7 +1347,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Approval"][];
+                    "application/json": components["schemas"]["ApprovalPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1987,7 +2023,12 @@ export interface operations {
     };
     list_sender_ids_api_sender_ids_get: {
         parameters: {
-            query?: never;
+            query?: {
+                search?: string | null;
+                status?: ("PENDING" | "APPROVED" | "REJECTED") | null;
+                page?: number;
+                pageSize?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2000,7 +2041,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SenderIdOut"][];
+                    "application/json": components["schemas"]["SenderIdPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

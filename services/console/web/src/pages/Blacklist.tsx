@@ -55,14 +55,22 @@ export function BlacklistPage() {
         Blacklist
       </Title>
       <form onSubmit={add}>
-        <Group align="flex-start" mb="md">
-          <TextInput placeholder="+919876543210" value={recipient} onChange={(e) => setRecipient(e.currentTarget.value)} error={error} w={260} required />
-          <Button type="submit" loading={busy}>
-            Add
+        <Group align="flex-end" mb="md">
+          <TextInput
+            label="Phone number"
+            description="International format; messages to it are refused"
+            placeholder="+919876543210"
+            value={recipient} onChange={(e) => setRecipient(e.currentTarget.value)}
+            error={error}
+            w={260}
+            required
+          />
+          <Button type="submit" loading={busy} mb={error ? 22 : 0}>
+            Add to blacklist
           </Button>
         </Group>
       </form>
-      <TextInput placeholder="Search numbers" value={search} onChange={(e) => setSearch(e.currentTarget.value)} w={260} mb="sm" />
+      <TextInput label="Search numbers" placeholder="+9198…" value={search} onChange={(e) => setSearch(e.currentTarget.value)} w={260} mb="sm" />
       {state.error ? (
         <ErrorState error={state.error} onRetry={state.reload} />
       ) : !state.data ? (

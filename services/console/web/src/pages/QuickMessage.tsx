@@ -50,13 +50,13 @@ function useAccountChannels() {
   return useLoad(async () => {
     const [templates, senders, waba, bots] = await Promise.all([
       api.GET("/api/templates", { params: { query: { status: "APPROVED", pageSize: 100 } } }).then(unwrap),
-      api.GET("/api/sender-ids").then(unwrap),
+      api.GET("/api/sender-ids", { params: { query: { status: "APPROVED", pageSize: 100 } } }).then(unwrap),
       api.GET("/api/channels/whatsapp").then(unwrap),
       api.GET("/api/channels/rcs").then(unwrap),
     ]);
     return {
       templates: templates.items,
-      senders: senders.filter((s) => s.status === "APPROVED").map((s) => s.senderId),
+      senders: senders.items.map((s) => s.senderId),
       waba: waba.filter((w) => w.status === "ACTIVE"),
       bots: bots.filter((b) => b.status === "ACTIVE"),
     };

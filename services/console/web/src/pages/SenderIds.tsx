@@ -1,14 +1,34 @@
-import { Alert, Badge, Button, Group, Paper, Table, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Badge, Button, Group, Pagination, Paper, Select, Table, Text, TextInput, Title } from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { api, unwrap } from "../api/client";
 import { fieldErrors } from "../api/errors";
-import { Loaded } from "../components/States";
+import { Empty, ErrorState, Loading } from "../components/States";
 import { dateTime, STATUS_COLORS } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
 
+const PAGE_SIZE = 20;
+const MAX_SEARCH_CHARS = 30; // the longest PE ID
+type Status = "PENDING" | "APPROVED" | "REJECTED";
+const STATUSES: Status[] = ["PENDING", "APPROVED", "REJECTED"];
+
 export function SenderIdsPage() {
-  const state = useLoad(async () => unwrap(await api.GET("/api/sender-ids")), []);
+  const [search, setSearch] = useState("");
+  const [debounced] = useDebouncedValue(search.trim(), 300);
+  const [status, setStatus] = useState<string | null>(null);
+  const [page, setPage] = useState(1);
+  useEffect(() => setPage(1), [debounced, status]);
+  // searched, filtered and paged by the server
+  const state = useLoad(
+    async () =>
+      unwrap(
+        await api.GET("/api/sender-ids", {
+          params: { query: { search: debounced || undefined, status: (status as Status) ?? undefined, page, pageSize: PAGE_SIZE } },
+        }),
+      ),
+    [debounced, status, page],
+  );
   const [senderId, setSenderId] = useState("");
   const [peId, setPeId] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -52,9 +72,26 @@ export function SenderIdsPage() {
           )}
         </form>
       </Paper>
-      <Loaded state={state} isEmpty={(d) => d.length === 0} empty="No sender IDs yet: request one above.">
-        {(items) => (
-          <Table striped>
+      <Group mb="sm" align="flex-end">
+        <TextInput
+          label="Search sender IDs"
+          placeholder="Sender ID or PE ID"
+          maxLength={MAX_SEARCH_CHARS}
+          value={search}
+          onChange={(e) => setSearch(e.currentTarget.value)}
+          w={280}
+        />
+        <Select label="Status" placeholder="All statuses" clearable data={STATUSES} value={status} onChange={setStatus} w={160} />
+      </Group>
+      {state.error ? (
+        <ErrorState error={state.error} onRetry={state.reload} />
+      ) : !state.data ? (
+        <Loading />
+      ) : state.data.items.length === 0 ? (
+        <Empty>{debounced || status ? "No sender ID matches these filters." : "No sender IDs yet: request one above."}</Empty>
+      ) : (
+        <>
+          <Table striped style={{ opacity: state.loading ? 0.6 : 1 }}>
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Sender ID</Table.Th>
@@ -65,7 +102,7 @@ export function SenderIdsPage() {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {items.map((s) => (
+              {state.data.items.map((s) => (
                 <Table.Tr key={s.id}>
                   <Table.Td>{s.senderId}</Table.Td>
                   <Table.Td>{s.peId}</Table.Td>
@@ -83,8 +120,14 @@ export function SenderIdsPage() {
               ))}
             </Table.Tbody>
           </Table>
-        )}
-      </Loaded>
+          <Group justify="space-between" mt="sm">
+            <Text size="sm" c="dimmed">
+              {state.data.total} sender ID(s)
+            </Text>
+            <Pagination total={Math.max(1, Math.ceil(state.data.total / PAGE_SIZE))} value={page} onChange={setPage} />
+          </Group>
+        </>
+      )}
     </>
   );
 }

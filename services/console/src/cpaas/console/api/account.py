@@ -13,6 +13,7 @@ from cpaas.contracts.errors import ErrorCode
 from cpaas.platform.api_errors import ApiError
 
 SHOWN_KEY_CHARS = 4
+SenderIdStatus = Literal["PENDING", "APPROVED", "REJECTED"]
 
 
 def mask(secret: str) -> str:
@@ -28,10 +29,14 @@ class SenderIdOut(ApiModel):
     id: int
     sender_id: str
     pe_id: str
-    status: Literal["PENDING", "APPROVED", "REJECTED"]
+    status: SenderIdStatus
     status_reason: str | None
     created_at: datetime
     reviewed_at: datetime | None
+
+
+class SenderIdPage(Page):
+    items: list[SenderIdOut]
 
 
 class WabaNumberOut(ApiModel):
@@ -109,9 +114,20 @@ def _checked(check, *args):
 def build_router() -> APIRouter:
     router = APIRouter(prefix="/api", tags=["account"])
 
-    @router.get("/sender-ids", response_model=list[SenderIdOut])
-    async def list_sender_ids(request: Request, user: User) -> list[SenderIdOut]:
-        return [SenderIdOut(**dict(r)) for r in await request.app.state.accounts.sender_ids(user.account_id)]
+    @router.get("/sender-ids", response_model=SenderIdPage)
+    async def list_sender_ids(
+        request: Request,
+        user: User,
+        search: Annotated[str | None, Query(max_length=30)] = None,
+        status: SenderIdStatus | None = None,
+        page: PageNo = 1,
+        page_size: PageSize = 20,
+    ) -> SenderIdPage:
+        rows, total = await request.app.state.accounts.sender_ids_page(
+            user.account_id, search=search, status=status, page=page, page_size=page_size
+        )
+        items = [SenderIdOut(**dict(r)) for r in rows]
+        return SenderIdPage(items=items, page=page, page_size=page_size, total=total)
 
     @router.post("/sender-ids", response_model=SenderIdOut, status_code=201)
     async def request_sender_id(body: SenderIdIn, request: Request, user: User) -> SenderIdOut:

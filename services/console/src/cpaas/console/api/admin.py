@@ -30,6 +30,10 @@ class Approval(ApiModel):
     created_at: datetime
 
 
+class ApprovalPage(Page):
+    items: list[Approval]
+
+
 class Decision(ApiModel):
     decision: Literal["APPROVE", "REJECT"]
     reason: str | None = None
@@ -103,50 +107,6 @@ async def billing_call(request: Request, method: str, path: str, **kwargs: Any) 
     return response.json()
 
 
-async def _approvals(request: Request) -> list[Approval]:
-    state = request.app.state
-    items = [
-        Approval(
-            kind="templates",
-            id=r["id"],
-            account_id=r["account_id"],
-            account_name=r["account_name"],
-            name=r["name"],
-            channel=r["channel"],
-            detail=r["body"],
-            created_at=r["created_at"],
-        )
-        for r in await state.templates.pending()
-    ]
-    items += [
-        Approval(
-            kind="sender-ids",
-            id=r["id"],
-            account_id=r["account_id"],
-            account_name=r["account_name"],
-            name=r["sender_id"],
-            channel="SMS",
-            detail=f"PE ID {r['pe_id']}",
-            created_at=r["created_at"],
-        )
-        for r in await state.accounts.pending_sender_ids()
-    ]
-    items += [
-        Approval(
-            kind="rcs-bots",
-            id=r["id"],
-            account_id=r["account_id"],
-            account_name=r["account_name"],
-            name=r["display_name"],
-            channel="RCS",
-            detail=f"@{r['handle']} ({r['bot_id']})",
-            created_at=r["created_at"],
-        )
-        for r in await state.accounts.pending_rcs_bots()
-    ]
-    return sorted(items, key=lambda a: a.created_at)
-
-
 async def _decide(request: Request, kind: str, item_id: int, decision: Decision) -> bool:
     state, approve, reason = request.app.state, decision.decision == "APPROVE", decision.reason
     if kind == "templates":
@@ -159,9 +119,20 @@ async def _decide(request: Request, kind: str, item_id: int, decision: Decision)
 def build_router() -> APIRouter:
     router = APIRouter(prefix="/api", tags=["admin", "billing"])
 
-    @router.get("/admin/approvals", response_model=list[Approval])
-    async def list_approvals(request: Request, admin: Admin) -> list[Approval]:
-        return await _approvals(request)
+    @router.get("/admin/approvals", response_model=ApprovalPage)
+    async def list_approvals(
+        request: Request,
+        admin: Admin,
+        kind: ApprovalKind | None = None,
+        search: Annotated[str | None, Query(max_length=100)] = None,
+        page: PageNo = 1,
+        page_size: PageSize = 20,
+    ) -> ApprovalPage:
+        rows, total = await request.app.state.accounts.approvals_page(
+            kind=kind, search=search, page=page, page_size=page_size
+        )
+        items = [Approval(**dict(r)) for r in rows]
+        return ApprovalPage(items=items, page=page, page_size=page_size, total=total)
 
     @router.post("/admin/approvals/{kind}/{item_id}", status_code=204)
     async def decide(kind: ApprovalKind, item_id: int, body: Decision, request: Request, admin: Admin) -> None:

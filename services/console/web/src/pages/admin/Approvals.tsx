@@ -1,9 +1,10 @@
-import { Alert, Badge, Button, Group, Modal, Table, Text, Textarea } from "@mantine/core";
+import { Alert, Badge, Button, Group, Modal, Pagination, Select, Table, Text, TextInput, Textarea } from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { errorMessage, fieldErrors } from "../../api/errors";
-import { Loaded } from "../../components/States";
+import { Empty, ErrorState, Loading } from "../../components/States";
 import { dateTime } from "../../lib/format";
 import { useLoad } from "../../lib/useLoad";
 
@@ -14,11 +15,35 @@ const KIND_LABELS: Record<Approval["kind"], string> = {
   "sender-ids": "Sender ID",
   "rcs-bots": "RCS bot",
 };
+const KINDS = (Object.keys(KIND_LABELS) as Approval["kind"][]).map((value) => ({ value, label: KIND_LABELS[value] }));
 const MAX_REASON_CHARS = 500;
+const MAX_SEARCH_CHARS = 100;
+const PAGE_SIZE = 20;
 
-/** The queue of templates, sender IDs and RCS bots waiting for an administrator. */
+/** The queue of templates, sender IDs and RCS bots waiting for an administrator, oldest first. */
 export function Approvals() {
-  const state = useLoad(async () => unwrap(await api.GET("/api/admin/approvals")), []);
+  const [search, setSearch] = useState("");
+  const [debounced] = useDebouncedValue(search.trim(), 300);
+  const [kind, setKind] = useState<string | null>(null);
+  const [page, setPage] = useState(1);
+  useEffect(() => setPage(1), [debounced, kind]);
+  // filtered, searched and paged by the server
+  const state = useLoad(
+    async () =>
+      unwrap(
+        await api.GET("/api/admin/approvals", {
+          params: {
+            query: { kind: (kind as Approval["kind"]) ?? undefined, search: debounced || undefined, page, pageSize: PAGE_SIZE },
+          },
+        }),
+      ),
+    [debounced, kind, page],
+  );
+  const pages = state.data ? Math.max(1, Math.ceil(state.data.total / PAGE_SIZE)) : 1;
+  useEffect(() => {
+    // deciding the last items of the last page empties it: show the page before
+    if (state.data && state.data.items.length === 0 && page > pages) setPage(pages);
+  }, [state.data, page, pages]);
   const [busy, setBusy] = useState<string | null>(null);
   const [rejecting, setRejecting] = useState<Approval | null>(null);
 
@@ -42,9 +67,26 @@ export function Approvals() {
 
   return (
     <>
-      <Loaded state={state} isEmpty={(d) => d.length === 0} empty="Nothing waits for approval.">
-        {(items) => (
-          <Table striped>
+      <Group mb="sm" align="flex-end">
+        <Select label="Kind" placeholder="All kinds" clearable data={KINDS} value={kind} onChange={setKind} w={160} />
+        <TextInput
+          label="Search approvals"
+          placeholder="Name or account"
+          maxLength={MAX_SEARCH_CHARS}
+          value={search}
+          onChange={(e) => setSearch(e.currentTarget.value)}
+          w={280}
+        />
+      </Group>
+      {state.error ? (
+        <ErrorState error={state.error} onRetry={state.reload} />
+      ) : !state.data ? (
+        <Loading />
+      ) : state.data.items.length === 0 ? (
+        <Empty>{debounced || kind ? "Nothing waiting for approval matches these filters." : "Nothing waits for approval."}</Empty>
+      ) : (
+        <>
+          <Table striped style={{ opacity: state.loading ? 0.6 : 1 }}>
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Kind</Table.Th>
@@ -57,7 +99,7 @@ export function Approvals() {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {items.map((a) => (
+              {state.data.items.map((a) => (
                 <Table.Tr key={`${a.kind}-${a.id}`}>
                   <Table.Td>
                     <Badge variant="light">{KIND_LABELS[a.kind]}</Badge>
@@ -85,8 +127,14 @@ export function Approvals() {
               ))}
             </Table.Tbody>
           </Table>
-        )}
-      </Loaded>
+          <Group justify="space-between" mt="sm">
+            <Text size="sm" c="dimmed">
+              {state.data.total} waiting
+            </Text>
+            <Pagination total={pages} value={page} onChange={setPage} />
+          </Group>
+        </>
+      )}
       <RejectModal
         item={rejecting}
         onClose={() => setRejecting(null)}
