@@ -1,7 +1,8 @@
 """The web console's journeys in real headless Chromium (Debian's, driven by Playwright)
-against the whole platform wired as `make run` wires it (see conftest.py): the built
-single-page app served by the console, sends through the gateway, the connectors and the
-carrier sandbox, statuses from reporting. Every screen is saved to tests/e2e/screenshots/.
+against `make run`'s platform: the launcher itself, every service its own process on its
+`make run` port (launched.py), the built single-page app served by the console, sends
+through the gateway, the connectors and the carrier sandbox, statuses from reporting.
+Every screen is saved to tests/e2e/screenshots/.
 """
 
 import asyncio
@@ -15,6 +16,7 @@ import pytest
 from playwright.async_api import Browser, async_playwright, expect
 
 from .browser import CHROMIUM, FLAGS, WEB_DIST, Console
+from .launched import LaunchedPlatform, Launcher
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -29,6 +31,18 @@ GUIDE_SCREENS = [
     "Blacklist",
     "Settings",
 ]
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory) -> LaunchedPlatform:
+    """`make run` (the launcher, every service a process of its own), once for this module."""
+    launcher = Launcher(tmp_path_factory.mktemp("make-run") / "data")
+    try:
+        launched = launcher.start()
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    yield launched
+    launcher.stop()
 
 
 @pytest.fixture(scope="module")

@@ -110,7 +110,8 @@ async def test_fallback_attempt_supersedes_the_failed_primary(harness, submitted
     )
     async with harness.service():
         await harness.publish(submitted(message_id, channel=Channel.RCS, template_id=31, fallback=fallback), failed)
-        await harness.wait_for_message(message_id, status="FAILED", error_code="CARRIER_REJECTED")
+        # the primary failed but a fallback level remains: the message is RETRYING, not FAILED
+        await harness.wait_for_message(message_id, status="RETRYING", error_code="CARRIER_REJECTED")
         await harness.publish(
             submitted(message_id, channel=Channel.WHATSAPP, attempt=2, template_id=15),
             status(message_id, S.RETRYING, channel=Channel.WHATSAPP, attempt=2, occurred_at=at(2)),

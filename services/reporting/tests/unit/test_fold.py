@@ -199,3 +199,13 @@ def test_a_time_without_zone_is_taken_as_utc_and_nul_is_stripped() -> None:
     )
     assert attempt.status_at == T0
     assert attempt.error_detail == "badbyte"
+
+
+def test_a_failed_attempt_with_a_fallback_level_to_come_shows_the_message_retrying() -> None:
+    from cpaas.reporting.domain import message_status
+
+    assert message_status(S.FAILED, 1, 2) == S.RETRYING
+    assert message_status(S.UNDELIVERED, 2, 2) == S.RETRYING
+    assert message_status(S.FAILED, 3, 2) == S.FAILED  # the last level: every channel failed
+    assert message_status(S.UNDELIVERED, 1, 0) == S.UNDELIVERED  # no fallback
+    assert message_status(S.DELIVERED, 1, 2) == S.DELIVERED

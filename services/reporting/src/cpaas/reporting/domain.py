@@ -7,7 +7,8 @@ rank and never out of FAILED or UNDELIVERED, which is exactly
 and read times are kept independently (the earliest), and carrier ids, segments,
 template and sender take the latest value that is set, so a late event still fills
 them. The message row is the state of its highest attempt, which is
-`cpaas.contracts.enums.supersedes` across attempts. `store.py` says the same in SQL.
+`cpaas.contracts.enums.supersedes` across attempts, except that a failed attempt with a
+fallback level still to come shows as RETRYING. `store.py` says the same in SQL.
 """
 
 from collections import defaultdict
@@ -43,6 +44,15 @@ def advances(current: MessageStatus, new: MessageStatus) -> bool:
     if current == S.UNDELIVERED and new == S.FAILED:  # the router: every fallback level failed
         return True
     return STATUS_RANK[new] > STATUS_RANK[current] and current not in DEAD_END
+
+
+def message_status(latest_status: MessageStatus, latest_attempt: int, fallback_levels: int) -> MessageStatus:
+    """A message's status from its highest attempt: RETRYING while that attempt failed and a
+    fallback level remains (the router opens it), as the guide says FAILED means every channel
+    failed (SQL: PROJECT_MESSAGES)."""
+    if latest_status in DEAD_END and latest_attempt <= fallback_levels:
+        return S.RETRYING
+    return latest_status
 
 
 def message_created_at(message_id: str) -> datetime:

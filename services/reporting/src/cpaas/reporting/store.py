@@ -7,8 +7,9 @@ Per batch, in one transaction (READ COMMITTED):
    Every writer of a message therefore waits here for the one before it to commit.
 2. UPSERT_ATTEMPTS applies each round of attempt updates (domain.fold_attempt).
 3. INSERT_EVENTS appends the history; a duplicate event id is ignored.
-4. PROJECT_MESSAGES sets each touched message row to the state of its highest attempt;
-   a new statement, so it sees every attempt committed by the writers it waited for.
+4. PROJECT_MESSAGES sets each touched message row to the state of its highest attempt
+   (RETRYING while that attempt failed and a fallback level remains: the router opens
+   it); a new statement, so it sees every attempt committed by the writers it waited for.
 Rows that would not change are not written, so redelivered batches cost only reads.
 """
 
@@ -19,7 +20,7 @@ from typing import Any
 
 import asyncpg
 
-from cpaas.reporting.domain import AttemptUpdate, BatchPlan, EventRow, MessageRow
+from cpaas.reporting.domain import STATUS_RANK, AttemptUpdate, BatchPlan, EventRow, MessageRow, message_status
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,11 @@ WITH touched AS (
     ORDER BY a.message_id, a.created_at, a.attempt DESC
 )
 UPDATE messages m SET
-    attempt = l.attempt, channel = l.channel, status = l.status, status_rank = l.status_rank,
+    attempt = l.attempt, channel = l.channel,
+    status = CASE WHEN l.status IN ('FAILED', 'UNDELIVERED') AND l.attempt <= m.fallback_levels
+        THEN 'RETRYING' ELSE l.status END,
+    status_rank = CASE WHEN l.status IN ('FAILED', 'UNDELIVERED') AND l.attempt <= m.fallback_levels
+        THEN 0 ELSE l.status_rank END,
     status_at = l.status_at, template_id = l.template_id, template_name = l.template_name,
     sender_id = l.sender_id, error_code = l.error_code, error_detail = l.error_detail,
     carrier_error_code = l.carrier_error_code, carrier_message_id = l.carrier_message_id,
@@ -130,7 +135,10 @@ WHERE m.message_id = l.message_id AND m.created_at = l.created_at
        m.error_detail, m.carrier_error_code, m.carrier_message_id, m.segments, m.submitted_at, m.sent_at,
        m.delivered_at, m.read_at, m.primary_channel, m.fallback_levels)
       IS DISTINCT FROM
-      (l.attempt, l.channel, l.status, l.status_at, l.template_id, l.template_name, l.sender_id, l.error_code,
+      (l.attempt, l.channel,
+       CASE WHEN l.status IN ('FAILED', 'UNDELIVERED') AND l.attempt <= m.fallback_levels
+           THEN 'RETRYING' ELSE l.status END,
+       l.status_at, l.template_id, l.template_name, l.sender_id, l.error_code,
        l.error_detail, l.carrier_error_code, l.carrier_message_id, l.segments, l.first_submitted_at,
        l.first_sent_at, l.first_delivered_at, l.first_read_at, COALESCE(l.attempt1_channel, m.primary_channel),
        GREATEST(m.fallback_levels, l.attempt - 1))
@@ -144,9 +152,10 @@ def _columns(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
 
 def _message_tuple(row: MessageRow) -> tuple[Any, ...]:
     f, a = row.facts, row.latest
+    status = message_status(a.status, a.attempt, f.fallback_levels)
     return (
         f.message_id, f.created_at, f.account_id, f.recipient, a.channel, row.primary_channel, a.attempt,
-        a.status, a.status_rank, a.status_at, a.template_id, a.template_name, a.sender_id, f.campaign_id,
+        status, STATUS_RANK[status], a.status_at, a.template_id, a.template_name, a.sender_id, f.campaign_id,
         row.submitted_at, row.sent_at, row.delivered_at, row.read_at, a.error_code, a.error_detail,
         a.carrier_error_code, a.carrier_message_id, a.segments, f.fallback_levels,
     )  # fmt: skip
