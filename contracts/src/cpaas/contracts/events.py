@@ -88,6 +88,9 @@ class MessageStatusChangedV1(EventData):
     sender_id: str | None = None
     template_id: int | None = None
     campaign_id: int | None = None
+    # fallback levels still to try after this attempt, when the publisher knows it (a connector
+    # failing a send at once does); None: unknown (ask the router's chain)
+    fallback_remaining: int | None = Field(default=None, ge=0, le=2)
 
 
 class TemplateSubmittedV1(EventData):

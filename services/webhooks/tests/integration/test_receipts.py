@@ -264,3 +264,48 @@ async def test_logs_name_the_message_and_account_but_never_the_secret(harness, c
     )
     assert retry["service"] == "webhooks" and retry["error"] == "HTTP 500"
     assert not any(harness.secret in json.dumps(line) for line in lines)
+
+
+async def test_a_level_that_fails_before_a_fallback_sends_no_receipt_only_the_outcome_does(harness):
+    """The guide's FAILED means every channel failed: the customer hears of the level that
+    delivered, or of the last one failing, not of a level the router is about to retry."""
+    from pathlib import Path
+
+    import cpaas.router
+    from cpaas.platform.db import create_pool
+    from cpaas.platform.migrations import apply_migrations
+
+    await harness.set_webhook(harness.receiver.url("/hook"))
+    pool = await create_pool(harness.settings.postgres, schema="router", application_name="test")
+    try:
+        await apply_migrations(pool, "router", Path(cpaas.router.__file__).parent / "migrations")
+    finally:
+        await pool.close()
+    told, chained = harness.status().data.message_id, harness.status().data.message_id
+    levels = '[{"channel": "RCS"}, {"channel": "WHATSAPP"}, {"channel": "SMS"}]'
+    await harness.db.execute(
+        "INSERT INTO router.chains (message_id, account_id, recipient, levels, current_attempt, state)"
+        " VALUES ($1, $2, '+919876543210', $3::jsonb, 1, 'ACTIVE')",
+        chained,
+        harness.account_id,
+        levels,
+    )
+    async with harness.service():
+        await harness.publish(
+            # the connector knew a level follows (its send failed at once)
+            harness.status(MessageStatus.FAILED, message_id=told, channel=Channel.RCS, fallback_remaining=1),
+            harness.status(MessageStatus.DELIVERED, message_id=told, channel=Channel.SMS, attempt=2),
+            # a late receipt: the router's chain says how many levels there are
+            harness.status(MessageStatus.UNDELIVERED, message_id=chained, channel=Channel.RCS, attempt=1),
+            harness.status(MessageStatus.FAILED, message_id=chained, channel=Channel.WHATSAPP, attempt=2),
+            harness.status(MessageStatus.UNDELIVERED, message_id=chained, channel=Channel.SMS, attempt=3),
+        )
+        await harness.wait_until(lambda: len(harness.receiver.at("/hook")) >= 2, "the receipts")
+        await harness.wait_consumed()
+
+    received = sorted(
+        (json.loads(r.body)["messageId"], json.loads(r.body)["status"]) for r in harness.receiver.at("/hook")
+    )
+    assert received == sorted([(told, "DELIVERED"), (chained, "UNDELIVERED")])
+    attempts = {(r["message_id"], r["message_attempt"]) for r in await harness.deliveries()}
+    assert attempts == {(told, 2), (chained, 3)}

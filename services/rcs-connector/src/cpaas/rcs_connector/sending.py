@@ -212,6 +212,7 @@ def status_event(
     accepted = decided.status == ACCEPTED
     common = {
         "message_id": event.message_id,
+        "fallback_remaining": len(event.fallback),
         "account_id": event.account_id,
         "channel": Channel.RCS,
         "attempt": event.attempt,

@@ -212,6 +212,7 @@ def _send_record(event: MessageSubmittedV1, results: list[SubmitResult | BaseExc
 def _status_event(event: MessageSubmittedV1, record: SendRecord | Submission) -> MessageStatusChangedV1:
     common = {
         "message_id": event.message_id,
+        "fallback_remaining": len(event.fallback),
         "account_id": event.account_id,
         "channel": Channel.SMS,
         "attempt": event.attempt,

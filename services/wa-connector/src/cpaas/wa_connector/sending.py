@@ -193,6 +193,7 @@ async def _send(prepared: Prepared, deps: SendingDeps) -> SendRecord | None:
 def _status_event(event: MessageSubmittedV1, record: SendRecord) -> MessageStatusChangedV1:
     common = {
         "message_id": event.message_id,
+        "fallback_remaining": len(event.fallback),
         "account_id": event.account_id,
         "channel": Channel.WHATSAPP,
         "attempt": event.attempt,

@@ -17,7 +17,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from cpaas.contracts import CloudEvent, MessageStatusChangedV1
+from cpaas.contracts import CloudEvent, MessageStatus, MessageStatusChangedV1
 from cpaas.platform.broker import decode_batch, subscribe
 from cpaas.webhooks.accounts import WebhookAccounts
 from cpaas.webhooks.domain import NOTIFIED_STATUSES, event_id, receipt_payload
@@ -25,6 +25,8 @@ from cpaas.webhooks.metrics import STATUS_EVENTS
 from cpaas.webhooks.store import DeliveryStore, NewDelivery
 
 log = logging.getLogger(__name__)
+FAILURES = frozenset({MessageStatus.FAILED, MessageStatus.UNDELIVERED})
+MAX_LEVELS = 3  # a primary and up to 2 fallback levels
 
 
 def new_delivery(event: CloudEvent[MessageStatusChangedV1], url: str) -> NewDelivery:
@@ -49,7 +51,7 @@ class ReceiptQueue:
     async def handle(self, records: Sequence[ConsumerRecord]) -> None:
         """Queue the receipts of one poll's records; returns once they are committed."""
         events = await decode_batch(self.broker, MessageStatusChangedV1, records)
-        notified = [e for e in events if e.data.status in NOTIFIED_STATUSES]
+        notified = await self._final_for_the_customer([e for e in events if e.data.status in NOTIFIED_STATUSES])
         if len(notified) < len(events):
             STATUS_EVENTS.labels("not_notified").inc(len(events) - len(notified))
         if not notified:
@@ -64,6 +66,32 @@ class ReceiptQueue:
         if queued:
             log.debug("receipts queued", extra={"count": queued})
             self.on_queued()
+
+    async def _final_for_the_customer(
+        self, events: list[CloudEvent[MessageStatusChangedV1]]
+    ) -> list[CloudEvent[MessageStatusChangedV1]]:
+        """Drop the failure of an attempt that a fallback level follows: the guide's FAILED
+        means every channel failed, and the router is about to try the next one. The event
+        says so when its connector knew (a send failed at once); otherwise the router's
+        chain tells how many levels the message has."""
+        unknown = [
+            e.data.message_id
+            for e in events
+            if e.data.status in FAILURES and e.data.fallback_remaining is None and e.data.attempt < MAX_LEVELS
+        ]
+        levels = await self.store.fallback_levels(unknown) if unknown else {}
+        kept = []
+        for event in events:
+            data = event.data
+            if data.status in FAILURES:
+                remaining = data.fallback_remaining
+                if remaining is None:
+                    remaining = max(0, levels.get(data.message_id, 0) - data.attempt)
+                if remaining > 0:
+                    STATUS_EVENTS.labels("fallback_follows").inc()
+                    continue
+            kept.append(event)
+        return kept
 
 
 def register_receipt_queue(

@@ -4,7 +4,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 STATUS_EVENTS = Counter(
     "cpaas_webhooks_status_events_total",
-    "Status events seen, by outcome (queued, duplicate, no_webhook, not_notified)",
+    "Status events seen, by outcome (queued, duplicate, no_webhook, not_notified, fallback_follows)",
     ["outcome"],
 )
 DELIVERIES = Counter(

@@ -132,6 +132,21 @@ class DeliveryStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
+    async def fallback_levels(self, message_ids: Sequence[str]) -> dict[str, int]:
+        """How many channel levels each message's fallback chain has (the router's table;
+        a message without fallback has no chain). {} when the router is not deployed."""
+        if not message_ids:
+            return {}
+        try:
+            rows = await self.pool.fetch(
+                "SELECT message_id, jsonb_array_length(levels) AS levels FROM router.chains"
+                " WHERE message_id = ANY($1::text[])",
+                list(message_ids),
+            )
+        except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
+            return {}
+        return {r["message_id"]: r["levels"] for r in rows}
+
     async def insert(self, deliveries: Sequence[NewDelivery]) -> int:
         """Queue receipts; one already queued (same event, or same message attempt and status)
         is skipped. Returns how many were new."""
