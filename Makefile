@@ -28,8 +28,9 @@ web: web-deps       ## the console's web app (served by the console service from
 	cd $(WEB) && npm run build
 
 browser:            ## Debian's Chromium for the console's browser tests (Playwright drives it; no browser download)
-	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; } \
-	  || { sudo apt-get update -qq && sudo apt-get install -y -qq chromium; }
+	@test -x /usr/bin/chromium || { export DEBIAN_FRONTEND=noninteractive; \
+	  { apt-get update -qq && apt-get install -y -qq chromium; } \
+	  || { sudo -E apt-get update -qq && sudo -E apt-get install -y -qq chromium; }; }
 
 run: setup web      ## the whole platform on the local default, until Ctrl-C
 	$(UV) run --no-sync python -m cpaas.local run
