@@ -99,6 +99,7 @@ def print_welcome(credentials: dict) -> None:
     print("[local] demo credentials (also in .data/demo-credentials.json):", flush=True)
     for line in json.dumps(credentials, indent=2).splitlines():
         print(f"[local]   {line}", flush=True)
+    print("[local] console: http://127.0.0.1:8088 (log in as the user or the admin above)", flush=True)
     print("[local] gateway: http://127.0.0.1:8081/docs", flush=True)
 
 
