@@ -57,3 +57,17 @@ async def delete_topics(kafka: KafkaSettings) -> list[str]:
         return doomed
     finally:
         await admin.close()
+
+
+def main() -> None:
+    """`python -m cpaas.platform.kafka_admin`: create the platform's missing topics (a
+    deployment's one-off job; CPAAS_KAFKA_* as for the services)."""
+    import asyncio
+    import json
+
+    created = asyncio.run(ensure_topics(KafkaSettings()))
+    print(json.dumps({"created": created}))
+
+
+if __name__ == "__main__":
+    main()

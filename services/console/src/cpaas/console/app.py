@@ -3,7 +3,6 @@ JSON API (one router per screen under api/), and the template verdict subscriber
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
@@ -29,8 +28,6 @@ from cpaas.platform.serve import broker_lifespan
 
 BILLING_TIMEOUT_SECONDS = 5.0
 GATEWAY_TIMEOUT_SECONDS = 10.0
-# the single-page app built by `npm run build` in services/console/web
-WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 
 
 class SPAStaticFiles(StaticFiles):
@@ -97,6 +94,6 @@ def build_app(
     mount_ops(app, health)
     for module in (auth, templates, account, admin, reports, messages, media):
         app.include_router(module.build_router())
-    if WEB_DIST.is_dir():  # after every API route, so the app only answers what they do not
-        app.mount("/", SPAStaticFiles(directory=WEB_DIST, html=True), name="web")
+    if settings.web_dist.is_dir():  # after every API route, so the app only answers what they do not
+        app.mount("/", SPAStaticFiles(directory=settings.web_dist, html=True), name="web")
     return app

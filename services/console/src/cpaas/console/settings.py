@@ -1,7 +1,12 @@
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from cpaas.platform.settings import ServiceSettings
+
+# the single-page app built by `npm run build` in services/console/web (a source checkout)
+WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 
 
 class ConsoleSettings(ServiceSettings):
@@ -21,6 +26,9 @@ class ConsoleSettings(ServiceSettings):
         "local-dev-service-token",
         min_length=16,
         description="X-Service-Token sent to billing's and the gateway's internal APIs",
+    )
+    web_dist: Path = Field(
+        WEB_DIST, description="The built web app (services/console/web/dist) that the console serves"
     )
     max_upload_mb: dict[str, int] = Field(
         default_factory=lambda: {"image": 5, "video": 16, "document": 16},
