@@ -4,7 +4,6 @@ FROM node:20-slim AS web
 WORKDIR /web
 COPY services/console/web/package.json services/console/web/package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY contracts/openapi /contracts/openapi
 COPY services/console/web ./
 RUN npm run build
 
