@@ -40,7 +40,7 @@ SERVICES = [
             "GATEWAY_URL": "http://gateway:8081",
             "PUBLIC_URL": {"configMapKeyRef": {"name": "cpaas-config", "key": "console-public-url"}},
         },
-        {"SERVICE_TOKEN": "service-token"},
+        {"SERVICE_TOKEN": "service-token", "SECRETS_KEY": "secrets-key"},
     ),
     ("billing", "cpaas.billing", 8082, "CPAAS_BILLING_", 2, {}, {"SERVICE_TOKEN": "service-token"}),
     ("reporting", "cpaas.reporting", 8083, "CPAAS_REPORTING_", 2, {}, {}),
@@ -66,7 +66,7 @@ SERVICES = [
         "CPAAS_WA_CONNECTOR_",
         2,
         {"BASE_URL": {"configMapKeyRef": {"name": "cpaas-config", "key": "whatsapp-api-url"}}},
-        {"APP_SECRET": "whatsapp-app-secret", "VERIFY_TOKEN": "whatsapp-verify-token"},
+        {"APP_SECRET": "whatsapp-app-secret", "VERIFY_TOKEN": "whatsapp-verify-token", "SECRETS_KEY": "secrets-key"},
     ),
     (
         "rcs-connector",
@@ -75,7 +75,11 @@ SERVICES = [
         "CPAAS_RCS_CONNECTOR_",
         2,
         {"BASE_URL": {"configMapKeyRef": {"name": "cpaas-config", "key": "rbm-api-url"}}},
-        {"WEBHOOK_CLIENT_TOKEN": "rbm-webhook-client-token", "PARTNER_TOKEN": "rbm-partner-token"},
+        {
+            "WEBHOOK_CLIENT_TOKEN": "rbm-webhook-client-token",
+            "PARTNER_TOKEN": "rbm-partner-token",
+            "SECRETS_KEY": "secrets-key",
+        },
     ),
     (
         "voice-connector",
@@ -111,6 +115,9 @@ CONFIG = {
 SECRET_KEYS = {
     "pg-dsn": "postgresql://cpaas:CHANGE-ME@postgres-rw.postgres.svc:5432/cpaas",
     "service-token": "CHANGE-ME: a random string of 32+ characters, shared by the services",
+    # seals provider credentials at rest; `python -c "from cryptography.fernet import Fernet;
+    # print(Fernet.generate_key().decode())"` makes one. Changing it needs the stored ones re-sealed.
+    "secrets-key": "CHANGE-ME",
     "smpp-password": "CHANGE-ME",
     "whatsapp-app-secret": "CHANGE-ME",
     "whatsapp-verify-token": "CHANGE-ME",

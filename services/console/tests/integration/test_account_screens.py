@@ -99,3 +99,27 @@ async def test_webhook_url_and_ip_allowlist_are_validated_and_saved(console) -> 
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "entries.1"
     saved = (await client.put("/api/settings/ip-allowlist", json={"entries": ["10.1.2.3/8", " 203.0.113.7 "]})).json()
     assert saved["ipAllowlist"] == ["10.0.0.0/8", "203.0.113.7"]
+
+
+async def test_provider_credentials_are_stored_sealed_and_shown_masked(console) -> None:
+    pool = console.app.state.store.pool
+    box = console.app.state.store.box
+    stored = {r["api_key"] for r in await pool.fetch("SELECT api_key FROM console.waba_numbers")}
+    stored |= {r["api_key"] for r in await pool.fetch("SELECT api_key FROM console.rcs_bots")}
+    assert stored and all(value.startswith("enc:v1:") for value in stored)
+
+    client = await console.user()
+    created = await client.post(
+        "/api/channels/rcs", json={"displayName": "Sealed", "handle": "sealed-bot", "apiKey": "bot-secret-4321"}
+    )
+    assert created.status_code == 201 and created.json()["apiKey"].endswith("4321")
+    row = await pool.fetchrow("SELECT api_key FROM console.rcs_bots WHERE handle = 'sealed-bot'")
+    assert "bot-secret" not in row["api_key"] and box.open(row["api_key"]) == "bot-secret-4321"
+
+    # a value written before encryption is sealed at the console's next start
+    await pool.execute("UPDATE console.rcs_bots SET api_key = 'legacy-plain-9876' WHERE handle = 'sealed-bot'")
+    assert await console.app.state.store.seal_credentials() == 1
+    row = await pool.fetchrow("SELECT api_key FROM console.rcs_bots WHERE handle = 'sealed-bot'")
+    assert box.open(row["api_key"]) == "legacy-plain-9876"
+    bots = {b["handle"]: b for b in (await client.get("/api/channels/rcs")).json()}
+    assert bots["sealed-bot"]["apiKey"].endswith("9876") and "legacy" not in bots["sealed-bot"]["apiKey"]

@@ -151,9 +151,11 @@ def test_reference_round_trips_and_foreign_callback_data_is_none() -> None:
 def test_production_refuses_local_secrets_and_the_sandbox() -> None:
     with pytest.raises(ValidationError, match="app_secret"):
         WaConnectorSettings(environment="production", verify_token="v" * 16)
+    keys = {"app_secret": "s" * 32, "verify_token": "v" * 16}
+    with pytest.raises(ValidationError, match="secrets_key"):
+        WaConnectorSettings(environment="production", base_url="https://graph.facebook.com", **keys)
+    keys["secrets_key"] = "k" * 32
     with pytest.raises(ValidationError, match="base_url"):
-        WaConnectorSettings(environment="production", app_secret="s" * 32, verify_token="v" * 16)
-    settings = WaConnectorSettings(
-        environment="production", app_secret="s" * 32, verify_token="v" * 16, base_url="https://graph.facebook.com"
-    )
+        WaConnectorSettings(environment="production", **keys)
+    settings = WaConnectorSettings(environment="production", base_url="https://graph.facebook.com", **keys)
     assert (settings.http_port, settings.api_version, settings.service_name) == (8085, "v21.0", "wa-connector")

@@ -5,6 +5,7 @@ Every user query is scoped by account."""
 import asyncpg
 
 from cpaas.console.template_store import _like
+from cpaas.platform.secretbox import LOCAL_KEY, SecretBox
 
 # what waits for an administrator, one SELECT per kind with the same columns
 _APPROVAL_SOURCES = (
@@ -27,8 +28,9 @@ _APPROVAL_SOURCES = (
 
 
 class AccountStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, box: SecretBox | None = None) -> None:
         self.pool = pool
+        self.box = box or SecretBox(LOCAL_KEY)  # provider credentials are stored sealed
 
     async def sender_ids_page(
         self, account_id: int, *, search: str | None, status: str | None, page: int, page_size: int
@@ -97,7 +99,7 @@ class AccountStore:
             display_name,
             bot_id,
             handle,
-            api_key,
+            self.box.seal(api_key),
         )
 
     async def review_rcs_bot(self, row_id: int, status: str, reason: str | None) -> bool:

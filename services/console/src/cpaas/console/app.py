@@ -24,6 +24,7 @@ from cpaas.platform.broker import EventPublisher, make_broker
 from cpaas.platform.db import create_pool, ping
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.ops import HealthState, mount_ops
+from cpaas.platform.secretbox import SecretBox
 from cpaas.platform.serve import broker_lifespan
 
 BILLING_TIMEOUT_SECONDS = 5.0
@@ -65,11 +66,13 @@ def build_app(
             stack.push_async_callback(pool.close)
             await apply_migrations(pool, SCHEMA, MIGRATIONS)
             health.add_check("postgres", lambda: ping(pool))
-            holder["store"] = app.state.store = ConsoleStore(pool)
+            box = SecretBox(settings.secrets_key)
+            holder["store"] = app.state.store = ConsoleStore(pool, box)
+            await app.state.store.seal_credentials()  # credentials stored before encryption
             app.state.settings = settings
             app.state.auth = AuthStore(pool)
             app.state.templates = TemplateStore(pool)
-            app.state.accounts = AccountStore(pool)
+            app.state.accounts = AccountStore(pool, box)
             app.state.reports = MessageLogReader(pool)
             app.state.pool = pool
             client = http or httpx.AsyncClient(base_url=settings.billing_url, timeout=BILLING_TIMEOUT_SECONDS)

@@ -11,9 +11,11 @@ import secrets
 from pathlib import Path
 
 from cpaas.console.security import hash_api_key, new_password
+from cpaas.console.settings import ConsoleSettings
 from cpaas.console.store import MIGRATIONS, SCHEMA, ConsoleStore
 from cpaas.platform.db import create_pool
 from cpaas.platform.migrations import apply_migrations
+from cpaas.platform.secretbox import SecretBox
 from cpaas.platform.settings import PostgresSettings
 
 log = logging.getLogger(__name__)
@@ -128,12 +130,13 @@ async def _ensure_user(store: ConsoleStore, account_id: int, username: str, role
     return password
 
 
-async def seed(pg: PostgresSettings, credentials_path: Path) -> dict:
+async def seed(pg: PostgresSettings, credentials_path: Path, secrets_key: str | None = None) -> dict:
+    """`secrets_key` seals the demo channels' credentials (the console's, by default)."""
     previous = json.loads(credentials_path.read_text()) if credentials_path.exists() else {}
     pool = await create_pool(pg, schema=SCHEMA, application_name="console-seed")
     try:
         await apply_migrations(pool, SCHEMA, MIGRATIONS)
-        store = ConsoleStore(pool)
+        store = ConsoleStore(pool, SecretBox(secrets_key or ConsoleSettings().secrets_key))
         admin_account = await _ensure_account(store, ADMIN_ACCOUNT)
         admin_password = await _ensure_user(store, admin_account, ADMIN_USER, "admin", previous.get("admin", {}))
         account_id = await _ensure_account(store, DEMO_ACCOUNT)

@@ -3,6 +3,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from cpaas.platform.secretbox import LOCAL_KEY
 from cpaas.platform.settings import ServiceSettings
 
 # the single-page app built by `npm run build` in services/console/web (a source checkout)
@@ -26,6 +27,11 @@ class ConsoleSettings(ServiceSettings):
         "local-dev-service-token",
         min_length=16,
         description="X-Service-Token sent to billing's and the gateway's internal APIs",
+    )
+    secrets_key: str = Field(
+        LOCAL_KEY,
+        description="Key that seals provider credentials at rest (WABA tokens, RBM bot secrets): the same value"
+        " for the console and the WhatsApp and RCS connectors",
     )
     web_dist: Path = Field(
         WEB_DIST, description="The built web app (services/console/web/dist) that the console serves"

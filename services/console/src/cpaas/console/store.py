@@ -6,14 +6,31 @@ from pathlib import Path
 import asyncpg
 
 from cpaas.console.security import hash_password, new_api_key
+from cpaas.platform.secretbox import LOCAL_KEY, SecretBox
 
 SCHEMA = "console"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class ConsoleStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, box: SecretBox | None = None) -> None:
         self.pool = pool
+        self.box = box or SecretBox(LOCAL_KEY)  # seals provider credentials before they are stored
+
+    async def seal_credentials(self) -> int:
+        """Seal the provider credentials stored before encryption; returns how many."""
+        sealed = 0
+        for table in ("waba_numbers", "rcs_bots"):
+            rows = await self.pool.fetch(f"SELECT id, api_key FROM {table} WHERE api_key NOT LIKE 'enc:v1:%'")
+            for row in rows:
+                await self.pool.execute(
+                    f"UPDATE {table} SET api_key = $2 WHERE id = $1 AND api_key = $3",
+                    row["id"],
+                    self.box.seal(row["api_key"]),
+                    row["api_key"],
+                )
+            sealed += len(rows)
+        return sealed
 
     async def account_id_by_name(self, name: str) -> int | None:
         return await self.pool.fetchval("SELECT id FROM accounts WHERE name = $1 ORDER BY id LIMIT 1", name)
@@ -144,7 +161,7 @@ class ConsoleStore:
             phone_number,
             waba_id,
             phone_number_id,
-            api_key,
+            self.box.seal(api_key),
             display_name,
         )
 
@@ -159,7 +176,7 @@ class ConsoleStore:
             display_name,
             bot_id,
             handle,
-            api_key,
+            self.box.seal(api_key),
             status,
         )
 

@@ -20,6 +20,7 @@ from cpaas.platform.db import create_pool, ping
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.pg_listen import Listener
+from cpaas.platform.secretbox import SecretBox
 from cpaas.platform.serve import broker_lifespan
 from cpaas.rcs_connector.catalog import ConsoleCatalog
 from cpaas.rcs_connector.handlers import register_submit_handler, register_template_handler
@@ -74,7 +75,7 @@ def build_app(
             stack.push_async_callback(pool.close)
             await apply_migrations(pool, SCHEMA, MIGRATIONS)
             store = RcsStore(pool)
-            catalog = ConsoleCatalog(pool, settings.cache_ttl_seconds)
+            catalog = ConsoleCatalog(pool, settings.cache_ttl_seconds, box=SecretBox(settings.secrets_key))
             listener = Listener(settings.postgres.dsn, CONSOLE_CHANNEL, catalog.on_notify, catalog.clear)
             await listener.start()
             stack.push_async_callback(listener.stop)

@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from cpaas.platform.secretbox import LOCAL_KEY, SecretBox
 from cpaas.rcs_connector.providers.base import Bot
 
 EVICTING_TABLES = frozenset({"templates", "rcs_bots", "accounts"})
@@ -59,16 +60,23 @@ def _template(row: asyncpg.Record) -> Template:
     return Template(**{**dict(row), "content": json.loads(content) if isinstance(content, str) else content})
 
 
-def _bot(row: asyncpg.Record) -> Bot:
-    return Bot(**dict(row))
+def _bot(row: asyncpg.Record, box: SecretBox) -> Bot:
+    return Bot(**{**dict(row), "api_key": box.open(row["api_key"])})
 
 
 _BOT_COLUMNS = "id, account_id, bot_id, api_key, status"
 
 
 class ConsoleCatalog:
-    def __init__(self, pool: asyncpg.Pool, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        ttl_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        box: SecretBox | None = None,
+    ) -> None:
         self.pool = pool
+        self.box = box or SecretBox(LOCAL_KEY)  # opens the sealed bot secrets
         self._templates = _TtlCache(ttl_seconds, clock)
         self._bots = _TtlCache(ttl_seconds, clock)  # ("id", row id) or ("default", account id) -> Bot | None
 
@@ -111,7 +119,7 @@ class ConsoleCatalog:
             rows = await self.pool.fetch(
                 f"SELECT {_BOT_COLUMNS} FROM console.rcs_bots WHERE id = ANY($1::bigint[])", [i for _, i in by_id]
             )
-            bots = {row["id"]: _bot(row) for row in rows}
+            bots = {row["id"]: _bot(row, self.box) for row in rows}
             for account_id, row_id in by_id:
                 bot = bots.get(row_id)
                 self._bots.put(("id", row_id), bot.account_id if bot else account_id, bot)
@@ -122,7 +130,7 @@ class ConsoleCatalog:
                 " WHERE account_id = ANY($1::bigint[]) AND status = 'ACTIVE' ORDER BY account_id, id",
                 by_account,
             )
-            bots = {row["account_id"]: _bot(row) for row in rows}
+            bots = {row["account_id"]: _bot(row, self.box) for row in rows}
             for account_id in by_account:
                 self._bots.put(("default", account_id), account_id, bots.get(account_id))
                 result[(account_id, None)] = bots.get(account_id)

@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from cpaas.platform.secretbox import LOCAL_KEY
 from cpaas.platform.settings import ServiceSettings
 
 
@@ -33,4 +34,9 @@ class RcsConnectorSettings(ServiceSettings):
     batch_timeout_ms: int = Field(5, ge=0, description="How long the consumer waits to fill a batch")
     webhook_retry_after_seconds: int = Field(
         1, ge=0, description="Retry-After of a 503 answered for an event that came before its send was announced"
+    )
+    secrets_key: str = Field(
+        LOCAL_KEY,
+        description="Key that seals provider credentials at rest (WABA tokens, RBM bot secrets): the same value"
+        " for the console and the WhatsApp and RCS connectors",
     )

@@ -22,6 +22,7 @@ from cpaas.platform.db import ping, pool_lifespan
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.pg_listen import Listener
+from cpaas.platform.secretbox import SecretBox
 from cpaas.platform.serve import broker_lifespan
 from cpaas.wa_connector.catalog import ConsoleCatalog
 from cpaas.wa_connector.handlers import register_submit_handler, register_template_handler
@@ -55,7 +56,7 @@ def build_app(
         async with pool_lifespan(settings.postgres, schema=SCHEMA, application_name=settings.service_name) as pool:
             await apply_migrations(pool, SCHEMA, MIGRATIONS)
             store = WaStore(pool)
-            catalog = ConsoleCatalog(pool, settings.cache_ttl_seconds)
+            catalog = ConsoleCatalog(pool, settings.cache_ttl_seconds, box=SecretBox(settings.secrets_key))
             listener = Listener(settings.postgres.dsn, CONSOLE_CHANNEL, catalog.on_notify, catalog.clear)
             await listener.start()
             client = http or httpx.AsyncClient(

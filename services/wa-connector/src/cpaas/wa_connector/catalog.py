@@ -13,6 +13,8 @@ from typing import Any
 
 import asyncpg
 
+from cpaas.platform.secretbox import LOCAL_KEY, SecretBox
+
 EVICTING_TABLES = frozenset({"templates", "waba_numbers", "accounts"})
 ACTIVE = "ACTIVE"
 
@@ -75,8 +77,15 @@ FROM console.waba_numbers WHERE account_id = ANY($1::bigint[]) ORDER BY id
 
 
 class ConsoleCatalog:
-    def __init__(self, pool: asyncpg.Pool, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        ttl_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        box: SecretBox | None = None,
+    ) -> None:
         self.pool = pool
+        self.box = box or SecretBox(LOCAL_KEY)  # opens the sealed access tokens
         self._templates = _TtlCache(ttl_seconds, clock)
         self._wabas = _TtlCache(ttl_seconds, clock)  # account id -> its WABA numbers
 
@@ -102,7 +111,9 @@ class ConsoleCatalog:
         if missing:
             loaded: dict[int, list[WabaNumber]] = {a: [] for a in missing}
             for row in await self.pool.fetch(_WABAS, missing):
-                loaded[row["account_id"]].append(WabaNumber(**dict(row)))
+                values = dict(row)
+                values["api_key"] = self.box.open(values["api_key"])
+                loaded[row["account_id"]].append(WabaNumber(**values))
             for account_id, numbers in loaded.items():
                 self._wabas.put(account_id, account_id, numbers)
             found.update(loaded)

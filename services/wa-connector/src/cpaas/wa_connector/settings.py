@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from cpaas.platform.secretbox import LOCAL_KEY
 from cpaas.platform.settings import ServiceSettings
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -34,6 +35,12 @@ class WaConnectorSettings(ServiceSettings):
     cache_ttl_seconds: float = Field(30.0, ge=0, description="Lifetime of cached templates and WABA numbers")
     batch_max_records: int = Field(500, ge=1, description="Most submit events handled in one batch")
     batch_timeout_ms: int = Field(5, ge=0, description="How long the consumer waits to fill a batch")
+
+    secrets_key: str = Field(
+        LOCAL_KEY,
+        description="Key that seals provider credentials at rest (WABA tokens, RBM bot secrets): the same value"
+        " for the console and the WhatsApp and RCS connectors",
+    )
 
     @model_validator(mode="after")
     def _refuse_loopback_provider(self) -> "WaConnectorSettings":

@@ -100,8 +100,8 @@ class AllowlistIn(ApiModel):
     entries: list[str]
 
 
-def _bot(row) -> RcsBotOut:
-    return RcsBotOut(**{**dict(row), "api_key": mask(row["api_key"])})
+def _bot(row, box) -> RcsBotOut:
+    return RcsBotOut(**{**dict(row), "api_key": mask(box.open(row["api_key"]))})
 
 
 def _checked(check, *args):
@@ -141,11 +141,13 @@ def build_router() -> APIRouter:
     @router.get("/channels/whatsapp", response_model=list[WabaNumberOut])
     async def list_waba_numbers(request: Request, user: User) -> list[WabaNumberOut]:
         rows = await request.app.state.accounts.waba_numbers(user.account_id)
-        return [WabaNumberOut(**{**dict(r), "api_key": mask(r["api_key"])}) for r in rows]
+        box = request.app.state.accounts.box
+        return [WabaNumberOut(**{**dict(r), "api_key": mask(box.open(r["api_key"]))}) for r in rows]
 
     @router.get("/channels/rcs", response_model=list[RcsBotOut])
     async def list_rcs_bots(request: Request, user: User) -> list[RcsBotOut]:
-        return [_bot(r) for r in await request.app.state.accounts.rcs_bots(user.account_id)]
+        accounts = request.app.state.accounts
+        return [_bot(r, accounts.box) for r in await accounts.rcs_bots(user.account_id)]
 
     @router.post("/channels/rcs", response_model=RcsBotOut, status_code=201)
     async def request_rcs_bot(body: RcsBotIn, request: Request, user: User) -> RcsBotOut:
@@ -163,7 +165,7 @@ def build_router() -> APIRouter:
             )
         except asyncpg.UniqueViolationError:
             raise ApiError(ErrorCode.CONFLICT, "this bot handle or bot ID is taken", field="handle") from None
-        return _bot(row)
+        return _bot(row, request.app.state.accounts.box)
 
     @router.get("/blacklist", response_model=BlacklistPage)
     async def list_blacklist(
