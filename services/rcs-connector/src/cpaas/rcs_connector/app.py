@@ -20,11 +20,13 @@ from cpaas.platform.db import create_pool, ping
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.pg_listen import Listener
+from cpaas.platform.retention import start_sweeping, stop_sweeping
 from cpaas.platform.secretbox import SecretBox
 from cpaas.platform.serve import broker_lifespan
 from cpaas.rcs_connector.catalog import ConsoleCatalog
 from cpaas.rcs_connector.handlers import register_submit_handler, register_template_handler
 from cpaas.rcs_connector.providers import make_provider
+from cpaas.rcs_connector.retention import RETENTION
 from cpaas.rcs_connector.sending import SendingDeps
 from cpaas.rcs_connector.settings import RcsConnectorSettings
 from cpaas.rcs_connector.store import RcsStore
@@ -74,6 +76,8 @@ def build_app(
             pool = await create_pool(settings.postgres, schema=SCHEMA, application_name=settings.service_name)
             stack.push_async_callback(pool.close)
             await apply_migrations(pool, SCHEMA, MIGRATIONS)
+            sweep = start_sweeping(pool, RETENTION, keep_days=settings.retention_days)
+            stack.push_async_callback(stop_sweeping, sweep)
             store = RcsStore(pool)
             catalog = ConsoleCatalog(pool, settings.cache_ttl_seconds, box=SecretBox(settings.secrets_key))
             listener = Listener(settings.postgres.dsn, CONSOLE_CHANNEL, catalog.on_notify, catalog.clear)

@@ -12,6 +12,10 @@ from cpaas.platform.settings import ServiceSettings
 class RcsConnectorSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CPAAS_RCS_CONNECTOR_", extra="ignore")
 
+    retention_days: float = Field(
+        7.0, gt=0, description="Days a send's rows are kept (receipts and provider events for it come before then)"
+    )
+
     service_name: str = Field("rcs-connector", description="Name in logs, metrics and event sources")
     http_port: int = Field(8086, description="Port of the RBM webhook, /healthz, /readyz and /metrics")
     provider: Literal["rbm"] = Field("rbm", description="The RCS provider behind the connector (registered ones)")

@@ -19,10 +19,12 @@ from cpaas.platform.db import ping, pool_lifespan
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.pg_listen import Listener
+from cpaas.platform.retention import start_sweeping, stop_sweeping
 from cpaas.platform.serve import broker_lifespan
 from cpaas.sms_connector.catalog import ConsoleCatalog
 from cpaas.sms_connector.delivery_reports import DeliveryReportProcessor
 from cpaas.sms_connector.handlers import register_submit_handler
+from cpaas.sms_connector.retention import RETENTION
 from cpaas.sms_connector.sending import SendingDeps
 from cpaas.sms_connector.settings import SmsConnectorSettings
 from cpaas.sms_connector.smpp import SmppCarrier
@@ -48,6 +50,7 @@ def build_app(settings: SmsConnectorSettings, *, broker: KafkaBroker | None = No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with pool_lifespan(settings.postgres, schema=SCHEMA, application_name=settings.service_name) as pool:
             await apply_migrations(pool, SCHEMA, MIGRATIONS)
+            sweep = start_sweeping(pool, RETENTION, keep_days=settings.retention_days)
             store = SmsStore(pool)
             catalog = ConsoleCatalog(pool, settings.cache_ttl_seconds)
             listener = Listener(settings.postgres.dsn, CONSOLE_CHANNEL, catalog.on_notify, catalog.clear)
@@ -85,6 +88,7 @@ def build_app(settings: SmsConnectorSettings, *, broker: KafkaBroker | None = No
                         await receipts.stop()
             finally:
                 await listener.stop()
+                await stop_sweeping(sweep)
 
     app = FastAPI(title="CPaaS SMS connector", lifespan=lifespan)
     mount_ops(app, health)

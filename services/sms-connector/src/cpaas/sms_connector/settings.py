@@ -13,6 +13,10 @@ LOCAL_SMPP_PASSWORD = "localdev"  # noqa: S105 - the local default, refused in p
 class SmsConnectorSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CPAAS_SMS_CONNECTOR_", extra="ignore")
 
+    retention_days: float = Field(
+        7.0, gt=0, description="Days a send's rows are kept (receipts and provider events for it come before then)"
+    )
+
     service_name: str = Field("sms-connector", description="Name in logs, metrics and event sources")
     http_port: int = Field(8084, description="Port of /healthz, /readyz and /metrics")
     smpp_host: str = Field("127.0.0.1", description="SMSC host")

@@ -22,12 +22,14 @@ from cpaas.platform.db import ping, pool_lifespan
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.pg_listen import Listener
+from cpaas.platform.retention import start_sweeping, stop_sweeping
 from cpaas.platform.serve import broker_lifespan
 from cpaas.voice_connector.callbacks import CallbackDeps
 from cpaas.voice_connector.calling import CallingDeps
 from cpaas.voice_connector.catalog import TemplateCatalog
 from cpaas.voice_connector.handlers import register_submit_handler
 from cpaas.voice_connector.providers import make_provider
+from cpaas.voice_connector.retention import RETENTION
 from cpaas.voice_connector.settings import VoiceConnectorSettings
 from cpaas.voice_connector.store import VoiceStore
 from cpaas.voice_connector.webhooks import webhook_router
@@ -56,6 +58,7 @@ def build_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with pool_lifespan(settings.postgres, schema=SCHEMA, application_name=settings.service_name) as pool:
             await apply_migrations(pool, SCHEMA, MIGRATIONS)
+            sweep = start_sweeping(pool, RETENTION, keep_days=settings.retention_days)
             store = VoiceStore(pool)
             catalog = TemplateCatalog(pool, settings.cache_ttl_seconds)
             listener = Listener(settings.postgres.dsn, CONSOLE_CHANNEL, catalog.on_notify, catalog.clear)
@@ -84,6 +87,7 @@ def build_app(
                 if http is None:
                     await client.aclose()
                 await listener.stop()
+                await stop_sweeping(sweep)
 
     app = FastAPI(title="CPaaS voice connector", lifespan=lifespan)
     install_error_handlers(app)

@@ -14,6 +14,10 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 class VoiceConnectorSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CPAAS_VOICE_CONNECTOR_", extra="ignore")
 
+    retention_days: float = Field(
+        7.0, gt=0, description="Days a send's rows are kept (receipts and provider events for it come before then)"
+    )
+
     service_name: str = Field("voice-connector", description="Name in logs, metrics and event sources")
     http_port: int = Field(8087, description="Port of the status-callback webhook, /healthz, /readyz and /metrics")
     provider: Literal["programmable_voice"] = Field(

@@ -22,11 +22,13 @@ from cpaas.platform.db import ping, pool_lifespan
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.pg_listen import Listener
+from cpaas.platform.retention import start_sweeping, stop_sweeping
 from cpaas.platform.secretbox import SecretBox
 from cpaas.platform.serve import broker_lifespan
 from cpaas.wa_connector.catalog import ConsoleCatalog
 from cpaas.wa_connector.handlers import register_submit_handler, register_template_handler
 from cpaas.wa_connector.providers import make_provider
+from cpaas.wa_connector.retention import RETENTION
 from cpaas.wa_connector.sending import SendingDeps
 from cpaas.wa_connector.settings import WaConnectorSettings
 from cpaas.wa_connector.store import WaStore
@@ -55,6 +57,7 @@ def build_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with pool_lifespan(settings.postgres, schema=SCHEMA, application_name=settings.service_name) as pool:
             await apply_migrations(pool, SCHEMA, MIGRATIONS)
+            sweep = start_sweeping(pool, RETENTION, keep_days=settings.retention_days)
             store = WaStore(pool)
             catalog = ConsoleCatalog(pool, settings.cache_ttl_seconds, box=SecretBox(settings.secrets_key))
             listener = Listener(settings.postgres.dsn, CONSOLE_CHANNEL, catalog.on_notify, catalog.clear)
@@ -79,6 +82,7 @@ def build_app(
                 if http is None:
                     await client.aclose()
                 await listener.stop()
+                await stop_sweeping(sweep)
 
     app = FastAPI(title="CPaaS WhatsApp connector", lifespan=lifespan)
     install_error_handlers(app)
