@@ -7,7 +7,6 @@ The services' ports are `make run`'s, so a `make run` already running on this ma
 must be stopped first; the fixture says so instead of testing someone else's platform.
 """
 
-import asyncio
 import json
 import os
 import signal
@@ -15,17 +14,15 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
 
 from cpaas.local.launcher import SERVICES
 from cpaas.local.processes import port_open
+from cpaas.platform.settings import KafkaSettings, PostgresSettings
 
 STARTUP_SECONDS = 240
 SANDBOX_PORTS = {"smpp": 2775, "whatsapp": 8092, "rbm": 8093, "voice": 8094}  # the sandbox settings' defaults
-WAIT_SECONDS = 40
 
 
 def free_port() -> int:
@@ -34,30 +31,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@dataclass
-class LaunchedPlatform:
+@dataclass(frozen=True)
+class Launched:
+    """What a test needs of a launched platform."""
+
     creds: dict
-    urls: dict[str, str] = field(default_factory=dict)
-
-    def headers(self) -> dict[str, str]:
-        return {"X-API-Key": self.creds["apiKey"]}
-
-    async def submit(self, **body: object) -> dict:
-        async with httpx.AsyncClient(base_url=self.urls["gateway"], timeout=10) as gateway:
-            response = await gateway.post("/api/v1/messages/submit", json=body, headers=self.headers())
-        assert response.status_code == 202, response.text
-        return response.json()
-
-    async def wait_for(self, message_id: str, done, what: str) -> dict:
-        """Poll the message through the public API until `done(message)`."""
-        async with httpx.AsyncClient(base_url=self.urls["gateway"], timeout=10) as gateway:
-            async with asyncio.timeout(WAIT_SECONDS):
-                while True:
-                    response = await gateway.get(f"/api/v1/messages/{message_id}", headers=self.headers())
-                    if response.status_code == 200 and done(response.json()):
-                        return response.json()
-                    await asyncio.sleep(0.2)
-        raise AssertionError(what)
+    urls: dict[str, str]
+    pg: PostgresSettings
+    kafka: KafkaSettings
 
 
 class Launcher:
@@ -66,7 +47,7 @@ class Launcher:
         self.log = data_dir / "launcher.log"
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> LaunchedPlatform:
+    def start(self) -> Launched:
         busy = [p for p in [s.port for s in SERVICES] + list(SANDBOX_PORTS.values()) if port_open(p)]
         if busy:
             raise RuntimeError(
@@ -75,9 +56,9 @@ class Launcher:
         env = {
             **os.environ,
             "CPAAS_LOCAL_DATA_DIR": str(self.data_dir),
-            "CPAAS_LOCAL_KAFKA_PORT": str(free_port()),
+            "CPAAS_LOCAL_KAFKA_PORT": str(kafka_port := free_port()),
             "CPAAS_LOCAL_KAFKA_CONTROLLER_PORT": str(free_port()),
-            "CPAAS_LOCAL_PG_PORT": str(free_port()),
+            "CPAAS_LOCAL_PG_PORT": str(pg_port := free_port()),
             "CPAAS_LOCAL_PG_DURABLE": "false",
         }
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -94,7 +75,8 @@ class Launcher:
         creds = json.loads((self.data_dir / "demo-credentials.json").read_text())
         urls = {s.name: f"http://127.0.0.1:{s.port}" for s in SERVICES}
         urls.update({name: f"http://127.0.0.1:{port}" for name, port in SANDBOX_PORTS.items()})
-        return LaunchedPlatform(creds, urls)
+        pg = PostgresSettings(dsn=f"postgresql://postgres@127.0.0.1:{pg_port}/cpaas")
+        return Launched(creds, urls, pg, KafkaSettings(bootstrap_servers=f"127.0.0.1:{kafka_port}"))
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""

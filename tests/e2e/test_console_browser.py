@@ -10,13 +10,15 @@ import re
 import struct
 import uuid
 import zlib
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from playwright.async_api import Browser, async_playwright, expect
 
 from .browser import CHROMIUM, FLAGS, WEB_DIST, Console
-from .launched import LaunchedPlatform, Launcher
+from .conftest import Platform
+from .launched import Launcher
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -34,15 +36,18 @@ GUIDE_SCREENS = [
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory) -> LaunchedPlatform:
+async def platform(tmp_path_factory) -> AsyncIterator[Platform]:
     """`make run` (the launcher, every service a process of its own), once for this module."""
     launcher = Launcher(tmp_path_factory.mktemp("make-run") / "data")
     try:
-        launched = launcher.start()
+        launched = await asyncio.to_thread(launcher.start)
     except RuntimeError as error:
         pytest.fail(str(error))
-    yield launched
-    launcher.stop()
+    try:
+        async with httpx.AsyncClient(base_url=launched.urls["gateway"], timeout=10) as gateway:
+            yield Platform(gateway, launched.creds, launched.pg, launched.kafka, launched.urls)
+    finally:
+        await asyncio.to_thread(launcher.stop)
 
 
 @pytest.fixture(scope="module")
