@@ -10,7 +10,6 @@ must be stopped first; the fixture says so instead of testing someone else's pla
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,14 +20,10 @@ from cpaas.local.launcher import SERVICES
 from cpaas.local.processes import port_open
 from cpaas.platform.settings import KafkaSettings, PostgresSettings
 
+from .conftest import free_port
+
 STARTUP_SECONDS = 240
 SANDBOX_PORTS = {"smpp": 2775, "whatsapp": 8092, "rbm": 8093, "voice": 8094}  # the sandbox settings' defaults
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass(frozen=True)

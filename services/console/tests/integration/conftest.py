@@ -21,6 +21,7 @@ class Console:
     creds: dict
     billing: httpx.AsyncClient  # the billing service's own API (with no service token)
     clients: list
+    gateway: httpx.AsyncClient | None = None  # the gateway's API, where a test runs one
 
     def client(self) -> httpx.AsyncClient:
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://console.test")

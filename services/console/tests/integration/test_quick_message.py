@@ -40,8 +40,7 @@ async def platform(kafka_settings, pg_settings, tmp_path: Path) -> AsyncIterator
             gateway_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway.test")
             app = build_app(ConsoleSettings(**common), http=billing_http, gateway_http=gateway_http)
             async with app.router.lifespan_context(app):
-                console = Console(app, creds, billing_http, [])
-                console.gateway = gateway_http
+                console = Console(app, creds, billing_http, [], gateway_http)
                 yield console
                 for client in console.clients:
                     await client.aclose()
