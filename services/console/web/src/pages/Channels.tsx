@@ -1,4 +1,5 @@
 import { Alert, Badge, Button, Code, Group, Modal, PasswordInput, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
+import { ModalActions } from "../components/ModalActions";
 import { notifications } from "@mantine/notifications";
 import { useState } from "react";
 import { api, unwrap, type Schemas } from "../api/client";
@@ -212,15 +213,7 @@ function RequestBotModal({ onClose, onRequested }: { onClose: () => void; onRequ
             error={errors.apiKey}
             autoComplete="off"
           />
-          {errors._form && <Alert color="red">{errors._form}</Alert>}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={busy}>
-              Submit request
-            </Button>
-          </Group>
+          <ModalActions error={errors._form} busy={busy} label="Submit request" onCancel={onClose} />
         </Stack>
       </form>
     </Modal>

@@ -1,4 +1,5 @@
 import { Alert, Button, Code, CopyButton, Group, Modal, Paper, Stack, Text, Textarea, TextInput, Title } from "@mantine/core";
+import { ModalActions } from "../components/ModalActions";
 import { notifications } from "@mantine/notifications";
 import { useEffect, useState } from "react";
 import { api, unwrap, type Schemas } from "../api/client";
@@ -70,14 +71,7 @@ function ApiKeyCard({ settings, onRotated }: { settings: Schemas["SettingsOut"];
       </Button>
       <Modal opened={confirm} onClose={() => setConfirm(false)} title="Rotate the API key?">
         <Text size="sm">The current key stops working at once. Programs using it must switch to the new key.</Text>
-        <Group justify="flex-end" mt="md">
-          <Button variant="default" onClick={() => setConfirm(false)}>
-            Cancel
-          </Button>
-          <Button color="orange" loading={busy} onClick={rotate}>
-            Rotate
-          </Button>
-        </Group>
+        <ModalActions busy={busy} label="Rotate" color="orange" onCancel={() => setConfirm(false)} onConfirm={rotate} />
       </Modal>
     </Paper>
   );

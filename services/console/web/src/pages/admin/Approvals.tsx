@@ -1,4 +1,5 @@
-import { Alert, Badge, Button, Group, Modal, Pagination, Select, Table, Text, TextInput, Textarea } from "@mantine/core";
+import { Badge, Button, Group, Modal, Pagination, Select, Table, Text, TextInput, Textarea } from "@mantine/core";
+import { ModalActions } from "../../components/ModalActions";
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { useEffect, useState } from "react";
@@ -201,19 +202,7 @@ function RejectModal({ item, onClose, onRejected }: { item: Approval | null; onC
           aria-required
           data-autofocus
         />
-        {errors._form && (
-          <Alert color="red" mt="sm">
-            {errors._form}
-          </Alert>
-        )}
-        <Group justify="flex-end" mt="md">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" color="red" loading={busy}>
-            Confirm rejection
-          </Button>
-        </Group>
+        <ModalActions error={errors._form} busy={busy} label="Confirm rejection" color="red" onCancel={onClose} />
       </form>
     </Modal>
   );

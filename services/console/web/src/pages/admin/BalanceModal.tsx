@@ -1,4 +1,5 @@
-import { Alert, Button, Group, Modal, NativeSelect, Stack, Textarea, TextInput } from "@mantine/core";
+import { Modal, NativeSelect, Stack, Textarea, TextInput } from "@mantine/core";
+import { ModalActions } from "../../components/ModalActions";
 import { notifications } from "@mantine/notifications";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
@@ -102,15 +103,7 @@ export function BalanceModal({ accounts, accountId: preset, onClose }: { account
             withAsterisk
             aria-required
           />
-          {errors._form && <Alert color="red">{errors._form}</Alert>}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={busy}>
-              Apply adjustment
-            </Button>
-          </Group>
+          <ModalActions error={errors._form} busy={busy} label="Apply adjustment" onCancel={onClose} />
         </Stack>
       </form>
     </Modal>

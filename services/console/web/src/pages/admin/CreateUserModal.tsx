@@ -1,4 +1,5 @@
-import { Alert, Button, Group, Modal, NativeSelect, PasswordInput, Radio, Stack, TextInput } from "@mantine/core";
+import { Group, Modal, NativeSelect, PasswordInput, Radio, Stack, TextInput } from "@mantine/core";
+import { ModalActions } from "../../components/ModalActions";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { fieldErrors } from "../../api/errors";
@@ -127,15 +128,7 @@ export function CreateUserModal({
             error={errors.password}
             autoComplete="new-password"
           />
-          {errors._form && <Alert color="red">{errors._form}</Alert>}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={busy}>
-              Create user
-            </Button>
-          </Group>
+          <ModalActions error={errors._form} busy={busy} label="Create user" onCancel={onClose} />
         </Stack>
       </form>
     </Modal>

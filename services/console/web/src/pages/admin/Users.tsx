@@ -1,4 +1,5 @@
-import { Alert, Badge, Button, Group, Modal, Pagination, Table, Text, TextInput } from "@mantine/core";
+import { Badge, Button, Group, Modal, Pagination, Table, Text, TextInput } from "@mantine/core";
+import { ModalActions } from "../../components/ModalActions";
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { useEffect, useMemo, useState } from "react";
@@ -220,19 +221,7 @@ function ConfirmModal({ user, action, onClose, onDone }: { user: UserRow; action
   return (
     <Modal opened onClose={onClose} title={copy.title(user.username)}>
       <Text size="sm">{copy.text}</Text>
-      {error && (
-        <Alert color="red" mt="sm">
-          {error}
-        </Alert>
-      )}
-      <Group justify="flex-end" mt="md">
-        <Button variant="default" onClick={onClose}>
-          Cancel
-        </Button>
-        <Button color={copy.color} loading={busy} onClick={confirm}>
-          {copy.button}
-        </Button>
-      </Group>
+      <ModalActions error={error} busy={busy} label={copy.button} color={copy.color} onCancel={onClose} onConfirm={confirm} />
     </Modal>
   );
 }
