@@ -120,7 +120,7 @@ def build_app(settings: GatewaySettings, *, broker: KafkaBroker | None = None) -
 
 def _document_submit_request(app: FastAPI) -> None:
     """The submit route parses its body itself; publish its schema in the OpenAPI document."""
-    from cpaas.gateway.domain.requests import SubmitRequest
+    from cpaas.contracts.submit import SubmitRequest
 
     build_openapi = app.openapi
 

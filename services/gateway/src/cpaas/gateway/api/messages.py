@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from cpaas.contracts import Channel, ErrorCode, MessageStatus
 from cpaas.contracts.ids import is_message_id
+from cpaas.contracts.submit import SubmitResponse
 from cpaas.gateway.api.auth import Caller, authenticate, client_ip
 from cpaas.gateway.domain import submit as rules
 from cpaas.gateway.domain.requests import (
@@ -18,7 +19,6 @@ from cpaas.gateway.domain.requests import (
     MessageReport,
     ReportPage,
     StatusEventReport,
-    SubmitResponse,
 )
 from cpaas.message_log import ReportFilter, money
 from cpaas.platform.api_errors import ApiError

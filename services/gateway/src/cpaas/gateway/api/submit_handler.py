@@ -13,11 +13,11 @@ import orjson
 from pydantic import ValidationError
 
 from cpaas.contracts import ErrorCode, MessageStatus, new_message_id
+from cpaas.contracts.submit import SubmitRequest
 from cpaas.contracts.templating import normalize_variables
 from cpaas.contracts.topics import SUBMIT_TOPICS
 from cpaas.gateway.api.auth import API_KEY_HEADER, Caller, authenticate_key
 from cpaas.gateway.domain import submit as rules
-from cpaas.gateway.domain.requests import SubmitRequest
 from cpaas.gateway.idempotency import Reservation
 from cpaas.gateway.metrics import SUBMITS
 from cpaas.platform.api_errors import ApiError, validation_error
@@ -43,8 +43,7 @@ class SubmitHandler:
             caller = await authenticate_key(self.state, headers.get(API_KEY_HEADER.lower()), ip)
             return await self._submit(caller, headers.get("idempotency-key"), raw)
         except ApiError as error:
-            SUBMITS.labels("-", error.code.value).inc()
-            return error.status, json.dumps(error.body()), error.headers
+            return _refusal(error)
 
     async def handle_for_account(
         self, account_id: int, idempotency_key: str | None, raw: bytes
@@ -60,8 +59,7 @@ class SubmitHandler:
             set_log_context(account_id=account_id)
             return await self._submit(Caller(account_id, access), idempotency_key, raw)
         except ApiError as error:
-            SUBMITS.labels("-", error.code.value).inc()
-            return error.status, json.dumps(error.body()), error.headers
+            return _refusal(error)
 
     async def _submit(self, caller: Caller, idempotency_key: str | None, raw: bytes) -> tuple[int, str, dict | None]:
         state = self.state
@@ -143,6 +141,11 @@ class SubmitHandler:
                 field="Idempotency-Key",
             )
         return outcome.response
+
+
+def _refusal(error: ApiError) -> tuple[int, str, dict | None]:
+    SUBMITS.labels("-", error.code.value).inc()
+    return error.status, json.dumps(error.body()), error.headers
 
 
 def parse(raw: bytes) -> SubmitRequest:

@@ -1,11 +1,9 @@
-"""The public request and response shapes of the gateway's API."""
+"""The response shapes of the gateway's reports API (the submit shapes are in cpaas.contracts.submit)."""
 
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
-
-from cpaas.contracts.submit import FallbackLevelIn, SubmitRequest, SubmitResponse  # noqa: F401 (re-exported)
 
 
 class ApiModel(BaseModel):

@@ -10,9 +10,9 @@ from datetime import datetime
 import phonenumbers
 
 from cpaas.contracts import Channel, ErrorCode, FallbackLevel, MessageSubmittedV1
+from cpaas.contracts.submit import SubmitRequest
 from cpaas.contracts.templating import normalize_variables
 from cpaas.gateway.control_plane import TemplateInfo
-from cpaas.gateway.domain.requests import SubmitRequest
 from cpaas.platform.api_errors import ApiError
 
 
