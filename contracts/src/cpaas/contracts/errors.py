@@ -33,6 +33,9 @@ class ErrorCode(StrEnum):
     CARRIER_EXPIRED = "CARRIER_EXPIRED"
     CARRIER_UNAVAILABLE = "CARRIER_UNAVAILABLE"
     NO_DELIVERY_RECEIPT = "NO_DELIVERY_RECEIPT"
+    # an attempt's receipt deadline passed with no receipt (and the carrier could not be asked,
+    # or did not know): UNDELIVERED with this code; a late receipt still supersedes it
+    RECEIPT_EXPIRED = "RECEIPT_EXPIRED"
     CHANNEL_NOT_SUPPORTED_BY_RECIPIENT = "CHANNEL_NOT_SUPPORTED_BY_RECIPIENT"
     RENDER_FAILED = "RENDER_FAILED"
 
