@@ -58,3 +58,41 @@ def test_every_status_is_in_the_rule_and_final_ones_lead_nowhere_but_to_failed()
         "FAILED",
         "UNDELIVERED",
     }
+
+
+EXPIRED = "RECEIPT_EXPIRED"
+
+
+def _fold(events: list[tuple[S, str | None]]) -> tuple[S, str | None]:
+    status, error = S.SUBMITTED, None
+    for new, new_error in events:
+        if can_transition(status, new, current_error=error, new_error=new_error):
+            status, error = new, new_error
+    return status, error
+
+
+def test_a_late_receipt_corrects_an_expired_attempt() -> None:
+    assert can_transition(S.UNDELIVERED, S.DELIVERED, current_error=EXPIRED)
+    assert can_transition(S.FAILED, S.DELIVERED, current_error=EXPIRED)  # the router's FAILED after it
+    assert can_transition(S.UNDELIVERED, S.UNDELIVERED, current_error=EXPIRED, new_error="CARRIER_UNDELIVERABLE")
+    assert not can_transition(S.UNDELIVERED, S.SUBMITTED_OPERATOR, current_error=EXPIRED)
+
+
+def test_an_expiry_never_replaces_a_real_outcome() -> None:
+    assert not can_transition(S.DELIVERED, S.UNDELIVERED, new_error=EXPIRED)
+    assert not can_transition(S.UNDELIVERED, S.FAILED, current_error="CARRIER_UNDELIVERABLE", new_error=EXPIRED)
+    assert can_transition(S.SUBMITTED_OPERATOR, S.UNDELIVERED, new_error=EXPIRED)
+
+
+def test_an_expired_attempt_ends_the_same_whatever_the_order_of_arrival() -> None:
+    from itertools import permutations
+
+    stories = [
+        [(S.SUBMITTED_OPERATOR, None), (S.UNDELIVERED, EXPIRED), (S.FAILED, EXPIRED), (S.DELIVERED, None)],
+        [(S.SUBMITTED_OPERATOR, None), (S.UNDELIVERED, EXPIRED), (S.DELIVERED, None), (S.READ, None)],
+        [(S.UNDELIVERED, EXPIRED), (S.FAILED, EXPIRED), (S.UNDELIVERED, "CARRIER_UNDELIVERABLE")],
+    ]
+    for story in stories:
+        outcomes = {_fold(list(order) * 2) for order in permutations(story)}  # every order, each event twice
+        assert len(outcomes) == 1, (story, outcomes)
+        assert next(iter(outcomes))[1] != EXPIRED
