@@ -236,3 +236,23 @@ async def test_retention_drops_old_days_and_skips_their_late_events(harness, sta
 
 async def _gt(value: float | None, floor: float) -> bool:
     return (value or 0) > floor
+
+
+async def test_a_late_receipt_corrects_an_expired_attempt(harness, submitted, status) -> None:
+    message_id = new_message_id()
+    async with harness.service():
+        await harness.publish(
+            submitted(message_id, submitted_at=at(0)),
+            status(message_id, S.SUBMITTED_OPERATOR, occurred_at=at(1), carrier_message_id="smsc-9"),
+            status(message_id, S.UNDELIVERED, occurred_at=at(60), error_code="RECEIPT_EXPIRED"),
+            status(message_id, S.FAILED, occurred_at=at(60), error_code="RECEIPT_EXPIRED"),  # the router's
+        )
+        await harness.wait_for_message(message_id, status="FAILED", error_code="RECEIPT_EXPIRED")
+        await harness.publish(status(message_id, S.DELIVERED, occurred_at=at(90)))
+        row = await harness.wait_for_message(message_id, status="DELIVERED")
+        # a redelivered expiry changes nothing now
+        await harness.publish(status(message_id, S.UNDELIVERED, occurred_at=at(60), error_code="RECEIPT_EXPIRED"))
+        await asyncio.sleep(1.0)
+        again = await harness.message(message_id)
+    assert (row["error_code"], row["delivered_at"]) == (None, at(90))
+    assert (again["status"], again["error_code"]) == ("DELIVERED", None)

@@ -63,9 +63,28 @@ def status_event(status: MessageStatus, attempt: int = 1, **fields) -> MessageSt
     )
 
 
+ERRORS = (None, "CARRIER_UNDELIVERABLE", "RECEIPT_EXPIRED")
+
+
 def test_rank_rule_is_the_contracts_transition_rule() -> None:
     for current, new in itertools.product(MessageStatus, repeat=2):
-        assert advances(current, new) == can_transition(current, new), (current, new)
+        for current_error, new_error in itertools.product(ERRORS, repeat=2):
+            expected = can_transition(current, new, current_error=current_error, new_error=new_error)
+            assert advances(current, new, current_error, new_error) == expected, (
+                current,
+                new,
+                current_error,
+                new_error,
+            )
+
+
+def test_a_late_receipt_corrects_an_expired_attempt_in_one_batch_or_two() -> None:
+    expired = update(S.UNDELIVERED, 1, error_code="RECEIPT_EXPIRED")
+    late = update(S.DELIVERED, 2)
+    assert apply_all(None, [update(S.SUBMITTED_OPERATOR), expired, late]).status == S.DELIVERED
+    assert apply_all(None, fold_attempt([update(S.SUBMITTED_OPERATOR), expired, late])).status == S.DELIVERED
+    assert apply_all(apply_all(None, [expired]), [late]).delivered_at == T0 + timedelta(seconds=2)
+    assert apply_all(None, [late, expired]).status == S.DELIVERED
 
 
 def test_message_status_follows_supersedes_over_any_order_and_batching() -> None:
@@ -90,7 +109,10 @@ def test_message_status_follows_supersedes_over_any_order_and_batching() -> None
 
 def test_fold_changes_no_outcome_for_any_current_row() -> None:
     rng = random.Random(11)
-    starts = [None, *(update(s, seconds=-5, carrier_message_id="old") for s in MessageStatus)]
+    starts = [
+        None,
+        *(update(s, seconds=-5, carrier_message_id="old", error_code=e) for s in MessageStatus for e in ERRORS),
+    ]
     for _ in range(3000):
         updates = [
             update(
@@ -99,6 +121,7 @@ def test_fold_changes_no_outcome_for_any_current_row() -> None:
                 carrier_message_id=rng.choice([None, "c1", "c2"]),
                 segments=rng.choice([None, 1, 2]),
                 error_detail=rng.choice([None, "x"]),
+                error_code=rng.choice(ERRORS),
             )
             for _ in range(rng.randint(1, 6))
         ]

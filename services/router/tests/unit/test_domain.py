@@ -50,3 +50,14 @@ def test_deadline_opens_the_next_level_only_once_due() -> None:
     assert not on_deadline(chain(), NOW).changes_anything
     decision = on_deadline(chain(), NOW + timedelta(seconds=61))
     assert decision.next_attempt == 2 and decision.error_code == ErrorCode.NO_DELIVERY_RECEIPT
+
+
+def test_the_last_level_without_a_receipt_ends_failed_as_an_expiry_a_late_receipt_may_correct() -> None:
+    decision = on_deadline(chain(attempt=3), NOW + timedelta(seconds=61))
+    assert decision.failed_final and decision.publish_failed_status
+    assert decision.error_code == ErrorCode.RECEIPT_EXPIRED
+
+
+def test_an_expired_level_falls_back_like_any_failure() -> None:
+    decision = on_status(chain(), 1, MessageStatus.UNDELIVERED, ErrorCode.RECEIPT_EXPIRED)
+    assert decision.next_attempt == 2 and decision.error_code == ErrorCode.RECEIPT_EXPIRED

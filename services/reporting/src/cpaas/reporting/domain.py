@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple, TypeVar
 
 from cpaas.contracts import MessageStatus, MessageStatusChangedV1, MessageSubmittedV1
+from cpaas.contracts.enums import RECEIPT_EXPIRED
 from cpaas.contracts.ids import MESSAGE_ID_PREFIX
 
 S = MessageStatus
@@ -39,11 +40,25 @@ _TIME_START = len(MESSAGE_ID_PREFIX)
 _TIME_END = _TIME_START + 10  # 48 bits of milliseconds in 10 base-32 digits
 
 
-def advances(current: MessageStatus, new: MessageStatus) -> bool:
-    """True when `new` may follow `current` within one attempt (SQL: status_advances)."""
-    if current == S.UNDELIVERED and new == S.FAILED:  # the router: every fallback level failed
-        return True
-    return STATUS_RANK[new] > STATUS_RANK[current] and current not in DEAD_END
+def _expired(status: MessageStatus, error_code: str | None) -> bool:
+    return status in DEAD_END and error_code == RECEIPT_EXPIRED
+
+
+def advances(
+    current: MessageStatus, new: MessageStatus, current_error: str | None = None, new_error: str | None = None
+) -> bool:
+    """True when `new` may follow `current` within one attempt, by ranks as the SQL
+    `status_advances` computes it (`cpaas.contracts.can_transition`, which a unit test holds
+    this to): forward only, except that an attempt ended by its receipt deadline takes the
+    carrier's late outcome, and an expiry never replaces a real outcome."""
+    forward = STATUS_RANK[new] > STATUS_RANK[current] and current not in DEAD_END
+    if _expired(new, new_error):
+        if _expired(current, current_error):
+            return current == S.UNDELIVERED and new == S.FAILED
+        return forward
+    if _expired(current, current_error):
+        return new in DEAD_END or new in (S.DELIVERED, S.READ)
+    return forward or (current == S.UNDELIVERED and new == S.FAILED)  # the router: every level failed
 
 
 def message_status(latest_status: MessageStatus, latest_attempt: int, fallback_levels: int) -> MessageStatus:
@@ -119,7 +134,7 @@ def apply_update(current: AttemptUpdate, new: AttemptUpdate) -> AttemptUpdate:
     The status and its error fields change only when `new` advances the status; times
     keep the earliest; ids, segments, template and sender keep the latest value set.
     """
-    head = new if advances(current.status, new.status) else current
+    head = new if advances(current.status, new.status, current.error_code, new.error_code) else current
     return head._replace(
         submitted_at=_earliest(current.submitted_at, new.submitted_at),
         sent_at=_earliest(current.sent_at, new.sent_at),
@@ -143,10 +158,20 @@ def fold_attempt(updates: Iterable[AttemptUpdate]) -> list[AttemptUpdate]:
     chain: list[AttemptUpdate] = []
     for update in updates:
         merged = update
-        while chain and (advances(chain[-1].status, merged.status) or chain[-1].status == merged.status):
+        while chain and _folds_into(chain[-1], merged):
             merged = apply_update(chain.pop(), merged)
         chain.append(merged)
     return chain
+
+
+def _folds_into(earlier: AttemptUpdate, later: AttemptUpdate) -> bool:
+    """`later` may replace `earlier` in a fold: it advances it, or repeats its status and
+    expiry (a repeat that differs in expiry is a correction or a refused one: kept apart)."""
+    if advances(earlier.status, later.status, earlier.error_code, later.error_code):
+        return True
+    return earlier.status == later.status and _expired(earlier.status, earlier.error_code) == _expired(
+        later.status, later.error_code
+    )
 
 
 class MessageFacts(NamedTuple):

@@ -53,17 +53,17 @@ SELECT * FROM unnest(
     $8::bigint[], $9::text[], $10::text[], $11::text[], $12::int[], $13::timestamptz[], $14::timestamptz[],
     $15::timestamptz[], $16::timestamptz[], $17::text[], $18::text[], $19::text[])
 ON CONFLICT (message_id, created_at, attempt) DO UPDATE SET
-    status = CASE WHEN status_advances(a.status, a.status_rank, EXCLUDED.status, EXCLUDED.status_rank)
+    status = CASE WHEN status_advances(a.status, a.status_rank, a.error_code, EXCLUDED.status, EXCLUDED.status_rank, EXCLUDED.error_code)
         THEN EXCLUDED.status ELSE a.status END,
-    status_rank = CASE WHEN status_advances(a.status, a.status_rank, EXCLUDED.status, EXCLUDED.status_rank)
+    status_rank = CASE WHEN status_advances(a.status, a.status_rank, a.error_code, EXCLUDED.status, EXCLUDED.status_rank, EXCLUDED.error_code)
         THEN EXCLUDED.status_rank ELSE a.status_rank END,
-    status_at = CASE WHEN status_advances(a.status, a.status_rank, EXCLUDED.status, EXCLUDED.status_rank)
+    status_at = CASE WHEN status_advances(a.status, a.status_rank, a.error_code, EXCLUDED.status, EXCLUDED.status_rank, EXCLUDED.error_code)
         THEN EXCLUDED.status_at ELSE a.status_at END,
-    error_code = CASE WHEN status_advances(a.status, a.status_rank, EXCLUDED.status, EXCLUDED.status_rank)
+    error_code = CASE WHEN status_advances(a.status, a.status_rank, a.error_code, EXCLUDED.status, EXCLUDED.status_rank, EXCLUDED.error_code)
         THEN EXCLUDED.error_code ELSE a.error_code END,
-    error_detail = CASE WHEN status_advances(a.status, a.status_rank, EXCLUDED.status, EXCLUDED.status_rank)
+    error_detail = CASE WHEN status_advances(a.status, a.status_rank, a.error_code, EXCLUDED.status, EXCLUDED.status_rank, EXCLUDED.error_code)
         THEN EXCLUDED.error_detail ELSE a.error_detail END,
-    carrier_error_code = CASE WHEN status_advances(a.status, a.status_rank, EXCLUDED.status, EXCLUDED.status_rank)
+    carrier_error_code = CASE WHEN status_advances(a.status, a.status_rank, a.error_code, EXCLUDED.status, EXCLUDED.status_rank, EXCLUDED.error_code)
         THEN EXCLUDED.carrier_error_code ELSE a.carrier_error_code END,
     template_id = COALESCE(EXCLUDED.template_id, a.template_id),
     template_name = COALESCE(EXCLUDED.template_name, a.template_name),
@@ -75,7 +75,7 @@ ON CONFLICT (message_id, created_at, attempt) DO UPDATE SET
     delivered_at = LEAST(a.delivered_at, EXCLUDED.delivered_at),
     read_at = LEAST(a.read_at, EXCLUDED.read_at),
     updated_at = now()
-WHERE status_advances(a.status, a.status_rank, EXCLUDED.status, EXCLUDED.status_rank)
+WHERE status_advances(a.status, a.status_rank, a.error_code, EXCLUDED.status, EXCLUDED.status_rank, EXCLUDED.error_code)
    OR (a.template_id, a.template_name, a.sender_id, a.carrier_message_id, a.segments,
        a.submitted_at, a.sent_at, a.delivered_at, a.read_at)
       IS DISTINCT FROM

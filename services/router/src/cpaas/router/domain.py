@@ -56,8 +56,12 @@ def on_status(chain: Chain, attempt: int, status: MessageStatus, error_code: Err
 
 
 def on_deadline(chain: Chain, now: datetime) -> Decision:
+    """No receipt in time: the next level is tried (RETRYING, NO_DELIVERY_RECEIPT); on the last
+    level the message ends FAILED with RECEIPT_EXPIRED, which a late receipt still corrects."""
     if chain.state != ACTIVE or chain.deadline_at is None or chain.deadline_at > now:
         return Decision()
+    if chain.current_attempt >= len(chain.levels):
+        return _level_failed(chain, ErrorCode.RECEIPT_EXPIRED, already_failed=False)
     return _level_failed(chain, ErrorCode.NO_DELIVERY_RECEIPT, already_failed=False)
 
 
