@@ -3,7 +3,8 @@
 Order: PostgreSQL, Kafka (topics created), then each service as a child process whose
 output lines are prefixed with its name. On SIGINT/SIGTERM the services are stopped
 first (each drains its in-flight work), then Kafka, then PostgreSQL. Every child has a
-parent-death signal, so nothing outlives the launcher even if it is killed.
+parent-death signal, so nothing outlives the launcher even if it is killed. A service that
+exits on its own is restarted (`Supervised`), so one crash does not stop the platform.
 """
 
 import json
@@ -51,6 +52,59 @@ def _pump(name: str, proc: subprocess.Popen) -> None:
     for line in iter(proc.stdout.readline, b""):
         sys.stdout.write(f"{name:<{width}} | {line.decode(errors='replace')}")
         sys.stdout.flush()
+
+
+RESTART_LIMIT = 5  # restarts of one service within RESTART_WINDOW_SECONDS; past it, it stays down
+RESTART_WINDOW_SECONDS = 300.0
+
+
+def start_service(settings: LocalSettings, spec: ServiceSpec) -> subprocess.Popen:
+    """Start one service (from the main thread: the death signal follows the creating thread)."""
+    proc = spawn([sys.executable, "-m", spec.module], env=service_env(settings, spec), pipe=True)
+    threading.Thread(target=_pump, args=(spec.name, proc), daemon=True).start()
+    return proc
+
+
+@dataclass
+class Supervised:
+    """A service process the launcher restarts when it exits on its own, up to RESTART_LIMIT
+    times in RESTART_WINDOW_SECONDS (a crash loop then stays down, and the launcher says so)."""
+
+    spec: ServiceSpec
+    proc: subprocess.Popen
+    restarts: list[float] = field(default_factory=list)
+    given_up: bool = False
+
+    def restart_if_exited(self, settings: LocalSettings, now: float | None = None) -> bool:
+        """True when it was restarted."""
+        code = self.proc.poll()
+        if code is None or self.given_up:
+            return False
+        now = time.monotonic() if now is None else now
+        self.restarts = [t for t in self.restarts if now - t < RESTART_WINDOW_SECONDS]
+        if len(self.restarts) >= RESTART_LIMIT:
+            self.given_up = True
+            print(
+                f"[local] {self.spec.name} exited with {code} {RESTART_LIMIT + 1} times within"
+                f" {RESTART_WINDOW_SECONDS:.0f}s; leaving it stopped (the rest of the platform keeps running;"
+                f" its log is above)",
+                flush=True,
+            )
+            return False
+        self.restarts.append(now)
+        print(
+            f"[local] {self.spec.name} exited with {code}; restarting it"
+            f" (restart {len(self.restarts)} of at most {RESTART_LIMIT} in {RESTART_WINDOW_SECONDS:.0f}s)",
+            flush=True,
+        )
+        self.proc = start_service(settings, self.spec)
+        return True
+
+
+def write_pids(settings: LocalSettings, children: list[Supervised]) -> None:
+    """`.data/services.json`: each service's current process id (what `make chaos` kills)."""
+    path = settings.data_dir / "services.json"
+    path.write_text(json.dumps({c.spec.name: c.proc.pid for c in children}, indent=2))
 
 
 def service_env(settings: LocalSettings, spec: ServiceSpec) -> dict[str, str]:
@@ -123,28 +177,24 @@ def run_platform(*, with_services: bool, settings: LocalSettings | None = None) 
         f"Kafka on {settings.kafka_bootstrap} ({report.kafka_seconds:.1f}s)",
         flush=True,
     )
-    children: list[tuple[ServiceSpec, subprocess.Popen]] = []
+    children: list[Supervised] = []
     try:
         if with_services:
             credentials = seed_demo(settings)
             for spec in SERVICES:
-                proc = spawn([sys.executable, "-m", spec.module], env=service_env(settings, spec), pipe=True)
-                threading.Thread(target=_pump, args=(spec.name, proc), daemon=True).start()
-                children.append((spec, proc))
-            for spec, proc in children:
-                wait_for_port(spec.port, settings.start_timeout_seconds, proc, spec.name)
+                children.append(Supervised(spec, start_service(settings, spec)))
+            for child in children:
+                wait_for_port(child.spec.port, settings.start_timeout_seconds, child.proc, child.spec.name)
+            write_pids(settings, children)
             print_welcome(credentials)
         print("[local] platform is up; Ctrl-C stops it", flush=True)
         while not stopping.is_set():
-            for spec, proc in children:
-                if proc.poll() is not None:
-                    print(f"[local] {spec.name} exited with {proc.returncode}; stopping", flush=True)
-                    stopping.set()
+            if any([child.restart_if_exited(settings) for child in children]):
+                write_pids(settings, children)
             stopping.wait(0.5)
     finally:
-        for _spec, proc in reversed(children):
-            stop(proc, timeout=20)
+        for child in reversed(children):
+            stop(child.proc, timeout=20)
         infra.stop()
         print("[local] stopped", flush=True)
-    time.sleep(0)
     return 0

@@ -64,11 +64,38 @@ def _endpoints(health: HealthState) -> dict[str, Callable[[Request], Awaitable[R
     return {"/healthz": healthz, "/readyz": readyz, "/metrics": metrics}
 
 
+OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+STARTING_RETRY_AFTER_SECONDS = 2
+
+
 def mount_ops(app: FastAPI, health: HealthState) -> None:
-    """Add the three ops endpoints and request metrics to a FastAPI app."""
+    """Add the three ops endpoints and request metrics to a FastAPI app, and answer 503 to
+    anything else until the service has started (`cpaas.platform.serve.keep_starting` may
+    serve HTTP while it still waits for Kafka or PostgreSQL)."""
     for path, endpoint in _endpoints(health).items():
         app.add_api_route(path, endpoint, methods=["GET"], include_in_schema=False)
+    app.add_middleware(NotStartedGuard, health=health)
     app.add_middleware(RequestMetricsMiddleware)
+    app.state.health = health
+
+
+class NotStartedGuard:
+    """Until the service has started, every request but the ops endpoints gets 503
+    SERVICE_UNAVAILABLE with Retry-After (its state is not built yet)."""
+
+    def __init__(self, app: ASGIApp, health: HealthState) -> None:
+        self.app, self.health = app, health
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.health.started or scope["path"] in OPS_PATHS:
+            await self.app(scope, receive, send)
+            return
+        response = JSONResponse(
+            {"error": {"code": "SERVICE_UNAVAILABLE", "message": "the service is starting; retry shortly"}},
+            status_code=503,
+            headers={"Retry-After": str(STARTING_RETRY_AFTER_SECONDS)},
+        )
+        await response(scope, receive, send)
 
 
 def faststream_asgi_routes(health: HealthState) -> list[tuple[str, ASGIApp]]:

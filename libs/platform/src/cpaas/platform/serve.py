@@ -11,8 +11,8 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import uvicorn
 import uvloop
@@ -39,9 +39,83 @@ async def broker_lifespan(broker: KafkaBroker, health: HealthState) -> AsyncIter
         await broker.stop()
 
 
+STARTUP_RETRY_FIRST_SECONDS = 0.5
+STARTUP_RETRY_MAX_SECONDS = 15.0
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def startup_backoff(failures: int) -> float:
+    """Seconds to wait after the `failures`-th failed start: doubling, capped."""
+    return min(STARTUP_RETRY_MAX_SECONDS, STARTUP_RETRY_FIRST_SECONDS * 2 ** (failures - 1))
+
+
+def keep_starting(
+    inner: Lifespan, health: HealthState, *, backoff: Callable[[int], float] = startup_backoff
+) -> Lifespan:
+    """A lifespan that serves HTTP at once and starts `inner` in the background, again and
+    again with backoff while it fails (Kafka or PostgreSQL not there yet, or gone while
+    starting), instead of failing the process ("Application startup failed").
+
+    Meanwhile /healthz answers 200, /readyz 503 ("startup: in progress") and every other
+    route 503 (`ops.NotStartedGuard`). A failed attempt's own exit stack has closed what it
+    opened. On shutdown a start still in progress is cancelled; a started one is asked to
+    stop and drains as usual (its code runs in one task, start to stop).
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+
+        async def run_inner() -> None:
+            failures = 0
+            while True:
+                try:
+                    async with inner(app):
+                        if failures:
+                            log.info("started after waiting for infrastructure", extra={"attempts": failures + 1})
+                        await stop.wait()
+                    return
+                except Exception as exc:
+                    if health.started:  # it had started: this is a failure while stopping
+                        log.exception("shutdown failed")
+                        return
+                    failures += 1
+                    delay = backoff(failures)
+                    log.warning(
+                        "start failed; retrying",
+                        extra={"error": f"{type(exc).__name__}: {exc}", "attempt": failures, "retry_in_s": delay},
+                    )
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), delay)
+                    if stop.is_set():
+                        return
+
+        task = asyncio.create_task(run_inner(), name="keep-starting")
+        try:
+            yield
+        finally:
+            stop.set()
+            health.draining = True
+            if not health.started:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return lifespan
+
+
 def run(app: FastAPI, settings: ServiceSettings) -> None:
-    """Serve `app` until SIGTERM/SIGINT, then shut down gracefully."""
+    """Serve `app` until SIGTERM/SIGINT, then shut down gracefully. The app's lifespan is
+    started by `keep_starting`, so a service whose infrastructure is away waits for it.
+
+    uvicorn's proxy-header rewriting is off: it would take X-Forwarded-For from any loopback
+    peer as the client address; services read forwarded addresses themselves, from their
+    configured number of trusted proxies only."""
     configure_logging(settings.service_name, settings.log_level)
+    health = getattr(app.state, "health", None)
+    if health is not None:
+        app.router.lifespan_context = keep_starting(app.router.lifespan_context, health)
     config = uvicorn.Config(
         app,
         host=settings.http_host,
@@ -50,6 +124,7 @@ def run(app: FastAPI, settings: ServiceSettings) -> None:
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
         lifespan="on",
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
@@ -82,7 +157,12 @@ async def serving(app: ASGIApp, sock: socket.socket, *, grace_seconds: int = 5) 
     yields the port. On exit the server stops accepting, finishes requests in flight,
     then runs the app's shutdown. Used by the sandbox for its extra APIs and by tests."""
     config = uvicorn.Config(
-        app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=grace_seconds
+        app,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=grace_seconds,
+        proxy_headers=False,  # as run(): a forwarded address is the service's to judge
     )
     server = _EmbeddedServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name=f"uvicorn:{sock.getsockname()[1]}")

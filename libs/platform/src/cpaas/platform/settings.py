@@ -5,10 +5,12 @@ variables configures every service of a deployment; a service's own settings use
 own prefix (e.g. `CPAAS_GATEWAY_HTTP_PORT`).
 """
 
-from typing import Literal
+import os
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 LOCAL_SECRET_PREFIX = "local-dev-"  # noqa: S105 - a marker, not a secret
 
@@ -37,14 +39,48 @@ class PostgresSettings(BaseSettings):
     pool_max_size: int = Field(10, ge=1, description="Most connections per process")
 
 
+ENVIRONMENT_VARIABLE = "CPAAS_ENVIRONMENT"
+
+
+class _PlatformEnvironment(PydanticBaseSettingsSource):
+    """`CPAAS_ENVIRONMENT`, the one switch of every service's mode, whatever the service's
+    own prefix (a service-prefixed `CPAAS_<SERVICE>_ENVIRONMENT` still wins)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return os.environ.get(ENVIRONMENT_VARIABLE), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        value = os.environ.get(ENVIRONMENT_VARIABLE)
+        return {"environment": value} if value else {}
+
+
 class ServiceSettings(BaseSettings):
     """Base of a service's settings; subclasses set `model_config` with their env prefix."""
 
     model_config = SettingsConfigDict(env_prefix="CPAAS_", extra="ignore")
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            _PlatformEnvironment(settings_cls),
+            dotenv_settings,
+            file_secret_settings,
+        )
+
     service_name: str = Field("cpaas", description="Name in logs, metrics and event sources")
     environment: Literal["local", "production"] = Field(
-        "local", description="'local' allows default secrets and loopback targets; 'production' refuses them"
+        "local",
+        description="'local' allows default secrets and loopback targets; 'production' refuses them."
+        " Set once for every service as CPAAS_ENVIRONMENT",
     )
     log_level: str = Field("INFO", description="Root log level")
     http_host: str = Field("127.0.0.1", description="Address the HTTP server binds")
