@@ -1,5 +1,7 @@
 """Sender IDs, Channels, Blacklist and Settings of the logged-in user's account."""
 
+import pytest
+
 from cpaas.console.security import hash_api_key
 
 
@@ -93,12 +95,49 @@ async def test_webhook_url_and_ip_allowlist_are_validated_and_saved(console) -> 
     client = await console.user()
     bad = await client.put("/api/settings/webhook", json={"url": "ftp://example.com/x"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "url"
-    saved = (await client.put("/api/settings/webhook", json={"url": "https://example.com/dlr"})).json()
-    assert saved["webhookUrl"] == "https://example.com/dlr" and saved["webhookSecret"] == console.creds["webhookSecret"]
+    saved = (await client.put("/api/settings/webhook", json={"url": "https://93.184.216.34/dlr"})).json()
+    assert saved["webhookUrl"] == "https://93.184.216.34/dlr"
+    assert saved["webhookSecret"] == console.creds["webhookSecret"]
     bad = await client.put("/api/settings/ip-allowlist", json={"entries": ["10.0.0.0/8", "not-an-ip"]})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "entries.1"
     saved = (await client.put("/api/settings/ip-allowlist", json={"entries": ["10.1.2.3/8", " 203.0.113.7 "]})).json()
     assert saved["ipAllowlist"] == ["10.0.0.0/8", "203.0.113.7"]
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"),
+        ("http://0x7f.1:8082/", "0x7f.1 is 127.0.0.1, a loopback address"),
+        ("http://2130706433:8082/", "2130706433 is 127.0.0.1, a loopback address"),
+        ("http://0177.0.0.1:8082/", "0177.0.0.1 is 127.0.0.1, a loopback address"),
+        ("http://127.1:8082/", "127.1 is 127.0.0.1, a loopback address"),
+        ("http://[::ffff:127.0.0.1]:8082/", "loopback address"),
+        ("http://localhost:8082/", "localhost resolves to"),  # a name resolving to a refused address
+        ("http://10.0.0.5/hook", "10.0.0.5 is a private address"),
+        ("https://user:secret@93.184.216.34/hook", "credentials in the URL are not supported"),
+        ("ftp://93.184.216.34/hook", "must start with http:// or https://"),
+        ("gopher://93.184.216.34:70/", "must start with http:// or https://"),
+    ],
+)
+async def test_a_webhook_url_the_platform_may_not_post_to_is_refused_when_saved(console, url, why) -> None:
+    production_rule = {"allow_loopback": False, "allow_private": False}
+    console.app.state.settings = console.app.state.settings.model_copy(update=production_rule)
+    client = await console.user()
+    refused = await client.put("/api/settings/webhook", json={"url": url})
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "WEBHOOK_URL_NOT_ALLOWED" and error["field"] == "url" and why in error["message"]
+    assert (await client.get("/api/settings")).json()["webhookUrl"] is None  # nothing saved
+
+
+async def test_loopback_webhook_urls_are_accepted_in_the_local_environment_only(console) -> None:
+    client = await console.user()
+    assert console.app.state.settings.allow_loopback is True  # local defaults
+    saved = await client.put("/api/settings/webhook", json={"url": "http://127.0.0.1:9000/dlr"})
+    assert saved.status_code == 200 and saved.json()["webhookUrl"] == "http://127.0.0.1:9000/dlr"
+    cleared = await client.put("/api/settings/webhook", json={"url": None})
+    assert cleared.status_code == 200 and cleared.json()["webhookUrl"] is None
 
 
 async def test_provider_credentials_are_stored_sealed_and_shown_masked(console) -> None:

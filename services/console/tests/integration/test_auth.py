@@ -1,4 +1,10 @@
-"""Console login: session cookie, CSRF, logout, lockout."""
+"""Console login: session cookie, CSRF, logout, throttling."""
+
+import asyncio
+import statistics
+import time
+
+import httpx
 
 from cpaas.console.api.deps import SESSION_COOKIE
 
@@ -37,20 +43,117 @@ async def test_wrong_password_is_refused_with_a_clear_error(console) -> None:
         assert (await client.get("/api/auth/me")).status_code == 401
 
 
-async def test_five_failures_lock_the_username_for_fifteen_minutes(console) -> None:
-    async with console.client() as client:
-        statuses = [
-            (await client.post("/api/auth/login", json={"username": "demo", "password": "bad-pass"})).status_code
-            for _ in range(5)
-        ]
-        assert statuses == [401, 401, 401, 401, 429]
-        response = await client.post("/api/auth/login", json=console.creds["user"])
-        assert response.status_code == 429
-        error = response.json()["error"]
-        assert error["code"] == "RATE_LIMITED" and "locked for 15 more minute" in error["message"]
-        assert int(response.headers["retry-after"]) == 900
-        # the admin is not affected
-        assert (await client.post("/api/auth/login", json=console.creds["admin"])).status_code == 200
+def client_from(console, address: str) -> httpx.AsyncClient:
+    """A client whose connections come from `address`."""
+    transport = httpx.ASGITransport(app=console.app, client=(address, 40000))
+    client = httpx.AsyncClient(transport=transport, base_url="http://console.test")
+    console.clients.append(client)
+    return client
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
+    return await client.post("/api/auth/login", json={"username": username, "password": password})
+
+
+async def test_sprayed_logins_from_one_address_are_throttled_after_the_threshold(console) -> None:
+    client = client_from(console, "203.0.113.7")
+    statuses = [(await login(client, f"user{n}", "guess-guess")).status_code for n in range(30)]
+    assert statuses == [401] * 10 + [429] * 20  # login_address_free_failures = 10, then backoff
+    refused = await login(client, "user99", "guess-guess")
+    assert refused.json()["error"]["code"] == "RATE_LIMITED"
+    assert 1 <= int(refused.headers["retry-after"]) <= 2  # base 1 s after the 10th failure
+    # the throttled attempts were not checked, so the right password from there waits too
+    assert (await login(client, **console.creds["user"])).status_code == 429
+    assert (await login(client_from(console, "203.0.113.8"), **console.creds["user"])).status_code == 200
+
+
+async def test_guesses_from_one_address_back_off_exponentially(console) -> None:
+    client = client_from(console, "203.0.113.9")
+    for _ in range(3):  # login_pair_free_failures = 3
+        assert (await login(client, "demo", "guess-guess")).status_code == 401
+    refused = await login(client, "demo", "guess-guess")
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) == 1
+    await console.app.state.pool.execute("UPDATE login_throttle SET wait_until = now()")  # the second passed
+    assert (await login(client, "demo", "guess-guess")).status_code == 401
+    assert int((await login(client, "demo", "guess-guess")).headers["retry-after"]) == 2  # doubled
+
+
+async def test_a_user_attacked_from_one_address_still_logs_in_from_another(console) -> None:
+    attacker = client_from(console, "198.51.100.66")
+    for _ in range(40):
+        await login(attacker, "demo", "guess-guess")
+        await console.app.state.pool.execute("UPDATE login_throttle SET wait_until = now()")  # a patient attacker
+    response = await login(client_from(console, "192.0.2.10"), **console.creds["user"])
+    assert response.status_code == 200  # 40 failures of "demo", none from this address: not held back
+
+
+async def test_a_username_guessed_from_many_addresses_slows_those_addresses_only(console) -> None:
+    for n in range(25):  # login_username_free_failures = 20, spread over 25 addresses
+        assert (await login(client_from(console, f"198.51.100.{n}"), "demo", "guess-guess")).status_code == 401
+    # an address that already failed for "demo" now waits for the username's backoff ...
+    again = await login(client_from(console, "198.51.100.3"), **console.creds["user"])
+    assert again.status_code == 429 and int(again.headers["retry-after"]) <= 60
+    # ... while one that never failed for it logs in at once
+    assert (await login(client_from(console, "192.0.2.55"), **console.creds["user"])).status_code == 200
+
+
+async def test_unknown_and_known_usernames_get_identical_answers(console) -> None:
+    def answer(response: httpx.Response) -> tuple:
+        headers = {k: v for k, v in response.headers.items() if k not in ("date", "content-length")}
+        return response.status_code, response.json(), headers
+
+    known, unknown = client_from(console, "203.0.113.20"), client_from(console, "203.0.113.21")
+    known_answers, unknown_answers = [], []
+    for _ in range(6):
+        known_answers.append(answer(await login(known, "demo", "wrong-password")))
+        unknown_answers.append(answer(await login(unknown, "nobody-here", "wrong-password")))
+    assert known_answers == unknown_answers
+    assert [a[0] for a in known_answers] == [401, 401, 401, 429, 429, 429]
+
+
+async def test_unknown_and_known_usernames_take_the_same_time(console) -> None:
+    async def median_seconds(client: httpx.AsyncClient, username: str) -> float:
+        times = []
+        for _ in range(3):
+            began = time.perf_counter()
+            assert (await login(client, username, "wrong-password")).status_code == 401
+            times.append(time.perf_counter() - began)
+        return statistics.median(times)
+
+    known = await median_seconds(client_from(console, "203.0.113.30"), "demo")
+    unknown = await median_seconds(client_from(console, "203.0.113.31"), "nobody-here")
+    assert 0.5 < unknown / known < 2  # both check a password hash of the same cost
+
+
+async def test_parallel_guesses_from_one_address_are_decided_one_at_a_time(console) -> None:
+    client = client_from(console, "203.0.113.40")
+    responses = await asyncio.gather(*(login(client, "demo", "guess-guess") for _ in range(30)))
+    checked = [r for r in responses if r.status_code == 401]
+    assert len(checked) <= 3 and all(r.status_code in (401, 429) for r in responses)
+
+
+async def test_the_client_address_comes_from_the_trusted_proxies_only(console) -> None:
+    console.app.state.settings = console.app.state.settings.model_copy(update={"trusted_proxies": 1})
+    client = client_from(console, "10.0.0.2")  # the proxy
+    spoofed = {"X-Forwarded-For": "1.1.1.1, 203.0.113.50"}  # the client wrote 1.1.1.1; the proxy saw .50
+    for _ in range(10):
+        await client.post("/api/auth/login", json={"username": "x", "password": "y"}, headers=spoofed)
+    other_first_hop = {"X-Forwarded-For": "9.9.9.9, 203.0.113.50"}
+    refused = await client.post("/api/auth/login", json={"username": "x", "password": "y"}, headers=other_first_hop)
+    assert refused.status_code == 429  # the same client, whatever it puts leftmost
+    fresh = await client.post(
+        "/api/auth/login", json=console.creds["user"], headers={"X-Forwarded-For": "203.0.113.51"}
+    )
+    assert fresh.status_code == 200
+
+
+async def test_forwarded_for_is_ignored_without_trusted_proxies(console) -> None:
+    client = client_from(console, "203.0.113.60")
+    for n in range(10):
+        await client.post(
+            "/api/auth/login", json={"username": "x", "password": "y"}, headers={"X-Forwarded-For": f"1.2.3.{n}"}
+        )
+    assert (await login(client, "x", "y")).status_code == 429
 
 
 async def test_a_state_changing_request_without_the_csrf_token_is_refused(console) -> None:

@@ -176,6 +176,19 @@ async def test_private_destination_is_refused_without_being_contacted(harness):
     assert attempt["duration_ms"] < 1000  # refused before any connection (30 s timeout otherwise)
 
 
+@pytest.mark.parametrize("spelling", ["0x7f.1", "2130706433", "127.1", "[::ffff:127.0.0.1]"])
+async def test_loopback_in_another_spelling_is_refused_when_loopback_is_not_allowed(harness, spelling):
+    port = harness.receiver.base_url.rsplit(":", 1)[1]
+    await harness.set_webhook(f"http://{spelling}:{port}/hook")
+    event = harness.status(MessageStatus.DELIVERED)
+    async with harness.service(allow_loopback=False):
+        await harness.publish(event)
+        delivery = await harness.wait_for_delivery("FAILED", event_id=event.id)
+
+    assert delivery["last_error"] == "destination not allowed" and delivery["attempts"] == 1
+    assert harness.receiver.requests == []  # the receiver listening there was never contacted
+
+
 async def test_slow_receiver_of_one_account_does_not_delay_another(harness):
     harness.receiver.delays["/slow"] = 3.0
     await harness.set_webhook(harness.receiver.url("/slow"))

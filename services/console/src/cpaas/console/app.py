@@ -18,12 +18,14 @@ from cpaas.console.handlers import register
 from cpaas.console.settings import ConsoleSettings
 from cpaas.console.store import MIGRATIONS, SCHEMA, ConsoleStore
 from cpaas.console.template_store import TemplateStore
+from cpaas.console.throttle_store import SWEEP_STALE, ThrottleStore
 from cpaas.message_log import MessageLogReader
 from cpaas.platform.api_errors import install_error_handlers
 from cpaas.platform.broker import EventPublisher, make_broker
 from cpaas.platform.db import create_pool, ping
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.ops import HealthState, mount_ops
+from cpaas.platform.retention import start_sweeping, stop_sweeping
 from cpaas.platform.secretbox import SecretBox
 from cpaas.platform.serve import broker_lifespan
 
@@ -71,6 +73,11 @@ def build_app(
             await app.state.store.seal_credentials()  # credentials stored before encryption
             app.state.settings = settings
             app.state.auth = AuthStore(pool)
+            app.state.throttle = ThrottleStore(pool, settings.throttle_policy())
+            sweeper = start_sweeping(
+                pool, [SWEEP_STALE], keep_days=settings.login_failure_memory_minutes / 1440, every_seconds=600
+            )
+            stack.push_async_callback(stop_sweeping, sweeper)
             app.state.templates = TemplateStore(pool)
             app.state.accounts = AccountStore(pool, box)
             app.state.reports = MessageLogReader(pool)

@@ -1,9 +1,8 @@
-"""SQL of console logins: users, failed-login lockout, sessions, user management."""
+"""SQL of console logins: users, sessions, user management (login throttling: throttle_store)."""
 
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 
 import asyncpg
 
@@ -34,22 +33,7 @@ class AuthStore:
 
     async def user_by_name(self, username: str) -> asyncpg.Record | None:
         return await self.pool.fetchrow(
-            "SELECT id, account_id, username, password_hash, role, active, failed_logins, locked_until,"
-            " locked_until > now() AS locked FROM users WHERE username = $1",
-            username,
-        )
-
-    async def record_failed_login(self, user_id: int, max_failed: int, lockout_minutes: float) -> datetime | None:
-        """Counts a failure (restarting the count after an expired lock); returns locked_until once locked."""
-        return await self.pool.fetchval(
-            "UPDATE users SET failed_logins = c.n,"
-            " locked_until = CASE WHEN c.n >= $2 THEN now() + $3 * interval '1 minute' ELSE NULL END"
-            " FROM (SELECT id, CASE WHEN locked_until IS NOT NULL AND locked_until <= now() THEN 1"
-            "       ELSE failed_logins + 1 END AS n FROM users WHERE id = $1 FOR UPDATE) c"
-            " WHERE users.id = c.id RETURNING users.locked_until",
-            user_id,
-            max_failed,
-            lockout_minutes,
+            "SELECT id, account_id, username, password_hash, role, active FROM users WHERE username = $1", username
         )
 
     async def start_session(self, user_id: int, hours: float) -> tuple[str, str]:
@@ -57,7 +41,6 @@ class AuthStore:
         session_id = secrets.token_urlsafe(SESSION_ID_BYTES)
         csrf = secrets.token_urlsafe(CSRF_TOKEN_BYTES)
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1", user_id)
             await conn.execute("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= now()", user_id)
             await conn.execute(
                 "INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at)"
@@ -91,8 +74,10 @@ class AuthStore:
             args.append(_like(search))
         rows = await self.pool.fetch(
             "SELECT u.id, u.username, u.role, u.account_id, a.name AS account_name, u.active,"
-            " COALESCE(u.locked_until > now(), false) AS locked, u.created_at, count(*) OVER () AS total"
-            f" FROM users u JOIN accounts a ON a.id = u.account_id{where}"
+            " COALESCE(t.wait_until > now(), false) AS locked, u.created_at, count(*) OVER () AS total"
+            f" FROM users u JOIN accounts a ON a.id = u.account_id"
+            " LEFT JOIN login_throttle t ON t.key = 'u' || chr(31) || u.username"
+            f"{where}"
             f" ORDER BY u.id LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
             *args,
             page_size,
@@ -153,9 +138,12 @@ class AuthStore:
     async def reset_password(self, user_id: int, password: str) -> bool:
         async with self.pool.acquire() as conn, conn.transaction():
             result = await conn.execute(
-                "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1",
-                user_id,
-                hash_password(password),
+                "UPDATE users SET password_hash = $2 WHERE id = $1", user_id, hash_password(password)
             )
             await conn.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
+            # the user's username counter starts again (see throttle_store)
+            await conn.execute(
+                "DELETE FROM login_throttle t USING users u WHERE u.id = $1 AND t.key = 'u' || chr(31) || u.username",
+                user_id,
+            )
         return result.endswith("1")

@@ -1,8 +1,9 @@
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from cpaas.console.domain.login_throttle import Backoff, ThrottlePolicy
 from cpaas.platform.secretbox import LOCAL_KEY
 from cpaas.platform.settings import ServiceSettings
 
@@ -41,5 +42,59 @@ class ConsoleSettings(ServiceSettings):
         description="Largest upload of each media kind, in MiB",
     )
     session_hours: float = Field(12.0, gt=0, description="How long a console login session lasts, in hours")
-    max_failed_logins: int = Field(5, ge=1, description="Failed logins of a username before it is locked")
-    lockout_minutes: float = Field(15.0, gt=0, description="How long a locked username stays locked, in minutes")
+    trusted_proxies: int = Field(
+        0,
+        ge=0,
+        description="Reverse proxies in front of the console that append to X-Forwarded-For; the client address"
+        " is the entry this many places from the right (0: the connection's own address, the header ignored)",
+    )
+    login_address_free_failures: int = Field(
+        10, ge=1, description="Failed logins from one client address before each further attempt must wait"
+    )
+    login_pair_free_failures: int = Field(
+        3, ge=1, description="Failed logins of one username from one address before each further attempt must wait"
+    )
+    login_username_free_failures: int = Field(
+        20,
+        ge=1,
+        description="Failed logins of one username from all addresses before its attempts from addresses that"
+        " already failed for it must wait (addresses that have not are never held back by it)",
+    )
+    login_backoff_base_seconds: float = Field(
+        1.0, gt=0, description="First wait once a counter's free failures are used; doubled with each failure"
+    )
+    login_backoff_max_seconds: float = Field(
+        900.0, gt=0, description="Longest wait imposed by the address and (address, username) counters"
+    )
+    login_username_backoff_max_seconds: float = Field(
+        60.0, gt=0, description="Longest wait imposed by a username's counter (it slows, never locks out)"
+    )
+    login_failure_memory_minutes: float = Field(
+        60.0, gt=0, description="A counter of failed logins is forgotten this long after its last failure"
+    )
+    allow_loopback: bool | None = Field(
+        None,
+        description="Accept webhook URLs on loopback addresses (127.0.0.0/8, ::1); unset: only in the local"
+        " environment (the same rule as the webhooks service's setting of that name)",
+    )
+    allow_private: bool = Field(
+        False,
+        description="Accept webhook URLs on private, link-local and CGNAT addresses (RFC 1918, fc00::/7, ...), as"
+        " the webhooks service's setting of that name",
+    )
+
+    @model_validator(mode="after")
+    def _loopback_default(self) -> "ConsoleSettings":
+        """Loopback receivers are the norm on a laptop and a hazard anywhere else."""
+        if self.allow_loopback is None:
+            self.allow_loopback = self.environment == "local"
+        return self
+
+    def throttle_policy(self) -> ThrottlePolicy:
+        base = self.login_backoff_base_seconds
+        return ThrottlePolicy(
+            address=Backoff(self.login_address_free_failures, base, self.login_backoff_max_seconds),
+            pair=Backoff(self.login_pair_free_failures, base, self.login_backoff_max_seconds),
+            username=Backoff(self.login_username_free_failures, base, self.login_username_backoff_max_seconds),
+            memory_seconds=self.login_failure_memory_minutes * 60,
+        )

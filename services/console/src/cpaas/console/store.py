@@ -59,7 +59,7 @@ class ConsoleStore:
 
     async def set_password(self, user_id: int, password: str) -> None:
         await self.pool.execute(
-            "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1",
+            "UPDATE users SET password_hash = $2 WHERE id = $1",
             user_id,
             hash_password(password),
         )

@@ -24,14 +24,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cpaas.platform.batching import MicroBatcher
+from cpaas.platform.destination import DestinationError, DestinationUnresolved
 from cpaas.platform.logs import bind_log_context
 from cpaas.webhooks.accounts import AccountWebhook, WebhookAccounts
-from cpaas.webhooks.destination import (
-    REFUSED_MESSAGE,
-    DestinationError,
-    DestinationGuard,
-    DestinationUnresolved,
-)
+from cpaas.webhooks.destination import REFUSED_MESSAGE, DestinationGuard
 from cpaas.webhooks.domain import RetrySchedule, signed_headers
 from cpaas.webhooks.metrics import (
     ATTEMPT_SECONDS,

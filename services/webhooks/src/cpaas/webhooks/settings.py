@@ -1,6 +1,6 @@
 """Settings of the webhooks service (env prefix CPAAS_WEBHOOKS_)."""
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -62,8 +62,8 @@ class WebhooksSettings(ServiceSettings):
         " transport (same behaviour, several times the CPU per request)",
     )
 
-    allow_loopback: bool = Field(
-        False,
+    allow_loopback: bool | None = Field(
+        None,
         description="Allow receipts to loopback addresses (127.0.0.0/8, ::1); unset: allowed in the local"
         " environment only",
     )
@@ -76,13 +76,13 @@ class WebhooksSettings(ServiceSettings):
     )
     max_page_size: int = Field(200, ge=1, description="Largest page of the deliveries API")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _loopback_default(cls, values: Any) -> Any:
-        """Loopback receivers are the norm on a laptop and a hazard anywhere else."""
-        if isinstance(values, dict) and values.get("allow_loopback") is None:
-            values = {**values, "allow_loopback": values.get("environment", "local") == "local"}
-        return values
+    @model_validator(mode="after")
+    def _loopback_default(self) -> "WebhooksSettings":
+        """Loopback receivers are the norm on a laptop and a hazard anywhere else (decided after
+        validation, so from the environment however it was set)."""
+        if self.allow_loopback is None:
+            self.allow_loopback = self.environment == "local"
+        return self
 
     @model_validator(mode="after")
     def _lease_outlives_claimed_requests(self) -> "WebhooksSettings":

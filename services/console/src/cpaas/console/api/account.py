@@ -11,6 +11,7 @@ from cpaas.console.api.deps import ApiModel, Page, PageNo, PageSize, User, inval
 from cpaas.console.domain import rules
 from cpaas.contracts.errors import ErrorCode
 from cpaas.platform.api_errors import ApiError
+from cpaas.platform.destination import check_webhook_url
 
 SHOWN_KEY_CHARS = 4
 SenderIdStatus = Literal["PENDING", "APPROVED", "REJECTED"]
@@ -213,7 +214,17 @@ def build_router() -> APIRouter:
 
     @router.put("/settings/webhook", response_model=SettingsOut)
     async def set_webhook(body: WebhookIn, request: Request, user: User) -> SettingsOut:
-        await request.app.state.accounts.set_webhook_url(user.account_id, _checked(rules.webhook_url, body.url))
+        """The URL must pass the webhooks service's destination rule (cpaas.platform.destination)
+        under the console's allow_loopback / allow_private, its host resolved now; the webhooks
+        service checks it again before every POST."""
+        url = body.url or None
+        if url is not None:
+            refusal = await check_webhook_url(url, request.app.state.settings)
+            if refusal is not None:
+                raise ApiError(
+                    ErrorCode.WEBHOOK_URL_NOT_ALLOWED, f"this webhook URL is refused: {refusal}", field="url"
+                )
+        await request.app.state.accounts.set_webhook_url(user.account_id, url)
         return await get_settings(request, user)
 
     @router.put("/settings/ip-allowlist", response_model=SettingsOut)

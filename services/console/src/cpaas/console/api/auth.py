@@ -1,11 +1,14 @@
 """Login, logout and who am I. Sessions live server-side; the cookie holds a random id."""
 
-from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
+import asyncpg
 from fastapi import APIRouter, Request, Response
+from pydantic import StringConstraints
 
-from cpaas.console.api.deps import SESSION_COOKIE, ApiModel, User
+from cpaas.console.api.deps import SESSION_COOKIE, ApiModel, User, client_address
+from cpaas.console.auth_store import AuthStore
+from cpaas.console.domain.login_throttle import login_keys
 from cpaas.console.security import verify_password
 from cpaas.contracts.errors import ErrorCode
 from cpaas.platform.api_errors import ApiError
@@ -13,11 +16,13 @@ from cpaas.platform.api_errors import ApiError
 # verifying against a real hash for unknown usernames keeps their timing like known ones
 _DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$yHYZ5n0iPs3xf7XutRSjRg$7X1fDZEovrr9GB8iPGawCS17pQKu7pJiKAAPKEYgWq4"
 BAD_CREDENTIALS = "wrong username or password"
+MAX_USERNAME_CHARS = 200  # usernames are at most 64 (rules.USERNAME); this bounds what is counted
+MAX_PASSWORD_CHARS = 1024  # a password hash of megabytes would be a cheap way to burn CPU
 
 
 class LoginRequest(ApiModel):
-    username: str
-    password: str
+    username: Annotated[str, StringConstraints(min_length=1, max_length=MAX_USERNAME_CHARS)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_CHARS)]
 
 
 class UserOut(ApiModel):
@@ -32,14 +37,22 @@ class LoginResponse(ApiModel):
     csrf_token: str
 
 
-def _locked(until: datetime) -> ApiError:
-    minutes = max(1, int((until - datetime.now(UTC)).total_seconds() // 60) + 1)
+def _throttled(retry_after: int) -> ApiError:
+    # the same words whichever counter refused, and whether or not the username exists
     return ApiError(
         ErrorCode.RATE_LIMITED,
-        f"too many failed logins: this user is locked for {minutes} more minute(s)",
-        field="username",
-        headers={"Retry-After": str(minutes * 60)},
+        f"too many failed logins; try again in {retry_after} second(s)",
+        headers={"Retry-After": str(retry_after)},
     )
+
+
+async def _password_matches(auth: AuthStore, username: str, password: str) -> asyncpg.Record | None:
+    """The user when the password is theirs; an unknown username costs the same hash check."""
+    row = await auth.user_by_name(username)
+    if row is None:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    return row if verify_password(row["password_hash"], password) else None
 
 
 def build_router() -> APIRouter:
@@ -47,21 +60,18 @@ def build_router() -> APIRouter:
 
     @router.post("/login", response_model=LoginResponse)
     async def login(body: LoginRequest, request: Request, response: Response) -> LoginResponse:
+        """Throttled per client address, per (address, username) and per username with
+        exponential backoff (429 RATE_LIMITED with Retry-After); see domain/login_throttle.py."""
         state = request.app.state
-        row = await state.auth.user_by_name(body.username)
+        keys = login_keys(client_address(request, state.settings.trusted_proxies), body.username)
+        verdict = await state.throttle.begin(keys)
+        if verdict.retry_after is not None:
+            raise _throttled(verdict.retry_after)
+        row = await _password_matches(state.auth, body.username, body.password)
         if row is None:
-            verify_password(_DUMMY_HASH, body.password)
+            await state.throttle.failed(keys, verdict)
             raise ApiError(ErrorCode.UNAUTHORIZED, BAD_CREDENTIALS)
-        if row["locked"]:
-            raise _locked(row["locked_until"])
-        if not verify_password(row["password_hash"], body.password):
-            settings = state.settings
-            until = await state.auth.record_failed_login(
-                row["id"], settings.max_failed_logins, settings.lockout_minutes
-            )
-            if until is not None:
-                raise _locked(until)
-            raise ApiError(ErrorCode.UNAUTHORIZED, BAD_CREDENTIALS)
+        await state.throttle.succeeded(keys, verdict)
         if not row["active"]:
             raise ApiError(ErrorCode.FORBIDDEN, "this user has been deactivated; contact your administrator")
         session_id, csrf = await state.auth.start_session(row["id"], state.settings.session_hours)

@@ -53,6 +53,29 @@ PageNo = Annotated[int, Query(ge=1)]
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, alias="pageSize")]
 
 
+def client_address(request: Request, trusted_proxies: int) -> str:
+    """The client's address, as the gateway reads it: with `trusted_proxies` = 0 the
+    connection's own (X-Forwarded-For ignored); with N proxies in front, each appending the
+    address it was reached from, the Nth entry from the right (what the outermost of our
+    proxies saw). Entries further left were written by the client and are never used; a
+    header with fewer than N entries did not pass all N proxies and is ignored too."""
+    peer = request.client.host if request.client else "unknown"
+    if trusted_proxies <= 0:
+        return peer
+    entries = [e.strip() for line in request.headers.getlist("x-forwarded-for") for e in line.split(",") if e.strip()]
+    if len(entries) < trusted_proxies:
+        return peer
+    return _without_port(entries[-trusted_proxies])
+
+
+def _without_port(entry: str) -> str:
+    """'203.0.113.7:4711' and '[2001:db8::1]:443' are addresses too (some proxies add ports)."""
+    if entry.startswith("["):
+        return entry[1:].partition("]")[0]
+    host, sep, port = entry.rpartition(":")
+    return host if sep and "." in host and port.isdigit() else entry
+
+
 def invalid(error: InvalidField) -> ApiError:
     return ApiError(ErrorCode.VALIDATION_ERROR, error.message, field=error.field)
 

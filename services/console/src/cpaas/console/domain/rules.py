@@ -2,7 +2,6 @@
 
 import ipaddress
 import re
-from urllib.parse import urlsplit
 
 import phonenumbers
 
@@ -20,7 +19,6 @@ TEMPLATE_TYPES = {
     "VOICE": ("TTS",),
 }
 MAX_BODY_CHARS = 4096
-MAX_WEBHOOK_URL_CHARS = 2048
 MAX_ALLOWLIST_ENTRIES = 100
 MIN_PASSWORD_CHARS = 8
 
@@ -95,15 +93,6 @@ def e164(value: str, field: str = "recipient") -> str:
     if number is None or not value.startswith("+") or not phonenumbers.is_valid_number(number):
         raise InvalidField(field, f"{field} must be a valid phone number in international format, e.g. +919876543210")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def webhook_url(value: str | None) -> str | None:
-    if value is None or value == "":
-        return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(value) > MAX_WEBHOOK_URL_CHARS:
-        raise InvalidField("url", "url must be an http:// or https:// URL")
-    return value
 
 
 def ip_allowlist(entries: list[str]) -> list[str]:
