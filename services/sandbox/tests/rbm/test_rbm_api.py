@@ -67,7 +67,9 @@ async def rbm() -> AsyncIterator[Rbm]:
     settings = RbmSandboxSettings(
         event_delay_seconds=0.05,
         review_delay_seconds=0.05,
-        webhook_retry_seconds=(0.05, 0.05),
+        webhook_retry_base_seconds=0.01,
+        webhook_retry_max_seconds=0.05,
+        webhook_retry_horizon_seconds=60.0,
         webhook_url="http://connector.test/webhooks/rbm",
     )
     webhook = Webhook()
@@ -246,6 +248,43 @@ async def test_event_is_posted_again_until_the_webhook_answers_200(rbm: Rbm) -> 
     assert [e["eventType"] for e in events] == ["DELIVERED"] * 3
     posted = (await rbm.http.get("/sandbox/rbm/events")).json()["events"]
     assert (posted[0]["attempts"], posted[0]["acknowledged"]) == (3, True)
+
+
+async def test_read_waits_until_delivered_is_acknowledged_however_many_tries_it_takes(rbm: Rbm) -> None:
+    """RBM redelivers for 7 days; the old sandbox dropped an event after its last pause."""
+    rbm.webhook.statuses = [503] * 20
+    assert (await rbm.send("+919876543904", TEXT)).status_code == 200
+    events = await rbm.webhook.wait_for(22, seconds=10)
+    assert [e["eventType"] for e in events] == ["DELIVERED"] * 21 + ["READ"]
+    posted = (await rbm.http.get("/sandbox/rbm/events")).json()["events"]
+    assert [(p["event"]["eventType"], p["attempts"], p["acknowledged"]) for p in posted] == [
+        ("DELIVERED", 21, True),
+        ("READ", 1, True),
+    ]
+
+
+async def test_an_event_past_the_horizon_is_given_up_and_counted() -> None:
+    settings = RbmSandboxSettings(
+        event_delay_seconds=0.0,
+        webhook_url="http://connector.test/webhooks/rbm",
+        webhook_retry_base_seconds=0.02,
+        webhook_retry_max_seconds=0.05,
+        webhook_retry_horizon_seconds=0.3,
+    )
+    app = build_rbm_app(settings, webhook_transport=httpx.MockTransport(lambda _: httpx.Response(500)))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rbm.test") as http,
+    ):
+        assert (await Rbm(http, Webhook(), settings).send("+919876543210", TEXT)).status_code == 200
+        async with asyncio.timeout(3):
+            while True:
+                posted = (await http.get("/sandbox/rbm/events")).json()["events"]
+                if posted and posted[0]["given_up"]:
+                    break
+                await asyncio.sleep(0.02)
+    assert (posted[0]["given_up"], posted[0]["acknowledged"], posted[0]["last_status"]) == ("expired", False, 500)
+    assert posted[0]["attempts"] >= 4
 
 
 async def test_received_messages_are_listed_by_msisdn(rbm: Rbm) -> None:

@@ -1,7 +1,8 @@
 """The voice API in-process, its callbacks captured by a receiver app (also in-process)."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -95,3 +96,21 @@ async def voice(receiver: Receiver) -> AsyncIterator[Voice]:
         async with httpx.AsyncClient(transport=transport, base_url="http://voice.test") as http:
             yield Voice(app, http)
     await callbacks.aclose()
+
+
+@asynccontextmanager
+async def running_voice(settings: VoiceSandboxSettings, callbacks: httpx.AsyncBaseTransport) -> AsyncIterator[Voice]:
+    """The voice API with `settings`, its callbacks sent through `callbacks`."""
+    async with httpx.AsyncClient(transport=callbacks) as callback_http:
+        app = build_voice_app(settings, http=callback_http)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://voice.test") as http,
+        ):
+            yield Voice(app, http)
+
+
+@pytest.fixture
+def voice_with() -> Callable[[VoiceSandboxSettings, httpx.AsyncBaseTransport], AbstractAsyncContextManager[Voice]]:
+    """`async with voice_with(settings, callback_transport) as voice:` a voice API set up so."""
+    return running_voice

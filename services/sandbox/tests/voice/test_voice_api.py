@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -17,6 +20,8 @@ if TYPE_CHECKING:  # fixtures' types, from this folder's conftest
 
 AUTH_TOKEN = "local-dev-voice-token"
 SILENCE_SECONDS = 0.2  # long enough for several progress delays of the test settings
+FAST = {"call_progress_delay_seconds": 0.01, "callback_retry_seconds": 0.01}
+VoiceWith = Callable[[VoiceSandboxSettings, httpx.AsyncBaseTransport], AbstractAsyncContextManager["Voice"]]
 
 
 async def test_create_call_answers_201_with_a_queued_call_resource(voice: Voice) -> None:
@@ -145,14 +150,44 @@ async def test_space_separated_events_are_accepted(voice: Voice, receiver: Recei
     assert [c.form["CallStatus"] for c in receiver.of(sid)] == ["initiated", "in-progress", "completed"]
 
 
-async def test_callback_answered_with_5xx_is_posted_again(voice: Voice, receiver: Receiver) -> None:
+async def test_callback_answered_5xx_is_not_posted_again_as_twilio_retries_only_failed_connections(
+    voice: Voice, receiver: Receiver
+) -> None:
     receiver.answers = [503]
     sid = (await voice.create("+919876543210", StatusCallbackEvent="completed")).json()["sid"]
     await receiver.wait_for(sid, "completed")
     await asyncio.sleep(SILENCE_SECONDS)
-    assert [c.form["CallStatus"] for c in receiver.of(sid)] == ["completed", "completed"]
+    assert [c.form["CallStatus"] for c in receiver.of(sid)] == ["completed"]
     [call] = (await voice.http.get("/sandbox/voice/calls", params={"to": "+919876543210"})).json()["calls"]
-    assert call["callbacks"] == [{"status": "completed", "sequence_number": 0, "http_status": 204, "attempts": 2}]
+    assert call["callbacks"] == [{"status": "completed", "sequence_number": 0, "http_status": 503, "attempts": 1}]
+
+
+async def test_callback_that_cannot_connect_is_tried_once_more_then_lost(voice_with: VoiceWith) -> None:
+    tries: list[str] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        tries.append(parse_qs(request.content.decode())["CallStatus"][0])
+        raise httpx.ConnectError("connection refused", request=request)
+
+    async with voice_with(VoiceSandboxSettings(**FAST), httpx.MockTransport(refuse)) as voice:
+        sid = (await voice.create("+919876543210", StatusCallbackEvent="completed")).json()["sid"]
+        await asyncio.sleep(SILENCE_SECONDS)
+        [call] = (await voice.http.get("/sandbox/voice/calls", params={"to": "+919876543210"})).json()["calls"]
+    assert tries == ["completed", "completed"]  # rc=1: one retry
+    assert call["callbacks"] == [{"status": "completed", "sequence_number": 0, "http_status": None, "attempts": 2}]
+    assert call["sid"] == sid and call["status"] == "completed"  # the Calls API still knows
+
+
+async def test_a_wider_retry_policy_retries_5xx_answers(receiver: Receiver, voice_with: VoiceWith) -> None:
+    settings = VoiceSandboxSettings(**FAST, callback_retry_count=3, callback_retry_on=["ct", "5xx"])
+    receiver.answers = [500, 503]
+    async with voice_with(settings, httpx.ASGITransport(app=receiver.app())) as voice:
+        sid = (await voice.create("+919876543210", StatusCallbackEvent="completed")).json()["sid"]
+        await receiver.wait_for(sid, "completed")
+        await asyncio.sleep(SILENCE_SECONDS)
+        [call] = (await voice.http.get("/sandbox/voice/calls", params={"to": "+919876543210"})).json()["calls"]
+    assert [c.form["CallStatus"] for c in receiver.of(sid)] == ["completed"] * 3
+    assert call["callbacks"][0]["attempts"] == 3 and call["callbacks"][0]["http_status"] == 204
 
 
 async def test_listed_calls_show_what_was_said_and_their_final_status(voice: Voice, receiver: Receiver) -> None:

@@ -20,6 +20,13 @@ TOKEN = "local-dev-wa-token"
 APP_SECRET = "local-dev-wa-app-secret"
 PHONE_NUMBER_ID, WABA_ID = "106540352242922", "102290129340398"
 WAIT_SECONDS = 5
+# redeliveries every 50-200 ms instead of Meta's minutes, for up to a minute
+FAST_REDELIVERY = {
+    "webhook_retry_base_seconds": 0.05,
+    "webhook_retry_max_seconds": 0.2,
+    "webhook_retry_horizon_seconds": 60.0,
+}
+OUTAGE_SECONDS = 4.5  # longer than the old sandbox's 5 tries (0.25 + 0.5 + 1 + 2 s of pauses)
 
 
 @dataclass
@@ -269,7 +276,9 @@ async def test_webhook_is_retried_after_connection_errors(
     probe = bind_socket()
     port = probe.getsockname()[1]
     probe.close()  # nothing listens on `port` yet: the first POSTs are refused
-    async with sandbox_with(f"http://127.0.0.1:{port}/webhooks/whatsapp", status_delay_seconds=0) as graph:
+    async with sandbox_with(
+        f"http://127.0.0.1:{port}/webhooks/whatsapp", status_delay_seconds=0, **FAST_REDELIVERY
+    ) as graph:
         wamid = await send(graph, "919876543902")
         await asyncio.sleep(0.4)
         async with receiving(port) as receiver:
@@ -278,6 +287,41 @@ async def test_webhook_is_retried_after_connection_errors(
                 while not (listed := await listed_statuses(graph, "919876543902")):
                     await asyncio.sleep(0.01)
     assert [s["status"] for s in receiver.statuses(wamid)] == ["sent"]
+    assert listed == [{"status": "sent", "webhook_delivered": True}]
+
+
+async def test_statuses_wait_out_a_receiver_outage_longer_than_a_few_tries_and_keep_their_order(
+    sandbox_with: Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]],
+) -> None:
+    """Meta redelivers for up to 7 days; the old sandbox gave up after 5 tries (about 4 s)."""
+    probe = bind_socket()
+    port = probe.getsockname()[1]
+    probe.close()
+    url = f"http://127.0.0.1:{port}/webhooks/whatsapp"
+    async with sandbox_with(url, status_delay_seconds=0, **FAST_REDELIVERY) as graph:
+        wamid = await send(graph, "919876543904")  # sent, delivered, read
+        await asyncio.sleep(OUTAGE_SECONDS)
+        async with receiving(port) as receiver:
+            await receiver.wait_until(lambda: len(receiver.statuses(wamid)) == 3)
+            async with asyncio.timeout(WAIT_SECONDS):  # the sender records the outcome once answered
+                while len(listed := await listed_statuses(graph, "919876543904")) < 3:
+                    await asyncio.sleep(0.01)
+    assert [s["status"] for s in receiver.statuses(wamid)] == ["sent", "delivered", "read"]
+    assert listed == [{"status": s, "webhook_delivered": True} for s in ("sent", "delivered", "read")]
+
+
+async def test_a_webhook_answered_4xx_is_redelivered_too(
+    receiver: Receiver, sandbox_with: Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+) -> None:
+    """Meta retries any answer but 200 (a receiver that refuses the signature for a while)."""
+    receiver.answer_status = 401
+    async with sandbox_with(receiver.url, **FAST_REDELIVERY) as graph:
+        wamid = await send(graph, "919876543902")
+        await receiver.wait_until(lambda: len(receiver.statuses(wamid)) >= 3)
+        receiver.answer_status = 200
+        async with asyncio.timeout(WAIT_SECONDS):
+            while not (listed := await listed_statuses(graph, "919876543902")):
+                await asyncio.sleep(0.01)
     assert listed == [{"status": "sent", "webhook_delivered": True}]
 
 

@@ -4,9 +4,10 @@ Every event (a user event such as DELIVERED or READ, a template verdict, an agen
 verdict) travels as Google Cloud Pub/Sub push does it:
     {"message": {"data": base64(event JSON), "messageId", "publishTime"}, "subscription"}
 with `X-Goog-Signature: base64(HMAC-SHA512(key=clientToken, msg=the decoded data))`,
-exactly what Google's RBM webhook samples verify. An answer other than 2xx is retried
-after each pause of `webhook_retry_seconds`, then the event is dropped (RBM keeps
-retrying for 7 days; a sandbox need not).
+exactly what Google's RBM webhook samples verify. An answer other than 2xx (or none) is
+redelivered as RBM does: with a wait that grows up to 600 s, for 7 days
+(`cpaas.sandbox.redelivery`; the schedule is in the settings). The events of one
+message are posted one after another, so READ never overtakes DELIVERED.
 """
 
 import asyncio
@@ -25,8 +26,9 @@ from datetime import UTC, datetime
 
 import httpx
 
-from cpaas.sandbox.rbm.metrics import RBM_EVENTS
+from cpaas.sandbox.rbm.metrics import RBM_EVENTS, RBM_EVENTS_WAITING
 from cpaas.sandbox.rbm.settings import RbmSandboxSettings
+from cpaas.sandbox.redelivery import Backoff, Redelivered, Redelivery
 
 log = logging.getLogger(__name__)
 SUBSCRIPTION = "projects/rbm-cpaas-sandbox/subscriptions/rbm-partner-webhook"
@@ -64,6 +66,7 @@ class PostedEvent:
     attempts: int = 0
     last_status: int | None = None
     acknowledged: bool = False
+    given_up: str | None = None  # expired (past the horizon) or dropped_over_cap
     posted_at: list[str] = field(default_factory=list)
 
 
@@ -73,10 +76,18 @@ class EventPoster:
         self.http = http
         self.posted: deque[PostedEvent] = deque(maxlen=POSTED_LOG_SIZE)
         self._tasks: set[asyncio.Task] = set()
+        backoff = Backoff(
+            settings.webhook_retry_base_seconds,
+            settings.webhook_retry_max_seconds,
+            settings.webhook_retry_horizon_seconds,
+        )
+        self.redelivery = Redelivery(
+            backoff, max_waiting=settings.webhook_waiting_max, waiting_gauge=RBM_EVENTS_WAITING
+        )
 
     def schedule(self, steps: Sequence[tuple[float, Event]]) -> None:
         """Post each (delay, event) in order: an event waits for the previous one's
-        acknowledgement (or its last retry), so READ never overtakes DELIVERED."""
+        acknowledgement (or until it is given up), so READ never overtakes DELIVERED."""
         task = asyncio.create_task(self._run(steps))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -88,7 +99,7 @@ class EventPoster:
             await self.post(await value if inspect.isawaitable(value) else value)
 
     async def post(self, event: dict) -> PostedEvent:
-        """POST one event, retrying while the webhook does not answer 2xx."""
+        """POST one event, redelivering while the webhook does not answer 2xx."""
         record = PostedEvent(event)
         self.posted.append(record)
         body, data = push_body(event)
@@ -97,29 +108,32 @@ class EventPoster:
             "X-Goog-Signature": signature(data, self.settings.webhook_client_token),
         }
         kind = _kind(event)
-        for pause in (0.0, *self.settings.webhook_retry_seconds):
-            await asyncio.sleep(pause)
-            record.attempts += 1
-            record.posted_at.append(rfc3339())
-            try:
-                response = await self.http.post(
-                    self.settings.webhook_url,
-                    content=body,
-                    headers=headers,
-                    timeout=self.settings.webhook_timeout_seconds,
-                )
-                record.last_status = response.status_code
-            except httpx.HTTPError as exc:
-                log.info("webhook not reachable; will retry", extra={"error": repr(exc), "event_kind": kind})
-                continue
-            if response.is_success:
-                record.acknowledged = True
-                RBM_EVENTS.labels(kind, "acknowledged").inc()
-                return record
-            log.info("webhook refused an event; will retry", extra={"status": response.status_code, "event_kind": kind})
-        RBM_EVENTS.labels(kind, "dropped").inc()
-        log.warning("event dropped after its last retry", extra={"event_kind": kind})
+        outcome = await self.redelivery.deliver(lambda: self._try(record, body, headers, kind))
+        if outcome is Redelivered.DELIVERED:
+            record.acknowledged = True
+            RBM_EVENTS.labels(kind, "acknowledged").inc()
+        else:
+            record.given_up = outcome.value
+            RBM_EVENTS.labels(kind, outcome.value).inc()
+            log.warning("event given up", extra={"event_kind": kind, "result": outcome.value})
         return record
+
+    async def _try(self, record: PostedEvent, body: bytes, headers: dict[str, str], kind: str) -> bool:
+        record.attempts += 1
+        record.posted_at.append(rfc3339())
+        try:
+            response = await self.http.post(
+                self.settings.webhook_url, content=body, headers=headers, timeout=self.settings.webhook_timeout_seconds
+            )
+        except httpx.HTTPError as exc:
+            log.info("webhook not reachable; will redeliver", extra={"error": repr(exc), "event_kind": kind})
+            return False
+        record.last_status = response.status_code
+        if not response.is_success:
+            log.info(
+                "webhook refused an event; will redeliver", extra={"status": response.status_code, "event_kind": kind}
+            )
+        return response.is_success
 
     async def close(self) -> None:
         for task in list(self._tasks):

@@ -37,9 +37,25 @@ class RbmSandboxSettings(BaseSettings):
         " not an image or video, rejects the template",
     )
     media_timeout_seconds: float = Field(5.0, gt=0, description="How long fetching one media file may take")
-    webhook_retry_seconds: tuple[float, ...] = Field(
-        (0.2, 0.5, 1.0, 2.0, 5.0, 10.0),
-        description="Pauses between redeliveries of an event the webhook did not answer 200 (RBM backs off too)",
+    webhook_retry_base_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="Pause before the first redelivery of an event not answered 2xx; it doubles each retry"
+        " (with jitter: each pause is 50-100% of its ceiling)",
+    )
+    webhook_retry_max_seconds: float = Field(
+        600.0, gt=0, description="Longest pause between redeliveries: RBM's wait grows up to 600 s"
+    )
+    webhook_retry_horizon_seconds: float = Field(
+        7 * 86400.0,
+        gt=0,
+        description="How long after its first try an event is still redelivered: RBM retries for 7 days",
+    )
+    webhook_waiting_max: int = Field(
+        100_000,
+        ge=1,
+        description="Most events waiting for a redelivery at once (memory bound); one failing past it is"
+        ' dropped and counted as cpaas_sandbox_rbm_events_total{result="dropped_over_cap"}',
     )
     webhook_timeout_seconds: float = Field(5.0, gt=0, description="How long one webhook POST may take")
     received_log_size: int = Field(

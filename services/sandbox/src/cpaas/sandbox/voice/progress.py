@@ -1,8 +1,12 @@
 """Walking each created call through its statuses and POSTing the signed status callbacks.
 
-One task per call. A callback that cannot connect or gets a 5xx answer is tried again
-(`callback_attempts` in all); any other answer ends it. Callbacks of one call go out in
-order, never two at once. Stopping cancels every call still in progress.
+One task per call. Callbacks of one call go out in order, never two at once; stopping
+cancels every call still in progress. A failed callback is retried as Twilio retries
+its webhooks (the "connection overrides" defaults): `callback_retry_count` times (1),
+only on the failures named in `callback_retry_on` (`ct`: the connection could not be
+made), after which it is lost. Twilio does not redeliver a status callback later, and
+neither does this sandbox: a receiver that is down misses it, and must ask the Calls
+API (GET .../Calls/{CallSid}.json) for the call's status.
 """
 
 import asyncio
@@ -80,20 +84,36 @@ class CallProgress:
             "X-Twilio-Signature": twilio_signature(self.settings.auth_token, call.status_callback, params),
         }
         body = urlencode(params)
-        for attempt in range(1, self.settings.callback_attempts + 1):
+        for attempt in range(1, self.settings.callback_retry_count + 2):
             sent.attempts = attempt
-            try:
-                response = await self.http.post(
-                    call.status_callback, content=body, headers=headers, timeout=self.settings.callback_timeout_seconds
-                )
-            except httpx.HTTPError as exc:
-                sent.http_status = None
-                log.warning("status callback failed", extra={"call_sid": call.sid, "error": type(exc).__name__})
-            else:
-                sent.http_status = response.status_code
-                if response.status_code < 500:
-                    break
-            if attempt < self.settings.callback_attempts:
-                await asyncio.sleep(self.settings.callback_retry_seconds)
+            failure = await self._try(call, body, headers, sent)
+            if failure is None or not self._retried_on(failure) or attempt > self.settings.callback_retry_count:
+                break
+            await asyncio.sleep(self.settings.callback_retry_seconds)
         ok = sent.http_status is not None and sent.http_status < 300
         VOICE_CALLBACKS.labels(status, "ok" if ok else "refused" if sent.http_status else "unreachable").inc()
+
+    async def _try(self, call: Call, body: str, headers: dict[str, str], sent: CallbackSent) -> str | None:
+        """One POST; the failure class (ct, rt, 4xx, 5xx) or None when answered 2xx/3xx."""
+        assert call.status_callback is not None
+        timeout = httpx.Timeout(
+            self.settings.callback_timeout_seconds, connect=self.settings.callback_connect_timeout_seconds
+        )
+        try:
+            response = await self.http.post(call.status_callback, content=body, headers=headers, timeout=timeout)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            sent.http_status = None
+            log.warning("status callback could not connect", extra={"call_sid": call.sid, "error": type(exc).__name__})
+            return "ct"
+        except httpx.HTTPError as exc:
+            sent.http_status = None
+            log.warning("status callback got no answer", extra={"call_sid": call.sid, "error": type(exc).__name__})
+            return "rt"
+        sent.http_status = response.status_code
+        if response.status_code >= 500:
+            return "5xx"
+        return "4xx" if response.status_code >= 400 else None
+
+    def _retried_on(self, failure: str) -> bool:
+        policy = self.settings.callback_retry_on
+        return "all" in policy or failure in policy

@@ -1,7 +1,11 @@
 """Settings of the programmable-voice sandbox (env prefix CPAAS_SANDBOX_VOICE_)."""
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+RetryOn = Literal["ct", "rt", "4xx", "5xx", "all"]
 
 
 class VoiceSandboxSettings(BaseSettings):
@@ -26,9 +30,19 @@ class VoiceSandboxSettings(BaseSettings):
     call_progress_delay_seconds: float = Field(
         0.3, ge=0, description="Pause before each status callback of a call (initiated, ringing, answered, ...)"
     )
-    callback_timeout_seconds: float = Field(5.0, gt=0, description="How long one status callback POST may take")
-    callback_attempts: int = Field(
-        3, ge=1, le=10, description="Tries of a status callback that failed to connect or got a 5xx answer"
+    callback_connect_timeout_seconds: float = Field(
+        5.0, gt=0, description="How long connecting for a status callback may take (Twilio's ct default: 5000 ms)"
+    )
+    callback_timeout_seconds: float = Field(
+        15.0, gt=0, description="How long one status callback POST may take (Twilio's rt default: 15000 ms)"
+    )
+    callback_retry_count: int = Field(
+        1, ge=0, le=5, description="Retries of a failed status callback (Twilio's rc: default 1, at most 5)"
+    )
+    callback_retry_on: list[RetryOn] = Field(
+        default_factory=lambda: ["ct"],
+        description="Failures a status callback is retried on (Twilio's rp, JSON list): ct (could not connect),"
+        " rt (no answer in time), 4xx, 5xx, all. Twilio's default is ct only: an answered 5xx is not retried",
     )
     callback_retry_seconds: float = Field(0.5, ge=0, description="Pause between tries of one status callback")
     calls_kept: int = Field(10_000, ge=1, description="How many calls GET /sandbox/voice/calls remembers")

@@ -12,6 +12,10 @@ follow an accepted send, one webhook each, `status_delay_seconds` apart, in orde
 | ...905 | 400, code 131030 ("Recipient phone number not in allowed list") | none |
 | others | 200 | sent, delivered |
 
+A status webhook not answered 2xx is redelivered with backoff for up to 7 days, as Meta
+does (`webhooks.py`); the next status of the same message waits for it, so statuses
+arrive in order.
+
 131026 is what Meta sends for a number without WhatsApp; it arrives as a status, not as
 an answer to the send, which is why ...903 is accepted first. Registered templates are
 reviewed after `template_review_delay_seconds`: names starting with `reject_` are
@@ -135,7 +139,8 @@ class WhatsAppCloud:
         self._webhooks = WebhookSender(self.settings, self._client)
 
     async def stop(self) -> None:
-        """Webhooks still due are dropped (a carrier that went away)."""
+        """Webhooks still due or waiting for a redelivery are dropped: the sandbox holds
+        nothing durable (a real provider would keep redelivering)."""
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

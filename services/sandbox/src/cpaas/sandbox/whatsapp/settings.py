@@ -38,8 +38,27 @@ class WhatsAppSandboxSettings(BaseSettings):
         description="Fetch a template's media header example at review: one that cannot be fetched, or is not"
         " the header's kind, rejects the template",
     )
-    webhook_attempts: int = Field(
-        5, ge=1, le=20, description="Tries of one webhook POST on connection errors and 5xx answers"
+    webhook_retry_base_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="Pause before the first redelivery of a webhook not answered 2xx; it doubles each retry"
+        " (with jitter: each pause is 50-100% of its ceiling)",
+    )
+    webhook_retry_max_seconds: float = Field(
+        900.0,
+        gt=0,
+        description="Longest pause between redeliveries (Meta publishes only 'decreasing frequency'; 15 minutes)",
+    )
+    webhook_retry_horizon_seconds: float = Field(
+        7 * 86400.0,
+        gt=0,
+        description="How long after its first try a webhook is still redelivered: Meta retries for up to 7 days",
+    )
+    webhook_waiting_max: int = Field(
+        100_000,
+        ge=1,
+        description="Most webhooks waiting for a redelivery at once (memory bound); one failing past it is"
+        ' dropped and counted as cpaas_sandbox_wa_webhooks_total{result="dropped_over_cap"}',
     )
     webhook_timeout_seconds: float = Field(5.0, gt=0, description="How long one webhook POST may take")
     received_log_size: int = Field(

@@ -1,8 +1,10 @@
 """Webhooks as Meta sends them: the `whatsapp_business_account` envelope, signed with
-the app secret in `X-Hub-Signature-256`, retried on connection errors and 5xx answers.
+the app secret in `X-Hub-Signature-256`, and redelivered as Meta does: any answer but
+2xx, a timeout or a refused connection is tried again with exponential backoff for up
+to 7 days (`cpaas.sandbox.redelivery`; the schedule is in the settings). Each message's
+statuses are posted one after another, so a status waits for the one before it.
 """
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -12,12 +14,12 @@ from typing import Any
 
 import httpx
 
-from cpaas.sandbox.whatsapp.metrics import WA_WEBHOOKS
+from cpaas.sandbox.redelivery import Backoff, Redelivered, Redelivery
+from cpaas.sandbox.whatsapp.metrics import WA_WEBHOOK_TRIES, WA_WEBHOOKS, WA_WEBHOOKS_WAITING
 from cpaas.sandbox.whatsapp.settings import WhatsAppSandboxSettings
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Hub-Signature-256"
-RETRY_DELAYS_SECONDS = (0.25, 0.5, 1.0, 2.0, 4.0)  # pause before the 2nd, 3rd, ... try (the last repeats)
 
 
 def signature(app_secret: str, raw_body: bytes) -> str:
@@ -41,34 +43,42 @@ def status_value(settings: WhatsAppSandboxSettings, phone_number_id: str, status
 
 
 class WebhookSender:
-    """POSTs signed webhooks to one URL; `post` returns whether it was answered 2xx."""
+    """POSTs signed webhooks to one URL, redelivering until answered 2xx or given up."""
 
     def __init__(self, settings: WhatsAppSandboxSettings, client: httpx.AsyncClient) -> None:
         self.settings = settings
         self.client = client
+        backoff = Backoff(
+            settings.webhook_retry_base_seconds,
+            settings.webhook_retry_max_seconds,
+            settings.webhook_retry_horizon_seconds,
+        )
+        self.redelivery = Redelivery(
+            backoff, max_waiting=settings.webhook_waiting_max, waiting_gauge=WA_WEBHOOKS_WAITING
+        )
 
     async def post(self, payload: dict[str, Any]) -> bool:
+        """True once the webhook was answered 2xx; False when given up (horizon or cap)."""
         raw = json.dumps(payload, separators=(",", ":")).encode()
         headers = {
             "Content-Type": "application/json",
             SIGNATURE_HEADER: signature(self.settings.app_secret, raw),
             "User-Agent": "facebookexternalua",
         }
-        for attempt in range(self.settings.webhook_attempts):
-            if attempt:
-                await asyncio.sleep(RETRY_DELAYS_SECONDS[min(attempt - 1, len(RETRY_DELAYS_SECONDS) - 1)])
-            try:
-                response = await self.client.post(self.settings.webhook_url, content=raw, headers=headers)
-            except httpx.TransportError as exc:
-                log.info("webhook POST failed; retrying", extra={"error": type(exc).__name__, "attempt": attempt + 1})
-                continue
-            if response.status_code < 500:
-                ok = response.is_success
-                WA_WEBHOOKS.labels("delivered" if ok else f"refused_{response.status_code}").inc()
-                if not ok:
-                    log.warning("webhook refused", extra={"status": response.status_code})
-                return ok
-            log.info("webhook answered 5xx; retrying", extra={"status": response.status_code})
-        WA_WEBHOOKS.labels("given_up").inc()
-        log.warning("webhook given up", extra={"url": self.settings.webhook_url})
-        return False
+        outcome = await self.redelivery.deliver(lambda: self._try(raw, headers))
+        WA_WEBHOOKS.labels(outcome.value).inc()
+        if outcome is not Redelivered.DELIVERED:
+            log.warning("webhook given up", extra={"url": self.settings.webhook_url, "result": outcome.value})
+        return outcome is Redelivered.DELIVERED
+
+    async def _try(self, raw: bytes, headers: dict[str, str]) -> bool:
+        try:
+            response = await self.client.post(self.settings.webhook_url, content=raw, headers=headers)
+        except httpx.TransportError as exc:
+            WA_WEBHOOK_TRIES.labels("unreachable").inc()
+            log.info("webhook POST failed; will redeliver", extra={"error": type(exc).__name__})
+            return False
+        WA_WEBHOOK_TRIES.labels(str(response.status_code)).inc()
+        if not response.is_success:
+            log.info("webhook not answered 2xx; will redeliver", extra={"status": response.status_code})
+        return response.is_success
