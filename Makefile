@@ -5,7 +5,7 @@ UV := $(HOME)/.local/bin/uv
 # uv's own download cache is shared by every checkout; the Kafka jars go to ~/.cache/cpaas
 export UV_LINK_MODE ?= copy
 
-.PHONY: setup web web-deps browser run infra test test-web test-infra lint fmt bench schemas clean
+.PHONY: setup web web-deps browser run infra test test-web test-infra lint fmt bench chaos schemas clean
 
 $(UV):
 	@command -v uv >/dev/null 2>&1 && ln -sf "$$(command -v uv)" $(UV) || python3 -m pip install --user --quiet uv
@@ -58,6 +58,9 @@ bench: setup        ## every benchmark (needs wrk from Debian for the gateway fi
 	$(UV) run --no-sync python bench/infra.py
 	$(UV) run --no-sync python bench/submit.py
 	$(UV) run --no-sync python bench/billing.py
+
+chaos: setup web   ## kill -9 every service, Kafka and PostgreSQL under load; prints lost / stuck / twice counts (stop make run first)
+	$(UV) run --no-sync python bench/chaos.py $(CHAOS_ARGS)
 
 schemas: setup      ## rewrite contracts/schemas, contracts/openapi and contracts/asyncapi from the code
 	$(UV) run --no-sync python -m cpaas.contracts.schemas

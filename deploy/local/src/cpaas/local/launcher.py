@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 from cpaas.local.infra import LocalInfra
-from cpaas.local.processes import spawn, stop, wait_for_port
+from cpaas.local.processes import spawn, stop, wait_for_ready
 from cpaas.local.settings import LocalSettings
 
 
@@ -184,7 +184,7 @@ def run_platform(*, with_services: bool, settings: LocalSettings | None = None) 
             for spec in SERVICES:
                 children.append(Supervised(spec, start_service(settings, spec)))
             for child in children:
-                wait_for_port(child.spec.port, settings.start_timeout_seconds, child.proc, child.spec.name)
+                wait_for_ready(child.spec.port, settings.start_timeout_seconds, child.proc, child.spec.name)
             write_pids(settings, children)
             print_welcome(credentials)
         print("[local] platform is up; Ctrl-C stops it", flush=True)

@@ -12,6 +12,8 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
@@ -94,3 +96,21 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def wait_for_ready(port: int, timeout: float, proc: subprocess.Popen | None = None, what: str = "") -> None:
+    """Until the service on `port` answers /readyz with 200: its port opens at once, while it
+    may still be waiting for Kafka or PostgreSQL (cpaas.platform.serve.keep_starting)."""
+    deadline = time.monotonic() + timeout
+    url = f"http://127.0.0.1:{port}/readyz"
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what or 'process'} exited with {proc.returncode} before it was ready")
+        time.sleep(0.2)
+    raise TimeoutError(f"{what or 'service'} on port {port} was not ready within {timeout:.0f}s")
