@@ -18,6 +18,11 @@ import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+from fastapi import FastAPI
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from cpaas.console.seed import seed
 from cpaas.contracts import (
@@ -56,6 +61,8 @@ class World:
     publisher: EventPublisher
     reader: AIOKafkaConsumer
     sandbox_serving: Callable[[], AbstractAsyncContextManager[int]]
+    webhooks_serving: Callable[[], AbstractAsyncContextManager[int]]
+    connector_app: FastAPI
     statuses: list[MessageStatusChangedV1] = field(default_factory=list)
     template_statuses: list[TemplateStatusChangedV1] = field(default_factory=list)
 
@@ -158,12 +165,36 @@ class World:
                     )
 
 
+def webhook_forwarder(connector_url: str) -> Starlette:
+    """Passes the provider's webhooks on to the connector, byte for byte (signature kept)."""
+
+    async def forward(request: Request) -> Response:
+        headers = {k: v for k, v in request.headers.items() if k in ("content-type", "x-hub-signature-256")}
+        async with httpx.AsyncClient() as http:
+            answer = await http.post(
+                f"{connector_url}/webhooks/whatsapp", content=await request.body(), headers=headers
+            )
+        return Response(answer.content, status_code=answer.status_code)
+
+    return Starlette(routes=[Route("/webhooks/whatsapp", forward, methods=["POST"])])
+
+
 @asynccontextmanager
 async def open_world(
-    kafka_settings: KafkaSettings, pg_settings: PostgresSettings, tmp_path: Path, *, sandbox_up: bool
+    kafka_settings: KafkaSettings,
+    pg_settings: PostgresSettings,
+    tmp_path: Path,
+    *,
+    sandbox_up: bool,
+    webhooks_up: bool = True,
+    connector: dict[str, Any] | None = None,
+    sandbox: dict[str, Any] | None = None,
 ) -> AsyncIterator[World]:
     """The world running; with `sandbox_up=False` the sandbox's port refuses connections
-    until the test calls `world.sandbox_serving()`."""
+    until the test calls `world.sandbox_serving()`; with `webhooks_up=False` the
+    sandbox posts its webhooks to a port that refuses connections until the test calls
+    `world.webhooks_serving()` (which forwards them to the connector from then on).
+    `connector` and `sandbox` override settings of either."""
     creds = await seed(pg_settings, tmp_path / "creds.json")
     conn = await asyncpg.connect(pg_settings.dsn)
     try:
@@ -172,26 +203,31 @@ async def open_world(
         )
     finally:
         await conn.close()
-    sandbox_sock, connector_sock = bind_socket(), bind_socket()
+    sandbox_sock, connector_sock, webhook_sock = bind_socket(), bind_socket(), bind_socket()
     sandbox_port, connector_port = sandbox_sock.getsockname()[1], connector_sock.getsockname()[1]
-    sandbox = build_whatsapp_app(
+    webhook_port = connector_port if webhooks_up else webhook_sock.getsockname()[1]
+    webhook_sock.close()  # bound only to reserve a free port: nothing listens there yet
+    sandbox_app = build_whatsapp_app(
         WhatsAppSandboxSettings(
-            webhook_url=f"http://127.0.0.1:{connector_port}/webhooks/whatsapp",
+            webhook_url=f"http://127.0.0.1:{webhook_port}/webhooks/whatsapp",
             status_delay_seconds=STATUS_DELAY_SECONDS,
             template_review_delay_seconds=REVIEW_DELAY_SECONDS,
             # the templates here link media on cdn.example.com, which this machine cannot reach;
             # fetching a header's media at review is the sandbox's own test
             fetch_media=False,
+            **(sandbox or {}),
         )
     )
-    connector = build_app(
+    connector_app = build_app(
         WaConnectorSettings(
             kafka=kafka_settings,
             postgres=pg_settings,
             base_url=f"http://127.0.0.1:{sandbox_port}",
             shutdown_grace_seconds=5,
+            **(connector or {}),
         )
     )
+    connector_url = f"http://127.0.0.1:{connector_port}"
     broker = make_broker(kafka_settings, client_id="test")
     reader = AIOKafkaConsumer(
         kafka_settings.topic(MSG_STATUS.name),
@@ -205,19 +241,21 @@ async def open_world(
     try:
         async with AsyncExitStack() as stack:
             if sandbox_up:
-                await stack.enter_async_context(serving(sandbox, sandbox_sock))
-            await stack.enter_async_context(serving(connector, connector_sock))
+                await stack.enter_async_context(serving(sandbox_app, sandbox_sock))
+            await stack.enter_async_context(serving(connector_app, connector_sock))
             yield World(
                 account_id=creds["accountId"],
                 template_id=creds["templates"]["WHATSAPP"],
                 waba_number_id=waba_number_id,
                 sandbox_url=f"http://127.0.0.1:{sandbox_port}",
-                connector_url=f"http://127.0.0.1:{connector_port}",
+                connector_url=connector_url,
                 kafka=kafka_settings,
                 pg=pg_settings,
                 publisher=EventPublisher(broker, kafka_settings, source="test"),
                 reader=reader,
-                sandbox_serving=lambda: serving(sandbox, sandbox_sock),
+                sandbox_serving=lambda: serving(sandbox_app, sandbox_sock),
+                webhooks_serving=lambda: serving(webhook_forwarder(connector_url), bind_socket(port=webhook_port)),
+                connector_app=connector_app,
             )
     finally:
         sandbox_sock.close()
@@ -237,4 +275,35 @@ async def world_without_provider(
 ) -> AsyncIterator[World]:
     """The world with the sandbox down until `async with world.sandbox_serving():`."""
     async with open_world(kafka_settings, pg_settings, tmp_path, sandbox_up=False) as w:
+        yield w
+
+
+# A receipt deadline of a second (production: a day), looked for five times a second.
+SHORT_DEADLINE = {"receipt_deadline_seconds": 1.0, "receipt_sweep_seconds": 0.2}
+
+
+@pytest.fixture
+async def world_with_short_deadline(
+    kafka_settings: KafkaSettings, pg_settings: PostgresSettings, tmp_path: Path
+) -> AsyncIterator[World]:
+    async with open_world(kafka_settings, pg_settings, tmp_path, sandbox_up=True, connector=SHORT_DEADLINE) as w:
+        yield w
+
+
+# Redeliveries every 0.05-0.5 s instead of Meta's minutes, for up to a minute.
+FAST_REDELIVERY = {
+    "webhook_retry_base_seconds": 0.1,
+    "webhook_retry_max_seconds": 0.5,
+    "webhook_retry_horizon_seconds": 60.0,
+}
+
+
+@pytest.fixture
+async def world_with_webhooks_down(
+    kafka_settings: KafkaSettings, pg_settings: PostgresSettings, tmp_path: Path
+) -> AsyncIterator[World]:
+    """The sandbox's webhooks refused until `async with world.webhooks_serving():`."""
+    async with open_world(
+        kafka_settings, pg_settings, tmp_path, sandbox_up=True, webhooks_up=False, sandbox=FAST_REDELIVERY
+    ) as w:
         yield w

@@ -1,8 +1,9 @@
 """Composition root of the WhatsApp connector.
 
 Start: pool and migrations, the console LISTEN, the provider's HTTP client, then the
-Kafka subscribers; the webhook endpoint is served by the same app. Stop: readiness
-drops, uvicorn finishes the webhooks in flight, the subscribers finish the batch in
+Kafka subscribers and the receipt-deadline sweeper; the webhook endpoint is served by
+the same app. Stop: readiness drops, uvicorn finishes the webhooks in flight, the
+sweeper stops (a round in flight rolls back), the subscribers finish the batch in
 flight and commit it, the producer flushes, then the HTTP client, LISTEN and pool close.
 """
 
@@ -19,6 +20,7 @@ from faststream.kafka import KafkaBroker
 from cpaas.platform.api_errors import install_error_handlers
 from cpaas.platform.broker import EventPublisher, make_broker
 from cpaas.platform.db import ping, pool_lifespan
+from cpaas.platform.deadlines import start_deadline_sweeper, stop_deadline_sweeper
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.pg_listen import Listener
@@ -28,6 +30,7 @@ from cpaas.platform.serve import broker_lifespan
 from cpaas.wa_connector.catalog import ConsoleCatalog
 from cpaas.wa_connector.handlers import register_submit_handler, register_template_handler
 from cpaas.wa_connector.providers import make_provider
+from cpaas.wa_connector.receipt_deadlines import receipt_sweeper
 from cpaas.wa_connector.retention import RETENTION
 from cpaas.wa_connector.sending import SendingDeps
 from cpaas.wa_connector.settings import WaConnectorSettings
@@ -68,16 +71,28 @@ def build_app(
             )
             provider = make_provider(settings, client)
             deps["sending"] = SendingDeps(
-                store, catalog, provider, publisher, asyncio.Semaphore(settings.max_concurrent_sends)
+                store,
+                catalog,
+                provider,
+                publisher,
+                asyncio.Semaphore(settings.max_concurrent_sends),
+                settings.receipt_deadline_seconds,
             )
             deps["templates"] = TemplateDeps(store, catalog, provider, publisher)
             deps["webhooks"] = WebhookDeps(provider, store, publisher)
             try:
                 async with broker_lifespan(broker, health):
                     health.add_check("postgres", lambda: ping(pool))
+                    receipts = receipt_sweeper(
+                        store, publisher, service=settings.service_name, every_seconds=settings.receipt_sweep_seconds
+                    )
+                    deadlines = start_deadline_sweeper(receipts)
                     health.started = True
-                    app.state.store = store
-                    yield
+                    app.state.store, app.state.receipt_sweeper = store, receipts
+                    try:
+                        yield
+                    finally:
+                        await stop_deadline_sweeper(deadlines)  # before the producer goes
             finally:
                 if http is None:
                     await client.aclose()

@@ -8,7 +8,9 @@ Guarantees, per message attempt (key: message id + attempt):
   and the write of its result) is sent again: the one window where a message can go out
   twice;
 - the status events of the batch are in Kafka before this returns, so the batch is
-  committed only after its effects.
+  committed only after its effects;
+- an accepted attempt awaits its receipt until `receipt_deadline_seconds` after the
+  provider took it (`receipt_deadlines.py` ends it when none comes).
 """
 
 import asyncio
@@ -41,6 +43,7 @@ class SendingDeps:
     provider: WhatsAppProvider
     publisher: EventPublisher
     concurrency: asyncio.Semaphore  # bounds the provider calls in flight
+    receipt_deadline_seconds: float  # how long an accepted send waits for its receipt
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ async def send_batch(events: Sequence[MessageSubmittedV1], deps: SendingDeps) ->
     prepared, records = await _prepare(fresh, deps.catalog)
     sent = await asyncio.gather(*(_send(p, deps) for p in prepared))
     records.update({_key(p.event): r for p, r in zip(prepared, sent, strict=True) if r is not None})
-    await deps.store.record(list(records.values()))
+    await deps.store.record(list(records.values()), receipt_deadline_seconds=deps.receipt_deadline_seconds)
     statuses: list[MessageStatusChangedV1] = []
     for event in unique:
         record = records.get(_key(event))

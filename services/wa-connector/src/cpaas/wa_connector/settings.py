@@ -18,6 +18,16 @@ class WaConnectorSettings(ServiceSettings):
         7.0, gt=0, description="Days a send's rows are kept (receipts and provider events for it come before then)"
     )
 
+    receipt_deadline_seconds: float = Field(
+        86400.0,
+        gt=0,
+        description="How long an accepted message waits for its receipt (delivered, read or failed) before it"
+        " ends UNDELIVERED / RECEIPT_EXPIRED; a later receipt still supersedes it. Less than retention_days",
+    )
+    receipt_sweep_seconds: float = Field(
+        30.0, gt=0, description="How often messages past their receipt deadline are looked for"
+    )
+
     service_name: str = Field("wa-connector", description="Name in logs, metrics and event sources")
     http_port: int = Field(8085, description="Port of the provider webhooks, /healthz, /readyz and /metrics")
     provider: str = Field("cloud_api", description="WhatsApp provider (the registered providers: cloud_api)")
@@ -45,6 +55,12 @@ class WaConnectorSettings(ServiceSettings):
         description="Key that seals provider credentials at rest (WABA tokens, RBM bot secrets): the same value"
         " for the console and the WhatsApp and RCS connectors",
     )
+
+    @model_validator(mode="after")
+    def _deadline_within_retention(self) -> "WaConnectorSettings":
+        if self.receipt_deadline_seconds >= self.retention_days * 86400:
+            raise ValueError("receipt_deadline_seconds must be shorter than retention_days (the rows would be gone)")
+        return self
 
     @model_validator(mode="after")
     def _refuse_loopback_provider(self) -> "WaConnectorSettings":

@@ -52,6 +52,13 @@ class SentMessage:
 
 
 @dataclass(frozen=True)
+class OverdueSend(SentMessage):
+    """A sent attempt whose receipt deadline passed; `deadline_seconds` is the one it had."""
+
+    deadline_seconds: float
+
+
+@dataclass(frozen=True)
 class StatusChange:
     message: SentMessage
     update: StatusUpdate
@@ -81,12 +88,15 @@ SELECT message_id, attempt, state, wamid, phone_number_id, sent_at, error_code, 
        announced
 FROM sends JOIN unnest($1::text[], $2::smallint[]) AS k(message_id, attempt) USING (message_id, attempt)
 """
-# a webhook may have moved `status` on already (it arrived before this write): keep it
+# a webhook may have moved `status` on already (it arrived before this write): keep it,
+# and await a receipt (from `sent_at` + $10 seconds) only while none has come
 _RECORD = """
 UPDATE sends s
 SET state = u.state, wamid = COALESCE(u.wamid, s.wamid), phone_number_id = u.phone_number_id, sent_at = u.sent_at,
     error_code = u.error_code, error_detail = u.error_detail, carrier_error_code = u.carrier_error_code,
-    status = CASE WHEN u.state = 'ACCEPTED' THEN COALESCE(s.status, 'SUBMITTED_OPERATOR') ELSE 'FAILED' END
+    status = CASE WHEN u.state = 'ACCEPTED' THEN COALESCE(s.status, 'SUBMITTED_OPERATOR') ELSE 'FAILED' END,
+    receipt_due_at = CASE WHEN u.state = 'ACCEPTED' AND s.status IS NULL
+                          THEN u.sent_at + make_interval(secs => $10) END
 FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
             $7::text[], $8::text[], $9::text[])
      AS u(message_id, attempt, state, wamid, phone_number_id, sent_at, error_code, error_detail, carrier_error_code)
@@ -111,10 +121,27 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::tim
 ON CONFLICT (wamid, provider_status) DO NOTHING
 RETURNING wamid, provider_status
 """
+# every status that moves an attempt on is a receipt: no deadline any more
 _MOVE_STATUS = """
-UPDATE sends s SET status = u.status, wamid = COALESCE(s.wamid, u.wamid)
+UPDATE sends s SET status = u.status, wamid = COALESCE(s.wamid, u.wamid), receipt_due_at = NULL
 FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[]) AS u(message_id, attempt, status, wamid)
 WHERE s.message_id = u.message_id AND s.attempt = u.attempt
+"""
+# Attempts past their receipt deadline whose SUBMITTED_OPERATOR is in Kafka; replicas
+# sweeping at once skip each other's rows (and the webhook path's: it locks them too).
+_CLAIM_OVERDUE = """
+SELECT message_id, attempt, account_id, recipient, template_id, sender_id, campaign_id, wamid, status,
+       extract(epoch FROM receipt_due_at - sent_at)::float8 AS deadline_seconds
+FROM sends
+WHERE receipt_due_at <= now() AND announced AND status = 'SUBMITTED_OPERATOR'
+ORDER BY receipt_due_at
+LIMIT $1
+FOR UPDATE SKIP LOCKED
+"""
+_MARK_EXPIRED = """
+UPDATE sends s SET receipt_due_at = NULL, receipt_expired_at = now()
+FROM unnest($1::text[], $2::smallint[]) AS k(message_id, attempt)
+WHERE s.message_id = k.message_id AND s.attempt = k.attempt
 """
 _REGISTRATION_COLUMNS = (
     "id, submission_id, template_id, account_id, waba_id, name, language, provider_template_id, status, reason"
@@ -181,8 +208,9 @@ class WaStore:
             rows = await conn.fetch(_CLAIMED, *_key_arrays([(e.message_id, e.attempt) for e in events]))
         return {(r["message_id"], r["attempt"]): SendRecord(**dict(r)) for r in rows}
 
-    async def record(self, records: Sequence[SendRecord]) -> None:
-        """Write the outcome of sends (ACCEPTED with the wamid, or REFUSED with why)."""
+    async def record(self, records: Sequence[SendRecord], *, receipt_deadline_seconds: float) -> None:
+        """Write the outcome of sends (ACCEPTED with the wamid, or REFUSED with why); an
+        accepted one awaits its receipt until `receipt_deadline_seconds` after its acceptance."""
         if not records:
             return
         await self.pool.execute(
@@ -196,6 +224,7 @@ class WaStore:
             [r.error_code for r in records],
             [r.error_detail for r in records],
             [r.carrier_error_code for r in records],
+            receipt_deadline_seconds,
         )
 
     async def mark_announced(self, keys: Sequence[Key]) -> None:
@@ -251,6 +280,16 @@ class WaStore:
             [u.occurred_at for u, _ in known],
         )
         return {(r["wamid"], r["provider_status"]) for r in rows}
+
+    async def claim_overdue(self, conn: asyncpg.Connection, limit: int) -> list[OverdueSend]:
+        """Lock up to `limit` attempts past their receipt deadline (until `conn`'s transaction ends)."""
+        return [OverdueSend(**dict(r)) for r in await conn.fetch(_CLAIM_OVERDUE, limit)]
+
+    async def mark_expired(self, conn: asyncpg.Connection, keys: Sequence[Key]) -> None:
+        """Expired once: the attempts leave every later sweep; their `status` stays, so a late
+        receipt is still applied."""
+        if keys:
+            await conn.execute(_MARK_EXPIRED, *_key_arrays(keys))
 
     async def registration(self, submission_id: str) -> Registration | None:
         row = await self.pool.fetchrow(
