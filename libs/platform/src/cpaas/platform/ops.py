@@ -79,6 +79,30 @@ def mount_ops(app: FastAPI, health: HealthState) -> None:
     app.state.health = health
 
 
+INTERNAL_PREFIX = "/internal/"
+
+
+class InternalRoutesGuard:
+    """On a service with a public and an internal listener: /metrics and /internal/ answer
+    404 on every port but the internal one, so the public port never shows them."""
+
+    def __init__(self, app: ASGIApp, internal_port: int) -> None:
+        self.app, self.internal_port = app, internal_port
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and is_internal_path(scope["path"]):
+            server = scope.get("server")
+            if not server or server[1] != self.internal_port:
+                response = JSONResponse({"error": {"code": "NOT_FOUND", "message": "no such route"}}, status_code=404)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def is_internal_path(path: str) -> bool:
+    return path == "/metrics" or path.startswith(INTERNAL_PREFIX)
+
+
 class NotStartedGuard:
     """Until the service has started, every request but the ops endpoints gets 503
     SERVICE_UNAVAILABLE with Retry-After (its state is not built yet)."""

@@ -21,7 +21,7 @@ from faststream.kafka import KafkaBroker
 from starlette.types import ASGIApp
 
 from cpaas.platform.logs import configure_logging
-from cpaas.platform.ops import HealthState
+from cpaas.platform.ops import HealthState, InternalRoutesGuard
 from cpaas.platform.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -116,10 +116,13 @@ def run(app: FastAPI, settings: ServiceSettings) -> None:
     health = getattr(app.state, "health", None)
     if health is not None:
         app.router.lifespan_context = keep_starting(app.router.lifespan_context, health)
+    sockets = [bind_socket(settings.http_host, settings.http_port)]
+    asgi: ASGIApp = app
+    if settings.internal_port is not None:
+        sockets.append(bind_socket(settings.http_host, settings.internal_port))
+        asgi = InternalRoutesGuard(app, settings.internal_port)
     config = uvicorn.Config(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
+        asgi,
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
@@ -128,7 +131,7 @@ def run(app: FastAPI, settings: ServiceSettings) -> None:
     )
     server = uvicorn.Server(config)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(server.serve())
+        runner.run(server.serve(sockets=sockets))
 
 
 EMBEDDED_STARTUP_TIMEOUT_SECONDS = 15
@@ -152,10 +155,17 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
 
 
 @asynccontextmanager
-async def serving(app: ASGIApp, sock: socket.socket, *, grace_seconds: int = 5) -> AsyncIterator[int]:
+async def serving(
+    app: ASGIApp, sock: socket.socket, *, grace_seconds: int = 5, internal_sock: socket.socket | None = None
+) -> AsyncIterator[int]:
     """Serve `app` (lifespan included) on `sock` in the running loop until the block ends;
     yields the port. On exit the server stops accepting, finishes requests in flight,
-    then runs the app's shutdown. Used by the sandbox for its extra APIs and by tests."""
+    then runs the app's shutdown. Used by the sandbox for its extra APIs and by tests.
+    With `internal_sock`, /metrics and /internal/ are served there only, as `run` does."""
+    sockets = [sock]
+    if internal_sock is not None:
+        sockets.append(internal_sock)
+        app = InternalRoutesGuard(app, internal_sock.getsockname()[1])
     config = uvicorn.Config(
         app,
         log_config=None,
@@ -165,7 +175,7 @@ async def serving(app: ASGIApp, sock: socket.socket, *, grace_seconds: int = 5) 
         proxy_headers=False,  # as run(): a forwarded address is the service's to judge
     )
     server = _EmbeddedServer(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]), name=f"uvicorn:{sock.getsockname()[1]}")
+    task = asyncio.create_task(server.serve(sockets=sockets), name=f"uvicorn:{sock.getsockname()[1]}")
     try:
         async with asyncio.timeout(EMBEDDED_STARTUP_TIMEOUT_SECONDS):
             while not server.started:
@@ -178,4 +188,5 @@ async def serving(app: ASGIApp, sock: socket.socket, *, grace_seconds: int = 5) 
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        sock.close()
+        for each in sockets:
+            each.close()

@@ -85,6 +85,11 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", description="Root log level")
     http_host: str = Field("127.0.0.1", description="Address the HTTP server binds")
     http_port: int = Field(8080, description="Port of the HTTP server (API, /healthz, /readyz, /metrics)")
+    internal_port: int | None = Field(
+        None,
+        description="Port of a second, internal listener: when set, /metrics and the /internal/ routes are served"
+        " there only and answer 404 on http_port (for a service whose http_port is public)",
+    )
     shutdown_grace_seconds: float = Field(15.0, gt=0, description="How long shutdown waits for in-flight work")
     kafka: KafkaSettings = Field(default_factory=KafkaSettings, description="Kafka connection")
     postgres: PostgresSettings = Field(default_factory=PostgresSettings, description="PostgreSQL connection")
