@@ -4,6 +4,7 @@ by uvicorn on another, as the sandbox's webhook target; a reader of the status t
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,10 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from cpaas.console.seed import seed
 from cpaas.contracts import (
@@ -132,6 +137,7 @@ class World:
     connector_url: str
     pg: PostgresSettings
     http: httpx.AsyncClient = field(default_factory=httpx.AsyncClient)
+    webhooks_serving: Callable[[], AbstractAsyncContextManager[int]] | None = None
 
     @property
     def account_id(self) -> int:
@@ -173,6 +179,13 @@ class World:
         headers = {"Content-Type": "application/json", "X-Goog-Signature": signature(data, client_token)}
         return await self.http.post(f"{self.connector_url}/webhooks/rbm", content=body, headers=headers)
 
+    async def rows(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(self.pg.dsn)
+        try:
+            return await conn.fetch(query, *args)
+        finally:
+            await conn.close()
+
     async def sql(self, query: str, *args: Any) -> str:
         conn = await asyncpg.connect(self.pg.dsn)
         try:
@@ -199,26 +212,96 @@ async def kafka(kafka_settings: KafkaSettings) -> AsyncIterator[Kafka]:
         await reader.broker.stop()
 
 
-@pytest.fixture
-async def world(
-    creds: dict, kafka: Kafka, kafka_settings: KafkaSettings, pg_settings: PostgresSettings
+def webhook_forwarder(connector_url: str) -> Starlette:
+    """Passes RBM's events on to the connector, byte for byte (signature kept)."""
+
+    async def forward(request: Request) -> Response:
+        headers = {k: v for k, v in request.headers.items() if k in ("content-type", "x-goog-signature")}
+        async with httpx.AsyncClient() as http:
+            answer = await http.post(f"{connector_url}/webhooks/rbm", content=await request.body(), headers=headers)
+        return Response(answer.content, status_code=answer.status_code)
+
+    return Starlette(routes=[Route("/webhooks/rbm", forward, methods=["POST"])])
+
+
+# Redeliveries every 0.05-0.5 s instead of RBM's minutes, for up to a minute.
+FAST_REDELIVERY = {
+    "webhook_retry_base_seconds": 0.1,
+    "webhook_retry_max_seconds": 0.5,
+    "webhook_retry_horizon_seconds": 60.0,
+}
+# A receipt deadline of a second (production: a day), looked for five times a second.
+SHORT_DEADLINE = {"receipt_deadline_seconds": 1.0, "receipt_sweep_seconds": 0.2}
+
+
+@asynccontextmanager
+async def open_world(
+    creds: dict,
+    kafka: Kafka,
+    kafka_settings: KafkaSettings,
+    pg_settings: PostgresSettings,
+    *,
+    webhooks_up: bool = True,
+    connector: dict[str, Any] | None = None,
 ) -> AsyncIterator[World]:
-    connector_socket = bind_socket()
+    """With `webhooks_up=False` the sandbox posts its events to a port that refuses
+    connections until `world.webhooks_serving()` (which forwards them to the connector)."""
+    connector_socket, webhook_socket = bind_socket(), bind_socket()
     connector_url = f"http://127.0.0.1:{connector_socket.getsockname()[1]}"
+    webhook_port = webhook_socket.getsockname()[1]
+    webhook_socket.close()  # bound only to reserve a free port: nothing listens there yet
     rbm_settings = RbmSandboxSettings(
         http_port=0,
-        webhook_url=f"{connector_url}/webhooks/rbm",
+        webhook_url=f"{connector_url if webhooks_up else f'http://127.0.0.1:{webhook_port}'}/webhooks/rbm",
         event_delay_seconds=0.2,
         review_delay_seconds=0.3,
-        webhook_retry_seconds=(0.1, 0.2, 0.5, 1.0, 1.0, 1.0),
+        **FAST_REDELIVERY,
     )
     try:
         async with running_rbm_server(rbm_settings) as rbm:
             settings = RcsConnectorSettings(
-                kafka=kafka_settings, postgres=pg_settings, base_url=rbm.base_url, shutdown_grace_seconds=5
+                kafka=kafka_settings,
+                postgres=pg_settings,
+                base_url=rbm.base_url,
+                shutdown_grace_seconds=5,
+                **(connector or {}),
             )
-            connector = build_app(settings)
-            async with serving(connector, connector_socket), httpx.AsyncClient() as http:
-                yield World(creds, kafka, rbm, connector, connector_url, pg_settings, http)
+            app = build_app(settings)
+            async with serving(app, connector_socket), httpx.AsyncClient() as http:
+                yield World(
+                    creds,
+                    kafka,
+                    rbm,
+                    app,
+                    connector_url,
+                    pg_settings,
+                    http,
+                    webhooks_serving=lambda: serving(webhook_forwarder(connector_url), bind_socket(port=webhook_port)),
+                )
     finally:
         connector_socket.close()
+
+
+@pytest.fixture
+async def world(
+    creds: dict, kafka: Kafka, kafka_settings: KafkaSettings, pg_settings: PostgresSettings
+) -> AsyncIterator[World]:
+    async with open_world(creds, kafka, kafka_settings, pg_settings) as w:
+        yield w
+
+
+@pytest.fixture
+async def world_with_short_deadline(
+    creds: dict, kafka: Kafka, kafka_settings: KafkaSettings, pg_settings: PostgresSettings
+) -> AsyncIterator[World]:
+    async with open_world(creds, kafka, kafka_settings, pg_settings, connector=SHORT_DEADLINE) as w:
+        yield w
+
+
+@pytest.fixture
+async def world_with_webhooks_down(
+    creds: dict, kafka: Kafka, kafka_settings: KafkaSettings, pg_settings: PostgresSettings
+) -> AsyncIterator[World]:
+    """RBM's events refused until `async with world.webhooks_serving():`."""
+    async with open_world(creds, kafka, kafka_settings, pg_settings, webhooks_up=False) as w:
+        yield w

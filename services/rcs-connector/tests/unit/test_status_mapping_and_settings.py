@@ -45,3 +45,10 @@ def test_defaults_serve_the_local_platform() -> None:
 def test_production_refuses_the_local_webhook_token() -> None:
     with pytest.raises(ValidationError, match="webhook_client_token"):
         RcsConnectorSettings(environment="production")
+
+
+def test_a_receipt_deadline_past_the_retention_is_refused() -> None:
+    """The row (and with it any late DELIVERED's match) would be deleted before it expired."""
+    assert RcsConnectorSettings().receipt_deadline_seconds == 86400
+    with pytest.raises(ValueError, match="shorter than retention_days"):
+        RcsConnectorSettings(retention_days=0.5, receipt_deadline_seconds=86400)

@@ -1,10 +1,10 @@
 """Composition root of the RCS connector.
 
 Start: pool and migrations, the console LISTEN, the HTTP client to the provider, then
-the broker (subscribers and producer). Stop (the reverse, so nothing in flight is
-lost): readiness drops, uvicorn finishes the webhook requests in flight, the broker
-waits for the handlers in flight and commits them, then the HTTP client and the pool
-close.
+the broker (subscribers and producer), then the receipt-deadline sweeper. Stop (the
+reverse, so nothing in flight is lost): readiness drops, uvicorn finishes the webhook
+requests in flight, the sweeper stops (a round in flight rolls back), the broker waits
+for the handlers in flight and commits them, then the HTTP client and the pool close.
 """
 
 from collections.abc import AsyncIterator
@@ -17,6 +17,7 @@ from faststream.kafka import KafkaBroker
 
 from cpaas.platform.broker import EventPublisher, make_broker
 from cpaas.platform.db import create_pool, ping
+from cpaas.platform.deadlines import start_deadline_sweeper, stop_deadline_sweeper
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.pg_listen import Listener
@@ -26,6 +27,7 @@ from cpaas.platform.serve import broker_lifespan
 from cpaas.rcs_connector.catalog import ConsoleCatalog
 from cpaas.rcs_connector.handlers import register_submit_handler, register_template_handler
 from cpaas.rcs_connector.providers import make_provider
+from cpaas.rcs_connector.receipt_deadlines import receipt_sweeper
 from cpaas.rcs_connector.retention import RETENTION
 from cpaas.rcs_connector.sending import SendingDeps
 from cpaas.rcs_connector.settings import RcsConnectorSettings
@@ -88,14 +90,24 @@ def build_app(
             provider = make_provider(client, settings)
             started.templates = TemplateDeps(store, catalog, provider, publisher)
             started.sending = SendingDeps(
-                store, catalog, provider, publisher, settings.max_concurrent_sends, settings.max_send_tries
+                store,
+                catalog,
+                provider,
+                publisher,
+                settings.max_concurrent_sends,
+                settings.max_send_tries,
+                settings.receipt_deadline_seconds,
             )
             started.webhooks = WebhookDeps(
                 store, provider, publisher, started.templates, settings.webhook_retry_after_seconds
             )
             health.add_check("postgres", lambda: ping(pool))
             await stack.enter_async_context(broker_lifespan(broker, health))
-            app.state.provider, app.state.store = provider, store
+            receipts = receipt_sweeper(
+                store, publisher, service=settings.service_name, every_seconds=settings.receipt_sweep_seconds
+            )
+            stack.push_async_callback(stop_deadline_sweeper, start_deadline_sweeper(receipts))  # before the broker
+            app.state.provider, app.state.store, app.state.receipt_sweeper = provider, store, receipts
             health.started = True
             yield
             health.draining = True

@@ -13,7 +13,9 @@ Guarantees, per message attempt (key: message id + attempt):
 - transient failures (timeouts, 5xx) leave the attempt SENDING and make the batch come
   again; after `max_send_tries` of them the attempt ends FAILED (CARRIER_UNAVAILABLE);
 - the status events of the batch are in Kafka before this returns, so the batch is
-  committed only after its effects.
+  committed only after its effects;
+- an accepted attempt awaits its DELIVERED until `receipt_deadline_seconds` after the
+  provider took it (`receipt_deadlines.py` ends it when none comes).
 """
 
 import asyncio
@@ -44,6 +46,7 @@ class SendingDeps:
     publisher: EventPublisher
     max_concurrent_sends: int
     max_send_tries: int
+    receipt_deadline_seconds: float  # how long an accepted message waits for its DELIVERED
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ async def send_batch(events: Sequence[MessageSubmittedV1], deps: SendingDeps) ->
         else:
             failures[_key(item.event)] = outcome
     results.update(await _give_up(failures, deps))
-    await deps.store.record(list(results.values()))
+    await deps.store.record(list(results.values()), receipt_deadline_seconds=deps.receipt_deadline_seconds)
     await _announce(unique, claims, results, deps)
     _count(results.values(), len(unique) - len(fresh), len(failures))
     still = len([k for k in failures if k not in results])

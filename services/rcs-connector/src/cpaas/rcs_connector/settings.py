@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from cpaas.platform.secretbox import LOCAL_KEY
@@ -14,6 +14,17 @@ class RcsConnectorSettings(ServiceSettings):
 
     retention_days: float = Field(
         7.0, gt=0, description="Days a send's rows are kept (receipts and provider events for it come before then)"
+    )
+
+    receipt_deadline_seconds: float = Field(
+        86400.0,
+        gt=0,
+        description="How long an accepted message waits for its DELIVERED before it ends UNDELIVERED /"
+        " RECEIPT_EXPIRED (RBM has no 'undelivered' event); a later DELIVERED still supersedes it."
+        " Less than retention_days",
+    )
+    receipt_sweep_seconds: float = Field(
+        30.0, gt=0, description="How often messages past their receipt deadline are looked for"
     )
 
     service_name: str = Field("rcs-connector", description="Name in logs, metrics and event sources")
@@ -44,3 +55,9 @@ class RcsConnectorSettings(ServiceSettings):
         description="Key that seals provider credentials at rest (WABA tokens, RBM bot secrets): the same value"
         " for the console and the WhatsApp and RCS connectors",
     )
+
+    @model_validator(mode="after")
+    def _deadline_within_retention(self) -> "RcsConnectorSettings":
+        if self.receipt_deadline_seconds >= self.retention_days * 86400:
+            raise ValueError("receipt_deadline_seconds must be shorter than retention_days (the rows would be gone)")
+        return self

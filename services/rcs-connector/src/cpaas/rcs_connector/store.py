@@ -53,6 +53,13 @@ class Send:
 
 
 @dataclass(frozen=True)
+class OverdueSend(Send):
+    """An accepted attempt past its receipt deadline; `deadline_seconds` is the one it had."""
+
+    deadline_seconds: float
+
+
+@dataclass(frozen=True)
 class SendResult:
     """What became of an attempt: ACCEPTED by the provider, or REFUSED (why in error_*)."""
 
@@ -119,13 +126,15 @@ class RcsStore:
         )
         return [Send(**dict(row)) for row in rows]
 
-    async def record(self, results: Sequence[SendResult]) -> None:
-        """Write what became of each attempt (only rows still SENDING change)."""
+    async def record(self, results: Sequence[SendResult], *, receipt_deadline_seconds: float) -> None:
+        """Write what became of each attempt (only rows still SENDING change); an accepted
+        one awaits its receipt until `receipt_deadline_seconds` after the provider took it."""
         if not results:
             return
         await self.pool.execute(
             "UPDATE sends s SET status = r.status, decided_at = r.decided_at, bot_id = r.bot_id,"
-            " error_code = r.error_code, error_detail = r.error_detail, carrier_error_code = r.carrier_error_code"
+            " error_code = r.error_code, error_detail = r.error_detail, carrier_error_code = r.carrier_error_code,"
+            " receipt_due_at = CASE WHEN r.status = 'ACCEPTED' THEN r.decided_at + make_interval(secs => $9) END"
             " FROM unnest($1::text[], $2::smallint[], $3::text[], $4::timestamptz[], $5::text[], $6::text[],"
             " $7::text[], $8::text[]) AS r(message_id, attempt, status, decided_at, bot_id, error_code, error_detail,"
             " carrier_error_code)"
@@ -138,6 +147,7 @@ class RcsStore:
             [r.error_code for r in results],
             [r.error_detail for r in results],
             [r.carrier_error_code for r in results],
+            receipt_deadline_seconds,
         )
 
     async def count_failures(self, keys: Sequence[Key]) -> dict[Key, int]:
@@ -169,6 +179,31 @@ class RcsStore:
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
         async with self.pool.acquire() as conn, conn.transaction():
             yield conn
+
+    async def receipt_came(self, conn: asyncpg.Connection, provider_message_id: str) -> None:
+        """The attempt awaits no receipt any more. Locks its row until `conn`'s transaction
+        ends, so this and the deadline sweeper take turns on one attempt."""
+        await conn.execute("UPDATE sends SET receipt_due_at = NULL WHERE provider_message_id = $1", provider_message_id)
+
+    async def claim_overdue(self, conn: asyncpg.Connection, limit: int) -> list[OverdueSend]:
+        """Lock up to `limit` announced, accepted attempts past their receipt deadline
+        (replicas sweeping at once, and webhooks holding a row, are skipped)."""
+        rows = await conn.fetch(
+            f"SELECT {_SEND_COLUMNS}, extract(epoch FROM receipt_due_at - decided_at)::float8 AS deadline_seconds"
+            " FROM sends WHERE receipt_due_at <= now() AND status = 'ACCEPTED' AND announced"
+            " ORDER BY receipt_due_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+            limit,
+        )
+        return [OverdueSend(**dict(row)) for row in rows]
+
+    async def mark_expired(self, conn: asyncpg.Connection, keys: Sequence[Key]) -> None:
+        """Expired once: the attempts leave every later sweep (a later DELIVERED still applies)."""
+        if keys:
+            await conn.execute(
+                f"UPDATE sends s SET receipt_due_at = NULL, receipt_expired_at = now() FROM {_KEYS}"
+                " WHERE s.message_id = k.message_id AND s.attempt = k.attempt",
+                *_key_arrays(keys),
+            )
 
     async def add_delivery_event(self, conn: asyncpg.Connection, update: DeliveryUpdate) -> bool:
         """True when this event of this message is new (a concurrent duplicate waits for

@@ -5,6 +5,8 @@ nothing; 401 when the signature is not the provider's (logged as a warning); 400
 a signed body outside the provider's shapes; 503 with Retry-After when an event came
 before what it refers to was announced (the provider redelivers, as RBM does for any
 answer but 200). A duplicate event (same message, same event type) changes nothing.
+A DELIVERED or READ ends the attempt's receipt deadline; one that comes after the
+deadline expired the attempt is still applied and published, after the expiry.
 """
 
 import logging
@@ -105,6 +107,7 @@ async def apply_delivery(update: DeliveryUpdate, store: RcsStore, publisher: Eve
         return False
     with bind_log_context(message_id=send.message_id, account_id=send.account_id):
         async with store.transaction() as conn:
+            await store.receipt_came(conn, update.provider_message_id)  # waits for a sweep holding the row
             if not await store.add_delivery_event(conn, update):
                 WEBHOOK_EVENTS.labels(update.event_type, "duplicate").inc()
                 return True

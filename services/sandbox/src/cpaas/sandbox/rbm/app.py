@@ -6,7 +6,8 @@ Magic recipient numbers (`cpaas.sandbox.outcomes`), by the last three digits:
     905  refused at send: 400 FAILED_PRECONDITION
     904  accepted, DELIVERED then READ
     901  accepted, never delivered: RBM has no "undelivered" event, so none comes;
-         the router's receipt timeout fails the attempt (and starts the fallback)
+         the router's receipt timeout starts the fallback and the connector's
+         receipt deadline ends the attempt
     902  accepted, no event ever
     else accepted, DELIVERED after `event_delay_seconds`
 Template names and agent handles starting with `reject_` are REJECTED in review.
