@@ -1,0 +1,1 @@
+"""AI: the TRAI/DLT compliance check of template content and AI Assist drafts."""
