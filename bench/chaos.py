@@ -56,6 +56,7 @@ CONSOLE = "http://127.0.0.1:8088"
 SANDBOX = "http://127.0.0.1:8090"
 FINAL = {"DELIVERED", "READ", "FAILED", "UNDELIVERED"}
 RETRYABLE = {409, 429, 500, 502, 503, 504}
+FREEZE_SECONDS = 40  # past the producer's request timeout (30 s), as in the issue's run
 KILL_ORDER = ("gateway", "sms-connector", "billing", "reporting", "router", "webhooks", "wa-connector", "rcs-connector")
 # short deadlines, so that what a kill leaves hanging shows within the run (production: hours)
 CHAOS_ENV = {
@@ -229,6 +230,19 @@ async def _faults(platform: Platform, every: float, log: list[str], ready: async
         await asyncio.sleep(every)
         platform.kill_and_restart(name)
         log.append(f"{time.strftime('%H:%M:%S')} kill -9 {name}, restarted")
+    await asyncio.sleep(every)
+    # Kafka frozen while submits are in flight, and the gateway killed meanwhile: the replies
+    # the clients' retries get must never point at a message that was not queued
+    kafka = platform.infra.kafka.proc
+    assert kafka is not None
+    kafka.send_signal(signal.SIGSTOP)
+    log.append(f"{time.strftime('%H:%M:%S')} kafka frozen (SIGSTOP)")
+    await asyncio.sleep(2)
+    platform.kill_and_restart("gateway")
+    log.append(f"{time.strftime('%H:%M:%S')} kill -9 gateway while kafka is frozen, restarted")
+    await asyncio.sleep(FREEZE_SECONDS)
+    kafka.send_signal(signal.SIGCONT)
+    log.append(f"{time.strftime('%H:%M:%S')} kafka thawed (SIGCONT)")
     await asyncio.sleep(every)
     platform.kill_kafka()
     log.append(f"{time.strftime('%H:%M:%S')} kill -9 kafka")
