@@ -1,5 +1,7 @@
 """Admin: the approvals queue, user management, balance adjustments through billing."""
 
+import httpx
+
 WHATSAPP = {
     "name": "promo_offer",
     "channel": "WHATSAPP",
@@ -145,6 +147,39 @@ async def test_balance_adjustment_lands_in_billings_ledger_with_its_reason_and_a
     [entry] = log["items"]
     assert (entry["kind"], entry["amountMinor"], entry["reason"], entry["actor"]) == ("CREDIT", 5000, "Top-up", "admin")
     assert response.json()["balanceAfterMinor"] == 5000
+
+
+async def test_a_credit_to_an_account_that_does_not_exist_is_404_and_writes_nothing(console) -> None:
+    admin = await console.admin()
+    missing = 1 + await console.app.state.pool.fetchval("SELECT max(id) FROM accounts")
+    for account in (missing, 2**63 - 1):
+        response = await admin.post(
+            f"/api/admin/accounts/{account}/balance-adjustments", json={"amountMinor": 5000, "reason": "Top-up"}
+        )
+        assert response.status_code == 404, response.text
+        assert response.json()["error"]["code"] == "NOT_FOUND" and response.json()["error"]["field"] == "accountId"
+    assert await console.app.state.pool.fetchval("SELECT count(*) FROM billing.ledger") == 0
+    assert (
+        await console.app.state.pool.fetchval("SELECT count(*) FROM billing.balances WHERE account_id = $1", missing)
+        == 0
+    )
+    too_large = await admin.post(
+        f"/api/admin/accounts/{2**63}/balance-adjustments", json={"amountMinor": 1, "reason": "x"}
+    )
+    assert too_large.status_code == 422 and too_large.json()["error"]["field"] == "account_id"
+
+
+async def test_a_username_under_attack_shows_as_locked_until_its_password_is_reset(console) -> None:
+    for n in range(20):  # login_username_free_failures, from 20 addresses
+        transport = httpx.ASGITransport(app=console.app, client=(f"198.51.100.{n}", 1))
+        async with httpx.AsyncClient(transport=transport, base_url="http://console.test") as client:
+            await client.post("/api/auth/login", json={"username": "demo", "password": "guess-guess"})
+    admin = await console.admin()
+    users = {u["username"]: u for u in (await admin.get("/api/admin/users")).json()["items"]}
+    assert users["demo"]["locked"] is True
+    await admin.post(f"/api/admin/users/{users['demo']['id']}/reset-password")
+    users = {u["username"]: u for u in (await admin.get("/api/admin/users")).json()["items"]}
+    assert users["demo"]["locked"] is False
 
 
 async def test_a_retried_adjustment_with_its_key_credits_once(console) -> None:

@@ -13,6 +13,7 @@ from starlette.types import Scope
 
 from cpaas.console.account_store import AccountStore
 from cpaas.console.api import account, admin, auth, media, messages, reports, templates
+from cpaas.console.api.input_guard import TextGuard
 from cpaas.console.auth_store import AuthStore
 from cpaas.console.handlers import register
 from cpaas.console.settings import ConsoleSettings
@@ -101,6 +102,7 @@ def build_app(
 
     app = FastAPI(title="CPaaS console", version="1.0.0", lifespan=lifespan)
     install_error_handlers(app)
+    app.add_middleware(TextGuard)  # NUL and lone surrogates: 422 before any route (api/input_guard.py)
     mount_ops(app, health)
     for module in (auth, templates, account, admin, reports, messages, media):
         app.include_router(module.build_router())

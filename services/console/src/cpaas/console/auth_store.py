@@ -90,6 +90,9 @@ class AuthStore:
         )
         return rows, total
 
+    async def account_exists(self, account_id: int) -> bool:
+        return await self.pool.fetchval("SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)", account_id)
+
     async def accounts(self) -> list[asyncpg.Record]:
         return await self.pool.fetch(
             "SELECT a.id, a.name, a.status, a.created_at, count(u.id) AS users FROM accounts a"

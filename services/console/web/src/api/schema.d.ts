@@ -150,7 +150,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Login */
+        /**
+         * Login
+         * @description Failed logins are throttled per client address, per address and username, and per
+         *     username (from addresses that already failed for it) with exponential backoff: an
+         *     attempt that comes too early is answered 429 RATE_LIMITED with Retry-After.
+         */
         post: operations["login_api_auth_login_post"];
         delete?: never;
         options?: never;
@@ -458,7 +463,12 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Set Webhook */
+        /**
+         * Set Webhook
+         * @description The URL must be http(s) without credentials, and its host must be or resolve to public
+         *     addresses only (not loopback, private, link-local, CGNAT, multicast or reserved ones),
+         *     else 422 WEBHOOK_URL_NOT_ALLOWED saying why. It is checked again before every POST.
+         */
         put: operations["set_webhook_api_settings_webhook_put"];
         post?: never;
         delete?: never;

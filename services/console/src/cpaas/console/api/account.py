@@ -214,9 +214,9 @@ def build_router() -> APIRouter:
 
     @router.put("/settings/webhook", response_model=SettingsOut)
     async def set_webhook(body: WebhookIn, request: Request, user: User) -> SettingsOut:
-        """The URL must pass the webhooks service's destination rule (cpaas.platform.destination)
-        under the console's allow_loopback / allow_private, its host resolved now; the webhooks
-        service checks it again before every POST."""
+        """The URL must be http(s) without credentials, and its host must be or resolve to public
+        addresses only (not loopback, private, link-local, CGNAT, multicast or reserved ones),
+        else 422 WEBHOOK_URL_NOT_ALLOWED saying why. It is checked again before every POST."""
         url = body.url or None
         if url is not None:
             refusal = await check_webhook_url(url, request.app.state.settings)

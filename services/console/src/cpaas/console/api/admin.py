@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 import asyncpg
 from fastapi import APIRouter, Header, Query, Request
 
-from cpaas.console.api.deps import Admin, ApiModel, Page, PageNo, PageSize, User, invalid, not_found
+from cpaas.console.api.deps import Admin, ApiModel, BodyId, Page, PageNo, PageSize, PathId, User, invalid, not_found
 from cpaas.console.domain import rules
 from cpaas.console.security import new_password
 from cpaas.console.services import call_service
@@ -54,7 +54,7 @@ class NewUser(ApiModel):
     username: str
     role: Literal["admin", "user"] = "user"
     password: str | None = None
-    account_id: int | None = None  # an existing account, or
+    account_id: BodyId | None = None  # an existing account, or
     account_name: str | None = None  # a new one
 
 
@@ -135,7 +135,7 @@ def build_router() -> APIRouter:
         return ApprovalPage(items=items, page=page, page_size=page_size, total=total)
 
     @router.post("/admin/approvals/{kind}/{item_id}", status_code=204)
-    async def decide(kind: ApprovalKind, item_id: int, body: Decision, request: Request, admin: Admin) -> None:
+    async def decide(kind: ApprovalKind, item_id: PathId, body: Decision, request: Request, admin: Admin) -> None:
         reason = (body.reason or "").strip() or None
         if body.decision == "REJECT" and reason is None:
             raise ApiError(ErrorCode.VALIDATION_ERROR, "a rejection needs a reason the user will see", field="reason")
@@ -191,19 +191,19 @@ def build_router() -> APIRouter:
         return CreatedUser(user_id=user_id, account_id=account_id, password=password, api_key=api_key)
 
     @router.post("/admin/users/{user_id}/deactivate", status_code=204)
-    async def deactivate(user_id: int, request: Request, admin: Admin) -> None:
+    async def deactivate(user_id: PathId, request: Request, admin: Admin) -> None:
         if user_id == admin.id:
             raise ApiError(ErrorCode.CONFLICT, "you cannot deactivate yourself")
         if not await request.app.state.auth.set_active(user_id, False):
             raise not_found("user")
 
     @router.post("/admin/users/{user_id}/activate", status_code=204)
-    async def activate(user_id: int, request: Request, admin: Admin) -> None:
+    async def activate(user_id: PathId, request: Request, admin: Admin) -> None:
         if not await request.app.state.auth.set_active(user_id, True):
             raise not_found("user")
 
     @router.post("/admin/users/{user_id}/reset-password", response_model=NewPassword)
-    async def reset_password(user_id: int, request: Request, admin: Admin) -> NewPassword:
+    async def reset_password(user_id: PathId, request: Request, admin: Admin) -> NewPassword:
         password = new_password()
         if not await request.app.state.auth.reset_password(user_id, password):
             raise not_found("user")
@@ -211,7 +211,7 @@ def build_router() -> APIRouter:
 
     @router.post("/admin/accounts/{account_id}/balance-adjustments", response_model=LedgerEntry, status_code=201)
     async def adjust_balance(
-        account_id: int,
+        account_id: PathId,
         body: Adjustment,
         request: Request,
         admin: Admin,
@@ -221,6 +221,9 @@ def build_router() -> APIRouter:
             raise ApiError(ErrorCode.VALIDATION_ERROR, "amountMinor must not be 0", field="amountMinor")
         if not body.reason.strip():
             raise ApiError(ErrorCode.VALIDATION_ERROR, "a balance adjustment needs a reason", field="reason")
+        # billing keeps a balance for any id it is given: the console, which owns accounts, checks first
+        if not await request.app.state.auth.account_exists(account_id):
+            raise ApiError(ErrorCode.NOT_FOUND, f"no account {account_id}", field="accountId")
         payload = {"amountMinor": body.amount_minor, "reason": body.reason.strip(), "actor": admin.username}
         # the page sends a key per form submit, so a retried request credits once
         headers = {"Idempotency-Key": f"console:{admin.id}:{idempotency_key}"} if idempotency_key else {}
@@ -230,8 +233,8 @@ def build_router() -> APIRouter:
     async def billing(
         request: Request,
         user: User,
-        page: int = Query(1, ge=1),
-        page_size: int = Query(20, ge=1, le=100, alias="pageSize"),
+        page: PageNo = 1,
+        page_size: PageSize = 20,
     ) -> dict:
         base = f"/accounts/{user.account_id}"
         balance = await billing_call(request, "GET", f"{base}/balance")

@@ -60,8 +60,9 @@ def build_router() -> APIRouter:
 
     @router.post("/login", response_model=LoginResponse)
     async def login(body: LoginRequest, request: Request, response: Response) -> LoginResponse:
-        """Throttled per client address, per (address, username) and per username with
-        exponential backoff (429 RATE_LIMITED with Retry-After); see domain/login_throttle.py."""
+        """Failed logins are throttled per client address, per address and username, and per
+        username (from addresses that already failed for it) with exponential backoff: an
+        attempt that comes too early is answered 429 RATE_LIMITED with Retry-After."""
         state = request.app.state
         keys = login_keys(client_address(request, state.settings.trusted_proxies), body.username)
         verdict = await state.throttle.begin(keys)

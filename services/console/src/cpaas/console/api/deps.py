@@ -4,8 +4,8 @@ checked on every state-changing request), the admin guard and pagination."""
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
-from pydantic import BaseModel, ConfigDict
+from fastapi import Depends, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from cpaas.console.auth_store import SessionUser
@@ -17,6 +17,8 @@ SESSION_COOKIE = "cpaas_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 1_000_000  # pages past this are refused (the offset of a larger one overflows nothing, but helps no one)
+MAX_ID = 2**63 - 1  # ids are PostgreSQL bigints: a larger one is refused here, not by the database
 
 
 class ApiModel(BaseModel):
@@ -49,8 +51,10 @@ async def require_admin(user: Annotated[SessionUser, Depends(current_user)]) -> 
 
 User = Annotated[SessionUser, Depends(current_user)]
 Admin = Annotated[SessionUser, Depends(require_admin)]
-PageNo = Annotated[int, Query(ge=1)]
+PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, alias="pageSize")]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]  # an id in the URL path
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]  # an id in a JSON body
 
 
 def client_address(request: Request, trusted_proxies: int) -> str:

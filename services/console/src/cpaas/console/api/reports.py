@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from cpaas.console.api.admin import billing_call
-from cpaas.console.api.deps import ApiModel, Page, PageNo, PageSize, User, not_found
+from cpaas.console.api.deps import MAX_ID, ApiModel, Page, PageNo, PageSize, User, not_found
 from cpaas.message_log import ReportFilter
 from cpaas.platform.api_errors import ApiError
 
@@ -122,7 +122,7 @@ def report_filter(
     channel: ChannelName | None = None,
     status: StatusName | None = None,
     recipient: Annotated[str | None, Query(max_length=20)] = None,
-    campaign_id: Annotated[int | None, Query(alias="campaignId")] = None,
+    campaign_id: Annotated[int | None, Query(alias="campaignId", ge=1, le=MAX_ID)] = None,
 ) -> ReportFilter:
     return ReportFilter(user.account_id, recipient or None, status, channel, campaign_id, from_, to)
 

@@ -12,7 +12,7 @@ import asyncpg
 from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
 
-from cpaas.console.api.deps import ApiModel, Page, PageNo, PageSize, User, invalid, not_found
+from cpaas.console.api.deps import ApiModel, BodyId, Page, PageNo, PageSize, PathId, User, invalid, not_found
 from cpaas.console.domain import rules
 from cpaas.console.domain.preview import preview
 from cpaas.contracts.errors import ErrorCode
@@ -36,8 +36,8 @@ class TemplateIn(ApiModel):
     dlt_template_id: str | None = None
     language: str = "en"
     content: dict = {}
-    waba_number_id: int | None = None
-    rcs_bot_id: int | None = None
+    waba_number_id: BodyId | None = None
+    rcs_bot_id: BodyId | None = None
 
 
 class TemplateEdit(ApiModel):
@@ -47,8 +47,8 @@ class TemplateEdit(ApiModel):
     dlt_template_id: str | None = None
     language: str = "en"
     content: dict = {}
-    waba_number_id: int | None = None
-    rcs_bot_id: int | None = None
+    waba_number_id: BodyId | None = None
+    rcs_bot_id: BodyId | None = None
 
 
 class TemplateOut(ApiModel):
@@ -197,7 +197,7 @@ def build_router() -> APIRouter:
         return PreviewOut(**result.__dict__)
 
     @router.get("/{template_id}", response_model=TemplateOut)
-    async def get_template(template_id: int, request: Request, user: User) -> TemplateOut:
+    async def get_template(template_id: PathId, request: Request, user: User) -> TemplateOut:
         row = await request.app.state.templates.get(user.account_id, template_id)
         if row is None:
             raise not_found("template")
@@ -221,7 +221,7 @@ def build_router() -> APIRouter:
         return template_out(row)
 
     @router.put("/{template_id}", response_model=TemplateOut)
-    async def resubmit_template(template_id: int, body: TemplateEdit, request: Request, user: User) -> TemplateOut:
+    async def resubmit_template(template_id: PathId, body: TemplateEdit, request: Request, user: User) -> TemplateOut:
         templates = request.app.state.templates
         row = await templates.get(user.account_id, template_id)
         if row is None:
