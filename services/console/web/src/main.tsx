@@ -6,9 +6,12 @@ import { Badge, MantineProvider, createTheme } from "@mantine/core";
 import { Notifications } from "@mantine/notifications";
 import { BrowserRouter } from "react-router-dom";
 import { App } from "./App";
+import { FONT_FAMILY } from "./fonts";
 
-// A status badge keeps its whole word: table columns may not squeeze it into "APPRO…".
+// The bundled fonts (./fonts) everywhere. A status badge keeps its whole word: table columns may not squeeze it into "APPRO…".
 const theme = createTheme({
+  fontFamily: FONT_FAMILY,
+  headings: { fontFamily: FONT_FAMILY },
   components: { Badge: Badge.extend({ styles: { root: { minWidth: "max-content", overflow: "visible" } } }) },
 });
 
