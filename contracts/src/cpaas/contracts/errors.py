@@ -23,6 +23,8 @@ class ErrorCode(StrEnum):
     INSUFFICIENT_BALANCE = "INSUFFICIENT_BALANCE"
     RATE_LIMITED = "RATE_LIMITED"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    # a request with this Idempotency-Key is still being queued: retry after Retry-After
+    IDEMPOTENCY_IN_PROGRESS = "IDEMPOTENCY_IN_PROGRESS"
     CONFLICT = "CONFLICT"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     # a webhook URL the platform may not send to (loopback, private, metadata, credentials, ...)
@@ -61,6 +63,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.INSUFFICIENT_BALANCE: 402,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.IDEMPOTENCY_CONFLICT: 409,
+    ErrorCode.IDEMPOTENCY_IN_PROGRESS: 409,
     ErrorCode.CONFLICT: 409,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.WEBHOOK_URL_NOT_ALLOWED: 422,

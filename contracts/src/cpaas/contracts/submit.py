@@ -5,11 +5,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from cpaas.contracts.enums import Channel
-from cpaas.contracts.templating import MAX_VARIABLE_LENGTH
+from cpaas.contracts.templating import MAX_VARIABLE_LENGTH, forbidden_character
 
 MAX_VARIABLES = 50
+MAX_ID = 2**63 - 1  # ids are PostgreSQL bigints: a larger one is refused here, not by the database
 SenderIdIn = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,11}$")]
 Variable = Annotated[str, StringConstraints(max_length=MAX_VARIABLE_LENGTH)]
 
@@ -24,7 +26,7 @@ def _upper(value: object) -> object:
 
 class FallbackLevelIn(_Model):
     channel: Channel = Field(description="Channel of this fallback level")
-    template_id: int = Field(gt=0, description="An approved template of that channel")
+    template_id: int = Field(gt=0, le=MAX_ID, description="An approved template of that channel")
     sender_id: SenderIdIn | None = Field(None, description="Approved sender ID (SMS levels only)")
 
     _channel_upper = field_validator("channel", mode="before")(_upper)
@@ -35,10 +37,12 @@ class SubmitRequest(_Model):
 
     recipient: str = Field(max_length=32, description="E.164 number, e.g. +919876543210")
     channel: Channel = Field(description="SMS, WHATSAPP, RCS or VOICE")
-    template_id: int = Field(gt=0, description="An APPROVED template of this account and channel")
+    template_id: int = Field(gt=0, le=MAX_ID, description="An APPROVED template of this account and channel")
     sender_id: SenderIdIn | None = Field(None, description="Approved sender ID; required for SMS")
     variables: list[Variable] | dict[str, Variable] | None = Field(
-        None, description='Template variables by position: ["482913", "10"] or {"1": "482913", "2": "10"}'
+        None,
+        description='Template variables by position: ["482913", "10"] or {"1": "482913", "2": "10"}.'
+        " Text, newline and tab; other control characters (NUL, CR, ESC, DEL, C1) are refused",
     )
     fallback: list[FallbackLevelIn] = Field(
         default_factory=list, max_length=2, description="Up to 2 fallback levels, tried in order"
@@ -51,6 +55,23 @@ class SubmitRequest(_Model):
     def _not_too_many(cls, value: list | dict | None) -> list | dict | None:
         if value is not None and len(value) > MAX_VARIABLES:
             raise ValueError(f"at most {MAX_VARIABLES} variables")
+        return value
+
+    @field_validator("variables")
+    @classmethod
+    def _no_control_characters(cls, value: list | dict | None) -> list | dict | None:
+        """Every variable of every level (fallback levels share these) is carrier-safe text."""
+        pairs = enumerate(value, start=1) if isinstance(value, list) else (value or {}).items()
+        for position, text in pairs:
+            for part, what in ((str(position), "the name of variable"), (text, "variable")):
+                bad = forbidden_character(part)
+                if bad:
+                    raise PydanticCustomError(
+                        "variable_control_character",
+                        "{what} {position} contains the control character {character};"
+                        " only text, newline and tab are allowed",
+                        {"what": what, "position": repr(str(position)), "character": bad},
+                    )
         return value
 
 

@@ -12,6 +12,11 @@ import re
 DLT_PLACEHOLDER = re.compile(r"\{#var#\}", re.IGNORECASE)
 NUMBERED_PLACEHOLDER = re.compile(r"\{\{\s*(\d{1,2})\s*\}\}")
 MAX_VARIABLE_LENGTH = 500  # characters; DLT allows 30 per variable, WhatsApp far more
+# Refused in a variable: the C0 controls except tab and newline (NUL, CR, ESC, ...), DEL and
+# the C1 controls. No carrier renders them, SMPP and C-based SMSCs end a string at NUL,
+# and PostgreSQL's jsonb cannot store NUL; tab and newline are text (an SMS or WhatsApp
+# body may break lines; WhatsApp's own limits on template parameters are Meta's to check).
+FORBIDDEN_VARIABLE_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def placeholder_count(text: str) -> int:
@@ -27,6 +32,12 @@ def normalize_variables(variables: list[str] | dict[str, str] | None) -> dict[st
     if isinstance(variables, list):
         return {str(i): str(v) for i, v in enumerate(variables, start=1)}
     return {str(k): str(v) for k, v in variables.items()}
+
+
+def forbidden_character(value: str) -> str | None:
+    """The first character of `value` that a variable may not hold, as U+XXXX; else None."""
+    found = FORBIDDEN_VARIABLE_CHARACTER.search(value)
+    return f"U+{ord(found.group()):04X}" if found else None
 
 
 def missing_variables(text: str, variables: dict[str, str]) -> list[str]:
