@@ -2,7 +2,8 @@
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,24 +69,59 @@ class Gateway:
 
 
 @pytest.fixture
-async def gateway(
+async def reporting(pg_settings: PostgresSettings) -> None:
+    """The delivery log the reports API reads (reporting's own schema, by its migrations)."""
+    import cpaas.reporting
+
+    pool = await create_pool(pg_settings, schema="reporting", application_name="test")
+    try:
+        await apply_migrations(pool, "reporting", Path(cpaas.reporting.__file__).parent / "migrations")
+    finally:
+        await pool.close()
+
+
+CLIENT_IP = "203.0.113.7"  # the address the test client connects from
+
+
+@pytest.fixture
+def start_gateway(
     kafka_settings: KafkaSettings, pg_settings: PostgresSettings, tmp_path: Path
-) -> AsyncIterator[Gateway]:
-    creds = await seed(pg_settings, tmp_path / "creds.json")
-    await open_balance(pg_settings, creds["accountId"], OPENING_BALANCE_MINOR)
-    settings = GatewaySettings(kafka=kafka_settings, postgres=pg_settings, submit_rate_per_second=1000)
-    app = build_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            yield Gateway(app, client, creds, settings)
+) -> Callable[..., AbstractAsyncContextManager[Gateway]]:
+    """`async with start_gateway(**settings) as gw`: a gateway with settings of the test's
+    choosing (over this test's Kafka prefix and database, seeded once)."""
+    creds: dict = {}
+
+    @asynccontextmanager
+    async def start(client_ip: str = CLIENT_IP, **overrides: object) -> AsyncIterator[Gateway]:
+        if not creds:
+            creds.update(await seed(pg_settings, tmp_path / "creds.json"))
+            await open_balance(pg_settings, creds["accountId"], OPENING_BALANCE_MINOR)
+        options = {"kafka": kafka_settings, "postgres": pg_settings, "submit_rate_per_second": 1000, **overrides}
+        settings = GatewaySettings(**options)
+        app = build_app(settings)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, client=(client_ip, 40000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+                yield Gateway(app, client, creds, settings)
+
+    return start
+
+
+@pytest.fixture
+async def gateway(start_gateway) -> AsyncIterator[Gateway]:
+    async with start_gateway() as gw:
+        yield gw
 
 
 async def submitted(gw, *, expect: int, wait: float = 3.0) -> list[dict]:
     """Every record on this test's msg.submit.sms; waits for `expect`, then a little longer."""
+    return await submitted_on(gw.settings.kafka, expect=expect, wait=wait)
+
+
+async def submitted_on(kafka: KafkaSettings, *, expect: int, wait: float = 3.0) -> list[dict]:
     consumer = AIOKafkaConsumer(
-        gw.settings.kafka.topic(SUBMIT_TOPICS["SMS"].name),
-        bootstrap_servers=gw.settings.kafka.bootstrap_servers,
+        kafka.topic(SUBMIT_TOPICS["SMS"].name),
+        bootstrap_servers=kafka.bootstrap_servers,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )

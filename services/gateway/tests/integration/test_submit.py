@@ -144,20 +144,6 @@ async def test_unapproved_and_foreign_templates_are_refused(gateway) -> None:
     gateway.assert_error(response, 404, "TEMPLATE_NOT_FOUND", "templateId")
 
 
-async def test_retry_with_the_same_idempotency_key_returns_the_first_answer_and_sends_once(gateway) -> None:
-    headers = gateway.headers(**{"Idempotency-Key": "order-1042-otp"})
-    answers = await asyncio.gather(
-        *(gateway.client.post("/api/v1/messages/submit", json=gateway.sms(), headers=headers) for _ in range(5))
-    )
-    assert {a.status_code for a in answers} == {202}
-    assert len({a.json()["messageId"] for a in answers}) == 1
-    assert sum(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == 4
-    later = await gateway.client.post("/api/v1/messages/submit", json=gateway.sms(), headers=headers)
-    assert later.json() == answers[0].json()
-    records = await gateway.submitted(expect=1, wait=1.5)
-    assert len(records) == 1
-
-
 async def test_same_idempotency_key_with_a_different_body_is_a_conflict(gateway) -> None:
     headers = gateway.headers(**{"Idempotency-Key": "k-1"})
     first = await gateway.client.post("/api/v1/messages/submit", json=gateway.sms(), headers=headers)

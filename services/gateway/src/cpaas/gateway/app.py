@@ -15,7 +15,7 @@ from cpaas.gateway.api.messages import router as messages_router
 from cpaas.gateway.api.submit_handler import SUBMIT_PATH, SubmitHandler, serve_submit
 from cpaas.gateway.control_plane import ControlPlane
 from cpaas.gateway.idempotency import IdempotencyStore
-from cpaas.gateway.limits import Balances, RateLimiter
+from cpaas.gateway.limits import Balances, InvalidKeyThrottle, RateLimiter
 from cpaas.gateway.settings import GatewaySettings
 from cpaas.message_log import MessageLogReader
 from cpaas.platform.api_errors import install_error_handlers
@@ -85,9 +85,10 @@ def build_app(settings: GatewaySettings, *, broker: KafkaBroker | None = None) -
             stack.push_async_callback(balance_listener.stop)
             app.state.balances = balances
             app.state.rate_limiter = RateLimiter(settings.submit_rate_per_second)
+            app.state.key_throttle = InvalidKeyThrottle(settings.invalid_key_limit_per_minute)
             await stack.enter_async_context(broker_lifespan(broker, health))
             app.state.control_plane = control
-            app.state.idempotency = IdempotencyStore(pool)
+            app.state.idempotency = IdempotencyStore(pool, lease_seconds=settings.idempotency_lease_seconds)
             app.state.reports = MessageLogReader(pool)
             app.state.publisher = EventPublisher(broker, settings.kafka, source="gateway")
             app.state.submit_handler = SubmitHandler(app.state)

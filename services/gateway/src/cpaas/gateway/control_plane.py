@@ -59,6 +59,9 @@ def parse_allowlist(entries: list[str]) -> tuple:
     return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip())
 
 
+NOT_CACHED = object()
+
+
 class _Entry:
     __slots__ = ("expires", "value")
 
@@ -119,6 +122,14 @@ class ControlPlane:
             self._by_account.setdefault(account, set()).add(key)
         future.set_result(value)
         return value
+
+    def cached_access_for_key(self, key_hash: bytes) -> "AccountAccess | object | None":
+        """The cached answer for a key without loading it: an access, None (known unknown),
+        or NOT_CACHED. Lets the invalid-key throttle pass keys already known valid."""
+        entry = self._cache.get(("key", key_hash))
+        if entry is not None and entry.expires > time.monotonic():
+            return entry.value
+        return NOT_CACHED
 
     async def access_for_key(self, key_hash: bytes) -> AccountAccess | None:
         async def load() -> AccountAccess | None:

@@ -1,95 +1,168 @@
-"""Idempotency keys: a retried submit with the same `Idempotency-Key` gets the first
-answer back and sends nothing.
+"""Idempotency keys: one key is one message id, and its answer is final only once the
+message's event is in Kafka.
 
-The key is reserved (with the answer it will get) before the event is published; the
-PRIMARY KEY (account, key) makes the first writer win, also across gateway replicas. If
-publishing then fails the reservation is released so the client's retry can send.
-Reservations from concurrent requests go to PostgreSQL together (one statement per
-micro-batch), so the header does not cost one round trip per request under load.
+A key row (PRIMARY KEY account, key: the first writer wins, across gateway replicas too)
+is in one of two states:
+
+- PENDING: a submit owns it until `lease_until` (the database's clock) and is queueing
+  the event under the row's `message_id`. A retry within the lease is answered 409
+  IDEMPOTENCY_IN_PROGRESS with Retry-After. A retry after the lease (the owner died, or
+  its publish failed or timed out, which cuts the lease short) takes the key over and
+  publishes under the SAME message id: a publish that did land after its timeout is then
+  a second record of one message, which every consumer dedupes by message id. A key is
+  never released, so it never gets a second message id.
+- COMPLETED: Kafka acknowledged the event; `response` is replayed to every retry.
+
+A different request body under a used key is 409 IDEMPOTENCY_CONFLICT in either state.
+Claims, completions and abandons of concurrent requests each go to PostgreSQL as one
+statement per micro-batch, so the header costs two batched round trips, not two per
+request.
 """
 
+import os
 from dataclasses import dataclass
+from enum import StrEnum
 
 import asyncpg
 
 from cpaas.platform.batching import MicroBatcher
 
+OWNER_TOKEN_BYTES = 16
+
+
+class ClaimResult(StrEnum):
+    OWNED = "OWNED"  # this request publishes, under `message_id`, and answers `response`
+    REPLAY = "REPLAY"  # the key is COMPLETED: answer `response`, send nothing
+    IN_PROGRESS = "IN_PROGRESS"  # another request owns the key for `retry_after` more seconds
+    CONFLICT = "CONFLICT"  # the key was used with a different request
+
 
 @dataclass(frozen=True)
-class Reservation:
+class Claim:
     account_id: int
     key: str
     request_hash: bytes
-    message_id: str
+    message_id: str  # used if the key is new; a taken-over key keeps its own
     response: str
+    owner: bytes  # this attempt's token: only it may cut its lease short
+
+    @staticmethod
+    def new_owner() -> bytes:
+        return os.urandom(OWNER_TOKEN_BYTES)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    reserved: bool  # True: this request owns the key and must send
-    request_hash: bytes | None = None  # of the first request, when not reserved
-    response: str | None = None  # the first answer, when not reserved
+    result: ClaimResult
+    message_id: str | None = None
+    response: str | None = None
+    retry_after: float = 0.0
 
 
-_RESERVE = """
+_CLAIM = """
 WITH input AS (
-    SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::text[], $5::text[])
-        AS t(account_id, key, request_hash, message_id, response)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::text[], $5::text[], $6::bytea[])
+        AS t(account_id, key, request_hash, message_id, response, owner)
 )
-INSERT INTO idempotency_keys (account_id, key, request_hash, message_id, response)
-SELECT account_id, key, request_hash, message_id, response FROM input
-ON CONFLICT (account_id, key) DO NOTHING
-RETURNING account_id, key
+INSERT INTO idempotency_keys AS k (account_id, key, request_hash, message_id, response, state, owner, lease_until)
+SELECT account_id, key, request_hash, message_id, response, 'PENDING', owner, now() + make_interval(secs => $7)
+FROM input
+ON CONFLICT (account_id, key) DO UPDATE SET owner = EXCLUDED.owner, lease_until = EXCLUDED.lease_until
+    WHERE k.state = 'PENDING' AND k.lease_until <= now() AND k.request_hash = EXCLUDED.request_hash
+RETURNING k.account_id, k.key, k.message_id, k.response
+"""
+_EXISTING = """
+SELECT account_id, key, state, request_hash, response,
+       greatest(0, extract(epoch FROM lease_until - now()))::float8 AS lease_left
+FROM idempotency_keys
+WHERE (account_id, key) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))
+"""
+_COMPLETE = """
+UPDATE idempotency_keys AS k SET state = 'COMPLETED', lease_until = NULL
+FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(account_id, key, message_id)
+WHERE k.account_id = t.account_id AND k.key = t.key AND k.message_id = t.message_id
+"""
+_ABANDON = """
+UPDATE idempotency_keys AS k SET lease_until = now()
+FROM unnest($1::bigint[], $2::text[], $3::bytea[]) AS t(account_id, key, owner)
+WHERE k.account_id = t.account_id AND k.key = t.key AND k.owner = t.owner AND k.state = 'PENDING'
 """
 
 
 class IdempotencyStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, lease_seconds: float) -> None:
         self.pool = pool
-        self._batcher: MicroBatcher[Reservation, Outcome] = MicroBatcher(self._reserve_batch)
+        self.lease_seconds = lease_seconds
+        self._claims: MicroBatcher[Claim, Outcome] = MicroBatcher(self._claim_batch)
+        # (account, key, message id) and (account, key, owner): one UPDATE per micro-batch each
+        self._completions: MicroBatcher[tuple[int, str, str], None] = MicroBatcher(self._complete_batch)
+        self._abandons: MicroBatcher[tuple[int, str, bytes], None] = MicroBatcher(self._abandon_batch)
 
-    async def reserve(self, reservation: Reservation) -> Outcome:
-        return await self._batcher.submit(reservation)
+    async def claim(self, claim: Claim) -> Outcome:
+        """Own the key (new, or PENDING past its lease), or learn what it holds."""
+        return await self._claims.submit(claim)
 
-    async def _reserve_batch(self, items: list[Reservation]) -> list[Outcome]:
-        first: dict[tuple[int, str], Reservation] = {}
-        for item in items:  # the same key twice in one batch: the first one owns it
+    async def complete(self, claim: Claim, message_id: str) -> None:
+        """The event of `message_id` is in Kafka: the key's answer is final."""
+        await self._completions.submit((claim.account_id, claim.key, message_id))
+
+    async def abandon(self, claim: Claim) -> None:
+        """Publishing failed: end this owner's lease now, so the next retry publishes."""
+        await self._abandons.submit((claim.account_id, claim.key, claim.owner))
+
+    async def _claim_batch(self, items: list[Claim]) -> list[Outcome]:
+        first: dict[tuple[int, str], Claim] = {}
+        for item in items:  # the same key twice in one batch: the first one claims it
             first.setdefault((item.account_id, item.key), item)
         unique = list(first.values())
         rows = await self.pool.fetch(
-            _RESERVE,
-            [r.account_id for r in unique],
-            [r.key for r in unique],
-            [r.request_hash for r in unique],
-            [r.message_id for r in unique],
-            [r.response for r in unique],
+            _CLAIM,
+            [c.account_id for c in unique],
+            [c.key for c in unique],
+            [c.request_hash for c in unique],
+            [c.message_id for c in unique],
+            [c.response for c in unique],
+            [c.owner for c in unique],
+            self.lease_seconds,
         )
-        inserted = {(row["account_id"], row["key"]) for row in rows}
+        owned = {(r["account_id"], r["key"]): r for r in rows}
+        others = [k for k in first if k not in owned]
         existing = {}
-        conflicts = [k for k in first if k not in inserted]
-        if conflicts:
-            found = await self.pool.fetch(
-                "SELECT account_id, key, request_hash, response FROM idempotency_keys"
-                " WHERE (account_id, key) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))",
-                [k[0] for k in conflicts],
-                [k[1] for k in conflicts],
-            )
+        if others:
+            found = await self.pool.fetch(_EXISTING, [k[0] for k in others], [k[1] for k in others])
             existing = {(r["account_id"], r["key"]): r for r in found}
-        outcomes = []
-        for item in items:
-            key = (item.account_id, item.key)
-            if key in inserted and first[key] is item:
-                outcomes.append(Outcome(True))
-            elif key in inserted:  # duplicate within this batch
-                owner = first[key]
-                outcomes.append(Outcome(False, owner.request_hash, owner.response))
-            else:
-                row = existing.get(key)
-                outcomes.append(Outcome(False, row["request_hash"], row["response"]) if row else Outcome(False))
-        return outcomes
+        return [self._outcome(item, first, owned, existing) for item in items]
 
-    async def release(self, account_id: int, key: str) -> None:
-        await self.pool.execute("DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2", account_id, key)
+    def _outcome(self, item: Claim, first: dict, owned: dict, existing: dict) -> Outcome:
+        key = (item.account_id, item.key)
+        if key in owned:
+            if first[key] is item:
+                row = owned[key]
+                return Outcome(ClaimResult.OWNED, row["message_id"], row["response"])
+            same = first[key].request_hash == item.request_hash
+            return (
+                Outcome(ClaimResult.IN_PROGRESS, retry_after=self.lease_seconds)
+                if same
+                else Outcome(ClaimResult.CONFLICT)
+            )
+        row = existing.get(key)
+        if row is None:  # swept between the two statements: busy for a moment, retry
+            return Outcome(ClaimResult.IN_PROGRESS, retry_after=1.0)
+        if row["request_hash"] != item.request_hash:
+            return Outcome(ClaimResult.CONFLICT)
+        if row["state"] == "COMPLETED":
+            return Outcome(ClaimResult.REPLAY, response=row["response"])
+        return Outcome(ClaimResult.IN_PROGRESS, retry_after=row["lease_left"])
+
+    async def _complete_batch(self, items: list[tuple[int, str, str]]) -> list[None]:
+        return await self._update(_COMPLETE, items)
+
+    async def _abandon_batch(self, items: list[tuple[int, str, bytes]]) -> list[None]:
+        return await self._update(_ABANDON, items)
+
+    async def _update(self, sql: str, items: list[tuple]) -> list[None]:
+        await self.pool.execute(sql, *(list(column) for column in zip(*items, strict=True)))
+        return [None] * len(items)
 
     async def expire(self, ttl_hours: int) -> int:
         result = await self.pool.execute(

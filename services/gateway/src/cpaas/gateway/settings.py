@@ -1,4 +1,4 @@
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from cpaas.contracts import Channel
@@ -24,7 +24,37 @@ class GatewaySettings(ServiceSettings):
         5.0, gt=0, description="How long an unknown API key is remembered as unknown"
     )
     idempotency_ttl_hours: int = Field(24, ge=1, description="How long an Idempotency-Key is remembered")
-    trust_forwarded_for: bool = Field(False, description="Take the client IP from X-Forwarded-For (behind a proxy)")
+    idempotency_lease_seconds: float = Field(
+        15.0,
+        gt=0,
+        description="How long a submit owns its Idempotency-Key while queueing its message; a retry within it"
+        " gets 409 IDEMPOTENCY_IN_PROGRESS, a retry after it (the owner died) queues the message itself."
+        " Must exceed publish_timeout_seconds",
+    )
+    publish_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="Longest a submit waits for Kafka to acknowledge its event before answering 503",
+    )
+    trusted_proxies: int = Field(
+        0,
+        ge=0,
+        le=10,
+        description="Proxies in front of the gateway that append to X-Forwarded-For. 0: the header is ignored"
+        " and the client is the TCP peer; N: the client is the Nth address from the right (the one the"
+        " outermost of the N proxies saw); a header with fewer than N addresses is ignored",
+    )
+    trust_forwarded_for: bool | None = Field(
+        None,
+        description="Deprecated: true means trusted_proxies=1 (the rightmost X-Forwarded-For address)",
+        deprecated="use trusted_proxies",
+    )
+    invalid_key_limit_per_minute: int = Field(
+        20,
+        ge=1,
+        description="Requests with a missing or unknown API key one client address may make a minute"
+        " (per gateway process) before requests with keys the gateway has not seen valid get 429",
+    )
     submit_rate_per_second: int = Field(
         1000, ge=1, description="Submits a second per API key, per gateway process (an account may override it)"
     )
@@ -38,3 +68,16 @@ class GatewaySettings(ServiceSettings):
         description="Shared token that trusted services (the console's Quick Message) send as X-Service-Token",
     )
     max_page_size: int = Field(200, ge=1, description="Largest page of the reports API")
+
+    @model_validator(mode="after")
+    def _lease_outlives_publish(self) -> "GatewaySettings":
+        if self.idempotency_lease_seconds <= self.publish_timeout_seconds:
+            raise ValueError("idempotency_lease_seconds must exceed publish_timeout_seconds")
+        return self
+
+    @property
+    def forwarded_for_hops(self) -> int:
+        """trusted_proxies, or 1 from the deprecated trust_forwarded_for=true."""
+        if self.trusted_proxies == 0 and self.__dict__.get("trust_forwarded_for"):
+            return 1
+        return self.trusted_proxies

@@ -1,4 +1,5 @@
-"""API-key authentication and the IP allow-list, as a FastAPI dependency."""
+"""API-key authentication, the invalid-key throttle and the IP allow-list; `authenticate`
+is the FastAPI dependency, `authenticate_key` is shared with the raw submit path."""
 
 import hashlib
 from dataclasses import dataclass
@@ -6,7 +7,9 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from cpaas.contracts import ErrorCode
-from cpaas.gateway.control_plane import AccountAccess, ControlPlane
+from cpaas.gateway.api.client_address import client_ip, shown, throttle_key
+from cpaas.gateway.control_plane import NOT_CACHED, AccountAccess, ControlPlane
+from cpaas.gateway.limits import InvalidKeyThrottle
 from cpaas.platform.api_errors import ApiError
 from cpaas.platform.logs import set_log_context
 
@@ -20,31 +23,45 @@ class Caller:
     access: AccountAccess
 
 
-def client_ip(request: Request, trust_forwarded_for: bool) -> str | None:
-    if trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.client.host if request.client else None
-
-
 async def authenticate_key(state, key: str | None, ip: str | None) -> Caller:
-    """The caller of an API key from `ip`, or an ApiError (401, 403)."""
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise ApiError(ErrorCode.UNAUTHORIZED, f"missing or malformed {API_KEY_HEADER} header", field=API_KEY_HEADER)
+    """The caller of an API key from `ip`, or an ApiError (401, 403, 429)."""
     control: ControlPlane = state.control_plane
-    access = await control.access_for_key(hashlib.sha256(key.encode()).digest())
-    if access is None:
-        raise ApiError(ErrorCode.UNAUTHORIZED, "invalid API key", field=API_KEY_HEADER)
+    well_formed = bool(key) and len(key) <= MAX_KEY_LENGTH
+    key_hash = hashlib.sha256(key.encode()).digest() if well_formed else None
+    access = control.cached_access_for_key(key_hash) if key_hash else None
+    if not isinstance(access, AccountAccess):  # not known valid: the throttle applies
+        access = await _look_up_throttled(state.key_throttle, control, key_hash, access, ip)
     if not access.active:
         raise ApiError(ErrorCode.FORBIDDEN, "this account is suspended")
     if not access.allows(ip):
-        raise ApiError(ErrorCode.IP_NOT_ALLOWED, f"requests from {ip} are not in this account's IP allow-list")
+        raise ApiError(ErrorCode.IP_NOT_ALLOWED, f"requests from {shown(ip)} are not in this account's IP allow-list")
     set_log_context(account_id=access.account_id)
     return Caller(access.account_id, access)
 
 
+async def _look_up_throttled(
+    throttle: InvalidKeyThrottle, control: ControlPlane, key_hash: bytes | None, cached: object, ip: str | None
+) -> AccountAccess:
+    address = throttle_key(ip)
+    wait = throttle.retry_after(address)
+    if wait is not None:
+        raise ApiError(
+            ErrorCode.RATE_LIMITED,
+            f"too many requests with a missing or invalid API key from this address; retry in {wait} s",
+            field=API_KEY_HEADER,
+            headers={"Retry-After": str(wait)},
+        )
+    if key_hash is None:
+        throttle.failed(address)
+        raise ApiError(ErrorCode.UNAUTHORIZED, f"missing or malformed {API_KEY_HEADER} header", field=API_KEY_HEADER)
+    access = await control.access_for_key(key_hash) if cached is NOT_CACHED else cached
+    if access is None:
+        throttle.failed(address)
+        raise ApiError(ErrorCode.UNAUTHORIZED, "invalid API key", field=API_KEY_HEADER)
+    return access
+
+
 async def authenticate(request: Request) -> Caller:
     state = request.app.state
-    ip = client_ip(request, state.settings.trust_forwarded_for)
+    ip = client_ip(request.scope, state.settings.forwarded_for_hops)
     return await authenticate_key(state, request.headers.get(API_KEY_HEADER), ip)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import Response
 
 from cpaas.contracts import ErrorCode
+from cpaas.contracts.submit import MAX_ID
 from cpaas.platform.api_errors import ApiError
 
 SERVICE_TOKEN_HEADER = "X-Service-Token"  # noqa: S105 - a header name
@@ -27,7 +28,7 @@ def build_router(service_token: str) -> APIRouter:
     @router.post("/accounts/{account_id}/messages/submit")
     async def submit_for_account(
         request: Request,
-        account_id: Annotated[int, Path(gt=0)],
+        account_id: Annotated[int, Path(gt=0, le=MAX_ID)],
         idempotency_key: Annotated[str | None, Header()] = None,
     ) -> Response:
         raw = await request.body()

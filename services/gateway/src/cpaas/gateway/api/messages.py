@@ -1,16 +1,19 @@
 """`POST /api/v1/messages/submit`, `GET /api/v1/messages/reports`, `GET /api/v1/messages/{id}`."""
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import AfterValidator
 
 from cpaas.contracts import Channel, ErrorCode, MessageStatus
 from cpaas.contracts.ids import is_message_id
-from cpaas.contracts.submit import SubmitResponse
-from cpaas.gateway.api.auth import Caller, authenticate, client_ip
+from cpaas.contracts.submit import MAX_ID, SubmitResponse
+from cpaas.gateway.api.auth import Caller, authenticate
+from cpaas.gateway.api.client_address import client_ip
+from cpaas.gateway.api.submit_handler import MAX_IDEMPOTENCY_KEY_LENGTH
 from cpaas.gateway.domain import submit as rules
 from cpaas.gateway.domain.requests import (
     AttemptReport,
@@ -25,16 +28,23 @@ from cpaas.platform.api_errors import ApiError
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/messages", tags=["messages"])
-MAX_IDEMPOTENCY_KEY_LENGTH = 255
+MAX_PAGE = 100_000  # deeper pages: narrow the time range (from, to) instead
+MAX_PAGE_SIZE_ASKED = 10_000  # a larger pageSize is refused; up to it, it is cut to max_page_size
+MAX_TEXT_QUERY = 32  # characters of a recipient search
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 402, 403, 404, 409, 422, 429, 503)}
 
 
-def _json_response(body: str, status: int, replayed: bool = False) -> Response:
-    headers = {"Idempotent-Replayed": "true"} if replayed else None
-    return Response(body, status_code=status, media_type="application/json", headers=headers)
+def _in_utc(value: datetime | None) -> datetime | None:
+    """A bound as an aware UTC time (a naive one is UTC); one outside years 1-9999 in UTC is refused."""
+    if value is None:
+        return None
+    try:
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range (years 1 to 9999 in UTC)") from None
 
 
-MAX_BODY_BYTES = 64 * 1024
+TimeBound = Annotated[datetime | None, AfterValidator(_in_utc)]
 SUBMIT_OPENAPI = {
     "requestBody": {
         "required": True,
@@ -47,7 +57,8 @@ SUBMIT_OPENAPI = {
             "in": "header",
             "required": False,
             "schema": {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY_LENGTH},
-            "description": "A retry with the same key returns the first answer and sends nothing (24 h)",
+            "description": "A retry with the same key returns the first answer and sends nothing (24 h);"
+            " while the first is still being queued a retry gets 409 IDEMPOTENCY_IN_PROGRESS with Retry-After",
         },
     ],
 }
@@ -63,7 +74,7 @@ SUBMIT_OPENAPI = {
 )
 async def submit(request: Request) -> Response:
     """Served by `SubmitFastPath` in front of the app; this route documents it and is its fallback."""
-    ip = client_ip(request, request.app.state.settings.trust_forwarded_for)
+    ip = client_ip(request.scope, request.app.state.settings.forwarded_for_hops)
     status, body, headers = await request.app.state.submit_handler.handle(request.headers, ip, await request.body())
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
@@ -102,15 +113,17 @@ def _report(row) -> MessageReport:
 async def reports(
     request: Request,
     caller: Annotated[Caller, Depends(authenticate)],
-    account_id: Annotated[int | None, Query(alias="accountId", description="Must be the API key's account")] = None,
-    recipient: Annotated[str | None, Query(max_length=32)] = None,
+    account_id: Annotated[
+        int | None, Query(alias="accountId", ge=1, le=MAX_ID, description="Must be the API key's account")
+    ] = None,
+    recipient: Annotated[str | None, Query(max_length=MAX_TEXT_QUERY)] = None,
     status: MessageStatus | None = None,
     channel: Channel | None = None,
-    campaign_id: Annotated[int | None, Query(alias="campaignId")] = None,
-    created_from: Annotated[datetime | None, Query(alias="from", description="ISO 8601, inclusive")] = None,
-    created_to: Annotated[datetime | None, Query(alias="to", description="ISO 8601, exclusive")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(alias="pageSize", ge=1)] = 50,
+    campaign_id: Annotated[int | None, Query(alias="campaignId", ge=1, le=MAX_ID)] = None,
+    created_from: Annotated[TimeBound, Query(alias="from", description="ISO 8601, inclusive")] = None,
+    created_to: Annotated[TimeBound, Query(alias="to", description="ISO 8601, exclusive")] = None,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=MAX_PAGE_SIZE_ASKED)] = 50,
 ) -> ReportPage:
     if account_id is not None and account_id != caller.account_id:
         raise ApiError(ErrorCode.FORBIDDEN, "an API key can only read its own account's messages", field="accountId")

@@ -1,11 +1,20 @@
-"""The submit path: authenticate, validate against the cached control plane, reserve the
+"""The submit path: authenticate, validate against the cached control plane, claim the
 Idempotency-Key, publish, answer. No database round trip unless an Idempotency-Key is
-sent (then one per micro-batch) or a cache is cold.
+sent (then a claim and a completion, each batched) or a cache is cold.
+
+A 202 means the event is in Kafka (acknowledged by every in-sync replica). With a key,
+the 202 is sent after the key is COMPLETED too, so any retry after a 202 is a replay and
+no retry ever republishes a message whose answer was given; should that write fail, the
+202 still goes out (the event is durable) and the key, still PENDING, is taken over by a
+retry after its lease, which republishes the same message id: never a replay of nothing.
 """
 
+import asyncio
 import hashlib
 import json
 import logging
+import math
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -17,8 +26,9 @@ from cpaas.contracts.submit import SubmitRequest
 from cpaas.contracts.templating import normalize_variables
 from cpaas.contracts.topics import SUBMIT_TOPICS
 from cpaas.gateway.api.auth import API_KEY_HEADER, Caller, authenticate_key
+from cpaas.gateway.api.client_address import client_ip
 from cpaas.gateway.domain import submit as rules
-from cpaas.gateway.idempotency import Reservation
+from cpaas.gateway.idempotency import Claim, ClaimResult
 from cpaas.gateway.metrics import SUBMITS
 from cpaas.platform.api_errors import ApiError, validation_error
 from cpaas.platform.logs import set_log_context
@@ -28,6 +38,8 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 SUBMIT_PATH = "/api/v1/messages/submit"
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 JSON = "application/json"
 
 
@@ -41,7 +53,7 @@ class SubmitHandler:
         """A submit authenticated by its X-API-Key (and the account's IP allow-list)."""
         try:
             caller = await authenticate_key(self.state, headers.get(API_KEY_HEADER.lower()), ip)
-            return await self._submit(caller, headers.get("idempotency-key"), raw)
+            return await self._submit(caller, headers.get(IDEMPOTENCY_KEY_HEADER.lower()), raw)
         except ApiError as error:
             return _refusal(error)
 
@@ -65,12 +77,7 @@ class SubmitHandler:
         state = self.state
         state.rate_limiter.take(caller.account_id, caller.access.submit_rate_per_second)
         body = parse(raw)
-        if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
-            raise ApiError(
-                ErrorCode.VALIDATION_ERROR,
-                f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters",
-                field="Idempotency-Key",
-            )
+        check_idempotency_key(idempotency_key)
         recipient = rules.normalize_recipient(body.recipient)
         control = state.control_plane
         variables = normalize_variables(body.variables)
@@ -85,21 +92,18 @@ class SubmitHandler:
             await state.balances.check(caller.account_id)
 
         message_id = new_message_id()
-        set_log_context(message_id=message_id)
-        # the SubmitResponse shape (documented in OpenAPI), serialized without a model on the hot path
-        response = orjson.dumps(
-            {
-                "messageId": message_id,
-                "status": MessageStatus.SUBMITTED.value,
-                "channel": body.channel.value,
-                "recipient": recipient,
-            }
-        ).decode()
+        response = _response(message_id, body, recipient)
+        claim = None
         if idempotency_key is not None:
-            replay = await self._reserve(caller.account_id, idempotency_key, body, message_id, response)
-            if replay is not None:
+            claim = Claim(
+                caller.account_id, idempotency_key, _hash(body), message_id, response, owner=Claim.new_owner()
+            )
+            outcome = await self._claim(claim)
+            if outcome.result is ClaimResult.REPLAY:
                 SUBMITS.labels(body.channel, "replayed").inc()
-                return 202, replay, {"Idempotent-Replayed": "true"}
+                return 202, outcome.response, {"Idempotent-Replayed": "true"}
+            message_id, response = outcome.message_id, outcome.response  # a taken-over key keeps its id
+        set_log_context(message_id=message_id)
         event = rules.build_event(
             body,
             message_id=message_id,
@@ -108,39 +112,86 @@ class SubmitHandler:
             primary=templates[0],
             now=datetime.now(UTC),
         )
-        try:
-            await state.publisher.publish(SUBMIT_TOPICS[body.channel].name, event, subject=message_id)
-        except Exception as exc:
-            log.exception("could not queue the message; answering 503")
-            if idempotency_key is not None:
-                await state.idempotency.release(caller.account_id, idempotency_key)
-            raise ApiError(
-                ErrorCode.SERVICE_UNAVAILABLE, "the message could not be queued; nothing was sent, retry later"
-            ) from exc
+        await self._publish(body, event, message_id, claim)
+        if claim is not None:
+            await self._complete(claim, message_id)
         SUBMITS.labels(body.channel, "accepted").inc()
         return 202, response, None
 
-    async def _reserve(
-        self, account_id: int, key: str, body: SubmitRequest, message_id: str, response: str
-    ) -> str | None:
-        """None when this request owns the key; else the first answer to replay (or a 409)."""
-        request_hash = hashlib.sha256(body.model_dump_json().encode()).digest()
-        outcome = await self.state.idempotency.reserve(Reservation(account_id, key, request_hash, message_id, response))
-        if outcome.reserved:
-            return None
-        if outcome.response is None:
-            raise ApiError(
-                ErrorCode.IDEMPOTENCY_CONFLICT,
-                "a request with this Idempotency-Key is in progress",
-                field="Idempotency-Key",
-            )
-        if outcome.request_hash != request_hash:
+    async def _claim(self, claim: Claim):
+        """The key's outcome when this request may go on (owned or replay); else the 409."""
+        outcome = await self.state.idempotency.claim(claim)
+        if outcome.result is ClaimResult.CONFLICT:
             raise ApiError(
                 ErrorCode.IDEMPOTENCY_CONFLICT,
                 "this Idempotency-Key was already used with a different request",
-                field="Idempotency-Key",
+                field=IDEMPOTENCY_KEY_HEADER,
             )
-        return outcome.response
+        if outcome.result is ClaimResult.IN_PROGRESS:
+            raise ApiError(
+                ErrorCode.IDEMPOTENCY_IN_PROGRESS,
+                "a request with this Idempotency-Key is in flight; retry after it finishes (you will get its answer)",
+                field=IDEMPOTENCY_KEY_HEADER,
+                headers={"Retry-After": str(max(1, math.ceil(outcome.retry_after)))},
+            )
+        return outcome
+
+    async def _publish(self, body: SubmitRequest, event, message_id: str, claim: Claim | None) -> None:
+        """Wait for Kafka's ack, at most publish_timeout_seconds; else 503 (a keyed retry resends
+        the same message id at once; an unkeyed one may make a second message if this one lands)."""
+        state = self.state
+        try:
+            async with asyncio.timeout(state.settings.publish_timeout_seconds):
+                await state.publisher.publish(SUBMIT_TOPICS[body.channel].name, event, subject=message_id)
+        except Exception as exc:
+            log.exception("could not queue the message; answering 503")
+            if claim is not None:
+                await self._abandon(claim)
+            retry = "retry with the same Idempotency-Key" if claim else "retry later (with an Idempotency-Key)"
+            raise ApiError(
+                ErrorCode.SERVICE_UNAVAILABLE,
+                f"the message could not be queued; {retry}",
+                headers={"Retry-After": "1"},
+            ) from exc
+
+    async def _complete(self, claim: Claim, message_id: str) -> None:
+        try:
+            await self.state.idempotency.complete(claim, message_id)
+        except Exception:  # the event is durable: answer 202; a retry after the lease resends the same id
+            log.exception("could not mark the Idempotency-Key completed; its lease will run out")
+
+    async def _abandon(self, claim: Claim) -> None:
+        try:
+            await self.state.idempotency.abandon(claim)
+        except Exception:  # the lease then runs out by itself
+            log.exception("could not cut the Idempotency-Key's lease short")
+
+
+def check_idempotency_key(key: str | None) -> None:
+    if key is None:
+        return
+    if not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH or CONTROL_CHARACTER.search(key):
+        raise ApiError(
+            ErrorCode.VALIDATION_ERROR,
+            f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters without control characters",
+            field=IDEMPOTENCY_KEY_HEADER,
+        )
+
+
+def _hash(body: SubmitRequest) -> bytes:
+    return hashlib.sha256(body.model_dump_json().encode()).digest()
+
+
+def _response(message_id: str, body: SubmitRequest, recipient: str) -> str:
+    """The SubmitResponse shape (documented in OpenAPI), serialized without a model on the hot path."""
+    return orjson.dumps(
+        {
+            "messageId": message_id,
+            "status": MessageStatus.SUBMITTED.value,
+            "channel": body.channel.value,
+            "recipient": recipient,
+        }
+    ).decode()
 
 
 def _refusal(error: ApiError) -> tuple[int, str, dict | None]:
@@ -169,7 +220,7 @@ async def serve_submit(handler: SubmitHandler, scope, receive, send) -> None:
             chunks.append(chunk)
         more = message.get("more_body", False)
     headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-    ip = _ip(scope, headers, handler.state.settings.trust_forwarded_for)
+    ip = client_ip(scope, handler.state.settings.forwarded_for_hops)
     raw = b"".join(chunks) if size <= MAX_BODY_BYTES else b"x" * (MAX_BODY_BYTES + 1)
     status, body, extra = await handler.handle(headers, ip, raw)
     payload = body.encode()
@@ -178,10 +229,3 @@ async def serve_submit(handler: SubmitHandler, scope, receive, send) -> None:
     await send({"type": "http.response.start", "status": status, "headers": response_headers})
     await send({"type": "http.response.body", "body": payload})
     HTTP_REQUESTS.labels("POST", SUBMIT_PATH, str(status)).inc()
-
-
-def _ip(scope, headers: Mapping[str, str], trust_forwarded_for: bool) -> str | None:
-    if trust_forwarded_for and headers.get("x-forwarded-for"):
-        return headers["x-forwarded-for"].split(",")[0].strip()
-    client = scope.get("client")
-    return client[0] if client else None
