@@ -15,7 +15,8 @@ import { ChannelsPage } from "./pages/Channels";
 import { QuickMessagePage } from "./pages/QuickMessage";
 import { AdminPage } from "./pages/Admin";
 
-// The sidebar uses the user guide's names. Bulk Campaign, Campaign Intelligence, Report Summary,
+// The sidebar uses the user guide's names, in its order (each page's heading is its name; the admin's
+// approvals queue and users are the guide's User Management panel). Bulk Campaign, Campaign Intelligence, Report Summary,
 // Traffic Anomaly and Spam Detection belong to later capabilities and are left out.
 const NAV = [
   { path: "/dashboard", label: "Dashboard" },
@@ -25,7 +26,7 @@ const NAV = [
   { path: "/sender-ids", label: "Sender IDs" },
   { path: "/reports", label: "Reports" },
   { path: "/billing", label: "Billing" },
-  { path: "/blacklist", label: "Blacklist" },
+  { path: "/blacklist", label: "Blacklist Management" },
   { path: "/settings", label: "Settings" },
 ];
 
@@ -55,7 +56,7 @@ function Shell() {
   const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
   const navigate = useNavigate();
-  const items = user?.role === "admin" ? [...NAV, { path: "/admin", label: "Admin" }] : NAV;
+  const items = user?.role === "admin" ? [...NAV, { path: "/admin", label: "User Management" }] : NAV;
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: "sm", collapsed: { mobile: !opened } }} padding="md">
       <AppShell.Header>

@@ -6,7 +6,7 @@ export function AdminPage() {
   return (
     <>
       <Title order={2} mb="md">
-        Admin
+        User Management
       </Title>
       <Tabs defaultValue="approvals">
         <Tabs.List>

@@ -52,7 +52,7 @@ export function BlacklistPage() {
   return (
     <>
       <Title order={2} mb="md">
-        Blacklist
+        Blacklist Management
       </Title>
       <form onSubmit={add}>
         <Group align="flex-end" mb="md">

@@ -5,7 +5,7 @@ import { useEffect, useState } from "react";
 import { api, unwrap, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { Loaded } from "../components/States";
-import { dateTime } from "../lib/format";
+import { dateTime, maskSecret } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
 
 export function SettingsPage() {
@@ -104,10 +104,43 @@ function WebhookCard({ settings, onSaved }: { settings: Schemas["SettingsOut"]; 
           Save
         </Button>
       </Group>
-      <Text size="sm" mt="sm">
-        Signing secret: <Code>{settings.webhookSecret ?? "none"}</Code>
-      </Text>
+      <SigningSecret secret={settings.webhookSecret} />
     </Paper>
+  );
+}
+
+/** The webhook signing secret, masked until the user asks to see it, with a copy button. */
+function SigningSecret({ secret }: { secret: string | null }) {
+  const [shown, setShown] = useState(false);
+  return (
+    <Stack gap={4} mt="sm">
+      <Group gap="xs">
+        <Text size="sm">Signing secret:</Text>
+        <Code data-testid="webhook-secret">{secret === null ? "none" : shown ? secret : maskSecret(secret)}</Code>
+        {secret !== null && (
+          <>
+            <Button size="compact-xs" variant="default" onClick={() => setShown((s) => !s)}>
+              {shown ? "Hide" : "Reveal"}
+            </Button>
+            <CopyButton value={secret}>
+              {({ copied, copy }) => (
+                <Button size="compact-xs" variant="default" onClick={copy}>
+                  {copied ? "Copied" : "Copy"}
+                </Button>
+              )}
+            </CopyButton>
+          </>
+        )}
+        {/* the console API has no rotation route yet: the control is there, and says so */}
+        <Button size="compact-xs" color="orange" variant="light" disabled aria-describedby="webhook-secret-rotation">
+          Rotate signing secret
+        </Button>
+      </Group>
+      <Text size="xs" c="dimmed" id="webhook-secret-rotation">
+        Receipts are signed with this secret (verify the signature on your server). Rotating it from the console is not
+        available yet.
+      </Text>
+    </Stack>
   );
 }
 
