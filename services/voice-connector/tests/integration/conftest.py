@@ -9,11 +9,13 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+from fastapi import FastAPI
 
 from cpaas.console.seed import seed
 from cpaas.contracts import (
@@ -110,29 +112,33 @@ def unused_port() -> int:
 class Connector:
     url: str
     settings: VoiceConnectorSettings
+    app: FastAPI
 
 
-StartConnector = Callable[[str], AbstractAsyncContextManager[Connector]]
+StartConnector = Callable[..., AbstractAsyncContextManager[Connector]]
 
 
 @pytest.fixture
 def start_connector(kafka_settings: KafkaSettings, pg_settings: PostgresSettings, console: Console) -> StartConnector:
-    """`async with start_connector(api_base_url) as connector:` the voice connector served
-    on a free port, calling the voice API at `api_base_url`, called back on its own port."""
+    """`async with start_connector(api_base_url, **settings) as connector:` the voice
+    connector served on a free port, calling the voice API at `api_base_url`, called back
+    on its own port (unless `public_base_url` says otherwise)."""
 
     @asynccontextmanager
-    async def start(api_base_url: str) -> AsyncIterator[Connector]:
+    async def start(api_base_url: str, **overrides: Any) -> AsyncIterator[Connector]:
         port = free_port()
+        values: dict[str, Any] = {"public_base_url": f"http://{HOST}:{port}", **overrides}
         settings = VoiceConnectorSettings(
             kafka=kafka_settings,
             postgres=pg_settings,
             api_base_url=api_base_url,
-            public_base_url=f"http://{HOST}:{port}",
             http_port=port,
             shutdown_grace_seconds=5,
+            **values,
         )
-        async with serve(build_app(settings), HOST, port) as url:
-            yield Connector(url, settings)
+        app = build_app(settings)
+        async with serve(app, HOST, port) as url:
+            yield Connector(url, settings, app)
 
     return start
 
@@ -205,3 +211,7 @@ async def db(pg_settings: PostgresSettings) -> AsyncIterator[asyncpg.Connection]
         yield conn
     finally:
         await conn.close()
+
+
+# A receipt deadline of a second (production: 4 h 15 min), looked for five times a second.
+SHORT_DEADLINE = {"receipt_deadline_seconds": 1.0, "receipt_sweep_seconds": 0.2}

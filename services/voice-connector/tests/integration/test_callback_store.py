@@ -37,7 +37,7 @@ async def store(pg_settings: PostgresSettings) -> AsyncIterator[VoiceStore]:
     pool = await create_pool(pg_settings, schema=SCHEMA, application_name="test")
     try:
         await apply_migrations(pool, SCHEMA, MIGRATIONS)
-        yield VoiceStore(pool)
+        yield VoiceStore(pool, receipt_deadline_seconds=60)
     finally:
         await pool.close()
 

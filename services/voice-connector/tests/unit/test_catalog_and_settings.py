@@ -77,3 +77,10 @@ def test_settings_read_their_env_prefix(monkeypatch: pytest.MonkeyPatch) -> None
         "https://cpaas.example.com/voice",
         8087,
     )
+
+
+def test_receipt_deadline_outlasts_the_longest_call_and_stays_within_the_retention() -> None:
+    settings = VoiceConnectorSettings()
+    assert settings.receipt_deadline_seconds > 4 * 3600 + 600  # a 4-hour call after 10 minutes of ringing
+    with pytest.raises(ValueError, match="shorter than retention_days"):
+        VoiceConnectorSettings(retention_days=0.1)

@@ -24,6 +24,7 @@ from cpaas.voice_connector.settings import VoiceConnectorSettings
 TESTDATA = Path(__file__).resolve().parents[1] / "testdata"
 CREATE_CASES = json.loads((TESTDATA / "create_call.json").read_text())["cases"]
 CALLBACKS = json.loads((TESTDATA / "status_callbacks.json").read_text())["callbacks"]
+FETCH = json.loads((TESTDATA / "fetch_call.json").read_text())
 SETTINGS = VoiceConnectorSettings()
 SECRETS = (SETTINGS.auth_token, "QUNzYW5kYm94OmxvY2FsLWRldi12b2ljZS10b2tlbg==")  # the token, and in Basic auth
 
@@ -113,6 +114,36 @@ def test_recorded_callback_is_verified_and_mapped(case: dict[str, Any], caplog: 
 
 
 COMPLETED = next(c for c in CALLBACKS if c["expected"]["provider_status"] == "completed")
+
+
+@pytest.mark.parametrize("case", FETCH["cases"], ids=lambda c: c["name"])
+async def test_fetch_call_request_and_answer(case: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
+    seen: list[httpx.Request] = []
+    provider = provider_answering(case, seen)
+    expect = case["expect"]
+    with caplog.at_level(logging.DEBUG):
+        if expect.get("error"):
+            with pytest.raises(SendError) as raised:
+                await provider.fetch_call(FETCH["callSid"])
+            assert raised.value.retryable is expect["retryable"]
+            progress = None
+        else:
+            progress = await provider.fetch_call(FETCH["callSid"])
+    [request] = seen
+    assert (request.method, str(request.url)) == (
+        "GET",
+        f"http://127.0.0.1:8094/2010-04-01/Accounts/ACsandbox/Calls/{FETCH['callSid']}.json",
+    )
+    assert request.headers["authorization"] == f"Basic {SECRETS[1]}"
+    if expect.get("unknown"):
+        assert progress is None
+    elif progress is not None:
+        assert (progress.call_sid, progress.provider_status) == (FETCH["callSid"], expect["providerStatus"])
+        assert (progress.meaning.status.value if progress.meaning.status else None) == expect["status"]
+        assert progress.duration_seconds == expect["duration"]
+        if "occurredAt" in expect:
+            assert progress.occurred_at == datetime.fromisoformat(expect["occurredAt"])
+    assert not any(secret in record.getMessage() for record in caplog.records for secret in SECRETS)
 
 
 @pytest.mark.parametrize(

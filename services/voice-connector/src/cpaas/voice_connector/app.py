@@ -1,9 +1,10 @@
 """Composition root of the voice connector.
 
 Start: pool and migrations, the console LISTEN, the provider's HTTP client, then the
-Kafka subscriber; the webhook serves once the lifespan has started. Stop (the reverse,
-so nothing in flight is lost): readiness drops, uvicorn finishes the callbacks in flight,
-the subscriber finishes its batch in flight and commits it, then the broker, the HTTP
+Kafka subscriber and the receipt-deadline sweeper; the webhook serves once the lifespan
+has started. Stop (the reverse, so nothing in flight is lost): readiness drops, uvicorn
+finishes the callbacks in flight, the sweeper stops (a round in flight rolls back), the
+subscriber finishes its batch in flight and commits it, then the broker, the HTTP
 client, the LISTEN and the pool close.
 """
 
@@ -19,6 +20,7 @@ from faststream.kafka import KafkaBroker
 from cpaas.platform.api_errors import install_error_handlers
 from cpaas.platform.broker import EventPublisher, make_broker
 from cpaas.platform.db import ping, pool_lifespan
+from cpaas.platform.deadlines import start_deadline_sweeper, stop_deadline_sweeper
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.pg_listen import Listener
@@ -29,6 +31,7 @@ from cpaas.voice_connector.calling import CallingDeps
 from cpaas.voice_connector.catalog import TemplateCatalog
 from cpaas.voice_connector.handlers import register_submit_handler
 from cpaas.voice_connector.providers import make_provider
+from cpaas.voice_connector.receipt_deadlines import receipt_sweeper
 from cpaas.voice_connector.retention import RETENTION
 from cpaas.voice_connector.settings import VoiceConnectorSettings
 from cpaas.voice_connector.store import VoiceStore
@@ -59,7 +62,7 @@ def build_app(
         async with pool_lifespan(settings.postgres, schema=SCHEMA, application_name=settings.service_name) as pool:
             await apply_migrations(pool, SCHEMA, MIGRATIONS)
             sweep = start_sweeping(pool, RETENTION, keep_days=settings.retention_days)
-            store = VoiceStore(pool)
+            store = VoiceStore(pool, receipt_deadline_seconds=settings.receipt_deadline_seconds)
             catalog = TemplateCatalog(pool, settings.cache_ttl_seconds)
             listener = Listener(settings.postgres.dsn, CONSOLE_CHANNEL, catalog.on_notify, catalog.clear)
             await listener.start()
@@ -76,12 +79,21 @@ def build_app(
             try:
                 async with broker_lifespan(broker, health):
                     health.add_check("postgres", lambda: ping(pool))
+                    receipts = receipt_sweeper(
+                        store,
+                        provider,
+                        publisher,
+                        service=settings.service_name,
+                        every_seconds=settings.receipt_sweep_seconds,
+                    )
+                    deadlines = start_deadline_sweeper(receipts)
                     health.started = True
-                    app.state.store = store
+                    app.state.store, app.state.provider, app.state.receipt_sweeper = store, provider, receipts
                     try:
                         yield
                     finally:
                         health.draining = True
+                        await stop_deadline_sweeper(deadlines)
                         await subscriber.stop()
             finally:
                 if http is None:

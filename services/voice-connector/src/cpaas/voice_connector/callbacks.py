@@ -17,7 +17,7 @@ from cpaas.platform.logs import bind_log_context
 from cpaas.voice_connector.domain.statuses import Outcome, plausible_time, status_event, statuses_after
 from cpaas.voice_connector.metrics import CALLBACKS
 from cpaas.voice_connector.providers import CallProgress
-from cpaas.voice_connector.store import Key, VoiceStore
+from cpaas.voice_connector.store import Key, LockedCall, VoiceStore
 
 log = logging.getLogger(__name__)
 
@@ -40,18 +40,25 @@ async def apply_callback(progress: CallProgress, hint: Key | None, deps: Callbac
         if call is None:
             log.warning("status callback for an unknown call", extra={"call_sid": progress.call_sid})
             return _counted(Applied.UNKNOWN_CALL)
-        row = call.row
-        with bind_log_context(message_id=row.message_id, account_id=row.account_id):
-            if not await call.add_event(progress):
-                return _counted(Applied.DUPLICATE)
-            added = statuses_after(row.published_status, progress.meaning)
-            at = plausible_time(progress.occurred_at, row.accepted_at, datetime.now(UTC))
-            await call.update(progress, added[-1].value if added else row.published_status)
-            if added:
-                events = [status_event(row, _outcome(status, progress, row.accepted_at or at, at)) for status in added]
-                await deps.publisher.publish_many((MSG_STATUS.name, e, e.message_id) for e in events)
-                log.info("call status published", extra={"call_sid": progress.call_sid, "status": added[-1].value})
-            return _counted(Applied.PUBLISHED if added else Applied.RECORDED)
+        return _counted(await apply_progress(call, progress, deps.publisher))
+
+
+async def apply_progress(call: LockedCall, progress: CallProgress, publisher: EventPublisher) -> Applied:
+    """Record a status of a locked call once and publish what it changes (before the
+    transaction commits). Used for callbacks and for the answers the provider gives
+    when asked about a call past its receipt deadline."""
+    row = call.row
+    with bind_log_context(message_id=row.message_id, account_id=row.account_id):
+        if not await call.add_event(progress):
+            return Applied.DUPLICATE
+        added = statuses_after(row.published_status, progress.meaning)
+        at = plausible_time(progress.occurred_at, row.accepted_at, datetime.now(UTC))
+        await call.update(progress, added[-1].value if added else row.published_status)
+        if added:
+            events = [status_event(row, _outcome(status, progress, row.accepted_at or at, at)) for status in added]
+            await publisher.publish_many((MSG_STATUS.name, e, e.message_id) for e in events)
+            log.info("call status published", extra={"call_sid": progress.call_sid, "status": added[-1].value})
+        return Applied.PUBLISHED if added else Applied.RECORDED
 
 
 def _outcome(status: MessageStatus, progress: CallProgress, accepted_at: datetime, at: datetime) -> Outcome:

@@ -18,6 +18,17 @@ class VoiceConnectorSettings(ServiceSettings):
         7.0, gt=0, description="Days a send's rows are kept (receipts and provider events for it come before then)"
     )
 
+    receipt_deadline_seconds: float = Field(
+        15300.0,
+        gt=0,
+        description="How long a created call waits for its final status before the provider is asked"
+        " (GET the call) and, if the call is not over, it ends UNDELIVERED / RECEIPT_EXPIRED: the provider's"
+        " longest call (4 h) plus ringing (up to 10 min) and a margin. Less than retention_days",
+    )
+    receipt_sweep_seconds: float = Field(
+        30.0, gt=0, description="How often calls past their receipt deadline are looked for"
+    )
+
     service_name: str = Field("voice-connector", description="Name in logs, metrics and event sources")
     http_port: int = Field(8087, description="Port of the status-callback webhook, /healthz, /readyz and /metrics")
     provider: Literal["programmable_voice"] = Field(
@@ -45,6 +56,12 @@ class VoiceConnectorSettings(ServiceSettings):
     cache_ttl_seconds: float = Field(30.0, ge=0, description="Lifetime of cached voice templates")
     batch_max_records: int = Field(100, ge=1, description="Most submit events handled in one batch")
     batch_timeout_ms: int = Field(5, ge=0, description="How long the consumer waits to fill a batch")
+
+    @model_validator(mode="after")
+    def _deadline_within_retention(self) -> "VoiceConnectorSettings":
+        if self.receipt_deadline_seconds >= self.retention_days * 86400:
+            raise ValueError("receipt_deadline_seconds must be shorter than retention_days (the rows would be gone)")
+        return self
 
     @model_validator(mode="after")
     def _reachable_callbacks(self) -> "VoiceConnectorSettings":

@@ -31,6 +31,13 @@ class CallRow(CallAttempt):
 
 
 @dataclass(frozen=True)
+class OverdueCall(CallRow):
+    """A created call past its receipt deadline; `deadline_seconds` is the one it had."""
+
+    deadline_seconds: float
+
+
+@dataclass(frozen=True)
 class CreateResult:
     """What became of a create-call request: ACCEPTED (with its call) or REFUSED."""
 
@@ -57,11 +64,13 @@ SELECT {_COLUMNS} FROM calls JOIN unnest($1::text[], $2::smallint[]) AS k(messag
 USING (message_id, attempt)
 """
 # Only a row still CREATING takes the result: a callback may have linked the call first.
+# A created call awaits its final status until $10 seconds after its creation.
 _RECORD = """
 UPDATE calls c
 SET status = r.status, call_sid = r.call_sid, provider_status = r.provider_status,
     accepted_at = CASE WHEN r.status = 'ACCEPTED' THEN r.at END, error_code = r.error_code,
-    error_detail = r.error_detail, carrier_error_code = r.carrier_error_code, updated_at = now()
+    error_detail = r.error_detail, carrier_error_code = r.carrier_error_code, updated_at = now(),
+    receipt_due_at = CASE WHEN r.status = 'ACCEPTED' THEN r.at + make_interval(secs => $10) END
 FROM unnest($1::text[], $2::smallint[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[],
             $8::text[], $9::text[])
      AS r(message_id, attempt, status, at, call_sid, provider_status, error_code, error_detail, carrier_error_code)
@@ -79,7 +88,8 @@ RETURNING {", ".join("c." + column.strip() for column in _COLUMNS.split(","))}
 _BY_SID = f"SELECT {_COLUMNS} FROM calls WHERE call_sid = $1 FOR UPDATE"
 _BY_KEY = f"SELECT {_COLUMNS} FROM calls WHERE message_id = $1 AND attempt = $2 FOR UPDATE"
 _LINK = f"""
-UPDATE calls SET call_sid = $3, status = 'ACCEPTED', accepted_at = now(), updated_at = now()
+UPDATE calls SET call_sid = $3, status = 'ACCEPTED', accepted_at = now(), updated_at = now(),
+                 receipt_due_at = now() + make_interval(secs => $4)
 WHERE message_id = $1 AND attempt = $2 RETURNING {_COLUMNS}
 """
 _ADD_EVENT = """
@@ -90,15 +100,31 @@ ON CONFLICT (call_sid, status) DO NOTHING
 RETURNING true
 """
 # The provider status is kept once the attempt's final status is published (a late
-# progress callback does not overwrite 'completed').
+# progress callback does not overwrite 'completed'); a final status ends the deadline.
 _PROGRESS = """
 UPDATE calls
 SET provider_status = CASE WHEN published_status IN ('DELIVERED', 'UNDELIVERED', 'FAILED')
                            THEN provider_status ELSE $3 END,
     duration_seconds = COALESCE($4, duration_seconds),
     published_status = $5,
+    receipt_due_at = CASE WHEN $5 IN ('DELIVERED', 'UNDELIVERED', 'FAILED') THEN NULL ELSE receipt_due_at END,
     updated_at = now()
 WHERE message_id = $1 AND attempt = $2
+"""
+# Created calls past their deadline with no final status published; replicas sweeping at
+# once skip each other's rows, and those a callback holds.
+_CLAIM_OVERDUE = f"""
+SELECT {_COLUMNS}, extract(epoch FROM receipt_due_at - accepted_at)::float8 AS deadline_seconds
+FROM calls
+WHERE receipt_due_at <= now() AND status = 'ACCEPTED' AND published_status = 'SUBMITTED_OPERATOR'
+ORDER BY receipt_due_at
+LIMIT $1
+FOR UPDATE SKIP LOCKED
+"""
+_MARK_EXPIRED = """
+UPDATE calls c SET receipt_due_at = NULL, receipt_expired_at = now(), updated_at = now()
+FROM unnest($1::text[], $2::smallint[]) AS k(message_id, attempt)
+WHERE c.message_id = k.message_id AND c.attempt = k.attempt
 """
 
 
@@ -140,8 +166,9 @@ class LockedCall:
 
 
 class VoiceStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
+    def __init__(self, pool: asyncpg.Pool, *, receipt_deadline_seconds: float) -> None:
+        """`receipt_deadline_seconds`: how long a created call waits for its final status."""
+        self.pool, self.receipt_deadline_seconds = pool, receipt_deadline_seconds
 
     async def claim(self, events: Sequence[MessageSubmittedV1], caller_id: str) -> dict[Key, CallRow]:
         """Insert a CREATING row per new message attempt; return every attempt's row."""
@@ -164,7 +191,8 @@ class VoiceStore:
             return
         columns = ("message_id", "attempt", "status", "at", "call_sid", "provider_status", "error_code",
                    "error_detail", "carrier_error_code")  # fmt: skip
-        await self.pool.execute(_RECORD, *([getattr(r, c) for r in results] for c in columns))
+        arrays = [[getattr(r, c) for r in results] for c in columns]
+        await self.pool.execute(_RECORD, *arrays, self.receipt_deadline_seconds)
 
     async def announce(self, keys: Sequence[Key], publish: Callable[[list[CallRow]], Awaitable[None]]) -> list[CallRow]:
         """Mark the created or refused attempts among `keys` whose first status is not yet
@@ -189,7 +217,18 @@ class VoiceStore:
             if row is None and hint is not None:
                 row = await conn.fetchrow(_BY_KEY, *hint)
                 if row is not None and row["call_sid"] is None and row["status"] == CREATING:
-                    row = await conn.fetchrow(_LINK, *hint, call_sid)
+                    row = await conn.fetchrow(_LINK, *hint, call_sid, self.receipt_deadline_seconds)
                 elif row is not None and row["call_sid"] != call_sid:
                     row = None
             yield LockedCall(conn, CallRow(**dict(row))) if row is not None else None
+
+    async def claim_overdue(self, conn: asyncpg.Connection, limit: int) -> list[OverdueCall]:
+        """Lock up to `limit` created calls past their receipt deadline (until `conn`'s
+        transaction ends); `LockedCall(conn, row)` applies a status to one of them."""
+        return [OverdueCall(**dict(r)) for r in await conn.fetch(_CLAIM_OVERDUE, limit)]
+
+    async def mark_expired(self, conn: asyncpg.Connection, keys: Sequence[Key]) -> None:
+        """Expired once: the attempts leave every later sweep; their published status stays
+        SUBMITTED_OPERATOR, so a final callback that comes later is still published."""
+        if keys:
+            await conn.execute(_MARK_EXPIRED, *_keys(keys))

@@ -107,6 +107,11 @@ class VoiceProvider(Protocol):
         """Create the call; raises SendError only."""
         ...
 
+    async def fetch_call(self, call_sid: str) -> CallProgress | None:
+        """The call's status now, as the provider's API tells it; None when it does not know
+        the call. Raises SendError (retryable when asking again later may work)."""
+        ...
+
     def parse_callback(self, url: str, headers: Mapping[str, str], body: bytes) -> CallProgress:
         """Verify and read a status callback POSTed to `url` (the public URL the provider was
         given); raises CallbackRejected or InvalidCallback."""

@@ -34,7 +34,7 @@ class CreateCallForm(BaseModel):
 
 
 class CallResource(BaseModel):
-    """The call resource answered by a create (201) or a fetch."""
+    """The call resource answered by a create (201) or a fetch (200)."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
@@ -43,6 +43,17 @@ class CallResource(BaseModel):
     to: str | None = None
     from_: str | None = Field(None, alias="from")
     date_created: str | None = None
+    end_time: str | None = None  # RFC 2822, once the call is over
+    duration: int | None = Field(None, ge=0)  # seconds, a string on the wire ("12")
+
+    def ended_at(self, default: datetime) -> datetime:
+        """When the call ended (`default` while it has not, or when unreadable)."""
+        if not self.end_time:
+            return default
+        try:
+            return parsedate_to_datetime(self.end_time)
+        except (TypeError, ValueError):
+            return default
 
 
 class ApiErrorBody(BaseModel):

@@ -87,6 +87,40 @@ class ProgrammableVoice:
             return CallAccepted(resource.sid, resource.status, CREATE_ACCEPTED)
         raise self._refusal(response)
 
+    async def fetch_call(self, call_sid: str) -> CallProgress | None:
+        """GET the call resource: its status now, as a callback would report it; None when
+        the provider does not know the call (404). Raises SendError (retryable: timeouts,
+        connection errors, 429, 5xx) when it could not be asked."""
+        url = f"{self.calls_url.removesuffix('.json')}/{call_sid}.json"
+        try:
+            response = await self.http.get(
+                url,
+                headers={"Accept": "application/json"},
+                auth=(self.account_sid, self._auth_token),
+                timeout=self.timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise SendError(f"fetch-call request failed: {type(exc).__name__}", retryable=True) from None
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise SendError(
+                f"fetch-call refused: HTTP {response.status_code}",
+                retryable=create_is_retryable(response.status_code) and response.status_code not in (401, 403),
+                carrier_error_code=f"HTTP {response.status_code}",
+            )
+        try:
+            resource = CallResource.model_validate_json(response.content)
+        except ValidationError:
+            raise SendError("the provider answered a fetch with an unreadable call", retryable=True) from None
+        return CallProgress(
+            call_sid=resource.sid,
+            provider_status=resource.status,
+            meaning=status_meaning(resource.status),
+            occurred_at=resource.ended_at(datetime.now(UTC)),
+            duration_seconds=resource.duration,
+        )
+
     @staticmethod
     def _refusal(response: httpx.Response) -> SendError:
         try:
