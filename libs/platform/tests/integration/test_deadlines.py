@@ -32,7 +32,7 @@ async def add_overdue(pool: asyncpg.Pool, count: int) -> None:
     )
 
 
-def expiring(published: list[int], *, slow_seconds: float = 0.0):  # noqa: ANN201 - a SweepBatch
+def expiring(published: list[int], *, slow_seconds: float = 0.0):
     async def sweep_batch(conn: asyncpg.Connection, limit: int) -> dict[str, int]:
         ids = [r["id"] for r in await conn.fetch(CLAIM, limit)]
         await asyncio.sleep(slow_seconds)  # a slow publish widens the window two sweepers could share
