@@ -5,6 +5,7 @@ import { useState } from "react";
 import { api, unwrap, type Schemas } from "../api/client";
 import { fieldErrors } from "../api/errors";
 import { Loaded } from "../components/States";
+import { describeStatusReason } from "../lib/errors";
 import { STATUS_COLORS } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
 
@@ -115,7 +116,7 @@ function Rcs() {
                     )}
                     {b.statusReason && (
                       <Text size="xs" c="red">
-                        {b.statusReason}
+                        {describeStatusReason(b.statusReason)}
                       </Text>
                     )}
                   </Table.Td>

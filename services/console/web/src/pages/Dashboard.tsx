@@ -2,6 +2,7 @@ import { Card, Grid, Paper, SimpleGrid, Text, Title } from "@mantine/core";
 import ReactECharts from "echarts-for-react";
 import { api, unwrap } from "../api/client";
 import { Empty, Loaded } from "../components/States";
+import { describeError } from "../lib/errors";
 import { money } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
 
@@ -65,7 +66,9 @@ export function DashboardPage() {
                           {
                             type: "pie",
                             radius: ["40%", "70%"],
-                            data: d.failures.map((f) => ({ name: f.reason, value: f.count })),
+                            label: { width: 140, overflow: "break" },
+                            // the reason in words, the carrier's or platform's code beside it
+                            data: d.failures.map((f) => ({ name: describeError(f.reason), value: f.count })),
                           },
                         ],
                       }}

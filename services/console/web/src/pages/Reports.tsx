@@ -3,6 +3,7 @@ import { useDebouncedValue } from "@mantine/hooks";
 import { useEffect, useState } from "react";
 import { api, unwrap } from "../api/client";
 import { Empty, ErrorState, Loaded, Loading } from "../components/States";
+import { describeError, describeFailure } from "../lib/errors";
 import { dateTime, money, STATUS_COLORS } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
 
@@ -119,7 +120,11 @@ export function ReportsPage() {
                   <Table.Td>{dateTime(m.createdAt)}</Table.Td>
                   <Table.Td>{dateTime(m.sentAt)}</Table.Td>
                   <Table.Td>{dateTime(m.deliveredAt)}</Table.Td>
-                  <Table.Td>{m.errorCode ?? "—"}</Table.Td>
+                  <Table.Td maw={240}>
+                    <Text size="sm" lineClamp={2} title={m.errorDetail ?? undefined}>
+                      {describeError(m.errorCode, m.channel)}
+                    </Text>
+                  </Table.Td>
                   <Table.Td>{m.campaignId ?? "—"}</Table.Td>
                 </Table.Tr>
               ))}
@@ -172,9 +177,9 @@ function MessageDetail({ messageId }: { messageId: string }) {
               {d.message.attempt > 1 ? ` (fallback ${d.message.attempt - 1} of ${d.message.primaryChannel})` : ""}
             </Text>
           </Group>
-          {d.message.errorDetail && (
-            <Text size="sm" c="red">
-              {d.message.errorCode}: {d.message.errorDetail}
+          {(d.message.errorCode || d.message.errorDetail) && (
+            <Text size="sm" c="red" data-testid="message-error">
+              {describeFailure(d.message.errorCode, d.message.errorDetail, d.message.channel)}
             </Text>
           )}
           <Title order={5}>Attempts</Title>
@@ -205,7 +210,7 @@ function MessageDetail({ messageId }: { messageId: string }) {
                     <Table.Td>{a.templateName ?? "—"}</Table.Td>
                     <Table.Td>{dateTime(a.sentAt)}</Table.Td>
                     <Table.Td>{dateTime(a.deliveredAt)}</Table.Td>
-                    <Table.Td>{a.errorCode ? `${a.errorCode}${a.errorDetail ? ": " + a.errorDetail : ""}` : "—"}</Table.Td>
+                    <Table.Td>{a.errorCode ? describeFailure(a.errorCode, a.errorDetail, a.channel) : "—"}</Table.Td>
                     <Table.Td>{money(a.costMinor, d.message.currency)}</Table.Td>
                   </Table.Tr>
                 ))}
@@ -227,7 +232,7 @@ function MessageDetail({ messageId }: { messageId: string }) {
                     <Table.Td>
                       <Badge color={STATUS_COLORS[h.status]}>{h.status}</Badge>
                     </Table.Td>
-                    <Table.Td>{h.errorCode ?? ""}</Table.Td>
+                    <Table.Td>{h.errorCode ? describeError(h.errorCode, h.channel) : ""}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>

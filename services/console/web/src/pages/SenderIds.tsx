@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import { api, unwrap } from "../api/client";
 import { fieldErrors } from "../api/errors";
 import { Empty, ErrorState, Loading } from "../components/States";
+import { describeStatusReason } from "../lib/errors";
 import { dateTime, STATUS_COLORS } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
 
@@ -110,7 +111,7 @@ export function SenderIdsPage() {
                     <Badge color={STATUS_COLORS[s.status]}>{s.status}</Badge>
                     {s.statusReason && (
                       <Text size="xs" c="red">
-                        {s.statusReason}
+                        {describeStatusReason(s.statusReason)}
                       </Text>
                     )}
                   </Table.Td>

@@ -4,6 +4,7 @@ import { notifications } from "@mantine/notifications";
 import { useEffect, useState } from "react";
 import { api, unwrap } from "../api/client";
 import { Empty, ErrorState, Loading } from "../components/States";
+import { describeStatusReason } from "../lib/errors";
 import { dateTime, STATUS_COLORS } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
 import type { Template } from "./templates/shared";
@@ -93,7 +94,7 @@ export function TemplatesPage() {
                     <Badge color={STATUS_COLORS[t.status]}>{t.status}</Badge>
                     {t.statusReason && (
                       <Text size="xs" c="red" maw={240} data-testid="status-reason">
-                        {t.statusReason}
+                        {describeStatusReason(t.statusReason)}
                       </Text>
                     )}
                   </Table.Td>

@@ -4,6 +4,7 @@ import { Alert, Box, Button, Group, Input, Select, Text, TextInput, type SelectP
 import { useEffect, useRef } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { errorMessage } from "../../api/errors";
+import { describeStatusReason } from "../../lib/errors";
 import { uploadMedia } from "../../api/upload";
 import { acceptFor, checkMediaFile, MAX_MEDIA_MB, mediaContentType, mediaKind, type MediaKind, type MediaState } from "../../lib/rcs";
 
@@ -37,7 +38,7 @@ export function StatusReason({ template }: { template?: Template }) {
   const title = template.status === "FAILED" ? "Submission failed" : template.status === "REJECTED" ? "Rejected by admin" : template.status;
   return (
     <Alert color="red" title={title} data-testid="status-reason">
-      <Text size="sm">{template.statusReason || "No reason was given."}</Text>
+      <Text size="sm">{describeStatusReason(template.statusReason) || "No reason was given."}</Text>
       <Text size="xs" c="dimmed" mt={4}>
         Edit the template and re-submit it for approval.
       </Text>
