@@ -10,7 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cpaas.contracts import Channel, ErrorCode, MessageStatus
+from cpaas.platform.db import create_pool
 from cpaas.platform.logs import configure_logging
+from cpaas.platform.migrations import apply_migrations
+from cpaas.webhooks.accounts import WebhookAccounts
+from cpaas.webhooks.app import MIGRATIONS, SCHEMA, build_dispatcher
+from cpaas.webhooks.store import DeliveryStore, NewDelivery
 
 pytestmark = pytest.mark.integration
 
@@ -322,3 +327,60 @@ async def test_a_level_that_fails_before_a_fallback_sends_no_receipt_only_the_ou
     assert received == sorted([(told, "DELIVERED"), (chained, "UNDELIVERED")])
     attempts = {(r["message_id"], r["message_attempt"]) for r in await harness.deliveries()}
     assert attempts == {(told, 2), (chained, 3)}
+
+
+async def test_receipts_claimed_by_a_crashed_dispatcher_are_posted_again_within_seconds(harness):
+    """kill -9 of a dispatcher with POSTs in flight: the next one repeats them once the dead
+    one's heartbeat is instance_timeout_seconds old (5 s), not after the 60 s claim lease."""
+    settings = harness.settings
+    assert settings.claim_lease_seconds == 60 and settings.instance_timeout_seconds == 5
+    harness.receiver.delays["/hook"] = 30.0  # the first POSTs hang until the dispatcher dies
+    await harness.set_webhook(harness.receiver.url("/hook"))
+    pool = await create_pool(settings.postgres, schema=SCHEMA, application_name="test")
+    try:
+        await apply_migrations(pool, SCHEMA, MIGRATIONS)
+        store = DeliveryStore(pool)
+        queued = [
+            NewDelivery(f"evt-{n}", harness.account_id, f"msg-{n}", 1, "DELIVERED", harness.receiver.url("/hook"), "{}")
+            for n in range(5)
+        ]
+        await store.insert(queued)
+        crashed = build_dispatcher(settings, store, WebhookAccounts(pool, ttl=60))
+        await crashed.start()
+        await harness.wait_until(lambda: len(harness.receiver.at("/hook")) == 5, "the 5 POSTs in flight")
+        # kill -9: no result recorded, nothing handed back, the heartbeat simply stops
+        for task in (crashed._heartbeat, crashed._loop, *crashed._tasks):
+            task.cancel()
+        await asyncio.gather(crashed._heartbeat, crashed._loop, *crashed._tasks, return_exceptions=True)
+        crashed_at = time.monotonic()
+        del harness.receiver.delays["/hook"]
+
+        successor = build_dispatcher(settings, store, WebhookAccounts(pool, ttl=60))
+        await successor.start()
+        try:
+            await harness.wait_until(lambda: len(harness.receiver.at("/hook")) == 10, "the 5 POSTs again", 20)
+            repeated_after = harness.receiver.requests[-1].at - crashed_at
+            for event in queued:
+                await harness.wait_for_delivery("DELIVERED", event_id=event.event_id)
+        finally:
+            await successor.stop(grace_seconds=5)
+    finally:
+        await pool.close()
+    assert repeated_after < 8, f"repeated {repeated_after:.1f} s after the crash"
+    rows = await harness.deliveries(account_id=harness.account_id)
+    assert [(r["attempts"], r["claimed_by"]) for r in rows] == [(2, None)] * 5
+    assert await harness.db.fetchval("SELECT count(*) FROM webhooks.dispatchers") == 1  # the dead one forgotten
+
+
+async def test_a_clean_shutdown_leaves_nothing_for_the_claim_lease(harness):
+    harness.receiver.delays["/hook"] = 30.0  # still hanging when the grace period ends
+    await harness.set_webhook(harness.receiver.url("/hook"))
+    event = harness.status(MessageStatus.DELIVERED)
+    async with harness.service(shutdown_grace_seconds=0.5):
+        await harness.publish(event)
+        await harness.wait_until(lambda: harness.receiver.at("/hook"), "the POST in flight")
+    stopped_at = time.monotonic()
+    del harness.receiver.delays["/hook"]
+    async with harness.service():
+        await harness.wait_for_delivery("DELIVERED", event_id=event.id)
+    assert time.monotonic() - stopped_at < 8  # the cut-off POST was due at once, not after 60 s

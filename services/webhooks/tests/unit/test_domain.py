@@ -1,10 +1,13 @@
 """The receipt body, its signature and the retry schedule."""
 
 import random
+import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from cpaas.contracts import Channel, ErrorCode, MessageStatus, MessageStatusChangedV1, envelope
-from cpaas.webhooks.domain import RetrySchedule, iso8601, receipt_payload, signature
+from cpaas.webhooks.domain import RetrySchedule, iso8601, receipt_payload, signature, signed_headers
 
 MESSAGE_ID = "msg_01JNQ3Z8K4W6X9M2T5R7V0B1C3"
 AT = datetime(2025, 3, 6, 14, 30, 0, 123456, tzinfo=UTC)
@@ -108,3 +111,28 @@ def test_gives_up_after_the_window_with_a_last_attempt_at_the_deadline():
     assert SCHEDULE.next_attempt_at(30, created, near, random.Random(1)) <= deadline
     assert SCHEDULE.next_attempt_at(30, created, near, random.Random(1)) > near
     assert SCHEDULE.next_attempt_at(31, created, deadline) is None
+
+
+def test_the_readme_receiver_handles_a_repeated_receipt_once_and_acknowledges_it(receive_receipt):
+    body = b'{"messageId": "msg_1", "status": "DELIVERED", "eventId": "evt-1"}'
+    headers = signed_headers("whsec_test", int(time.time()), body)
+    seen: set[str] = set()
+    handled: list[dict] = []
+    assert receive_receipt("whsec_test", headers, body, seen, handled.append) == 200
+    assert receive_receipt("whsec_test", headers, body, seen, handled.append) == 200  # the repeat
+    assert [r["eventId"] for r in handled] == ["evt-1"]
+    assert receive_receipt("wrong-secret", headers, body, seen, handled.append) == 401
+
+
+def test_the_readme_receiver_handles_again_a_receipt_whose_handling_failed(receive_receipt):
+    body = b'{"messageId": "msg_2", "status": "DELIVERED", "eventId": "evt-2"}'
+    headers = signed_headers("whsec_test", int(time.time()), body)
+    seen: set[str] = set()
+
+    def failing(receipt: dict) -> None:
+        raise RuntimeError("database down")
+
+    with pytest.raises(RuntimeError):  # the receiver's framework answers 500: the platform retries
+        receive_receipt("whsec_test", headers, body, seen, failing)
+    handled: list[dict] = []
+    assert receive_receipt("whsec_test", headers, body, seen, handled.append) == 200 and len(handled) == 1

@@ -58,6 +58,8 @@ def build_dispatcher(settings: WebhooksSettings, store: DeliveryStore, accounts:
         per_account=settings.per_account_concurrency,
         lease_seconds=settings.claim_lease_seconds,
         poll_seconds=settings.poll_interval_seconds,
+        heartbeat_seconds=settings.heartbeat_seconds,
+        instance_timeout_seconds=settings.instance_timeout_seconds,
     )
     guard = DestinationGuard(settings, cache_seconds=settings.dns_cache_seconds)
     return Dispatcher(store, accounts, guard, sender, retry_schedule(settings), limits)

@@ -9,17 +9,22 @@ round). A task's result goes to the database with the others that finished meanw
 a POST finished and an account that had more due work is down to its slots' worth, and
 at least every `poll_seconds` for retries that fell due.
 
-Guarantees: a receipt is POSTed at least once (a crash between the POST and its record
-leaves the row leased; it falls due again when the lease ends, and receivers dedupe on
-`eventId`). Shutdown stops claiming, waits up to the grace period for POSTs in flight and
-records them (a POST cut off then is retried after its lease), and hands the claimed
-receipts not started yet back to the queue, due at once for another replica.
+Guarantees: a receipt is POSTed at least once, and receivers dedupe on `eventId`. Claims
+are tied to this process: it registers an instance id and renews its heartbeat every
+`heartbeat_seconds`; a claimed row names its claimer. Every process, at each heartbeat,
+makes the rows of instances silent for `instance_timeout_seconds` due again at once, so a
+crash between a POST and its record (kill -9, a lost host) repeats those POSTs a few
+seconds later, not after the claim lease (which stays as the backstop for a live process
+whose POST task never ends). Shutdown stops claiming, waits up to the grace period for
+POSTs in flight and records them, hands the claimed receipts not started yet back to the
+queue, and retires the instance, so any POST cut off is due at once for another replica.
 """
 
 import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -58,6 +63,8 @@ class DispatchLimits:
     per_account: int
     lease_seconds: float
     poll_seconds: float
+    heartbeat_seconds: float = 1.0
+    instance_timeout_seconds: float = 5.0
 
 
 class Dispatcher:
@@ -81,6 +88,8 @@ class Dispatcher:
         self._stopping = False
         self._unstarted: list[ClaimedDelivery] = []  # claimed, not POSTed when shutdown began
         self._loop: asyncio.Task | None = None
+        self._heartbeat: asyncio.Task | None = None
+        self.instance_id = uuid.uuid4()  # this process's claims are tied to it
 
     async def _record(self, results: list[AttemptResult]) -> list[None]:
         began = time.perf_counter()
@@ -94,7 +103,23 @@ class Dispatcher:
         self._wake.set()
 
     async def start(self) -> None:
+        await self.store.heartbeat(self.instance_id)  # registered before it claims anything
+        self._heartbeat = asyncio.create_task(self._beat(), name="webhooks-dispatcher-heartbeat")
         self._loop = asyncio.create_task(self._run(), name="webhooks-dispatcher")
+
+    async def _beat(self) -> None:
+        """Renew this instance's heartbeat; rescue the claims of instances that stopped."""
+        while True:
+            await asyncio.sleep(self.limits.heartbeat_seconds)
+            try:
+                await self.store.heartbeat(self.instance_id)
+                rescued = await self.store.rescue_dead_claims(self.limits.instance_timeout_seconds)
+            except Exception:
+                log.exception("webhook dispatcher heartbeat failed; trying again")
+                continue
+            if rescued:
+                log.warning("receipts claimed by a dispatcher that stopped are due again", extra={"count": rescued})
+                self._wake.set()
 
     async def stop(self, grace_seconds: float) -> None:
         """Stop claiming; wait up to `grace_seconds` for POSTs in flight and their records; hand
@@ -111,14 +136,21 @@ class Dispatcher:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
             if pending:
-                log.warning(
-                    "webhook POSTs cut off by shutdown; retried after their lease", extra={"count": len(pending)}
-                )
+                log.warning("webhook POSTs cut off by shutdown; due again at once", extra={"count": len(pending)})
         if self._unstarted:
             with contextlib.suppress(Exception):
                 await self.store.unclaim(self._unstarted)
                 log.info("claimed receipts handed back at shutdown", extra={"count": len(self._unstarted)})
+        await self._stop_heartbeat()
+        with contextlib.suppress(Exception):
+            await self.store.retire(self.instance_id)  # a POST cut off above is due again at once
         await self.sender.aclose()
+
+    async def _stop_heartbeat(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
 
     async def _run(self) -> None:
         next_sweep = time.monotonic() + IDLE_SWEEP_SECONDS
@@ -153,6 +185,7 @@ class Dispatcher:
             in_flight=in_flight,
             scan=max(MIN_SCAN_ROWS, SCAN_ROWS_PER_CLAIM * capacity),
             lease_seconds=self.limits.lease_seconds,
+            instance_id=self.instance_id,
         )
         CLAIM_SECONDS.observe(time.perf_counter() - began)
         CLAIMED.observe(len(claimed))

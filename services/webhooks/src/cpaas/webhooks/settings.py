@@ -47,7 +47,19 @@ class WebhooksSettings(ServiceSettings):
         32, ge=1, description="Most POSTs in flight to one account's URL in this process"
     )
     claim_lease_seconds: float = Field(
-        60.0, gt=0, description="A claimed delivery whose result was never written is retried after this long"
+        60.0,
+        gt=0,
+        description="Backstop: a claimed delivery whose result was never written is retried after this long even"
+        " if its dispatcher still beats (a crashed dispatcher's are retried after instance_timeout_seconds)",
+    )
+    heartbeat_seconds: float = Field(
+        1.0, gt=0, description="How often a dispatcher renews its heartbeat and looks for stopped ones"
+    )
+    instance_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="A dispatcher whose heartbeat is older than this is taken as stopped: the receipts it had"
+        " claimed are due again at once (the duplicate window after a crash)",
     )
     poll_interval_seconds: float = Field(
         1.0, gt=0, description="How often the dispatcher looks for retries that fell due"
@@ -88,4 +100,6 @@ class WebhooksSettings(ServiceSettings):
     def _lease_outlives_claimed_requests(self) -> "WebhooksSettings":
         if self.claim_lease_seconds <= CLAIMS_PER_SLOT * self.request_timeout_seconds:
             raise ValueError(f"claim_lease_seconds must exceed {CLAIMS_PER_SLOT} x request_timeout_seconds")
+        if self.instance_timeout_seconds < 3 * self.heartbeat_seconds:
+            raise ValueError("instance_timeout_seconds must be at least 3 x heartbeat_seconds")
         return self

@@ -4,6 +4,7 @@ Every write is set-based (one statement per batch, arrays through unnest) so tha
 consumer and the dispatcher pay one round trip per batch, not per receipt.
 """
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,8 +58,10 @@ RETURNING id
 # The due rows, oldest first, at most `$2 - in flight` per account: a scan of the
 # oldest $3 due rows of accounts not already full (a slow receiver fills its share and
 # then no longer stands in front of anyone), numbered per account, then locked by id
-# with SKIP LOCKED so replicas never claim the same row. Claiming counts the attempt and
-# leases the row: if no result is written (a crash), it falls due again after $4 s.
+# with SKIP LOCKED so replicas never claim the same row. Claiming counts the attempt,
+# records the claiming dispatcher ($8) and leases the row: if no result is written, it
+# falls due again once that dispatcher's heartbeat stops (RESCUE_DEAD_CLAIMS), or after $4 s
+# at the latest.
 # The picked rows are locked and updated by primary key only: every plan of this
 # prepared statement, generic ones and ones made from stale statistics included, must
 # fetch them by id rather than walk the whole due queue against them (which took seconds
@@ -87,7 +90,7 @@ WITH in_flight AS (
     SELECT id FROM deliveries WHERE id = ANY (ARRAY(SELECT id FROM picked)) FOR UPDATE SKIP LOCKED
 )
 UPDATE deliveries d
-SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $4)
+SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $4), claimed_by = $8
 FROM locked
 WHERE d.id = locked.id AND CASE WHEN d.status = 'PENDING' THEN d.next_attempt_at <= now() ELSE false END
 RETURNING d.id, d.account_id, d.message_id, d.url, d.payload::text AS body, d.attempts, d.created_at
@@ -112,9 +115,27 @@ UPDATE deliveries d SET
     next_attempt_at = COALESCE(r.next_attempt_at, d.next_attempt_at),
     last_status_code = r.status_code,
     last_error = r.error,
+    claimed_by = NULL,
     delivered_at = CASE WHEN r.status = 'DELIVERED' THEN r.finished_at ELSE d.delivered_at END
 FROM results r
 WHERE d.id = r.delivery_id AND CASE WHEN d.status = 'PENDING' THEN d.attempts = r.attempt ELSE false END
+"""
+
+# The dispatchers whose heartbeat stopped (SKIP LOCKED: one rescuer per dead instance),
+# their claimed PENDING rows made due at once (the attempt stays counted: its POST may
+# have been sent), and the instances forgotten.
+RESCUE_DEAD_CLAIMS = """
+WITH dead AS (
+    SELECT instance_id FROM dispatchers WHERE heartbeat_at < now() - make_interval(secs => $1)
+    FOR UPDATE SKIP LOCKED
+), rescued AS (
+    UPDATE deliveries SET next_attempt_at = now(), claimed_by = NULL
+    WHERE claimed_by IN (SELECT instance_id FROM dead) AND status = 'PENDING'
+    RETURNING 1
+), forgotten AS (
+    DELETE FROM dispatchers WHERE instance_id IN (SELECT instance_id FROM dead)
+)
+SELECT count(*) FROM rescued
 """
 
 DELIVERY_COLUMNS = (
@@ -163,11 +184,14 @@ class DeliveryStore:
         in_flight: dict[int, int],
         scan: int,
         lease_seconds: float,
+        instance_id: uuid.UUID,
     ) -> list[ClaimedDelivery]:
         """Claim up to `limit` due receipts, at most `per_account` in flight per account."""
         full = [account for account, used in in_flight.items() if used >= per_account]
         busy = [(account, used) for account, used in in_flight.items() if 0 < used < per_account]
-        rows = await self.pool.fetch(CLAIM_DUE, limit, per_account, scan, lease_seconds, *_columns(busy, 2), full)
+        rows = await self.pool.fetch(
+            CLAIM_DUE, limit, per_account, scan, lease_seconds, *_columns(busy, 2), full, instance_id
+        )
         return [
             ClaimedDelivery(
                 r["id"], r["account_id"], r["message_id"], r["url"], r["body"].encode(), r["attempts"], r["created_at"]
@@ -184,12 +208,28 @@ class DeliveryStore:
     async def unclaim(self, deliveries: Sequence[ClaimedDelivery]) -> None:
         """Hand back claimed receipts that were never attempted: due at once, attempt uncounted."""
         await self.pool.execute(
-            "UPDATE deliveries d SET attempts = d.attempts - 1, next_attempt_at = now()"
+            "UPDATE deliveries d SET attempts = d.attempts - 1, next_attempt_at = now(), claimed_by = NULL"
             " FROM unnest($1::bigint[], $2::int[]) AS u (id, attempt)"
             " WHERE d.id = u.id AND CASE WHEN d.status = 'PENDING' THEN d.attempts = u.attempt ELSE false END",
             [d.id for d in deliveries],
             [d.attempt for d in deliveries],
         )
+
+    async def heartbeat(self, instance_id: uuid.UUID) -> None:
+        """Register or renew a dispatcher instance (a row forgotten while it stalled comes back)."""
+        await self.pool.execute(
+            "INSERT INTO dispatchers (instance_id) VALUES ($1)"
+            " ON CONFLICT (instance_id) DO UPDATE SET heartbeat_at = now()",
+            instance_id,
+        )
+
+    async def retire(self, instance_id: uuid.UUID) -> None:
+        """A dispatcher shutting down: its claims, if any are left, are rescued at once."""
+        await self.pool.execute("UPDATE dispatchers SET heartbeat_at = '-infinity' WHERE instance_id = $1", instance_id)
+
+    async def rescue_dead_claims(self, timeout_seconds: float) -> int:
+        """Make due at once the receipts claimed by dispatchers silent for `timeout_seconds`."""
+        return await self.pool.fetchval(RESCUE_DEAD_CLAIMS, timeout_seconds)
 
     async def page(
         self, account_id: int, *, message_id: str | None, status: str | None, page: int, page_size: int
