@@ -1,11 +1,7 @@
-import { Badge, Card, Group, Pagination, Table, Text, Title } from "@mantine/core";
-import { useState } from "react";
+import { Badge, Card, Text } from "@mantine/core";
 import { api, unwrap } from "../api/client";
-import { Empty, Loaded } from "../components/States";
+import { ListPage, useListPage } from "../components/ListPage";
 import { dateTime, money } from "../lib/format";
-import { useLoad } from "../lib/useLoad";
-
-const PAGE_SIZE = 20;
 
 // /api/billing passes billing's own shapes through (not described in the OpenAPI): these are they.
 interface Entry {
@@ -28,73 +24,41 @@ interface BillingView {
 }
 
 export function BillingPage() {
-  const [page, setPage] = useState(1);
-  const state = useLoad(
-    async () => unwrap(await api.GET("/api/billing", { params: { query: { page, pageSize: PAGE_SIZE } } })) as unknown as BillingView,
-    [page],
-  );
+  const list = useListPage({
+    load: async ({ page, pageSize }) => {
+      const view = unwrap(await api.GET("/api/billing", { params: { query: { page, pageSize } } })) as unknown as BillingView;
+      return { ...view.transactions, balance: view.balance };
+    },
+  });
   return (
-    <>
-      <Title order={2} mb="md">
-        Billing
-      </Title>
-      <Loaded state={state}>
-        {(b) => (
-          <>
-            <Card withBorder maw={320} mb="md">
-              <Text size="sm" c="dimmed">
-                Balance
-              </Text>
-              <Text size="xl" fw={700}>
-                {money(b.balance.balanceMinor, b.balance.currency)}
-              </Text>
-              <Text size="xs" c="dimmed">
-                Contact your administrator to add credits.
-              </Text>
-            </Card>
-            {b.transactions.items.length === 0 ? (
-              <Empty>No transactions yet.</Empty>
-            ) : (
-              <>
-                <Table striped>
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>Date</Table.Th>
-                      <Table.Th>Type</Table.Th>
-                      <Table.Th>Amount</Table.Th>
-                      <Table.Th>Balance after</Table.Th>
-                      <Table.Th>Channel</Table.Th>
-                      <Table.Th>Category</Table.Th>
-                      <Table.Th>Detail</Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {b.transactions.items.map((t) => (
-                      <Table.Tr key={t.id}>
-                        <Table.Td>{dateTime(t.createdAt)}</Table.Td>
-                        <Table.Td>
-                          <Badge color={t.amountMinor >= 0 ? "green" : "gray"}>{t.kind}</Badge>
-                        </Table.Td>
-                        <Table.Td c={t.amountMinor >= 0 ? "green" : undefined}>{money(t.amountMinor, t.currency)}</Table.Td>
-                        <Table.Td>{money(t.balanceAfterMinor, t.currency)}</Table.Td>
-                        <Table.Td>{t.channel ?? "—"}</Table.Td>
-                        <Table.Td>{t.category ?? "—"}</Table.Td>
-                        <Table.Td>{t.reason ?? t.messageId ?? "—"}</Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-                <Group justify="space-between" mt="sm">
-                  <Text size="sm" c="dimmed">
-                    {b.transactions.total} transaction(s)
-                  </Text>
-                  <Pagination total={Math.max(1, Math.ceil(b.transactions.total / PAGE_SIZE))} value={page} onChange={setPage} />
-                </Group>
-              </>
-            )}
-          </>
-        )}
-      </Loaded>
-    </>
+    <ListPage
+      list={list}
+      title="Billing"
+      aboveTable={({ balance }) => (
+        <Card withBorder maw={320} mb="md">
+          <Text size="sm" c="dimmed">
+            Balance
+          </Text>
+          <Text size="xl" fw={700}>
+            {money(balance.balanceMinor, balance.currency)}
+          </Text>
+          <Text size="xs" c="dimmed">
+            Contact your administrator to add credits.
+          </Text>
+        </Card>
+      )}
+      rowKey={(t) => t.id}
+      empty={() => "No transactions yet."}
+      count={(total) => `${total} transaction(s)`}
+      columns={[
+        { header: "Date", cell: (t) => dateTime(t.createdAt) },
+        { header: "Type", cell: (t) => <Badge color={t.amountMinor >= 0 ? "green" : "gray"}>{t.kind}</Badge> },
+        { header: "Amount", cell: (t) => <Text span size="sm" c={t.amountMinor >= 0 ? "green" : undefined}>{money(t.amountMinor, t.currency)}</Text> },
+        { header: "Balance after", cell: (t) => money(t.balanceAfterMinor, t.currency) },
+        { header: "Channel", cell: (t) => t.channel ?? "—" },
+        { header: "Category", cell: (t) => t.category ?? "—" },
+        { header: "Detail", cell: (t) => t.reason ?? t.messageId ?? "—" },
+      ]}
+    />
   );
 }

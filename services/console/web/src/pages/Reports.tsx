@@ -1,13 +1,12 @@
-import { Anchor, Badge, Button, Drawer, Group, Pagination, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
-import { useDebouncedValue } from "@mantine/hooks";
+import { Anchor, Badge, Button, Drawer, Group, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useEffect, useState } from "react";
 import { api, unwrap } from "../api/client";
-import { Empty, ErrorState, Loaded, Loading } from "../components/States";
+import { ListPage, useListPage } from "../components/ListPage";
+import { Empty, Loaded } from "../components/States";
 import { describeError, describeFailure } from "../lib/errors";
 import { dateTime, money, STATUS_COLORS } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
 
-const PAGE_SIZE = 20;
 type Channel = "SMS" | "WHATSAPP" | "RCS" | "VOICE";
 type Status = "SUBMITTED" | "SUBMITTED_OPERATOR" | "DELIVERED" | "READ" | "RETRYING" | "FAILED" | "UNDELIVERED";
 const STATUSES: Status[] = ["SUBMITTED", "SUBMITTED_OPERATOR", "DELIVERED", "READ", "RETRYING", "FAILED", "UNDELIVERED"];
@@ -19,125 +18,110 @@ function toIso(local: string): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
-export function ReportsPage() {
-  const [from, setFrom] = useState("");
-  const [to, setTo] = useState("");
-  const [channel, setChannel] = useState<string | null>(null);
-  const [status, setStatus] = useState<string | null>(null);
-  const [recipientInput, setRecipient] = useState("");
-  const [recipient] = useDebouncedValue(recipientInput.trim(), 300);
-  const [campaignInput, setCampaign] = useState("");
-  const [campaign] = useDebouncedValue(campaignInput.trim(), 300);
-  const [page, setPage] = useState(1);
-  const [selected, setSelected] = useState<string | null>(() => new URLSearchParams(window.location.search).get("message"));
-  useEffect(() => setPage(1), [from, to, channel, status, recipient, campaign]);
+type ReportFilters = {
+  from: string | null;
+  to: string | null;
+  channel: string | null;
+  status: string | null;
+  recipient: string | null;
+  campaign: string | null;
+};
+const NO_FILTERS: ReportFilters = { from: null, to: null, channel: null, status: null, recipient: null, campaign: null };
 
-  const filter = {
-    from: toIso(from),
-    to: toIso(to),
-    channel: (channel as Channel) ?? undefined,
-    status: (status as Status) ?? undefined,
-    recipient: recipient || undefined,
-    campaignId: /^\d+$/.test(campaign) ? Number(campaign) : undefined,
+/** The API's report query for the applied filters (shared by the list and its CSV export). */
+function reportQuery(f: ReportFilters) {
+  return {
+    from: toIso(f.from ?? ""),
+    to: toIso(f.to ?? ""),
+    channel: (f.channel as Channel) ?? undefined,
+    status: (f.status as Status) ?? undefined,
+    recipient: f.recipient ?? undefined,
+    campaignId: f.campaign && /^\d+$/.test(f.campaign) ? Number(f.campaign) : undefined,
   };
-  const state = useLoad(
-    async () => unwrap(await api.GET("/api/reports", { params: { query: { ...filter, page, pageSize: PAGE_SIZE } } })),
-    [from, to, channel, status, recipient, campaign, page],
-  );
+}
+
+export function ReportsPage() {
+  const [selected, setSelected] = useState<string | null>(() => new URLSearchParams(window.location.search).get("message"));
+  const list = useListPage({
+    filters: NO_FILTERS,
+    debounce: ["recipient", "campaign"],
+    load: async ({ filters, page, pageSize }) =>
+      unwrap(await api.GET("/api/reports", { params: { query: { ...reportQuery(filters), page, pageSize } } })),
+  });
+  const { filters, setFilter } = list;
+  const campaign = list.applied.filters.campaign;
   const csv = new URLSearchParams(
-    Object.entries(filter)
+    Object.entries(reportQuery(list.applied.filters))
       .filter(([, v]) => v !== undefined && v !== "")
       .map(([k, v]) => [k, String(v)]),
   );
 
   return (
     <>
-      <Group justify="space-between" mb="md">
-        <Title order={2}>Reports</Title>
-        <Button component="a" variant="default" href={`/api/reports/export.csv?${csv}`}>
-          Export CSV
-        </Button>
-      </Group>
-      <Group mb="sm" align="flex-end">
-        <TextInput label="From" type="datetime-local" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
-        <TextInput label="To" type="datetime-local" value={to} onChange={(e) => setTo(e.currentTarget.value)} />
-        <Select label="Channel" clearable data={["SMS", "WHATSAPP", "RCS", "VOICE"]} value={channel} onChange={setChannel} w={140} />
-        <Select label="Status" clearable data={STATUSES} value={status} onChange={setStatus} w={200} />
-        <TextInput label="Recipient" placeholder="+91…" value={recipientInput} onChange={(e) => setRecipient(e.currentTarget.value)} />
-        <TextInput
-          label="Campaign"
-          placeholder="Campaign ID"
-          value={campaignInput}
-          onChange={(e) => setCampaign(e.currentTarget.value)}
-          error={campaign && !/^\d+$/.test(campaign) ? "a campaign ID is a number" : undefined}
-          w={140}
-        />
-      </Group>
-      {state.error ? (
-        <ErrorState error={state.error} onRetry={state.reload} />
-      ) : !state.data ? (
-        <Loading />
-      ) : state.data.items.length === 0 ? (
-        <Empty>No messages match these filters.</Empty>
-      ) : (
-        <>
-          <Table striped highlightOnHover style={{ opacity: state.loading ? 0.6 : 1 }}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Recipient</Table.Th>
-                <Table.Th>Channel</Table.Th>
-                <Table.Th miw={170}>Status</Table.Th>
-                <Table.Th>Template</Table.Th>
-                <Table.Th>Sender ID</Table.Th>
-                <Table.Th>Cost</Table.Th>
-                <Table.Th>Created At</Table.Th>
-                <Table.Th>Sent At</Table.Th>
-                <Table.Th>Delivered At</Table.Th>
-                <Table.Th>Error Code</Table.Th>
-                <Table.Th>Campaign</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {state.data.items.map((m) => (
-                <Table.Tr key={m.messageId} style={{ cursor: "pointer" }} onClick={() => setSelected(m.messageId)}>
-                  <Table.Td>
-                    <Anchor size="sm">{m.recipient}</Anchor>
-                  </Table.Td>
-                  <Table.Td>
-                    {m.channel}
-                    {m.attempt > 1 && (
-                      <Text size="xs" c="dimmed">
-                        fallback {m.attempt - 1} of {m.primaryChannel}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge color={STATUS_COLORS[m.status]}>{m.status}</Badge>
-                  </Table.Td>
-                  <Table.Td>{m.templateName ?? "—"}</Table.Td>
-                  <Table.Td>{m.senderId ?? "—"}</Table.Td>
-                  <Table.Td>{money(m.costMinor, m.currency)}</Table.Td>
-                  <Table.Td>{dateTime(m.createdAt)}</Table.Td>
-                  <Table.Td>{dateTime(m.sentAt)}</Table.Td>
-                  <Table.Td>{dateTime(m.deliveredAt)}</Table.Td>
-                  <Table.Td maw={240}>
-                    <Text size="sm" lineClamp={2} title={m.errorDetail ?? undefined}>
-                      {describeError(m.errorCode, m.channel)}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>{m.campaignId ?? "—"}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-          <Group justify="space-between" mt="sm">
-            <Text size="sm" c="dimmed">
-              {state.data.total} message(s)
-            </Text>
-            <Pagination total={Math.max(1, Math.ceil(state.data.total / PAGE_SIZE))} value={page} onChange={setPage} />
-          </Group>
-        </>
-      )}
+      <ListPage
+        list={list}
+        title="Reports"
+        actions={
+          <Button component="a" variant="default" href={`/api/reports/export.csv?${csv}`}>
+            Export CSV
+          </Button>
+        }
+        filters={
+          <>
+            <TextInput label="From" type="datetime-local" value={filters.from ?? ""} onChange={(e) => setFilter("from", e.currentTarget.value)} />
+            <TextInput label="To" type="datetime-local" value={filters.to ?? ""} onChange={(e) => setFilter("to", e.currentTarget.value)} />
+            <Select label="Channel" clearable data={["SMS", "WHATSAPP", "RCS", "VOICE"]} value={filters.channel} onChange={(v) => setFilter("channel", v)} w={140} />
+            <Select label="Status" clearable data={STATUSES} value={filters.status} onChange={(v) => setFilter("status", v)} w={200} />
+            <TextInput label="Recipient" placeholder="+91…" value={filters.recipient ?? ""} onChange={(e) => setFilter("recipient", e.currentTarget.value)} />
+            <TextInput
+              label="Campaign"
+              placeholder="Campaign ID"
+              value={filters.campaign ?? ""}
+              onChange={(e) => setFilter("campaign", e.currentTarget.value)}
+              error={campaign && !/^\d+$/.test(campaign) ? "a campaign ID is a number" : undefined}
+              w={140}
+            />
+          </>
+        }
+        table={{ highlightOnHover: true }}
+        rowKey={(m) => m.messageId}
+        onRowClick={(m) => setSelected(m.messageId)}
+        empty={() => "No messages match these filters."}
+        count={(total) => `${total} message(s)`}
+        columns={[
+          { header: "Recipient", cell: (m) => <Anchor size="sm">{m.recipient}</Anchor> },
+          {
+            header: "Channel",
+            cell: (m) => (
+              <>
+                {m.channel}
+                {m.attempt > 1 && (
+                  <Text size="xs" c="dimmed">
+                    fallback {m.attempt - 1} of {m.primaryChannel}
+                  </Text>
+                )}
+              </>
+            ),
+          },
+          { header: "Status", th: { miw: 170 }, cell: (m) => <Badge color={STATUS_COLORS[m.status]}>{m.status}</Badge> },
+          { header: "Template", cell: (m) => m.templateName ?? "—" },
+          { header: "Sender ID", cell: (m) => m.senderId ?? "—" },
+          { header: "Cost", cell: (m) => money(m.costMinor, m.currency) },
+          { header: "Created At", cell: (m) => dateTime(m.createdAt) },
+          { header: "Sent At", cell: (m) => dateTime(m.sentAt) },
+          { header: "Delivered At", cell: (m) => dateTime(m.deliveredAt) },
+          {
+            header: "Error Code",
+            td: { maw: 240 },
+            cell: (m) => (
+              <Text size="sm" lineClamp={2} title={m.errorDetail ?? undefined}>
+                {describeError(m.errorCode, m.channel)}
+              </Text>
+            ),
+          },
+          { header: "Campaign", cell: (m) => m.campaignId ?? "—" },
+        ]}
+      />
       <Drawer opened={selected !== null} onClose={() => setSelected(null)} title="Message detail" position="right" size={960}>
         {selected && <MessageDetail messageId={selected} />}
       </Drawer>

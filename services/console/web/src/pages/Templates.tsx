@@ -1,130 +1,103 @@
-import { Badge, Button, Drawer, Group, Pagination, Select, Table, Text, TextInput, Title } from "@mantine/core";
-import { useDebouncedValue } from "@mantine/hooks";
+import { Badge, Button, Drawer, Select, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { api, unwrap } from "../api/client";
-import { Empty, ErrorState, Loading } from "../components/States";
+import { ListPage, useListPage } from "../components/ListPage";
 import { describeStatusReason } from "../lib/errors";
 import { dateTime, STATUS_COLORS } from "../lib/format";
-import { useLoad } from "../lib/useLoad";
 import type { Template } from "./templates/shared";
 import { CreateTemplate, EditTemplate } from "./templates/TemplateForm";
 
 export { PhoneBubble } from "./templates/WhatsAppForm";
 
-const PAGE_SIZE = 20;
 type Channel = "SMS" | "WHATSAPP" | "RCS" | "VOICE";
 type Status = "PENDING" | "APPROVED" | "REJECTED" | "FAILED";
 
 export function TemplatesPage() {
-  const [search, setSearch] = useState("");
-  const [debounced] = useDebouncedValue(search, 300);
-  const [channel, setChannel] = useState<string | null>(null);
-  const [status, setStatus] = useState<string | null>(null);
-  const [page, setPage] = useState(1);
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<Template | null>(null);
-  useEffect(() => setPage(1), [debounced, channel, status]);
-
-  const state = useLoad(
-    async () =>
+  const list = useListPage({
+    filters: { channel: null as string | null, status: null as string | null },
+    load: async ({ search, filters, page, pageSize }) =>
       unwrap(
         await api.GET("/api/templates", {
           params: {
             query: {
-              search: debounced || undefined,
-              channel: (channel as Channel) ?? undefined,
-              status: (status as Status) ?? undefined,
+              search,
+              channel: (filters.channel as Channel) ?? undefined,
+              status: (filters.status as Status) ?? undefined,
               page,
-              pageSize: PAGE_SIZE,
+              pageSize,
             },
           },
         }),
       ),
-    [debounced, channel, status, page],
-  );
+  });
 
   return (
     <>
-      <Group justify="space-between" mb="md">
-        <Title order={2}>Templates</Title>
-        <Button onClick={() => setCreating(true)}>Create template</Button>
-      </Group>
-      <Group mb="sm">
-        <TextInput label="Search" placeholder="Search by name or content" value={search} onChange={(e) => setSearch(e.currentTarget.value)} w={280} />
-        <Select label="Channel" placeholder="All channels" clearable data={["SMS", "WHATSAPP", "RCS", "VOICE"]} value={channel} onChange={setChannel} w={150} />
-        <Select label="Status" placeholder="All statuses" clearable data={["PENDING", "APPROVED", "REJECTED", "FAILED"]} value={status} onChange={setStatus} w={150} />
-      </Group>
-      {state.error ? (
-        <ErrorState error={state.error} onRetry={state.reload} />
-      ) : !state.data ? (
-        <Loading />
-      ) : state.data.items.length === 0 ? (
-        <Empty>{debounced || channel || status ? "No template matches these filters." : "No templates yet: create one."}</Empty>
-      ) : (
-        <>
-          <Table striped highlightOnHover style={{ opacity: state.loading ? 0.6 : 1 }}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Channel</Table.Th>
-                <Table.Th>Content</Table.Th>
-                <Table.Th>Identity</Table.Th>
-                <Table.Th>Category</Table.Th>
-                <Table.Th>Type</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Created</Table.Th>
-                <Table.Th>Actions</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {state.data.items.map((t) => (
-                <Table.Tr key={t.id}>
-                  <Table.Td>{t.name}</Table.Td>
-                  <Table.Td>{t.channel}</Table.Td>
-                  <Table.Td maw={320}>
-                    <Text size="sm" lineClamp={2}>
-                      {t.contentPreview}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>{t.identity ?? "—"}</Table.Td>
-                  <Table.Td>{t.category ?? "—"}</Table.Td>
-                  <Table.Td>{t.templateType}</Table.Td>
-                  <Table.Td>
-                    <Badge color={STATUS_COLORS[t.status]}>{t.status}</Badge>
-                    {t.statusReason && (
-                      <Text size="xs" c="red" maw={240} data-testid="status-reason">
-                        {describeStatusReason(t.statusReason)}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{dateTime(t.createdAt)}</Table.Td>
-                  <Table.Td>
-                    {(t.status === "REJECTED" || t.status === "FAILED") && (
-                      <Button size="xs" variant="light" onClick={() => setEditing(t)} aria-label={`Edit and re-submit ${t.name}`}>
-                        Edit and re-submit
-                      </Button>
-                    )}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-          <Group justify="space-between" mt="sm">
-            <Text size="sm" c="dimmed">
-              {state.data.total} template(s)
-            </Text>
-            <Pagination total={Math.max(1, Math.ceil(state.data.total / PAGE_SIZE))} value={page} onChange={setPage} />
-          </Group>
-        </>
-      )}
+      <ListPage
+        list={list}
+        title="Templates"
+        actions={<Button onClick={() => setCreating(true)}>Create template</Button>}
+        search={{ label: "Search", placeholder: "Search by name or content", w: 280 }}
+        filters={
+          <>
+            <Select label="Channel" placeholder="All channels" clearable data={["SMS", "WHATSAPP", "RCS", "VOICE"]} value={list.filters.channel} onChange={(v) => list.setFilter("channel", v)} w={150} />
+            <Select label="Status" placeholder="All statuses" clearable data={["PENDING", "APPROVED", "REJECTED", "FAILED"]} value={list.filters.status} onChange={(v) => list.setFilter("status", v)} w={150} />
+          </>
+        }
+        table={{ highlightOnHover: true }}
+        rowKey={(t) => t.id}
+        empty={(filtered) => (filtered ? "No template matches these filters." : "No templates yet: create one.")}
+        count={(total) => `${total} template(s)`}
+        columns={[
+          { header: "Name", cell: (t) => t.name },
+          { header: "Channel", cell: (t) => t.channel },
+          {
+            header: "Content",
+            td: { maw: 320 },
+            cell: (t) => (
+              <Text size="sm" lineClamp={2}>
+                {t.contentPreview}
+              </Text>
+            ),
+          },
+          { header: "Identity", cell: (t) => t.identity ?? "—" },
+          { header: "Category", cell: (t) => t.category ?? "—" },
+          { header: "Type", cell: (t) => t.templateType },
+          {
+            header: "Status",
+            cell: (t) => (
+              <>
+                <Badge color={STATUS_COLORS[t.status]}>{t.status}</Badge>
+                {t.statusReason && (
+                  <Text size="xs" c="red" maw={240} data-testid="status-reason">
+                    {describeStatusReason(t.statusReason)}
+                  </Text>
+                )}
+              </>
+            ),
+          },
+          { header: "Created", cell: (t) => dateTime(t.createdAt) },
+          {
+            header: "Actions",
+            cell: (t) =>
+              (t.status === "REJECTED" || t.status === "FAILED") && (
+                <Button size="xs" variant="light" onClick={() => setEditing(t)} aria-label={`Edit and re-submit ${t.name}`}>
+                  Edit and re-submit
+                </Button>
+              ),
+          },
+        ]}
+      />
       <Drawer opened={creating} onClose={() => setCreating(false)} title="Create template" position="right" size="64rem">
         {creating && (
           <CreateTemplate
             onSaved={(t) => {
               setCreating(false);
               notifications.show({ color: "green", message: `Template ${t.name} created: ${t.status}` });
-              state.reload();
+              list.reload();
             }}
           />
         )}
@@ -136,7 +109,7 @@ export function TemplatesPage() {
             onSaved={(t) => {
               setEditing(null);
               notifications.show({ color: "green", message: `Template ${t.name} re-submitted: ${t.status}` });
-              state.reload();
+              list.reload();
             }}
           />
         )}

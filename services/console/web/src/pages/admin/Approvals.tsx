@@ -1,13 +1,11 @@
-import { Badge, Button, Group, Modal, Pagination, Select, Table, Text, TextInput, Textarea } from "@mantine/core";
+import { Badge, Button, Group, Modal, Select, Text, Textarea } from "@mantine/core";
+import { ListPage, useListPage } from "../../components/ListPage";
 import { ModalActions } from "../../components/ModalActions";
-import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { errorMessage, fieldErrors } from "../../api/errors";
-import { Empty, ErrorState, Loading } from "../../components/States";
 import { dateTime } from "../../lib/format";
-import { useLoad } from "../../lib/useLoad";
 
 type Approval = Schemas["Approval"];
 
@@ -19,32 +17,19 @@ const KIND_LABELS: Record<Approval["kind"], string> = {
 const KINDS = (Object.keys(KIND_LABELS) as Approval["kind"][]).map((value) => ({ value, label: KIND_LABELS[value] }));
 const MAX_REASON_CHARS = 500;
 const MAX_SEARCH_CHARS = 100;
-const PAGE_SIZE = 20;
 
 /** The queue of templates, sender IDs and RCS bots waiting for an administrator, oldest first. */
 export function Approvals() {
-  const [search, setSearch] = useState("");
-  const [debounced] = useDebouncedValue(search.trim(), 300);
-  const [kind, setKind] = useState<string | null>(null);
-  const [page, setPage] = useState(1);
-  useEffect(() => setPage(1), [debounced, kind]);
-  // filtered, searched and paged by the server
-  const state = useLoad(
-    async () =>
+  // filtered, searched and paged by the server; deciding the last items of the last page steps back a page
+  const list = useListPage({
+    filters: { kind: null as string | null },
+    load: async ({ search, filters, page, pageSize }) =>
       unwrap(
         await api.GET("/api/admin/approvals", {
-          params: {
-            query: { kind: (kind as Approval["kind"]) ?? undefined, search: debounced || undefined, page, pageSize: PAGE_SIZE },
-          },
+          params: { query: { kind: (filters.kind as Approval["kind"]) ?? undefined, search, page, pageSize } },
         }),
       ),
-    [debounced, kind, page],
-  );
-  const pages = state.data ? Math.max(1, Math.ceil(state.data.total / PAGE_SIZE)) : 1;
-  useEffect(() => {
-    // deciding the last items of the last page empties it: show the page before
-    if (state.data && state.data.items.length === 0 && page > pages) setPage(pages);
-  }, [state.data, page, pages]);
+  });
   const [busy, setBusy] = useState<string | null>(null);
   const [rejecting, setRejecting] = useState<Approval | null>(null);
 
@@ -58,7 +43,7 @@ export function Approvals() {
         }),
       );
       notifications.show({ color: "green", message: `${KIND_LABELS[item.kind]} ${item.name}: approved` });
-      state.reload();
+      list.reload();
     } catch (err) {
       notifications.show({ color: "red", message: `${item.name}: ${errorMessage(err)}` });
     } finally {
@@ -68,80 +53,50 @@ export function Approvals() {
 
   return (
     <>
-      <Group mb="sm" align="flex-end">
-        <Select label="Kind" placeholder="All kinds" clearable data={KINDS} value={kind} onChange={setKind} w={160} />
-        <TextInput
-          label="Search approvals"
-          placeholder="Name or account"
-          maxLength={MAX_SEARCH_CHARS}
-          value={search}
-          onChange={(e) => setSearch(e.currentTarget.value)}
-          w={280}
-        />
-      </Group>
-      {state.error ? (
-        <ErrorState error={state.error} onRetry={state.reload} />
-      ) : !state.data ? (
-        <Loading />
-      ) : state.data.items.length === 0 ? (
-        <Empty>{debounced || kind ? "Nothing waiting for approval matches these filters." : "Nothing waits for approval."}</Empty>
-      ) : (
-        <>
-          <Table striped style={{ opacity: state.loading ? 0.6 : 1 }}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Kind</Table.Th>
-                <Table.Th>Account</Table.Th>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Channel</Table.Th>
-                <Table.Th>Detail</Table.Th>
-                <Table.Th>Requested</Table.Th>
-                <Table.Th>Decision</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {state.data.items.map((a) => (
-                <Table.Tr key={`${a.kind}-${a.id}`}>
-                  <Table.Td>
-                    <Badge variant="light">{KIND_LABELS[a.kind]}</Badge>
-                  </Table.Td>
-                  <Table.Td>{a.accountName}</Table.Td>
-                  <Table.Td>{a.name}</Table.Td>
-                  <Table.Td>{a.channel ?? "—"}</Table.Td>
-                  <Table.Td maw={300}>
-                    <Text size="sm" lineClamp={2}>
-                      {a.detail ?? ""}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>{dateTime(a.createdAt)}</Table.Td>
-                  <Table.Td>
-                    <Group gap="xs" wrap="nowrap">
-                      <Button size="xs" color="green" aria-label={`Approve ${a.name}`} loading={busy === `${a.kind}-${a.id}`} onClick={() => approve(a)}>
-                        Approve
-                      </Button>
-                      <Button size="xs" color="red" variant="light" aria-label={`Reject ${a.name}`} onClick={() => setRejecting(a)}>
-                        Reject
-                      </Button>
-                    </Group>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-          <Group justify="space-between" mt="sm">
-            <Text size="sm" c="dimmed">
-              {state.data.total} waiting
-            </Text>
-            <Pagination total={pages} value={page} onChange={setPage} />
-          </Group>
-        </>
-      )}
+      <ListPage
+        list={list}
+        filtersFirst
+        filters={<Select label="Kind" placeholder="All kinds" clearable data={KINDS} value={list.filters.kind} onChange={(v) => list.setFilter("kind", v)} w={160} />}
+        search={{ label: "Search approvals", placeholder: "Name or account", maxLength: MAX_SEARCH_CHARS, w: 280 }}
+        rowKey={(a) => `${a.kind}-${a.id}`}
+        empty={(filtered) => (filtered ? "Nothing waiting for approval matches these filters." : "Nothing waits for approval.")}
+        count={(total) => `${total} waiting`}
+        columns={[
+          { header: "Kind", cell: (a) => <Badge variant="light">{KIND_LABELS[a.kind]}</Badge> },
+          { header: "Account", cell: (a) => a.accountName },
+          { header: "Name", cell: (a) => a.name },
+          { header: "Channel", cell: (a) => a.channel ?? "—" },
+          {
+            header: "Detail",
+            td: { maw: 300 },
+            cell: (a) => (
+              <Text size="sm" lineClamp={2}>
+                {a.detail ?? ""}
+              </Text>
+            ),
+          },
+          { header: "Requested", cell: (a) => dateTime(a.createdAt) },
+          {
+            header: "Decision",
+            cell: (a) => (
+              <Group gap="xs" wrap="nowrap">
+                <Button size="xs" color="green" aria-label={`Approve ${a.name}`} loading={busy === `${a.kind}-${a.id}`} onClick={() => approve(a)}>
+                  Approve
+                </Button>
+                <Button size="xs" color="red" variant="light" aria-label={`Reject ${a.name}`} onClick={() => setRejecting(a)}>
+                  Reject
+                </Button>
+              </Group>
+            ),
+          },
+        ]}
+      />
       <RejectModal
         item={rejecting}
         onClose={() => setRejecting(null)}
         onRejected={() => {
           setRejecting(null);
-          state.reload();
+          list.reload();
         }}
       />
     </>

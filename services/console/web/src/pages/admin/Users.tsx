@@ -1,12 +1,11 @@
-import { Badge, Button, Group, Modal, Pagination, Table, Text, TextInput } from "@mantine/core";
+import { Badge, Button, Group, Modal, Text } from "@mantine/core";
+import { ListPage, useListPage } from "../../components/ListPage";
 import { ModalActions } from "../../components/ModalActions";
-import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { errorMessage } from "../../api/errors";
 import { useAuth } from "../../auth";
-import { Empty, Loaded } from "../../components/States";
 import { dateTime } from "../../lib/format";
 import { useLoad } from "../../lib/useLoad";
 import type { AccountOption } from "./accounts";
@@ -15,25 +14,16 @@ import { CreateUserModal } from "./CreateUserModal";
 import { ShownOnceModal, type Secrets } from "./ShownOnce";
 
 type UserRow = Schemas["UserRow"];
-const PAGE_SIZE = 20;
 const NO_NAMES: ReadonlySet<string> = new Set<string>();
 type Action = "deactivate" | "activate" | "reset";
 
 /** Users and their accounts: create, deactivate/activate, reset a password, adjust an account's balance. */
 export function Users() {
   const { user: me } = useAuth();
-  const [search, setSearch] = useState("");
-  const [debounced] = useDebouncedValue(search.trim(), 300);
-  const [page, setPage] = useState(1);
-  useEffect(() => setPage(1), [debounced]);
   // searched and paged by the server
-  const state = useLoad(
-    async () =>
-      unwrap(
-        await api.GET("/api/admin/users", { params: { query: { search: debounced || undefined, page, pageSize: PAGE_SIZE } } }),
-      ),
-    [debounced, page],
-  );
+  const list = useListPage({
+    load: async ({ search, page, pageSize }) => unwrap(await api.GET("/api/admin/users", { params: { query: { search, page, pageSize } } })),
+  });
   const accountsState = useLoad(async () => unwrap(await api.GET("/api/admin/accounts")), []);
   const [creating, setCreating] = useState(false);
   const [confirming, setConfirming] = useState<{ user: UserRow; action: Action } | null>(null);
@@ -46,99 +36,78 @@ export function Users() {
 
   return (
     <>
-      <Group justify="space-between" align="flex-end" mb="sm">
-        <TextInput
-          label="Search users"
-          placeholder="Username or account"
-          value={search}
-          onChange={(e) => setSearch(e.currentTarget.value)}
-          w={300}
-        />
-        <Group>
-          <Button variant="default" onClick={() => setAdjusting({ accountId: null })} disabled={accounts.length === 0}>
-            Adjust balance
-          </Button>
-          <Button onClick={() => setCreating(true)} disabled={state.data === undefined}>
-            Add user
-          </Button>
-        </Group>
-      </Group>
-      <Loaded state={state}>
-        {(data) => {
-          const shown = data.items;
-          if (shown.length === 0)
-            return <Empty>{debounced ? `No user or account matches “${debounced}”.` : "No users yet."}</Empty>;
-          return (
-            <>
-            <Table striped style={{ opacity: state.loading ? 0.6 : 1 }}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Username</Table.Th>
-                  <Table.Th>Role</Table.Th>
-                  <Table.Th>Account</Table.Th>
-                  <Table.Th>Active</Table.Th>
-                  <Table.Th>Locked</Table.Th>
-                  <Table.Th>Created</Table.Th>
-                  <Table.Th>Actions</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {shown.map((u) => (
-                  <Table.Tr key={u.id}>
-                    <Table.Td>{u.username}</Table.Td>
-                    <Table.Td>{u.role === "admin" ? "Admin" : "User"}</Table.Td>
-                    <Table.Td>
-                      {u.accountName}{" "}
-                      <Text span size="xs" c="dimmed">
-                        #{u.accountId}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Badge color={u.active ? "green" : "gray"} tt="none">{u.active ? "Active" : "Inactive"}</Badge>
-                    </Table.Td>
-                    <Table.Td>{u.locked ? <Badge color="red">Locked</Badge> : "No"}</Table.Td>
-                    <Table.Td>{dateTime(u.createdAt)}</Table.Td>
-                    <Table.Td>
-                      <Group gap="xs" wrap="nowrap">
-                        {u.active ? (
-                          <Button
-                            size="xs"
-                            variant="light"
-                            color="red"
-                            aria-label={`Deactivate ${u.username}`}
-                            disabled={u.id === me?.id}
-                            title={u.id === me?.id ? "You cannot deactivate yourself" : undefined}
-                            onClick={() => setConfirming({ user: u, action: "deactivate" })}
-                          >
-                            Deactivate
-                          </Button>
-                        ) : (
-                          <Button size="xs" variant="light" color="green" aria-label={`Activate ${u.username}`} onClick={() => setConfirming({ user: u, action: "activate" })}>
-                            Activate
-                          </Button>
-                        )}
-                        <Button size="xs" variant="default" aria-label={`Reset password of ${u.username}`} onClick={() => setConfirming({ user: u, action: "reset" })}>
-                          Reset password
-                        </Button>
-                        <Button size="xs" variant="default" aria-label={`Adjust balance of ${u.accountName}`} onClick={() => setAdjusting({ accountId: u.accountId })}>
-                          Adjust balance
-                        </Button>
-                      </Group>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-            <Group justify="space-between" mt="sm">
-              <Text size="sm" c="dimmed">
-                {data.total} user(s)
-              </Text>
-              <Pagination total={Math.max(1, Math.ceil(data.total / PAGE_SIZE))} value={page} onChange={setPage} />
-            </Group>
-            </>
-          );
-        }}
-      </Loaded>
+      <ListPage
+        list={list}
+        search={{ label: "Search users", placeholder: "Username or account", w: 300 }}
+        toolbarActions={
+          <>
+            <Button variant="default" onClick={() => setAdjusting({ accountId: null })} disabled={accounts.length === 0}>
+              Adjust balance
+            </Button>
+            <Button onClick={() => setCreating(true)} disabled={list.data === undefined}>
+              Add user
+            </Button>
+          </>
+        }
+        rowKey={(u) => u.id}
+        empty={() => (list.applied.search ? `No user or account matches “${list.applied.search}”.` : "No users yet.")}
+        count={(total) => `${total} user(s)`}
+        columns={[
+          { header: "Username", cell: (u) => u.username },
+          { header: "Role", cell: (u) => (u.role === "admin" ? "Admin" : "User") },
+          {
+            header: "Account",
+            cell: (u) => (
+              <>
+                {u.accountName}{" "}
+                <Text span size="xs" c="dimmed">
+                  #{u.accountId}
+                </Text>
+              </>
+            ),
+          },
+          {
+            header: "Active",
+            cell: (u) => (
+              <Badge color={u.active ? "green" : "gray"} tt="none">
+                {u.active ? "Active" : "Inactive"}
+              </Badge>
+            ),
+          },
+          { header: "Locked", cell: (u) => (u.locked ? <Badge color="red">Locked</Badge> : "No") },
+          { header: "Created", cell: (u) => dateTime(u.createdAt) },
+          {
+            header: "Actions",
+            cell: (u) => (
+              <Group gap="xs" wrap="nowrap">
+                {u.active ? (
+                  <Button
+                    size="xs"
+                    variant="light"
+                    color="red"
+                    aria-label={`Deactivate ${u.username}`}
+                    disabled={u.id === me?.id}
+                    title={u.id === me?.id ? "You cannot deactivate yourself" : undefined}
+                    onClick={() => setConfirming({ user: u, action: "deactivate" })}
+                  >
+                    Deactivate
+                  </Button>
+                ) : (
+                  <Button size="xs" variant="light" color="green" aria-label={`Activate ${u.username}`} onClick={() => setConfirming({ user: u, action: "activate" })}>
+                    Activate
+                  </Button>
+                )}
+                <Button size="xs" variant="default" aria-label={`Reset password of ${u.username}`} onClick={() => setConfirming({ user: u, action: "reset" })}>
+                  Reset password
+                </Button>
+                <Button size="xs" variant="default" aria-label={`Adjust balance of ${u.accountName}`} onClick={() => setAdjusting({ accountId: u.accountId })}>
+                  Adjust balance
+                </Button>
+              </Group>
+            ),
+          },
+        ]}
+      />
       {creating && (
         <CreateUserModal
           accounts={accounts}
@@ -147,7 +116,7 @@ export function Users() {
           onCreated={(s) => {
             setCreating(false);
             setSecrets(s);
-            state.reload();
+            list.reload();
             accountsState.reload();
           }}
         />
@@ -160,7 +129,7 @@ export function Users() {
           onDone={(password) => {
             const { user, action } = confirming;
             setConfirming(null);
-            state.reload();
+            list.reload();
             if (password) setSecrets({ title: `Password reset for ${user.username}`, username: user.username, password });
             else notifications.show({ color: "green", message: `${user.username} ${action === "activate" ? "activated" : "deactivated"}` });
           }}
