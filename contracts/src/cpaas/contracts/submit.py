@@ -61,7 +61,12 @@ class SubmitRequest(_Model):
     @classmethod
     def _no_control_characters(cls, value: list | dict | None) -> list | dict | None:
         """Every variable of every level (fallback levels share these) is carrier-safe text."""
-        pairs = enumerate(value, start=1) if isinstance(value, list) else (value or {}).items()
+        if not value:
+            return value
+        texts = value if isinstance(value, list) else [*value, *value.values()]
+        if forbidden_character("\n".join(texts)) is None:  # one scan on the hot path; newline is allowed
+            return value
+        pairs = enumerate(value, start=1) if isinstance(value, list) else value.items()
         for position, text in pairs:
             for part, what in ((str(position), "the name of variable"), (text, "variable")):
                 bad = forbidden_character(part)
