@@ -9,3 +9,8 @@ SMPP_RECEIPTS_DROPPED = Counter(
 )
 SMPP_SESSIONS = Gauge("cpaas_sandbox_smpp_sessions", "Bound ESME sessions")
 SMPP_RECEIPTS_QUEUED = Gauge("cpaas_sandbox_smpp_receipts_queued", "Receipts waiting for a bound receiver")
+SMPP_QUERIES = Counter(
+    "cpaas_sandbox_smpp_queries_total",
+    "query_sm answered by the sandbox SMSC, by message_state (or unknown)",
+    ["state"],
+)

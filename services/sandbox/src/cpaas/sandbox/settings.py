@@ -33,6 +33,9 @@ class SandboxSettings(ServiceSettings):
         ge=1,
         description="Receipts kept per system_id while no receiver is bound; past this the oldest are dropped",
     )
+    known_messages_max: int = Field(
+        100_000, ge=1, description="Accepted messages the SMSC remembers for query_sm; older ones are unknown"
+    )
     serve_channel_apis: bool = Field(True, description="Also serve the WhatsApp, RBM and voice API imitations")
     whatsapp: WhatsAppSandboxSettings = Field(
         default_factory=WhatsAppSandboxSettings, description="WhatsApp Cloud API imitation (CPAAS_SANDBOX_WA_*)"

@@ -27,6 +27,12 @@ class ReceiptKind:
 DELIVERED = ReceiptKind("DELIVRD", 0, 2, 1)
 UNDELIVERABLE = ReceiptKind("UNDELIV", 1, 5, 0)  # err 001: unknown subscriber (GSM MAP cause 1)
 
+# SMS only (every other channel delivers it normally): accepted and delivered, but the
+# receipt is lost on the way, never sent; query_sm answers DELIVERED
+RECEIPT_LOST_SUFFIX = "908"
+RECEIPT_LOST = "RECEIPT_LOST"  # its outcome in GET /sandbox/smsc/messages and the metrics
+
+# the outcome each magic number has (None: no outcome ever, the message stays ENROUTE)
 RECEIPT_FOR_OUTCOME: dict[Outcome, ReceiptKind | None] = {
     Outcome.DELIVERED: DELIVERED,
     Outcome.UNDELIVERABLE: UNDELIVERABLE,
@@ -57,3 +63,7 @@ class Receipt:
             f" submit date:{self.submitted_at.strftime(SMPP_DATE)} done date:{done_at.strftime(SMPP_DATE)}"
             f" stat:{self.kind.stat} err:{self.kind.err:03d} text:{sample}"
         )
+
+
+def receipt_lost(recipient: str) -> bool:
+    return recipient.strip()[-3:] == RECEIPT_LOST_SUFFIX

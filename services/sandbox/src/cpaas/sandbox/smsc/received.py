@@ -21,7 +21,10 @@ class ReceivedSubmit(BaseModel):
     tlvs: dict[str, str] = Field(description="optional parameters, tag in hex ('0x1400') -> value")
     carrier_message_id: str | None = Field(description="the id in submit_sm_resp; null when refused")
     command_status: int = Field(description="status of the submit_sm_resp (0 = accepted)")
-    outcome: str = Field(description="the magic-number outcome applied")
+    outcome: str = Field(description="the magic-number outcome applied (RECEIPT_LOST for a recipient ending 908)")
+    validity_seconds: float | None = Field(
+        None, description="validity_period as a duration from the submit (relative or absolute), when set"
+    )
     received_at: datetime
 
 

@@ -1,5 +1,6 @@
 """The sandbox SMSC: accepts binds, answers submit_sm by the recipient's magic number,
-and sends delivery receipts over a bound receiver or transceiver of the same system_id.
+sends delivery receipts over a bound receiver or transceiver of the same system_id, and
+answers query_sm from what it knows of the messages it accepted.
 
 Guarantees (what a real SMSC does, and what the connector's tests rely on):
 - a receipt is sent after its submit_sm_resp (both are written in that order);
@@ -7,6 +8,11 @@ Guarantees (what a real SMSC does, and what the connector's tests rely on):
   deliver_sm_resp status 0; until then it is kept, and if the session ends first it
   goes to another bound receiver of that system_id or waits (in memory) for the next
   bind; a deliver_sm_resp with an error status makes it come again after a second;
+- query_sm (SMPP 3.4, 4.8) for a message this system_id submitted, with its source_addr,
+  is answered with its state (`messages.py`): ENROUTE until its outcome falls due, then
+  DELIVERED or UNDELIVERABLE; a recipient ending 902 stays ENROUTE, one ending 908 gets
+  no receipt but is DELIVERED when asked. Another message id, system_id or source_addr:
+  ESME_RINVMSGID;
 - nothing survives a restart of the sandbox.
 """
 
@@ -16,11 +22,12 @@ import itertools
 import logging
 import secrets
 from collections import defaultdict, deque
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiosmpplib import SmppCommand, SmppCommandStatus
 
 from cpaas.sandbox.metrics import (
+    SMPP_QUERIES,
     SMPP_RECEIPTS,
     SMPP_RECEIPTS_DROPPED,
     SMPP_RECEIPTS_QUEUED,
@@ -30,7 +37,8 @@ from cpaas.sandbox.metrics import (
 from cpaas.sandbox.outcomes import Outcome, outcome_for
 from cpaas.sandbox.settings import SandboxSettings
 from cpaas.sandbox.smsc import wire
-from cpaas.sandbox.smsc.receipts import DELIVERED, RECEIPT_FOR_OUTCOME, Receipt
+from cpaas.sandbox.smsc.messages import KnownMessage, KnownMessages
+from cpaas.sandbox.smsc.receipts import DELIVERED, RECEIPT_FOR_OUTCOME, RECEIPT_LOST, Receipt, receipt_lost
 from cpaas.sandbox.smsc.received import ReceivedLog, ReceivedSubmit
 
 log = logging.getLogger(__name__)
@@ -71,6 +79,7 @@ class Smsc:
     def __init__(self, settings: SandboxSettings) -> None:
         self.settings = settings
         self.received = ReceivedLog(settings.received_log_size)
+        self.messages = KnownMessages(settings.known_messages_max)
         self._server: asyncio.Server | None = None
         self._sessions: set[EsmeSession] = set()
         self._queued: dict[str, deque[Receipt]] = defaultdict(deque)
@@ -103,6 +112,10 @@ class Smsc:
     def queued_receipts(self, system_id: str) -> int:
         return len(self._queued.get(system_id, ()))
 
+    def unacked_receipts(self, system_id: str) -> int:
+        """Receipts sent to this system_id's sessions and not yet answered."""
+        return sum(len(s.unacked) for s in self._sessions if s.system_id == system_id)
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         session = EsmeSession(writer)
         self._sessions.add(session)
@@ -124,6 +137,8 @@ class Smsc:
             self._on_bind(session, pdu)
         elif command == SmppCommand.SUBMIT_SM:
             self._on_submit(session, pdu)
+        elif command == SmppCommand.QUERY_SM:
+            self._on_query(session, pdu)
         elif command in (SmppCommand.DELIVER_SM_RESP, SmppCommand.GENERIC_NACK):
             self._on_receipt_answer(session, pdu)
         elif command == SmppCommand.ENQUIRE_LINK:
@@ -176,6 +191,7 @@ class Smsc:
             session.send(wire.submit_sm_error(pdu.sequence, wire.ESME_RSYSERR))
             return
         outcome = outcome_for(submit.destination_addr)
+        shown = RECEIPT_LOST if receipt_lost(submit.destination_addr) else outcome.value
         now = datetime.now(UTC)
         message_id: str | None = None
         if outcome is Outcome.REFUSED:
@@ -185,8 +201,10 @@ class Smsc:
             status = SmppCommandStatus.ESME_ROK
             message_id = secrets.token_hex(MESSAGE_ID_BYTES)
             session.send(wire.submit_sm_resp(pdu.sequence, message_id))
-            self._maybe_schedule_receipt(session, submit, outcome, message_id, now)
-        SMPP_SUBMITS.labels(outcome.value).inc()
+            self._remember(session, submit, outcome, message_id, now)
+            if shown != RECEIPT_LOST:
+                self._maybe_schedule_receipt(session, submit, outcome, message_id, now)
+        SMPP_SUBMITS.labels(shown).inc()
         self.received.add(
             ReceivedSubmit(
                 recipient=submit.destination_addr,
@@ -201,10 +219,38 @@ class Smsc:
                 tlvs=submit.tlvs,
                 carrier_message_id=message_id,
                 command_status=int(status),
-                outcome=outcome.value,
+                outcome=shown,
+                validity_seconds=submit.validity_seconds,
                 received_at=now,
             )
         )
+
+    def _remember(
+        self, session: EsmeSession, submit: wire.DecodedSubmit, outcome: Outcome, message_id: str, now: datetime
+    ) -> None:
+        assert session.system_id is not None
+        due_at = now + timedelta(seconds=self.settings.receipt_delay_seconds)
+        known = KnownMessage(session.system_id, submit.source_addr, RECEIPT_FOR_OUTCOME[outcome], due_at)
+        self.messages.add(message_id, known)
+
+    def _on_query(self, session: EsmeSession, pdu: wire.Pdu) -> None:
+        if session.bind is None or not session.bind.can_transmit:
+            session.send(wire.header_only(SmppCommand.QUERY_SM_RESP, SmppCommandStatus.ESME_RINVBNDSTS, pdu.sequence))
+            return
+        try:
+            query = wire.parse_query_sm(pdu)
+        except _DECODE_ERRORS:
+            session.send(wire.header_only(SmppCommand.QUERY_SM_RESP, wire.ESME_RSYSERR, pdu.sequence))
+            return
+        known = self.messages.get(query.message_id)
+        if known is None or (known.system_id, known.source_addr) != (session.system_id, query.source_addr):
+            SMPP_QUERIES.labels("unknown").inc()
+            session.send(wire.header_only(SmppCommand.QUERY_SM_RESP, SmppCommandStatus.ESME_RINVMSGID, pdu.sequence))
+            return
+        state, final_at, error = known.state_at(datetime.now(UTC))
+        SMPP_QUERIES.labels(str(state)).inc()
+        final_date = wire.absolute_time(final_at) if final_at else ""
+        session.send(wire.query_sm_resp(pdu.sequence, query.message_id, final_date, state, error))
 
     def _maybe_schedule_receipt(
         self, session: EsmeSession, submit: wire.DecodedSubmit, outcome: Outcome, message_id: str, now: datetime

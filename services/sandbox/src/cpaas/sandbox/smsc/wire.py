@@ -8,6 +8,7 @@ at 8 characters while the local default password is longer.
 import asyncio
 import struct
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from aiosmpplib import (
     BindReceiverResp,
@@ -116,6 +117,7 @@ class DecodedSubmit:
     data_coding: int
     esm_class: int
     registered_delivery: int
+    validity_seconds: float | None  # validity_period as a duration from now; None when not set
     tlvs: dict[str, str]
     segment_ref: int | None
     segment_total: int | None
@@ -139,11 +141,48 @@ def decode_submit(pdu: Pdu) -> DecodedSubmit:
         data_coding=SmppDataCoding[submit.encoding].value if submit.encoding else 0,
         esm_class=submit.esm_class,
         registered_delivery=submit.registered_delivery,
+        validity_seconds=_seconds_from_now(submit.validity_period),
         tlvs={f"0x{p.tag:04x}": str(p.value) for p in params if p.tag not in SAR_TAGS},
         segment_ref=ref if is_segment else None,
         segment_total=total if is_segment else None,
         segment_seq=seq if is_segment else None,
     )
+
+
+def _seconds_from_now(validity: datetime | timedelta | None) -> float | None:
+    if validity is None:
+        return None
+    if isinstance(validity, timedelta):
+        return validity.total_seconds()
+    return (validity - datetime.now(validity.tzinfo)).total_seconds()
+
+
+@dataclass(frozen=True)
+class QuerySm:
+    message_id: str
+    source_addr: str
+
+
+def parse_query_sm(pdu: Pdu) -> QuerySm:
+    """message_id (C-octet string), source_addr_ton, source_addr_npi, source_addr
+    (SMPP 3.4, 4.8.1). Raises ValueError for a truncated body."""
+    body = pdu.raw[HEADER_BYTES:]
+    end = body.index(b"\0")
+    source = body[end + 3 :].split(b"\0", 1)
+    if len(source) < 2:
+        raise ValueError("truncated query_sm")
+    return QuerySm(body[:end].decode("ascii"), source[0].decode("ascii"))
+
+
+def query_sm_resp(sequence: int, message_id: str, final_date: str, message_state: int, error_code: int) -> bytes:
+    """message_id, final_date (C-octet strings), message_state, error_code (SMPP 3.4, 4.8.2)."""
+    body = message_id.encode("ascii") + b"\0" + final_date.encode("ascii") + b"\0" + bytes([message_state, error_code])
+    return HEADER.pack(HEADER_BYTES + len(body), SmppCommand.QUERY_SM_RESP, 0, sequence) + body
+
+
+def absolute_time(at: datetime) -> str:
+    """SMPP absolute time 'YYMMDDhhmmsstnnp' in UTC (7.1.1.1)."""
+    return at.strftime("%y%m%d%H%M%S") + str(at.microsecond // 100_000) + "00+"
 
 
 def receipt_deliver_sm(
