@@ -129,11 +129,12 @@ def sandbox_with_delay() -> Callable[..., AbstractAsyncContextManager[FastAPI]]:
 @pytest.fixture
 def connector(
     kafka_settings: KafkaSettings, pg_settings: PostgresSettings
-) -> Callable[[FastAPI], AbstractAsyncContextManager[FastAPI]]:
-    """`async with connector(sandbox):` runs the SMS connector bound to that sandbox."""
+) -> Callable[..., AbstractAsyncContextManager[FastAPI]]:
+    """`async with connector(sandbox[, setting=value...]):` runs the SMS connector bound
+    to that sandbox."""
 
-    def start(sandbox: FastAPI) -> AbstractAsyncContextManager[FastAPI]:
-        return running_connector(connector_settings(kafka_settings, pg_settings, sandbox))
+    def start(sandbox: FastAPI, **overrides: object) -> AbstractAsyncContextManager[FastAPI]:
+        return running_connector(connector_settings(kafka_settings, pg_settings, sandbox, **overrides))
 
     return start
 
@@ -166,13 +167,16 @@ def segment_rows(pg_settings: PostgresSettings) -> Callable[[str], Awaitable[lis
     return rows
 
 
-def connector_settings(kafka: KafkaSettings, pg: PostgresSettings, sandbox: FastAPI) -> SmsConnectorSettings:
+def connector_settings(
+    kafka: KafkaSettings, pg: PostgresSettings, sandbox: FastAPI, **overrides: object
+) -> SmsConnectorSettings:
     return SmsConnectorSettings(
         kafka=kafka,
         postgres=pg,
         smpp_port=sandbox.state.smsc.port,
         password=SMSC_PASSWORD,
         shutdown_grace_seconds=5,
+        **overrides,
     )
 
 

@@ -81,3 +81,10 @@ def test_production_refuses_the_local_smpp_password() -> None:
 def test_an_smpp_password_longer_than_8_characters_is_refused() -> None:
     with pytest.raises(ValidationError):
         SmsConnectorSettings(password="local-dev-smpp")
+
+
+def test_a_receipt_deadline_past_the_retention_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        SmsConnectorSettings(retention_days=2, validity_period_seconds=2 * 86400)
+    settings = SmsConnectorSettings(validity_period_seconds=3600, receipt_grace_seconds=60)
+    assert settings.receipt_deadline_seconds == 3660

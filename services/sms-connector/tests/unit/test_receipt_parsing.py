@@ -4,7 +4,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cpaas.sms_connector.domain.receipts import NotAReceipt, parse_receipt, parse_receipt_text, parse_smpp_date
+from cpaas.sms_connector.domain.receipts import (
+    NotAReceipt,
+    parse_receipt,
+    parse_receipt_text,
+    parse_smpp_absolute_time,
+    parse_smpp_date,
+    receipt_from_query,
+)
 
 NOW = datetime(2025, 1, 2, 3, 10, tzinfo=UTC)
 STANDARD = (
@@ -53,3 +60,25 @@ def test_a_deliver_sm_without_id_or_state_is_not_a_receipt(text: str) -> None:
 @pytest.mark.parametrize("value", [None, "", "25010203", "2513450000", "abcdefghij"])
 def test_bad_dates_are_none(value: str | None) -> None:
     assert parse_smpp_date(value) is None
+
+
+def test_smpp_absolute_time_with_tenths_and_a_quarter_hour_offset() -> None:
+    assert parse_smpp_absolute_time("250102030405000+") == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert parse_smpp_absolute_time("250102083405522+") == datetime(2025, 1, 2, 3, 4, 5, 500000, tzinfo=UTC)  # +5:30
+    assert parse_smpp_absolute_time("250102020405004-") == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert parse_smpp_absolute_time("") is None
+    assert parse_smpp_absolute_time("000002000000000R") is None  # relative time
+    assert parse_smpp_absolute_time("251302030405000+") is None  # no month 13
+
+
+def test_a_query_answer_with_a_final_state_stands_for_a_receipt() -> None:
+    receipt = receipt_from_query("abc", 5, 1, "250102030405000+", NOW)
+    assert receipt is not None
+    assert (receipt.carrier_message_id, receipt.stat, receipt.error) == ("abc", "UNDELIV", "001")
+    assert (receipt.done_at, receipt.received_at) == (datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC), NOW)
+    assert receipt_from_query("abc", 2, 0, "", NOW).stat == "DELIVRD"
+
+
+@pytest.mark.parametrize("state", [1, 6, 7, 0, 9])  # ENROUTE, ACCEPTED, UNKNOWN, outside SMPP 3.4
+def test_a_query_answer_without_a_final_outcome_is_no_receipt(state: int) -> None:
+    assert receipt_from_query("abc", state, 0, "", NOW) is None

@@ -16,3 +16,7 @@ SUBMIT_SECONDS = Histogram(
     "Time from submit_sm to its response",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+RECEIPTS_HELD = Gauge(
+    "cpaas_sms_receipts_held", "Final receipts for not (yet) known carrier ids, held unacknowledged in memory"
+)
+QUERIES = Counter("cpaas_sms_query_sm_total", "query_sm asked at receipt deadlines, by answer", ["answer"])

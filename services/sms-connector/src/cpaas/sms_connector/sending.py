@@ -26,6 +26,7 @@ from cpaas.sms_connector.domain.segments import EmptyMessage, concat_reference, 
 from cpaas.sms_connector.domain.statuses import SUBMIT_REFUSED, submit_error_code
 from cpaas.sms_connector.metrics import MESSAGES
 from cpaas.sms_connector.smpp import Segment, SendError, SmppCarrier, SubmitResult
+from cpaas.sms_connector.smpp.model import source_address
 from cpaas.sms_connector.smpp.rate import SenderRateLimits
 from cpaas.sms_connector.store import REFUSED, SUBMITTED, SUBMITTING, Key, SendRecord, SmsStore, Submission
 
@@ -43,6 +44,7 @@ class SendingDeps:
     carrier: SmppCarrier
     publisher: EventPublisher
     max_segments: int
+    receipt_deadline_seconds: float  # from acceptance to the receipt deadline of a message
     sender_limits: SenderRateLimits | None = None  # per-sender-ID throughput towards the carrier
 
 
@@ -71,7 +73,7 @@ async def send_batch(events: Sequence[MessageSubmittedV1], deps: SendingDeps) ->
     prepared, records = await _prepare(fresh, deps.catalog, deps.max_segments)
     sent = await asyncio.gather(*(_send(p, deps.carrier, deps.sender_limits) for p in prepared))
     records.update({_key(p.event): r for p, r in zip(prepared, sent, strict=True) if r is not None})
-    await deps.store.record(list(records.values()))
+    await deps.store.record(list(records.values()), receipt_deadline_seconds=deps.receipt_deadline_seconds)
     announce: list[tuple[MessageSubmittedV1, SendRecord | Submission]] = []
     for event in unique:
         claim = claims[_key(event)]
@@ -134,6 +136,7 @@ def _prepare_one(
     if len(encoded.payloads) > max_segments:
         return refuse(ErrorCode.PAYLOAD_TOO_LARGE, f"{len(encoded.payloads)} segments; at most {max_segments}")
     tlvs = _dlt_tlvs(template, sender)
+    source_ton, source_npi = source_address(event.sender_id)
     segments = [
         Segment(
             destination=event.recipient.lstrip("+"),
@@ -142,8 +145,8 @@ def _prepare_one(
             data_coding=encoded.data_coding,
             esm_class=encoded.esm_class,
             tlvs=tlvs,
-            source_ton=1 if event.sender_id.isdigit() else 5,  # numeric: international, else alphanumeric
-            source_npi=1 if event.sender_id.isdigit() else 0,
+            source_ton=source_ton,
+            source_npi=source_npi,
         )
         for payload in encoded.payloads
     ]

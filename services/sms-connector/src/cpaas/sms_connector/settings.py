@@ -28,20 +28,47 @@ class SmsConnectorSettings(ServiceSettings):
     window_size: int = Field(50, ge=1, le=1000, description="Most submit_sm awaiting their response, per bind")
     inbound_capacity: int = Field(
         50_000,
-        ge=100,
-        description="deliver_sm (receipts) buffered per bind before the SMPP core refuses more with ESME_RMSGQFUL",
+        ge=1,
+        description="deliver_sm (receipts) of one bind awaiting their acknowledgement before the bind stops reading",
     )
     submit_rate_per_second: float = Field(1000.0, gt=0, description="Most submit_sm per second, per bind")
     sender_rate_per_second: float = Field(
         500.0, gt=0, description="Most submit_sm per second for one sender ID, over all binds of this process"
     )
-    connect_timeout_seconds: float = Field(5.0, gt=0, description="How long a bind may take (a refused bind ends so)")
+    connect_timeout_seconds: float = Field(5.0, gt=0, description="How long connecting and binding may take")
     submit_timeout_seconds: float = Field(
-        10.0, gt=0, description="How long a segment waits for a bound session and then for its submit_sm_resp"
+        10.0,
+        gt=0,
+        description="How long a segment waits for a bound session, then for its submit_sm_resp (query_sm alike)",
     )
     reconnect_max_seconds: float = Field(10.0, gt=0, description="Cap of the exponential backoff between binds")
+    enquire_link_seconds: float = Field(
+        30.0, gt=0, description="Idle time of a bind after which an enquire_link checks that the SMSC is still there"
+    )
+    validity_period_seconds: int = Field(
+        172_800,
+        ge=1,
+        le=99 * 86_400,
+        description="validity_period of every submit_sm (SMPP relative time): how long the SMSC tries to deliver",
+    )
+    receipt_grace_seconds: float = Field(
+        3600.0,
+        ge=0,
+        description="Added to the validity period: past both, a message without its receipt is queried with query_sm",
+    )
+    receipt_sweep_seconds: float = Field(
+        60.0, gt=0, description="How often messages past their receipt deadline are looked for"
+    )
+    receipt_hold_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="How long a receipt for a not (yet) known carrier id is held unacknowledged before it is parked"
+        " in the database (and then acknowledged)",
+    )
     receipt_park_seconds: float = Field(
-        30.0, ge=0, description="How long a receipt for an unknown carrier id is retried before it is dropped"
+        86_400.0,
+        ge=0,
+        description="How long a parked receipt for an unknown carrier id is retried before it is dropped",
     )
     receipt_batch_seconds: float = Field(0.005, ge=0, description="How long receipts are collected into one batch")
     receipt_batch_max: int = Field(500, ge=1, description="Most receipts applied in one database transaction")
@@ -49,6 +76,17 @@ class SmsConnectorSettings(ServiceSettings):
     batch_max_records: int = Field(500, ge=1, description="Most submit events handled in one batch")
     batch_timeout_ms: int = Field(5, ge=0, description="How long the consumer waits to fill a batch")
     max_segments: int = Field(10, ge=1, le=255, description="Longest message, in SMS segments, that is sent")
+
+    @property
+    def receipt_deadline_seconds(self) -> float:
+        """From the submit_sm_resp to the receipt deadline of an accepted message."""
+        return self.validity_period_seconds + self.receipt_grace_seconds
+
+    @model_validator(mode="after")
+    def _deadline_within_retention(self) -> "SmsConnectorSettings":
+        if self.receipt_deadline_seconds >= self.retention_days * 86_400:
+            raise ValueError("validity_period_seconds + receipt_grace_seconds must be shorter than retention_days")
+        return self
 
     @model_validator(mode="after")
     def _refuse_local_password(self) -> "SmsConnectorSettings":

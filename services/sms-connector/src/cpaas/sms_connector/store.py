@@ -87,11 +87,13 @@ INSERT INTO segments (carrier_message_id, message_id, attempt, seq)
 SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], $4::smallint[])
 ON CONFLICT (carrier_message_id) DO NOTHING
 """
+# an accepted message awaits its receipts until its deadline ($10 seconds after acceptance)
 _RECORD_SENT = """
 UPDATE submissions m
 SET status = u.status, segments = u.segments, carrier_message_id = u.carrier_message_id,
     submitted_at = u.submitted_at, error_code = u.error_code, error_detail = u.error_detail,
-    carrier_error_code = u.carrier_error_code
+    carrier_error_code = u.carrier_error_code,
+    receipt_due_at = CASE WHEN u.status = 'SUBMITTED' THEN u.submitted_at + $10::float8 * interval '1 second' END
 FROM unnest($1::text[], $2::smallint[], $3::text[], $4::smallint[], $5::text[], $6::timestamptz[],
             $7::text[], $8::text[], $9::text[])
      AS u(message_id, attempt, status, segments, carrier_message_id, submitted_at,
@@ -127,7 +129,17 @@ WITH r AS (
 )
 SELECT k.carrier_message_id, k.message_id, k.attempt, k.fresh FROM known k
 """
-# Row locks in a fixed order serialise two replicas finishing the same message.
+# The submissions of a batch of receipts are locked first, in a fixed order, before any
+# segment row: two replicas finishing the same message serialise here, and the deadline
+# sweep (which holds its submissions while it asks the SMSC, and skips locked ones) never
+# waits for a segment row that a receipt transaction holds while waiting for it.
+_LOCK_RECEIPTED = """
+SELECT 1 FROM submissions m
+JOIN segments s ON s.message_id = m.message_id AND s.attempt = m.attempt
+WHERE s.carrier_message_id = ANY($1::text[]) AND m.announced
+ORDER BY m.message_id, m.attempt
+FOR UPDATE OF m
+"""
 _LOCK_SUBMITTED = """
 SELECT m.message_id, m.attempt, m.account_id, m.recipient, m.template_id, m.sender_id, m.campaign_id,
        m.segments, m.carrier_message_id, m.submitted_at
@@ -144,10 +156,95 @@ FROM segments JOIN unnest($1::text[], $2::smallint[]) AS k(message_id, attempt) 
 GROUP BY message_id, attempt
 """
 _FINALISE = """
-UPDATE submissions m SET status = 'FINAL'
+UPDATE submissions m SET status = 'FINAL', receipt_due_at = NULL
 FROM unnest($1::text[], $2::smallint[]) AS k(message_id, attempt)
 WHERE m.message_id = k.message_id AND m.attempt = k.attempt
 """
+
+_PARK = """
+INSERT INTO parked_receipts (carrier_message_id, stat, error, done_at, received_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+ON CONFLICT (carrier_message_id) DO NOTHING
+"""
+# parked receipts whose submission is now known and announced leave the table, to be
+# applied in the same transaction; replicas take different ones
+_UNPARK_READY = """
+WITH ready AS (
+    SELECT p.carrier_message_id FROM parked_receipts p
+    JOIN segments s ON s.carrier_message_id = p.carrier_message_id
+    JOIN submissions m ON m.message_id = s.message_id AND m.attempt = s.attempt
+    WHERE m.announced
+    ORDER BY p.parked_at
+    LIMIT $1
+    FOR UPDATE OF p SKIP LOCKED
+)
+DELETE FROM parked_receipts p USING ready r WHERE p.carrier_message_id = r.carrier_message_id
+RETURNING p.carrier_message_id, p.stat, p.error, p.done_at, p.received_at
+"""
+_DROP_PARKED = """
+WITH doomed AS (
+    SELECT carrier_message_id FROM parked_receipts
+    WHERE parked_at < now() - $1::float8 * interval '1 second'
+    ORDER BY parked_at LIMIT $2 FOR UPDATE SKIP LOCKED
+)
+DELETE FROM parked_receipts p USING doomed d WHERE p.carrier_message_id = d.carrier_message_id
+RETURNING p.carrier_message_id
+"""
+# Accepted messages past their receipt deadline whose SUBMITTED_OPERATOR is in Kafka,
+# with the carrier ids of their segments that have no final receipt yet; replicas
+# sweeping at once skip each other's rows (and those a receipt transaction holds).
+_CLAIM_OVERDUE = """
+SELECT m.message_id, m.attempt, m.account_id, m.recipient, m.template_id, m.sender_id, m.campaign_id,
+       m.segments, m.carrier_message_id, m.submitted_at,
+       extract(epoch FROM m.receipt_due_at - m.submitted_at)::float8 AS deadline_seconds,
+       ARRAY(SELECT s.carrier_message_id FROM segments s
+             WHERE s.message_id = m.message_id AND s.attempt = m.attempt AND s.receipt_status IS NULL
+             ORDER BY s.seq) AS awaited
+FROM submissions m
+WHERE m.receipt_due_at <= now() AND m.status = 'SUBMITTED' AND m.announced
+ORDER BY m.receipt_due_at
+LIMIT $1
+FOR UPDATE OF m SKIP LOCKED
+"""
+# expired once: out of every later sweep; status stays SUBMITTED so a late receipt still applies
+_MARK_EXPIRED = """
+UPDATE submissions m SET receipt_due_at = NULL, receipt_expired_at = now()
+FROM unnest($1::text[], $2::smallint[]) AS k(message_id, attempt)
+WHERE m.message_id = k.message_id AND m.attempt = k.attempt
+"""
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """An accepted message past its receipt deadline; `awaited`: its segments' carrier
+    ids that have no final receipt; `deadline_seconds`: the deadline it had."""
+
+    message_id: str
+    attempt: int
+    account_id: int
+    recipient: str
+    template_id: int
+    sender_id: str | None
+    campaign_id: int | None
+    segments: int
+    carrier_message_id: str | None
+    submitted_at: datetime
+    deadline_seconds: float
+    awaited: list[str]
+
+    @property
+    def key(self) -> Key:
+        return (self.message_id, self.attempt)
+
+
+def _receipt_arrays(receipts: Sequence[Receipt]) -> tuple[list, list, list, list, list]:
+    return (
+        [r.carrier_message_id for r in receipts],
+        [r.stat for r in receipts],
+        [r.error for r in receipts],
+        [r.done_at for r in receipts],
+        [r.received_at for r in receipts],
+    )
 
 
 def _key_arrays(keys: Sequence[Key]) -> tuple[list[str], list[int]]:
@@ -174,8 +271,10 @@ class SmsStore:
             rows = await conn.fetch(_CLAIMED, *_key_arrays([(e.message_id, e.attempt) for e in events]))
         return {(r["message_id"], r["attempt"]): Submission(**dict(r)) for r in rows}
 
-    async def record(self, records: Sequence[SendRecord]) -> None:
-        """Write the segments and the outcome of sent or refused attempts, in one transaction."""
+    async def record(self, records: Sequence[SendRecord], *, receipt_deadline_seconds: float) -> None:
+        """Write the segments and the outcome of sent or refused attempts, in one
+        transaction; an accepted one awaits its receipts until `receipt_deadline_seconds`
+        after its acceptance."""
         if not records:
             return
         segments = [(cid, r.message_id, r.attempt, seq) for r in records for seq, cid in r.carrier_ids]
@@ -193,6 +292,7 @@ class SmsStore:
                 [r.error_code for r in records],
                 [r.error_detail for r in records],
                 [r.carrier_error_code for r in records],
+                receipt_deadline_seconds,
             )
 
     async def mark_announced(self, keys: Sequence[Key]) -> None:
@@ -200,26 +300,65 @@ class SmsStore:
             await self.pool.execute(_ANNOUNCED, *_key_arrays(keys))
 
     async def apply_receipts(
-        self, receipts: Sequence[Receipt], on_finished: Callable[[list[Finished]], Awaitable[None]]
-    ) -> set[str]:
+        self,
+        receipts: Sequence[Receipt],
+        on_finished: Callable[[list[Finished]], Awaitable[None]],
+        *,
+        park: Sequence[Receipt] = (),
+    ) -> tuple[set[str], set[str]]:
         """Record final receipts; for messages now fully receipted call `on_finished`
         inside the transaction, so they are marked FINAL only once it returned (it
-        publishes). Returns the carrier ids that were known (the rest: park and retry)."""
+        publishes). The receipts of `park` whose carrier id is not known are stored in
+        `parked_receipts` in the same transaction. Returns the carrier ids that were
+        known, and those parked: both are durable once this returns."""
         async with self.pool.acquire() as conn, conn.transaction():
-            known = await conn.fetch(
-                _APPLY_RECEIPTS,
-                [r.carrier_message_id for r in receipts],
-                [r.stat for r in receipts],
-                [r.error for r in receipts],
-                [r.done_at for r in receipts],
-                [r.received_at for r in receipts],
-            )
-            touched = sorted({(row["message_id"], row["attempt"]) for row in known if row["fresh"]})
-            finished = await self._finished(conn, touched) if touched else []
-            if finished:
-                await conn.execute(_FINALISE, *_key_arrays([(f.message_id, f.attempt) for f in finished]))
-                await on_finished(finished)
-        return {row["carrier_message_id"] for row in known}
+            known, _ = await self.apply_on(conn, receipts, on_finished)
+            parked = [r for r in park if r.carrier_message_id not in known]
+            if parked:
+                await conn.execute(_PARK, *_receipt_arrays(parked))
+        return known, {r.carrier_message_id for r in parked}
+
+    async def apply_on(
+        self,
+        conn: asyncpg.Connection,
+        receipts: Sequence[Receipt],
+        on_finished: Callable[[list[Finished]], Awaitable[None]],
+    ) -> tuple[set[str], set[Key]]:
+        """`apply_receipts` inside the caller's transaction: the known carrier ids and the
+        messages it finished."""
+        if not receipts:
+            return set(), set()
+        await conn.execute(_LOCK_RECEIPTED, [r.carrier_message_id for r in receipts])
+        known = await conn.fetch(_APPLY_RECEIPTS, *_receipt_arrays(receipts))
+        touched = sorted({(row["message_id"], row["attempt"]) for row in known if row["fresh"]})
+        finished = await self._finished(conn, touched) if touched else []
+        if finished:
+            await conn.execute(_FINALISE, *_key_arrays([(f.message_id, f.attempt) for f in finished]))
+            await on_finished(finished)
+        return {row["carrier_message_id"] for row in known}, {(f.message_id, f.attempt) for f in finished}
+
+    async def apply_parked(self, on_finished: Callable[[list[Finished]], Awaitable[None]], limit: int) -> int:
+        """Apply up to `limit` parked receipts whose submission is now known; how many."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(_UNPARK_READY, limit)
+            receipts = [
+                Receipt(r["carrier_message_id"], r["stat"], r["error"], r["done_at"], r["received_at"]) for r in rows
+            ]
+            await self.apply_on(conn, receipts, on_finished)
+        return len(receipts)
+
+    async def drop_parked(self, older_than_seconds: float, limit: int) -> list[str]:
+        """Delete parked receipts older than that; their carrier ids."""
+        rows = await self.pool.fetch(_DROP_PARKED, older_than_seconds, limit)
+        return [r["carrier_message_id"] for r in rows]
+
+    async def claim_overdue(self, conn: asyncpg.Connection, limit: int) -> list[Overdue]:
+        """Lock up to `limit` messages past their receipt deadline (until `conn`'s transaction ends)."""
+        return [Overdue(**dict(r)) for r in await conn.fetch(_CLAIM_OVERDUE, limit)]
+
+    async def mark_expired(self, conn: asyncpg.Connection, keys: Sequence[Key]) -> None:
+        if keys:
+            await conn.execute(_MARK_EXPIRED, *_key_arrays(keys))
 
     async def _finished(self, conn: asyncpg.Connection, keys: Sequence[Key]) -> list[Finished]:
         submitted = await conn.fetch(_LOCK_SUBMITTED, *_key_arrays(keys))

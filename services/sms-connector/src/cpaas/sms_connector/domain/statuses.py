@@ -47,6 +47,11 @@ MESSAGE_STATE_STAT: dict[int, str] = {
     8: "REJECTD",
 }
 
+# query_sm_resp message_state values that are a final outcome; UNKNOWN (7) is not one
+# when asked (the SMSC does not know: the receipt deadline decides), though a receipt
+# saying UNKNOWN is final
+QUERY_FINAL_STATES = frozenset({2, 3, 4, 5, 8})
+
 # submit_sm_resp statuses after which the same submit may succeed later
 ESME_RMSGQFUL, ESME_RTHROTTLED = 0x14, 0x58
 RETRYABLE_SUBMIT_STATUSES = frozenset({ESME_RMSGQFUL, ESME_RTHROTTLED})

@@ -1,5 +1,10 @@
-"""The SMSC as one carrier: `binds` transceiver links, submits spread over the bound
-ones, every delivery receipt parsed onto one queue."""
+"""The SMSC as one carrier: `binds` transceiver links, submits and queries spread over
+the bound ones, every delivery receipt parsed onto one queue with its acknowledgement.
+
+A receipt is put on `receipts` with the `DeliverAck` of its deliver_sm, unanswered: the
+receipt processor calls it once the receipt is durable. A deliver_sm that is no receipt
+(a mobile-originated message) or that names no message or state is answered at once,
+since nothing of it is kept."""
 
 import asyncio
 import contextlib
@@ -10,13 +15,15 @@ from datetime import UTC, datetime
 
 import smpp34
 
-from cpaas.sms_connector.domain.receipts import NotAReceipt, Receipt, parse_receipt
+from cpaas.sms_connector.domain.receipts import NotAReceipt, parse_receipt
 from cpaas.sms_connector.domain.statuses import RETRYABLE_SUBMIT_STATUSES, submit_error_code
 from cpaas.sms_connector.metrics import RECEIPT_OUTCOMES, RECEIPTS, SUBMITS
 from cpaas.sms_connector.settings import SmsConnectorSettings
 from cpaas.sms_connector.smpp.errors import SendError
 from cpaas.sms_connector.smpp.link import SmscLink
-from cpaas.sms_connector.smpp.model import Segment, SubmitResult
+from cpaas.sms_connector.smpp.model import InboundReceipt, Segment, SubmitResult
+from cpaas.sms_connector.smpp.pdu import QueryAnswer
+from cpaas.sms_connector.smpp.session import DeliverAck
 
 __all__ = ["Segment", "SmppCarrier", "SubmitResult"]
 
@@ -27,7 +34,7 @@ RECEIPT_ESM_TYPE = 0x04  # esm_class bits 2-5: SMSC delivery receipt
 class SmppCarrier:
     def __init__(self, settings: SmsConnectorSettings) -> None:
         self.settings = settings
-        self.receipts: asyncio.Queue[Receipt] = asyncio.Queue()
+        self.receipts: asyncio.Queue[InboundReceipt] = asyncio.Queue()
         self.links = [SmscLink(settings, str(i), self._on_deliver) for i in range(settings.binds)]
         self._round_robin = itertools.count()
 
@@ -56,6 +63,11 @@ class SmppCarrier:
         SUBMITS.labels("refused").inc()
         return result
 
+    async def query(self, carrier_message_id: str, source: str, source_ton: int, source_npi: int) -> QueryAnswer:
+        """query_sm over a bound link; SendError when it could not be answered."""
+        link = await self._bound_link()
+        return await link.query(carrier_message_id, source, source_ton, source_npi)
+
     async def _bound_link(self) -> SmscLink:
         deadline = time.monotonic() + self.settings.submit_timeout_seconds
         while True:
@@ -75,16 +87,17 @@ class SmppCarrier:
                     with contextlib.suppress(asyncio.CancelledError):
                         await waiter
 
-    def _on_deliver(self, event: smpp34.DeliverSmEvent) -> None:
-        if event.esm_class & 0x3C != RECEIPT_ESM_TYPE:
+    def _on_deliver(self, deliver: smpp34.DeliverSm, ack: DeliverAck) -> None:
+        if deliver.esm_class & 0x3C != RECEIPT_ESM_TYPE:
             RECEIPT_OUTCOMES.labels("mobile_originated_ignored").inc()
+            ack()
             return
-        tlvs = {tlv.tag: tlv.value for tlv in event.tlvs}
+        tlvs = {tlv.tag: tlv.value for tlv in deliver.tlvs}
         receipted_id = tlvs.get(smpp34.TLV_RECEIPTED_MESSAGE_ID, b"").rstrip(b"\0").decode("ascii", "replace")
         state = tlvs.get(smpp34.TLV_MESSAGE_STATE)
         try:
             receipt = parse_receipt(
-                event.short_message.decode("latin-1"),
+                deliver.short_message.decode("latin-1"),
                 receipted_id or None,
                 int.from_bytes(state, "big") if state else None,
                 datetime.now(UTC),
@@ -92,6 +105,7 @@ class SmppCarrier:
         except NotAReceipt as exc:
             RECEIPT_OUTCOMES.labels("unparseable").inc()
             log.warning("a delivery receipt without id or state", extra={"error": str(exc)})
+            ack()
             return
         RECEIPTS.labels(receipt.stat).inc()
-        self.receipts.put_nowait(receipt)
+        self.receipts.put_nowait(InboundReceipt(receipt, ack))

@@ -1,7 +1,10 @@
 """What the provider is given and gives back."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+
+from cpaas.sms_connector.domain.receipts import Receipt
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,11 @@ class Segment:
     source_npi: int = 0
 
 
+def source_address(sender_id: str) -> tuple[int, int]:
+    """(TON, NPI) of a sender ID: numeric is an international number, else alphanumeric."""
+    return (1, 1) if sender_id.isdigit() else (5, 0)
+
+
 @dataclass(frozen=True)
 class SubmitResult:
     carrier_message_id: str | None  # None when refused
@@ -27,3 +35,12 @@ class SubmitResult:
     @property
     def accepted(self) -> bool:
         return self.command_status == 0 and bool(self.carrier_message_id)
+
+
+@dataclass(frozen=True)
+class InboundReceipt:
+    """A delivery receipt as read, with the acknowledgement of its deliver_sm: call
+    `ack()` once the receipt is durable (it does nothing if its session has ended)."""
+
+    receipt: Receipt
+    ack: Callable[[], None]
