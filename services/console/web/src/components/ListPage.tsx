@@ -7,14 +7,15 @@ import { useDebouncedValue } from "@mantine/hooks";
 import { useEffect, useMemo, useState } from "react";
 import {
   applyFilters,
-  effectivePage,
   isFiltered,
   listView,
   pageAfterLoad,
   pageCount,
+  pagingFor,
   queryKey,
   type Applied,
   type Filters,
+  type Paging,
   type PageOf,
 } from "../lib/paging";
 import { useLoad } from "../lib/useLoad";
@@ -71,8 +72,10 @@ export function useListPage<P extends PageOf<unknown>, F extends Filters = Recor
     [slowApplied, filters],
   );
   const key = queryKey(applied);
-  const [paging, setPaging] = useState({ key, page: 1 });
-  const page = effectivePage(paging, key);
+  const [chosen, setPaging] = useState<Paging>({ key, page: 1 });
+  const paging = pagingFor(chosen, key);
+  if (paging !== chosen) setPaging(paging); // a new query: page 1, in this very render
+  const page = paging.page;
   const state = useLoad(() => options.load({ ...applied, page, pageSize }), [key, page]);
 
   useEffect(() => {

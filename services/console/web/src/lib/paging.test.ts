@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyFilters, effectivePage, isFiltered, listView, pageAfterLoad, pageCount, queryKey } from "./paging";
+import { applyFilters, isFiltered, listView, pageAfterLoad, pageCount, pagingFor, queryKey, type Paging } from "./paging";
 
 const page = (n: number, total: number) => ({ items: Array.from({ length: n }, (_, i) => i), total });
 
@@ -13,10 +13,19 @@ describe("pageCount", () => {
   });
 });
 
-describe("effectivePage", () => {
+describe("pagingFor", () => {
   it("keeps the chosen page while the query is the same and starts a new query on page 1", () => {
-    expect(effectivePage({ key: "a", page: 3 }, "a")).toBe(3);
-    expect(effectivePage({ key: "a", page: 3 }, "b")).toBe(1);
+    const chosen: Paging = { key: "a", page: 3 };
+    expect(pagingFor(chosen, "a")).toBe(chosen);
+    expect(pagingFor(chosen, "b")).toEqual({ key: "b", page: 1 });
+  });
+  it("starts from page 1 when an earlier query comes back (a search typed, then cleared)", () => {
+    let paging: Paging = { key: "all", page: 1 };
+    paging = { ...paging, page: 2 }; // the user goes to page 2
+    paging = pagingFor(paging, "search:x"); // types a search
+    expect(paging.page).toBe(1);
+    paging = pagingFor(paging, "all"); // clears it
+    expect(paging).toEqual({ key: "all", page: 1 });
   });
 });
 

@@ -20,10 +20,17 @@ export function pageCount(total: number, pageSize: number): number {
   return Math.max(1, Math.ceil(total / pageSize));
 }
 
-/** The page a user is on: the one chosen for these filters, else page 1 (a new search or filter
- * starts from the first page, in the same render, so no load of page N of the new results goes out). */
-export function effectivePage(paging: { key: string; page: number }, key: string): number {
-  return paging.key === key ? paging.page : 1;
+export interface Paging {
+  /** The queryKey of the search and filters the page was chosen for. */
+  key: string;
+  page: number;
+}
+
+/** The paging for the query `key`: the same while the query stays, else page 1 of the new query
+ * (also when an earlier query comes back: clearing a search starts from page 1, as any change does).
+ * Applied in the render that sees the new query, so no load of page N of the new results goes out. */
+export function pagingFor(paging: Paging, key: string): Paging {
+  return paging.key === key ? paging : { key, page: 1 };
 }
 
 /** The page to step back to when the shown page came back empty beyond the last one (its last
