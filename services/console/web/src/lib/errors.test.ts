@@ -14,9 +14,7 @@ const all = (text: string, re: RegExp) => [...text.matchAll(re)].map((m) => m[1]
 
 describe("describeError", () => {
   it("puts the carrier's code beside a human reason", () => {
-    expect(describeError("131026", "WHATSAPP")).toBe(
-      "The recipient cannot receive WhatsApp messages (no WhatsApp, an old app, or terms not accepted) (131026)",
-    );
+    expect(describeError("131026", "WHATSAPP")).toBe("The recipient cannot receive WhatsApp messages (131026)");
     expect(describeError("0x00000045", "SMS")).toBe("The SMSC refused the message (submit failed) (0x00000045)");
     expect(describeError("CARRIER_REJECTED")).toBe("Rejected by the carrier (CARRIER_REJECTED)");
   });
@@ -31,7 +29,7 @@ describe("describeError", () => {
 describe("describeFailure", () => {
   it("adds the provider's own detail after the reason and code", () => {
     expect(describeFailure("131049", "This message was not delivered to maintain healthy ecosystem engagement.", "WHATSAPP")).toBe(
-      "Not delivered by Meta to maintain healthy ecosystem engagement (131049): This message was not delivered to maintain healthy ecosystem engagement.",
+      "Held back by Meta (ecosystem engagement) (131049): This message was not delivered to maintain healthy ecosystem engagement.",
     );
     expect(describeFailure("001", "UNDELIV", "SMS")).toBe("Unknown subscriber (number not in use) (001): UNDELIV");
     expect(describeFailure("busy", "busy", "VOICE")).toBe("The line was busy (busy)");
@@ -53,10 +51,10 @@ describe("errorReason by channel", () => {
     expect(errorReason("000", "SMS")).toBe("The carrier gave no error code");
   });
   it("reads WhatsApp Cloud API codes", () => {
-    expect(errorReason("131049", "WHATSAPP")).toBe("Not delivered by Meta to maintain healthy ecosystem engagement");
-    expect(errorReason("131047", "WHATSAPP")).toBe("More than 24 hours since the customer last replied: send a template");
-    expect(errorReason("131030", "WHATSAPP")).toBe("The recipient is not in the allowed list of this test number");
-    expect(errorReason("130472", "WHATSAPP")).toBe("Not sent: the recipient's number is part of a WhatsApp experiment");
+    expect(errorReason("131049", "WHATSAPP")).toBe("Held back by Meta (ecosystem engagement)");
+    expect(errorReason("131047", "WHATSAPP")).toBe("Over 24 hours since the customer's last reply");
+    expect(errorReason("131030", "WHATSAPP")).toBe("Not in the test number's allowed recipients");
+    expect(errorReason("130472", "WHATSAPP")).toBe("Not sent: the number is in a WhatsApp experiment");
   });
   it("reads RBM statuses, voice call ends and provider HTTP answers", () => {
     expect(errorReason("NOT_FOUND", "RCS")).toBe("The recipient is not reachable on RCS");

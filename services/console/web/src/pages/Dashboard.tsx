@@ -61,13 +61,15 @@ export function DashboardPage() {
                     <ReactECharts
                       style={{ height: 300 }}
                       option={{
-                        tooltip: { trigger: "item" },
+                        tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+                        // the reasons in words, each with the carrier's or platform's code beside it
+                        legend: { type: "scroll", orient: "vertical", left: 0, bottom: 0, textStyle: { width: 340, overflow: "break" } },
                         series: [
                           {
                             type: "pie",
-                            radius: ["40%", "70%"],
-                            label: { width: 140, overflow: "break" },
-                            // the reason in words, the carrier's or platform's code beside it
+                            radius: ["35%", "60%"],
+                            center: ["50%", "38%"],
+                            label: { show: false },
                             data: d.failures.map((f) => ({ name: describeError(f.reason), value: f.count })),
                           },
                         ],

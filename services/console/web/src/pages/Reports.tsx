@@ -114,7 +114,7 @@ export function ReportsPage() {
             header: "Error Code",
             td: { maw: 240 },
             cell: (m) => (
-              <Text size="sm" lineClamp={2} title={m.errorDetail ?? undefined}>
+              <Text size="sm" title={m.errorDetail ?? undefined}>
                 {describeError(m.errorCode, m.channel)}
               </Text>
             ),
