@@ -1,9 +1,8 @@
 // The RCS template form: Text Only, Rich Card or Carousel (2-10 cards), with uploads and a live preview.
-import { Box, Button, Grid, Group, Paper, Radio, SimpleGrid, Stack, Text, TextInput, Textarea } from "@mantine/core";
-import { useEffect, useRef, useState } from "react";
+import { Box, Button, Group, Paper, Radio, SimpleGrid, Stack, Text, TextInput, Textarea } from "@mantine/core";
+import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { ApiFailure, errorMessage } from "../../api/errors";
-import { useLoad } from "../../lib/useLoad";
 import {
   addCard,
   buildRcsContent,
@@ -36,7 +35,8 @@ import {
   type SuggestionType,
 } from "../../lib/rcs";
 import { RcsPreview } from "./RcsPreview";
-import { Choice, FormError, MediaUpload, NameField, revokeAll, saveTemplate, StatusReason, SubmitButton, type FormProps } from "./shared";
+import { Choice, MediaUpload, revokeAll, TemplateFormLayout, type FormProps } from "./shared";
+import { useIdentity, useMediaCleanup, useTemplateForm } from "./useTemplateForm";
 
 const WIDTHS = [
   { value: "SMALL", label: "Small" },
@@ -197,19 +197,30 @@ function CardEditor({
 }
 
 export function RcsForm({ editing, onSaved }: FormProps) {
-  const bots = useLoad(async () => unwrap(await api.GET("/api/channels/rcs")), []);
-  const [name, setName] = useState("");
-  const [bot, setBot] = useState(editing?.rcsBotId ? String(editing.rcsBotId) : "");
+  const bot = useIdentity(async () => unwrap(await api.GET("/api/channels/rcs")), editing?.rcsBotId);
   const [form, setForm] = useState<RcsFormState>(() => (editing ? rcsFormFromTemplate(editing) : emptyRcsForm()));
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const active = (bots.data ?? []).filter((b) => b.status === "ACTIVE");
-  useEffect(() => {
-    if (!bot && active.length === 1) setBot(String(active[0].id));
-  }, [active, bot]);
-  const latest = useRef(form);
-  latest.current = form;
-  useEffect(() => () => revokeAll([latest.current.card, ...latest.current.cards].map((c) => c.media)), []);
+  const template = useTemplateForm({
+    channel: "RCS",
+    editing,
+    onSaved,
+    validate: () => {
+      const invalid = validateRcs(form);
+      if (!bot.value) invalid.rcsBotId = "choose the RCS bot";
+      return invalid;
+    },
+    invalidMessage: "Check the fields marked in red.",
+    build: () => ({
+      body: rcsBody(form),
+      category: undefined,
+      templateType: form.templateType,
+      rcsBotId: Number(bot.value),
+      content: buildRcsContent(form),
+    }),
+    mapError: (err) => (err instanceof ApiFailure ? { [rcsErrorKey(err.field)]: err.message } : { _form: errorMessage(err) }),
+  });
+  const { errors } = template;
+  const active = bot.active;
+  useMediaCleanup(() => [form.card, ...form.cards].map((c) => c.media));
 
   const patch = (p: Partial<RcsFormState>) => setForm((f) => ({ ...f, ...p }));
   function updateCard(key: string, update: (c: CardForm) => CardForm) {
@@ -224,188 +235,145 @@ export function RcsForm({ editing, onSaved }: FormProps) {
     });
   }
 
-  async function submit(e: React.FormEvent) {
-    e.preventDefault();
-    const invalid = validateRcs(form);
-    if (!bot) invalid.rcsBotId = "choose the RCS bot";
-    if (Object.keys(invalid).length) {
-      setErrors({ _form: "Check the fields marked in red.", ...invalid });
-      return;
-    }
-    setBusy(true);
-    setErrors({});
-    try {
-      onSaved(
-        await saveTemplate(editing, {
-          name,
-          channel: "RCS",
-          language: editing?.language ?? "en",
-          body: rcsBody(form),
-          templateType: form.templateType,
-          rcsBotId: Number(bot),
-          content: buildRcsContent(form),
-        }),
-      );
-    } catch (err) {
-      setErrors(err instanceof ApiFailure ? { [rcsErrorKey(err.field)]: err.message } : { _form: errorMessage(err) });
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  const botName = active.find((b) => String(b.id) === bot)?.displayName ?? (editing?.rcsBotId && String(editing.rcsBotId) === bot ? (editing.identity ?? undefined) : undefined);
+  const botName =
+    active.find((b) => String(b.id) === bot.value)?.displayName ??
+    (editing?.rcsBotId && String(editing.rcsBotId) === bot.value ? (editing.identity ?? undefined) : undefined);
   const isCard = form.templateType !== "TEXT";
 
   return (
-    <form onSubmit={submit}>
-      <Grid>
-        <Grid.Col span={{ base: 12, md: 7 }}>
-          <Stack>
-            <StatusReason template={editing} />
-            <FormError error={errors._form} />
-            <NameField editing={editing} value={name} onChange={setName} error={errors.name} />
+    <TemplateFormLayout
+      form={template}
+      hint="RCS templates go to PENDING until an admin approves them; they are submitted to the Virtuoso RBM platform for registration."
+      preview={<RcsPreview form={form} botName={botName} />}
+      stickyPreview
+    >
+      <Choice
+        label="RCS bot"
+        description={!bot.state.loading && !active.length ? "Your RCS bot must be active. Contact admin if RCS is unavailable." : undefined}
+        placeholder={bot.state.loading && !bot.state.data ? "Loading…" : active.length ? "Choose a bot" : "No active RCS bot"}
+        data={active.map((b) => ({ value: String(b.id), label: `${b.displayName} (${b.handle})` }))}
+        value={bot.value}
+        onChange={(v) => bot.setValue(v)}
+        error={errors.rcsBotId ?? (bot.state.error ? errorMessage(bot.state.error) : undefined)}
+        required
+      />
+      <Radio.Group
+        label="Template type"
+        value={form.templateType}
+        onChange={(v) => patch({ templateType: v as RcsTemplateType })}
+        error={errors.templateType}
+      >
+        <Group mt={4}>
+          {(Object.keys(RCS_TYPE_LABELS) as RcsTemplateType[]).map((t) => (
+            <Radio key={t} value={t} label={RCS_TYPE_LABELS[t]} />
+          ))}
+        </Group>
+      </Radio.Group>
+
+      {form.templateType === "TEXT" && (
+        <>
+          <Textarea label="Body" description="The message text" autosize minRows={4} value={form.body} onChange={(e) => patch({ body: e.currentTarget.value })} error={errors.body} required />
+          <SuggestionsEditor owner="" list={form.suggestions} onChange={(update) => setForm((f) => ({ ...f, suggestions: update(f.suggestions) }))} errors={errors} errorPrefix="" />
+        </>
+      )}
+
+      {form.templateType === "RICH_CARD" && (
+        <>
+          <Group grow align="flex-start">
             <Choice
-              label="RCS bot"
-              description={!bots.loading && !active.length ? "Your RCS bot must be active. Contact admin if RCS is unavailable." : undefined}
-              placeholder={bots.loading && !bots.data ? "Loading…" : active.length ? "Choose a bot" : "No active RCS bot"}
-              data={active.map((b) => ({ value: String(b.id), label: `${b.displayName} (${b.handle})` }))}
-              value={bot}
-              onChange={(v) => setBot(v)}
-              error={errors.rcsBotId ?? (bots.error ? errorMessage(bots.error) : undefined)}
-              required
+              label="Orientation"
+              data={[
+                { value: "VERTICAL", label: "Vertical" },
+                { value: "HORIZONTAL", label: "Horizontal" },
+              ]}
+              value={form.orientation}
+              onChange={(v) => patch({ orientation: v as Orientation })}
+              error={errors.orientation}
             />
-            <Radio.Group
-              label="Template type"
-              value={form.templateType}
-              onChange={(v) => patch({ templateType: v as RcsTemplateType })}
-              error={errors.templateType}
-            >
-              <Group mt={4}>
-                {(Object.keys(RCS_TYPE_LABELS) as RcsTemplateType[]).map((t) => (
-                  <Radio key={t} value={t} label={RCS_TYPE_LABELS[t]} />
-                ))}
-              </Group>
-            </Radio.Group>
-
-            {form.templateType === "TEXT" && (
-              <>
-                <Textarea label="Body" description="The message text" autosize minRows={4} value={form.body} onChange={(e) => patch({ body: e.currentTarget.value })} error={errors.body} required />
-                <SuggestionsEditor owner="" list={form.suggestions} onChange={(update) => setForm((f) => ({ ...f, suggestions: update(f.suggestions) }))} errors={errors} errorPrefix="" />
-              </>
-            )}
-
-            {form.templateType === "RICH_CARD" && (
-              <>
-                <Group grow align="flex-start">
-                  <Choice
-                    label="Orientation"
-                    data={[
-                      { value: "VERTICAL", label: "Vertical" },
-                      { value: "HORIZONTAL", label: "Horizontal" },
-                    ]}
-                    value={form.orientation}
-                    onChange={(v) => patch({ orientation: v as Orientation })}
-                    error={errors.orientation}
-                  />
-                  {form.orientation === "HORIZONTAL" && (
-                    <Choice
-                      label="Image alignment"
-                      data={[
-                        { value: "LEFT", label: "Left" },
-                        { value: "RIGHT", label: "Right" },
-                      ]}
-                      value={form.imageAlignment}
-                      onChange={(v) => patch({ imageAlignment: v as ImageAlignment })}
-                      error={errors.imageAlignment}
-                    />
-                  )}
-                </Group>
-                <Group grow align="flex-start">
-                  <Choice label="Card width" data={WIDTHS} value={form.width} onChange={(v) => patch({ width: v as CardWidth })} error={errors.width} />
-                  <Choice label="Card height" data={HEIGHTS} value={form.height} onChange={(v) => patch({ height: v as CardHeight })} error={errors.height} />
-                </Group>
-                <Paper withBorder p="sm">
-                  <CardEditor label="Card" card={form.card} onChange={(u) => updateCard(form.card.key, u)} errors={errors} errorPrefix="card." />
-                </Paper>
-              </>
-            )}
-
-            {form.templateType === "CAROUSEL" && (
-              <>
-                <Group grow align="flex-start">
-                  <Choice
-                    label="Card width"
-                    description="Applies to all cards"
-                    data={WIDTHS}
-                    value={form.width}
-                    onChange={(v) => patch({ width: v as CardWidth })}
-                    error={errors.width}
-                  />
-                  <Choice
-                    label="Card height"
-                    description="Applies to all cards"
-                    data={HEIGHTS}
-                    value={form.height}
-                    onChange={(v) => patch({ height: v as CardHeight })}
-                    error={errors.height}
-                  />
-                </Group>
-                {form.cards.map((card, i) => (
-                  <Paper key={card.key} withBorder p="sm" data-testid="carousel-card-editor">
-                    <Group justify="space-between" mb="xs">
-                      <Text fw={600}>Card {i + 1}</Text>
-                      <Button
-                        size="xs"
-                        variant="subtle"
-                        color="red"
-                        disabled={!canRemoveCard(form.cards)}
-                        onClick={() => dropCard(card.key)}
-                        aria-label={`Remove card ${i + 1}`}
-                        title={canRemoveCard(form.cards) ? undefined : `A carousel has at least ${MIN_CAROUSEL_CARDS} cards`}
-                      >
-                        Remove card
-                      </Button>
-                    </Group>
-                    <CardEditor label={`Card ${i + 1}`} card={card} onChange={(u) => updateCard(card.key, u)} errors={errors} errorPrefix={`cards.${i}.`} />
-                  </Paper>
-                ))}
-                <Group justify="space-between">
-                  <Text size="xs" c={errors.cards ? "red" : "dimmed"}>
-                    {errors.cards ?? `${form.cards.length} of ${MAX_CAROUSEL_CARDS} cards (at least ${MIN_CAROUSEL_CARDS})`}
-                  </Text>
-                  <Button variant="light" disabled={!canAddCard(form.cards)} onClick={() => setForm((f) => ({ ...f, cards: addCard(f.cards) }))}>
-                    Add Card
-                  </Button>
-                </Group>
-              </>
-            )}
-
-            {isCard && (
-              <Textarea
-                label={FALLBACK_LABEL}
-                description="Leave empty to use the first card's title and description"
-                autosize
-                minRows={2}
-                value={form.fallback}
-                onChange={(e) => patch({ fallback: e.currentTarget.value })}
-                error={errors.body}
+            {form.orientation === "HORIZONTAL" && (
+              <Choice
+                label="Image alignment"
+                data={[
+                  { value: "LEFT", label: "Left" },
+                  { value: "RIGHT", label: "Right" },
+                ]}
+                value={form.imageAlignment}
+                onChange={(v) => patch({ imageAlignment: v as ImageAlignment })}
+                error={errors.imageAlignment}
               />
             )}
-            <Text size="xs" c="dimmed">
-              RCS templates go to PENDING until an admin approves them; they are submitted to the Virtuoso RBM platform for registration.
+          </Group>
+          <Group grow align="flex-start">
+            <Choice label="Card width" data={WIDTHS} value={form.width} onChange={(v) => patch({ width: v as CardWidth })} error={errors.width} />
+            <Choice label="Card height" data={HEIGHTS} value={form.height} onChange={(v) => patch({ height: v as CardHeight })} error={errors.height} />
+          </Group>
+          <Paper withBorder p="sm">
+            <CardEditor label="Card" card={form.card} onChange={(u) => updateCard(form.card.key, u)} errors={errors} errorPrefix="card." />
+          </Paper>
+        </>
+      )}
+
+      {form.templateType === "CAROUSEL" && (
+        <>
+          <Group grow align="flex-start">
+            <Choice
+              label="Card width"
+              description="Applies to all cards"
+              data={WIDTHS}
+              value={form.width}
+              onChange={(v) => patch({ width: v as CardWidth })}
+              error={errors.width}
+            />
+            <Choice
+              label="Card height"
+              description="Applies to all cards"
+              data={HEIGHTS}
+              value={form.height}
+              onChange={(v) => patch({ height: v as CardHeight })}
+              error={errors.height}
+            />
+          </Group>
+          {form.cards.map((card, i) => (
+            <Paper key={card.key} withBorder p="sm" data-testid="carousel-card-editor">
+              <Group justify="space-between" mb="xs">
+                <Text fw={600}>Card {i + 1}</Text>
+                <Button
+                  size="xs"
+                  variant="subtle"
+                  color="red"
+                  disabled={!canRemoveCard(form.cards)}
+                  onClick={() => dropCard(card.key)}
+                  aria-label={`Remove card ${i + 1}`}
+                  title={canRemoveCard(form.cards) ? undefined : `A carousel has at least ${MIN_CAROUSEL_CARDS} cards`}
+                >
+                  Remove card
+                </Button>
+              </Group>
+              <CardEditor label={`Card ${i + 1}`} card={card} onChange={(u) => updateCard(card.key, u)} errors={errors} errorPrefix={`cards.${i}.`} />
+            </Paper>
+          ))}
+          <Group justify="space-between">
+            <Text size="xs" c={errors.cards ? "red" : "dimmed"}>
+              {errors.cards ?? `${form.cards.length} of ${MAX_CAROUSEL_CARDS} cards (at least ${MIN_CAROUSEL_CARDS})`}
             </Text>
-            <SubmitButton editing={editing} busy={busy} />
-          </Stack>
-        </Grid.Col>
-        <Grid.Col span={{ base: 12, md: 5 }}>
-          <Box style={{ position: "sticky", top: 0 }}>
-            <Text fw={600} mb="xs">
-              Preview
-            </Text>
-            <RcsPreview form={form} botName={botName} />
-          </Box>
-        </Grid.Col>
-      </Grid>
-    </form>
+            <Button variant="light" disabled={!canAddCard(form.cards)} onClick={() => setForm((f) => ({ ...f, cards: addCard(f.cards) }))}>
+              Add Card
+            </Button>
+          </Group>
+        </>
+      )}
+
+      {isCard && (
+        <Textarea
+          label={FALLBACK_LABEL}
+          description="Leave empty to use the first card's title and description"
+          autosize
+          minRows={2}
+          value={form.fallback}
+          onChange={(e) => patch({ fallback: e.currentTarget.value })}
+          error={errors.body}
+        />
+      )}
+    </TemplateFormLayout>
   );
 }

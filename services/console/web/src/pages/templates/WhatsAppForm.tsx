@@ -1,8 +1,7 @@
-import { Box, Button, Grid, Group, Paper, Stack, Text, TextInput, Textarea } from "@mantine/core";
-import { useEffect, useRef, useState } from "react";
+import { Box, Button, Group, Paper, Text, TextInput, Textarea } from "@mantine/core";
+import { useState } from "react";
 import { api, unwrap } from "../../api/client";
-import { errorMessage, fieldErrors } from "../../api/errors";
-import { useLoad } from "../../lib/useLoad";
+import { errorMessage } from "../../api/errors";
 import {
   buildWhatsAppContent,
   emptyWaForm,
@@ -15,7 +14,8 @@ import {
   type WaForm,
   type WaHeaderType,
 } from "../../lib/rcs";
-import { Choice, FormError, MediaUpload, NameField, revokeAll, saveTemplate, StatusReason, SubmitButton, type FormProps } from "./shared";
+import { Choice, MediaUpload, revokeAll, TemplateFormLayout, type FormProps } from "./shared";
+import { useIdentity, useMediaCleanup, useTemplateForm } from "./useTemplateForm";
 
 const WA_FIELDS = ["name", "wabaNumberId", "category", "body", "templateType", "content.header", "content.footer", "content.buttons"] as const;
 const HEADER_TYPES: { value: WaHeaderType; label: string }[] = [
@@ -32,21 +32,22 @@ const BUTTON_TYPES = [
 ];
 
 export function WhatsAppForm({ editing, onSaved }: FormProps) {
-  const wabas = useLoad(async () => unwrap(await api.GET("/api/channels/whatsapp")), []);
-  const [name, setName] = useState("");
-  const [waba, setWaba] = useState(editing?.wabaNumberId ? String(editing.wabaNumberId) : "");
-  const [category, setCategory] = useState(editing?.category ?? "");
-  const [body, setBody] = useState(editing?.body ?? "");
+  const waba = useIdentity(async () => unwrap(await api.GET("/api/channels/whatsapp")), editing?.wabaNumberId);
   const [form, setForm] = useState<WaForm>(() => (editing ? waFormFromTemplate(editing.content) : emptyWaForm()));
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const active = (wabas.data ?? []).filter((w) => w.status === "ACTIVE");
-  useEffect(() => {
-    if (!waba && active.length === 1) setWaba(String(active[0].id));
-  }, [active, waba]);
-  const latest = useRef(form);
-  latest.current = form;
-  useEffect(() => () => revokeAll([latest.current.headerMedia]), []);
+  const template = useTemplateForm({
+    channel: "WHATSAPP",
+    editing,
+    onSaved,
+    fields: WA_FIELDS,
+    validate: () => {
+      const invalid = validateWhatsApp(form);
+      if (!waba.value) invalid.wabaNumberId = "choose the WABA number";
+      return invalid;
+    },
+    build: () => ({ ...buildWhatsAppContent(form), wabaNumberId: waba.value ? Number(waba.value) : undefined }),
+  });
+  const { body, errors } = template;
+  useMediaCleanup(() => [form.headerMedia]);
 
   const patch = (p: Partial<WaForm>) => setForm((f) => ({ ...f, ...p }));
   const setMedia = (update: (m: MediaState) => MediaState) => setForm((f) => ({ ...f, headerMedia: update(f.headerMedia) }));
@@ -61,170 +62,126 @@ export function WhatsAppForm({ editing, onSaved }: FormProps) {
     });
   }
 
-  async function submit(e: React.FormEvent) {
-    e.preventDefault();
-    const invalid = validateWhatsApp(form);
-    if (!waba) invalid.wabaNumberId = "choose the WABA number";
-    if (Object.keys(invalid).length) {
-      setErrors(invalid);
-      return;
-    }
-    setBusy(true);
-    setErrors({});
-    const { templateType, content } = buildWhatsAppContent(form);
-    try {
-      onSaved(
-        await saveTemplate(editing, {
-          name,
-          channel: "WHATSAPP",
-          language: editing?.language ?? "en",
-          body,
-          category: category || undefined,
-          templateType,
-          wabaNumberId: waba ? Number(waba) : undefined,
-          content,
-        }),
-      );
-    } catch (err) {
-      setErrors(fieldErrors(err, WA_FIELDS));
-    } finally {
-      setBusy(false);
-    }
-  }
-
   const mediaHeader = form.headerType === "IMAGE" || form.headerType === "VIDEO" || form.headerType === "DOCUMENT" ? form.headerType : null;
   const headerLabel = mediaHeader ? `Header ${mediaHeader.toLowerCase()}` : "";
 
   return (
-    <form onSubmit={submit}>
-      <Grid>
-        <Grid.Col span={{ base: 12, md: 7 }}>
-          <Stack>
-            <StatusReason template={editing} />
-            <FormError error={errors._form} />
-            <NameField editing={editing} value={name} onChange={setName} error={errors.name} />
+    <TemplateFormLayout
+      form={template}
+      hint="WhatsApp templates go to PENDING until an admin approves them."
+      preview={
+        <PhoneBubble
+          header={form.headerType === "TEXT" ? form.headerText : undefined}
+          media={mediaHeader ? { type: mediaHeader, ...form.headerMedia } : undefined}
+          body={body}
+          footer={form.footer}
+          buttons={form.buttons.map((b) => b.text || "Button")}
+        />
+      }
+    >
+      <Choice
+        label="WABA number"
+        placeholder={waba.state.loading && !waba.state.data ? "Loading…" : waba.active.length ? "Choose a WABA number" : "No active WABA number"}
+        data={waba.active.map((w) => ({ value: String(w.id), label: `${w.phoneNumber} (${w.displayName})` }))}
+        value={waba.value}
+        onChange={(v) => waba.setValue(v)}
+        error={errors.wabaNumberId ?? (waba.state.error ? errorMessage(waba.state.error) : undefined)}
+        required
+      />
+      <Choice
+        label="Category"
+        description="Affects the per-message price"
+        placeholder="Choose a category"
+        data={["MARKETING", "UTILITY", "AUTHENTICATION"]}
+        value={template.category}
+        onChange={(v) => template.setCategory(v)}
+        error={errors.category}
+        required
+      />
+      <Choice
+        label="Header type"
+        data={HEADER_TYPES}
+        value={form.headerType}
+        onChange={(v) => changeHeaderType(v as WaHeaderType)}
+        error={form.headerType === "NONE" ? errors["content.header"] : undefined}
+      />
+      {form.headerType === "TEXT" && (
+        <TextInput
+          label="Header text"
+          maxLength={60}
+          value={form.headerText}
+          onChange={(e) => patch({ headerText: e.currentTarget.value })}
+          error={errors["content.header"]}
+        />
+      )}
+      {mediaHeader && (
+        <MediaUpload
+          key={mediaHeader}
+          id="wa-header-media"
+          label={headerLabel}
+          removeLabel="Remove the header upload"
+          kinds={[WA_HEADER_KINDS[mediaHeader]]}
+          value={form.headerMedia}
+          onChange={setMedia}
+          error={errors["content.header"]}
+          required
+        />
+      )}
+      <Textarea label="Body" description="Use {{1}}, {{2}}… for variables" autosize minRows={4} value={body} onChange={(e) => template.setBody(e.currentTarget.value)} error={errors.body} required />
+      <TextInput label="Footer (optional)" maxLength={60} value={form.footer} onChange={(e) => patch({ footer: e.currentTarget.value })} error={errors["content.footer"]} />
+      <Box>
+        <Group justify="space-between">
+          <Text size="sm" fw={500}>
+            Buttons
+          </Text>
+          <Button
+            size="xs"
+            variant="light"
+            disabled={form.buttons.length >= 10}
+            onClick={() => setForm((f) => ({ ...f, buttons: [...f.buttons, { type: "QUICK_REPLY", text: "" }] }))}
+          >
+            Add button
+          </Button>
+        </Group>
+        {form.buttons.map((b, i) => (
+          <Group key={i} mt="xs" align="flex-end" wrap="nowrap">
             <Choice
-              label="WABA number"
-              placeholder={wabas.loading && !wabas.data ? "Loading…" : active.length ? "Choose a WABA number" : "No active WABA number"}
-              data={active.map((w) => ({ value: String(w.id), label: `${w.phoneNumber} (${w.displayName})` }))}
-              value={waba}
-              onChange={(v) => setWaba(v)}
-              error={errors.wabaNumberId ?? (wabas.error ? errorMessage(wabas.error) : undefined)}
-              required
+              w={170}
+              label={`Button ${i + 1} type`}
+              data={BUTTON_TYPES}
+              value={b.type}
+              onChange={(v) => updateButton(i, { type: v as WaButton["type"] })}
             />
-            <Choice
-              label="Category"
-              description="Affects the per-message price"
-              placeholder="Choose a category"
-              data={["MARKETING", "UTILITY", "AUTHENTICATION"]}
-              value={category}
-              onChange={(v) => setCategory(v)}
-              error={errors.category}
-              required
-            />
-            <Choice
-              label="Header type"
-              data={HEADER_TYPES}
-              value={form.headerType}
-              onChange={(v) => changeHeaderType(v as WaHeaderType)}
-              error={form.headerType === "NONE" ? errors["content.header"] : undefined}
-            />
-            {form.headerType === "TEXT" && (
-              <TextInput
-                label="Header text"
-                maxLength={60}
-                value={form.headerText}
-                onChange={(e) => patch({ headerText: e.currentTarget.value })}
-                error={errors["content.header"]}
-              />
+            <TextInput label={`Button ${i + 1} text`} maxLength={25} value={b.text} onChange={(e) => updateButton(i, { text: e.currentTarget.value })} required />
+            {b.type === "URL" && (
+              <TextInput label={`Button ${i + 1} URL`} placeholder="https://…" value={b.url ?? ""} onChange={(e) => updateButton(i, { url: e.currentTarget.value })} required />
             )}
-            {mediaHeader && (
-              <MediaUpload
-                key={mediaHeader}
-                id="wa-header-media"
-                label={headerLabel}
-                removeLabel="Remove the header upload"
-                kinds={[WA_HEADER_KINDS[mediaHeader]]}
-                value={form.headerMedia}
-                onChange={setMedia}
-                error={errors["content.header"]}
+            {b.type === "PHONE_NUMBER" && (
+              <TextInput
+                label={`Button ${i + 1} phone number`}
+                placeholder="+91…"
+                value={b.phoneNumber ?? ""}
+                onChange={(e) => updateButton(i, { phoneNumber: e.currentTarget.value })}
                 required
               />
             )}
-            <Textarea label="Body" description="Use {{1}}, {{2}}… for variables" autosize minRows={4} value={body} onChange={(e) => setBody(e.currentTarget.value)} error={errors.body} required />
-            <TextInput label="Footer (optional)" maxLength={60} value={form.footer} onChange={(e) => patch({ footer: e.currentTarget.value })} error={errors["content.footer"]} />
-            <Box>
-              <Group justify="space-between">
-                <Text size="sm" fw={500}>
-                  Buttons
-                </Text>
-                <Button
-                  size="xs"
-                  variant="light"
-                  disabled={form.buttons.length >= 10}
-                  onClick={() => setForm((f) => ({ ...f, buttons: [...f.buttons, { type: "QUICK_REPLY", text: "" }] }))}
-                >
-                  Add button
-                </Button>
-              </Group>
-              {form.buttons.map((b, i) => (
-                <Group key={i} mt="xs" align="flex-end" wrap="nowrap">
-                  <Choice
-                    w={170}
-                    label={`Button ${i + 1} type`}
-                    data={BUTTON_TYPES}
-                    value={b.type}
-                    onChange={(v) => updateButton(i, { type: v as WaButton["type"] })}
-                  />
-                  <TextInput label={`Button ${i + 1} text`} maxLength={25} value={b.text} onChange={(e) => updateButton(i, { text: e.currentTarget.value })} required />
-                  {b.type === "URL" && (
-                    <TextInput label={`Button ${i + 1} URL`} placeholder="https://…" value={b.url ?? ""} onChange={(e) => updateButton(i, { url: e.currentTarget.value })} required />
-                  )}
-                  {b.type === "PHONE_NUMBER" && (
-                    <TextInput
-                      label={`Button ${i + 1} phone number`}
-                      placeholder="+91…"
-                      value={b.phoneNumber ?? ""}
-                      onChange={(e) => updateButton(i, { phoneNumber: e.currentTarget.value })}
-                      required
-                    />
-                  )}
-                  <Button
-                    variant="subtle"
-                    color="red"
-                    onClick={() => setForm((f) => ({ ...f, buttons: f.buttons.filter((_, j) => j !== i) }))}
-                    aria-label={`Remove button ${i + 1}`}
-                  >
-                    Remove
-                  </Button>
-                </Group>
-              ))}
-              {errors["content.buttons"] && (
-                <Text size="xs" c="red" mt={4}>
-                  {errors["content.buttons"]}
-                </Text>
-              )}
-            </Box>
-            <Text size="xs" c="dimmed">
-              WhatsApp templates go to PENDING until an admin approves them.
-            </Text>
-            <SubmitButton editing={editing} busy={busy} />
-          </Stack>
-        </Grid.Col>
-        <Grid.Col span={{ base: 12, md: 5 }}>
-          <Text fw={600} mb="xs">
-            Preview
+            <Button
+              variant="subtle"
+              color="red"
+              onClick={() => setForm((f) => ({ ...f, buttons: f.buttons.filter((_, j) => j !== i) }))}
+              aria-label={`Remove button ${i + 1}`}
+            >
+              Remove
+            </Button>
+          </Group>
+        ))}
+        {errors["content.buttons"] && (
+          <Text size="xs" c="red" mt={4}>
+            {errors["content.buttons"]}
           </Text>
-          <PhoneBubble
-            header={form.headerType === "TEXT" ? form.headerText : undefined}
-            media={mediaHeader ? { type: mediaHeader, ...form.headerMedia } : undefined}
-            body={body}
-            footer={form.footer}
-            buttons={form.buttons.map((b) => b.text || "Button")}
-          />
-        </Grid.Col>
-      </Grid>
-    </form>
+        )}
+      </Box>
+    </TemplateFormLayout>
   );
 }
 

@@ -1,11 +1,14 @@
-// What every template form shares: saving (create, or edit and re-submit), the status reason of an
-// edited template, the form-level error, the name field, the submit button and the media upload control.
-import { Alert, Box, Button, Group, Input, Select, Text, TextInput, type SelectProps } from "@mantine/core";
+// What every template form shares on screen: saving (create, or edit and re-submit), the form's frame
+// (the status reason of an edited template, the form-level error, the name field, the submit button,
+// the preview column) and the media upload control. Its state is useTemplateForm.ts.
+import { Alert, Box, Button, Grid, Group, Input, Select, Stack, Text, TextInput, type SelectProps } from "@mantine/core";
 import { useEffect, useRef } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { errorMessage } from "../../api/errors";
 import { describeStatusReason } from "../../lib/errors";
 import { uploadMedia } from "../../api/upload";
+import { editOf } from "./templateForm";
+import type { TemplateFormState } from "./useTemplateForm";
 import { acceptFor, checkMediaFile, MAX_MEDIA_MB, mediaContentType, mediaKind, type MediaKind, type MediaState } from "../../lib/rcs";
 
 export type Template = Schemas["TemplateOut"];
@@ -19,17 +22,54 @@ export interface FormProps {
 /** Creates the template, or re-submits the edited one (PUT takes the same fields minus name and channel). */
 export async function saveTemplate(editing: Template | undefined, body: Schemas["TemplateIn"]): Promise<Template> {
   if (!editing) return unwrap(await api.POST("/api/templates", { body }));
-  const edit: Schemas["TemplateEdit"] = {
-    body: body.body,
-    category: body.category,
-    templateType: body.templateType,
-    dltTemplateId: body.dltTemplateId,
-    language: body.language,
-    content: body.content,
-    wabaNumberId: body.wabaNumberId,
-    rcsBotId: body.rcsBotId,
-  };
-  return unwrap(await api.PUT("/api/templates/{template_id}", { params: { path: { template_id: editing.id } }, body: edit }));
+  return unwrap(await api.PUT("/api/templates/{template_id}", { params: { path: { template_id: editing.id } }, body: editOf(body) }));
+}
+
+/** Every template form's frame: the edited template's reason, the form-level error, the name, the
+ * form's own fields, a hint, the submit button, and the live preview beside them. */
+export function TemplateFormLayout({
+  form,
+  hint,
+  submitLabel,
+  preview,
+  stickyPreview,
+  children,
+}: {
+  form: TemplateFormState;
+  hint: string;
+  /** The create button's label ("Submit template" unless given); a re-submit says "Re-submit template". */
+  submitLabel?: string;
+  preview: React.ReactNode;
+  /** Keep the preview in view while a long form scrolls. */
+  stickyPreview?: boolean;
+  children: React.ReactNode;
+}) {
+  return (
+    <form onSubmit={form.submit}>
+      <Grid>
+        <Grid.Col span={{ base: 12, md: 7 }}>
+          <Stack>
+            <StatusReason template={form.editing} />
+            <FormError error={form.errors._form} />
+            <NameField editing={form.editing} value={form.name} onChange={form.setName} error={form.errors.name} />
+            {children}
+            <Text size="xs" c="dimmed">
+              {hint}
+            </Text>
+            <SubmitButton editing={form.editing} busy={form.busy} createLabel={submitLabel} />
+          </Stack>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 5 }}>
+          <Box style={stickyPreview ? { position: "sticky", top: 0 } : undefined}>
+            <Text fw={600} mb="xs">
+              Preview
+            </Text>
+            {preview}
+          </Box>
+        </Grid.Col>
+      </Grid>
+    </form>
+  );
 }
 
 /** Why the edited template was rejected or failed, as the list shows it. */
