@@ -12,7 +12,8 @@ MIN_RUN = 3  # a phrase repeated this many times in a row is flagged
 MAX_PHRASE_WORDS = 3
 MIN_REPEATED_WORDS = 4  # a run of this many words (placeholders aside) appearing twice is flagged
 VOICE_REPEAT = re.compile(r"\b(?:i repeat|repeat|once again|dobara|फिर से)\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
-TOKEN = re.compile(r"[^\W_]+|\{#var#\}|\{\{\d+\}\}", re.UNICODE | re.IGNORECASE)
+# a word: letters and digits, Devanagari vowel signs included (they are not \w); not the danda
+TOKEN = re.compile(r"(?:[^\W_]|[\u0900-\u0963\u0966-\u097F])+|\{#var#\}|\{\{\d+\}\}", re.UNICODE | re.IGNORECASE)
 
 
 def _normal(text: str) -> str:
