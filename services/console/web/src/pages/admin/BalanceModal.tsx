@@ -1,4 +1,4 @@
-import { Modal, NativeSelect, Stack, Textarea, TextInput } from "@mantine/core";
+import { Modal, Stack, Textarea, TextInput } from "@mantine/core";
 import { ModalActions } from "../../components/ModalActions";
 import { notifications } from "@mantine/notifications";
 import { useState } from "react";
@@ -6,7 +6,8 @@ import { api, unwrap } from "../../api/client";
 import { fieldErrors } from "../../api/errors";
 import { money } from "../../lib/format";
 import { parseRupees, rupees } from "../../lib/money";
-import { accountLabel, type AccountOption } from "./accounts";
+import { AccountSelect } from "./AccountSelect";
+import type { AccountOption } from "./accounts";
 
 const MAX_REASON_CHARS = 500;
 
@@ -66,15 +67,7 @@ export function BalanceModal({ accounts, accountId: preset, onClose }: { account
     <Modal opened onClose={onClose} title="Adjust balance" size="lg">
       <form onSubmit={submit} noValidate>
         <Stack>
-          <NativeSelect
-            label="Account"
-            data={[{ value: "", label: "Choose an account…" }, ...accounts.map((a) => ({ value: String(a.id), label: accountLabel(a) }))]}
-            value={accountId}
-            onChange={(e) => setAccountId(e.currentTarget.value)}
-            error={errors.accountId}
-            withAsterisk
-            aria-required
-          />
+          <AccountSelect label="Account" accounts={accounts} value={accountId} onChange={setAccountId} error={errors.accountId} />
           <TextInput
             label="Amount (₹)"
             description={

@@ -3,7 +3,8 @@ import { ModalActions } from "../../components/ModalActions";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { fieldErrors } from "../../api/errors";
-import { accountLabel, type AccountOption } from "./accounts";
+import { AccountSelect } from "./AccountSelect";
+import type { AccountOption } from "./accounts";
 import type { Secrets } from "./ShownOnce";
 
 const FIELDS = ["username", "role", "password", "accountId", "accountName"] as const;
@@ -100,15 +101,7 @@ export function CreateUserModal({
             </Group>
           </Radio.Group>
           {mode === "existing" ? (
-            <NativeSelect
-              label="Choose account"
-              data={[{ value: "", label: "Choose an account…" }, ...accounts.map((a) => ({ value: String(a.id), label: accountLabel(a) }))]}
-              value={accountId}
-              onChange={(e) => setAccountId(e.currentTarget.value)}
-              error={errors.accountId}
-              withAsterisk
-              aria-required
-            />
+            <AccountSelect label="Choose account" accounts={accounts} value={accountId} onChange={setAccountId} error={errors.accountId} />
           ) : (
             <TextInput
               label="New account name"

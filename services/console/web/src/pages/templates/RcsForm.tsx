@@ -196,6 +196,26 @@ function CardEditor({
   );
 }
 
+/** The card width and height of a rich card, or of every card of a carousel. */
+function CardSize({
+  form,
+  patch,
+  errors,
+  description,
+}: {
+  form: RcsFormState;
+  patch: (p: Partial<RcsFormState>) => void;
+  errors: Record<string, string>;
+  description?: string;
+}) {
+  return (
+    <Group grow align="flex-start">
+      <Choice label="Card width" description={description} data={WIDTHS} value={form.width} onChange={(v) => patch({ width: v as CardWidth })} error={errors.width} />
+      <Choice label="Card height" description={description} data={HEIGHTS} value={form.height} onChange={(v) => patch({ height: v as CardHeight })} error={errors.height} />
+    </Group>
+  );
+}
+
 export function RcsForm({ editing, onSaved }: FormProps) {
   const bot = useIdentity(async () => unwrap(await api.GET("/api/channels/rcs")), editing?.rcsBotId);
   const [form, setForm] = useState<RcsFormState>(() => (editing ? rcsFormFromTemplate(editing) : emptyRcsForm()));
@@ -303,10 +323,7 @@ export function RcsForm({ editing, onSaved }: FormProps) {
               />
             )}
           </Group>
-          <Group grow align="flex-start">
-            <Choice label="Card width" data={WIDTHS} value={form.width} onChange={(v) => patch({ width: v as CardWidth })} error={errors.width} />
-            <Choice label="Card height" data={HEIGHTS} value={form.height} onChange={(v) => patch({ height: v as CardHeight })} error={errors.height} />
-          </Group>
+          <CardSize form={form} patch={patch} errors={errors} />
           <Paper withBorder p="sm">
             <CardEditor label="Card" card={form.card} onChange={(u) => updateCard(form.card.key, u)} errors={errors} errorPrefix="card." />
           </Paper>
@@ -315,24 +332,7 @@ export function RcsForm({ editing, onSaved }: FormProps) {
 
       {form.templateType === "CAROUSEL" && (
         <>
-          <Group grow align="flex-start">
-            <Choice
-              label="Card width"
-              description="Applies to all cards"
-              data={WIDTHS}
-              value={form.width}
-              onChange={(v) => patch({ width: v as CardWidth })}
-              error={errors.width}
-            />
-            <Choice
-              label="Card height"
-              description="Applies to all cards"
-              data={HEIGHTS}
-              value={form.height}
-              onChange={(v) => patch({ height: v as CardHeight })}
-              error={errors.height}
-            />
-          </Group>
+          <CardSize form={form} patch={patch} errors={errors} description="Applies to all cards" />
           {form.cards.map((card, i) => (
             <Paper key={card.key} withBorder p="sm" data-testid="carousel-card-editor">
               <Group justify="space-between" mb="xs">
