@@ -30,7 +30,7 @@ GUIDE_SCREENS = [
     "Sender IDs",
     "Reports",
     "Billing",
-    "Blacklist",
+    "Blacklist Management",
     "Settings",
 ]
 
@@ -120,11 +120,11 @@ async def test_every_screen_renders_for_a_user_and_the_admin(console, platform) 
         await ui.go(screen)
         await expect(ui.page.get_by_text("Something went wrong")).to_have_count(0)
         await ui.shot(screen.lower().replace(" ", "-"))
-    await expect(nav.get_by_text("Admin", exact=True)).to_have_count(0)  # users see no admin screen
+    await expect(nav.get_by_text("User Management", exact=True)).to_have_count(0)  # users see no admin screen
 
     admin = await console()
     await admin.login(platform.creds["admin"]["username"], platform.creds["admin"]["password"])
-    await admin.go("Admin")
+    await admin.go("User Management")
     await expect(admin.page.get_by_text("Something went wrong")).to_have_count(0)
     await admin.shot("admin-approvals")
 
@@ -187,7 +187,7 @@ async def test_whatsapp_template_approved_by_the_admin_is_sent_and_read_for_904(
 
     admin = await console()
     await admin.login(platform.creds["admin"]["username"], platform.creds["admin"]["password"])
-    await admin.go("Admin")
+    await admin.go("User Management")
     item = admin.page.get_by_role("row").filter(has_text=name)
     await admin.shot("admin-approvals-pending")
     await item.get_by_role("button", name="Approve").click()
@@ -277,7 +277,7 @@ async def test_admin_creates_an_account_whose_user_cannot_read_another_accounts_
 
     admin = await console()
     await admin.login(platform.creds["admin"]["username"], platform.creds["admin"]["password"])
-    await admin.go("Admin")
+    await admin.go("User Management")
     await admin.page.get_by_role("tab", name="Users").click()
     await admin.page.get_by_role("button", name="Add user").click()
     form = admin.page.get_by_role("dialog")
@@ -393,7 +393,7 @@ async def test_dashboard_shows_todays_messages_and_the_channel_chart(console, pl
 async def test_a_blacklisted_number_is_refused_in_quick_message_with_a_clear_message(console, platform) -> None:
     ui = await console()
     await ui.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
-    await ui.go("Blacklist")
+    await ui.go("Blacklist Management")
     blocked = number("906")
     await ui.field("Phone number").fill(blocked)
     await ui.page.get_by_role("button", name="Add to blacklist").click()
@@ -410,7 +410,7 @@ async def test_a_blacklisted_number_is_refused_in_quick_message_with_a_clear_mes
     await expect(ui.page.get_by_text("Message accepted")).to_have_count(0)
     await ui.shot("quick-message-blacklisted")
 
-    await ui.go("Blacklist")
+    await ui.go("Blacklist Management")
     await ui.page.get_by_role("button", name=f"Remove {blocked}").click()
     await expect(ui.page.get_by_role("row").filter(has_text=blocked)).to_have_count(0)
 
@@ -452,7 +452,7 @@ async def test_requests_reviewed_by_the_admin_reach_the_user(console, platform) 
     await form.get_by_role("button", name="Submit template").click()
     await expect(user.page.get_by_role("row").filter(has_text=template)).to_contain_text("PENDING")
 
-    await admin.go("Admin")
+    await admin.go("User Management")
     for name in (sender, bot):
         await admin.page.get_by_role("button", name=f"Approve {name}").click()
         await expect(admin.page.get_by_role("button", name=f"Approve {name}")).to_have_count(0)
