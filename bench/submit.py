@@ -10,7 +10,7 @@
 Every service runs as its own process, as in `make run`, against the test servers (a
 bench database and a bench topic prefix of their own).
 
-Run: uv run python bench/submit.py [--rate 1000] [--seconds 20] [--skip-e2e]
+Run: uv run python bench/submit.py [--rate 1000] [--seconds 20] [--skip-e2e] [--idempotency-key]
 """
 
 import argparse
@@ -33,7 +33,7 @@ from aiokafka import AIOKafkaConsumer
 from cpaas.billing.seed import ensure_opening_balance
 from cpaas.console.seed import seed
 from cpaas.local.infra import LocalInfra
-from cpaas.local.processes import spawn, stop, wait_for_port
+from cpaas.local.processes import spawn, stop, wait_for_ready
 from cpaas.local.pytest_plugin import infra_settings_for_tests
 from cpaas.platform.db import create_pool
 from cpaas.platform.kafka_admin import ensure_topics
@@ -85,7 +85,7 @@ class Platform:
         name = module.rsplit(".", 1)[-1]
         proc = spawn([sys.executable, "-m", module], env=self.env(**env), log_file=self.logdir / f"{name}.log")
         self.procs.append(proc)
-        wait_for_port(port, 60, proc, name)
+        wait_for_ready(port, 60, proc, name)  # the port opens before the service has started
 
     def stop_all(self) -> None:
         for proc in reversed(self.procs):
@@ -108,7 +108,18 @@ def sms_body(creds: dict, recipient: str = "+919876543210") -> dict:
     }
 
 
-def run_wrk(creds: dict) -> dict:
+# with --idempotency-key every request carries a key of its own (a fresh submit, never a replay)
+UNIQUE_KEY_REQUEST = (
+    "counter = 0\n"
+    "request = function()\n"
+    "  counter = counter + 1\n"
+    '  wrk.headers["Idempotency-Key"] = "bench-" .. tostring(os.time()) .. "-" .. counter\n'
+    "  return wrk.format()\n"
+    "end\n"
+)
+
+
+def run_wrk(creds: dict, *, idempotency_key: bool = False) -> dict:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk (make bench does it)")
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
@@ -117,7 +128,8 @@ def run_wrk(creds: dict) -> dict:
         f"wrk.body = {json.dumps(json.dumps(sms_body(creds)))}\n"
         'wrk.headers["Content-Type"] = "application/json"\n'
         f'wrk.headers["X-API-Key"] = "{creds["apiKey"]}"\n'
-        "done = function(summary, latency, requests)\n"
+        + (UNIQUE_KEY_REQUEST if idempotency_key else "")
+        + "done = function(summary, latency, requests)\n"
         '  io.write(string.format("RESULT %d %d %d %d %d\\n", summary.requests, summary.duration,'
         " summary.errors.status, latency:percentile(50), latency:percentile(99)))\nend\n"
     )
@@ -301,8 +313,9 @@ def print_e2e(e2e: dict) -> None:
     print(f"  latency submit -> DELIVERED p50 {e2e['p50_ms']:.1f} ms, p99 {e2e['p99_ms']:.1f} ms")
 
 
-def print_gateway(gateway: dict) -> None:
-    print(f"\ngateway, {CONNECTIONS} connections, {WRK_SECONDS}s, one process:")
+def print_gateway(gateway: dict, *, idempotency_key: bool = False) -> None:
+    keys = ", a fresh Idempotency-Key on each request" if idempotency_key else ""
+    print(f"\ngateway, {CONNECTIONS} connections, {WRK_SECONDS}s, one process{keys}:")
     print(
         f"  accepted submits/s   {gateway['accepted_per_s']:>10,.0f}   target {TARGET_SUBMITS:,}"
         f"   ratio {gateway['accepted_per_s'] / TARGET_SUBMITS:.2f}"
@@ -321,6 +334,11 @@ def main() -> None:
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--skip-gateway", action="store_true", help="only the end-to-end figure")
     parser.add_argument(
+        "--idempotency-key",
+        action="store_true",
+        help="the gateway phase sends a fresh Idempotency-Key on every request (the keyed path)",
+    )
+    parser.add_argument(
         "--channels",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -338,9 +356,9 @@ def main() -> None:
             CPAAS_GATEWAY_HTTP_PORT=str(GATEWAY_PORT),
             CPAAS_GATEWAY_SUBMIT_RATE_PER_SECOND=str(BENCH_RATE_LIMIT),
         )
-        gateway = None if args.skip_gateway else run_wrk(creds)
+        gateway = None if args.skip_gateway else run_wrk(creds, idempotency_key=args.idempotency_key)
         if gateway:
-            print_gateway(gateway)
+            print_gateway(gateway, idempotency_key=args.idempotency_key)
         if not args.skip_e2e:
             start_pipeline(platform)
             e2e = asyncio.run(end_to_end(platform, creds, args.rate, args.seconds))

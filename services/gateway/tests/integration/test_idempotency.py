@@ -59,6 +59,21 @@ async def stored_key(gw, key: str) -> dict | None:
     return dict(row) if row else None
 
 
+async def replayed(gw, headers: dict, timeout: float = 2.0):
+    """The replay of a key's answer: the key is marked COMPLETED just after its 202 (in the
+    background), so a retry in those milliseconds may still be told it is in flight."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        response = await gw.client.post(SUBMIT, json=gw.sms(), headers=headers)
+        if response.status_code != 409 or asyncio.get_running_loop().time() > deadline:
+            break
+        assert response.json()["error"]["code"] == "IDEMPOTENCY_IN_PROGRESS"
+        await asyncio.sleep(0.05)
+    assert response.status_code == 202, response.text
+    assert response.headers["Idempotent-Replayed"] == "true"
+    return response
+
+
 async def test_a_retry_while_the_first_is_in_flight_gets_409_and_after_a_crash_sends_the_stored_id(
     start_gateway,
 ) -> None:
@@ -86,9 +101,8 @@ async def test_a_retry_while_the_first_is_in_flight_gets_409_and_after_a_crash_s
         records = await gw.submitted(expect=1, wait=1.5)
         assert [r["subject"] for r in records] == [stored["message_id"]]
         assert (await stored_key(gw, "otp-crash"))["state"] == "COMPLETED"
-        replay = await gw.client.post(SUBMIT, json=gw.sms(), headers=headers)
-        assert replay.status_code == 202 and replay.json() == after.json()
-        assert replay.headers["Idempotent-Replayed"] == "true"
+        replay = await replayed(gw, headers)
+        assert replay.json() == after.json()
 
 
 async def test_a_publish_kafka_does_not_take_is_503_and_the_retry_sends_the_stored_id(
@@ -149,8 +163,7 @@ async def test_concurrent_submits_with_one_key_send_one_message_and_the_others_a
     for answer in in_flight:
         gateway.assert_error(answer, 409, "IDEMPOTENCY_IN_PROGRESS", "Idempotency-Key")
         assert int(answer.headers["Retry-After"]) >= 1
-    later = await gateway.client.post(SUBMIT, json=gateway.sms(), headers=headers)
-    assert later.status_code == 202 and later.headers["Idempotent-Replayed"] == "true"
+    later = await replayed(gateway, headers)
     assert later.json() == accepted[0].json()
     records = await gateway.submitted(expect=1, wait=1.5)
     assert [r["subject"] for r in records] == [later.json()["messageId"]]
@@ -168,3 +181,21 @@ async def test_a_different_body_under_a_key_in_flight_is_a_conflict(start_gatewa
         first.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await first
+
+
+async def test_a_gateway_that_dies_after_the_ack_but_before_marking_the_key_leaves_one_message_id(
+    start_gateway,
+) -> None:
+    async with start_gateway(publish_timeout_seconds=1.0, idempotency_lease_seconds=2.0) as gw:
+        gw.app.state.idempotency.complete = lambda claim, message_id: None  # the process is gone
+        headers = gw.headers(**{"Idempotency-Key": "otp-unmarked"})
+        first = await gw.client.post(SUBMIT, json=gw.sms(), headers=headers)
+        assert first.status_code == 202, first.text
+        assert (await stored_key(gw, "otp-unmarked"))["state"] == "PENDING"
+        soon = await gw.client.post(SUBMIT, json=gw.sms(), headers=headers)
+        gw.assert_error(soon, 409, "IDEMPOTENCY_IN_PROGRESS", "Idempotency-Key")
+        await asyncio.sleep(2.2)  # its lease runs out
+        retry = await gw.client.post(SUBMIT, json=gw.sms(), headers=headers)
+        assert retry.status_code == 202 and retry.json() == first.json()
+        records = await gw.submitted(expect=2, wait=1.5)
+        assert [r["subject"] for r in records] == [first.json()["messageId"]] * 2  # one message, deduped downstream

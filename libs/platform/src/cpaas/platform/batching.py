@@ -22,11 +22,21 @@ class MicroBatcher(Generic[ItemT, ResultT]):
         self._worker: asyncio.Task | None = None
 
     async def submit(self, item: ItemT) -> ResultT:
+        return await self.enqueue(item)
+
+    def enqueue(self, item: ItemT) -> asyncio.Future[ResultT]:
+        """Queue `item` without waiting; the future resolves once its batch has run (a caller
+        that never awaits it should have `run_batch` handle its own errors)."""
         future: asyncio.Future[ResultT] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain())
-        return await future
+        return future
+
+    async def flush(self) -> None:
+        """Wait until every item queued so far has been run (at shutdown)."""
+        while self._worker is not None and not self._worker.done():
+            await asyncio.shield(self._worker)
 
     async def _drain(self) -> None:
         await asyncio.sleep(0)  # let callers already scheduled join this batch

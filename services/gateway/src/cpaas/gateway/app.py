@@ -101,6 +101,7 @@ def build_app(settings: GatewaySettings, *, broker: KafkaBroker | None = None) -
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
+                await app.state.idempotency.flush()  # keys answered 202 are written COMPLETED
 
     app = GatewayApp(
         title="CPaaS gateway",

@@ -11,14 +11,17 @@ is in one of two states:
   publishes under the SAME message id: a publish that did land after its timeout is then
   a second record of one message, which every consumer dedupes by message id. A key is
   never released, so it never gets a second message id.
-- COMPLETED: Kafka acknowledged the event; `response` is replayed to every retry.
+- COMPLETED: Kafka acknowledged the event; `response` is replayed to every retry. The
+  mark is written just after the 202, in the background: should it be lost (the gateway
+  died first, or PostgreSQL refused it), the key stays PENDING and a retry after the lease
+  republishes the same message id, which is harmless for the same reason.
 
 A different request body under a used key is 409 IDEMPOTENCY_CONFLICT in either state.
 Claims, completions and abandons of concurrent requests each go to PostgreSQL as one
-statement per micro-batch, so the header costs two batched round trips, not two per
-request.
+statement per micro-batch; a submit waits only for its claim's.
 """
 
+import logging
 import os
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,6 +30,7 @@ import asyncpg
 
 from cpaas.platform.batching import MicroBatcher
 
+log = logging.getLogger(__name__)
 OWNER_TOKEN_BYTES = 16
 
 
@@ -102,9 +106,14 @@ class IdempotencyStore:
         """Own the key (new, or PENDING past its lease), or learn what it holds."""
         return await self._claims.submit(claim)
 
-    async def complete(self, claim: Claim, message_id: str) -> None:
-        """The event of `message_id` is in Kafka: the key's answer is final."""
-        await self._completions.submit((claim.account_id, claim.key, message_id))
+    def complete(self, claim: Claim, message_id: str) -> None:
+        """The event of `message_id` is in Kafka: mark the key COMPLETED, in the background
+        (written with the next micro-batch; a failed write is logged and leaves it PENDING)."""
+        self._completions.enqueue((claim.account_id, claim.key, message_id))
+
+    async def flush(self) -> None:
+        """Write the completions still queued (at shutdown)."""
+        await self._completions.flush()
 
     async def abandon(self, claim: Claim) -> None:
         """Publishing failed: end this owner's lease now, so the next retry publishes."""
@@ -155,7 +164,11 @@ class IdempotencyStore:
         return Outcome(ClaimResult.IN_PROGRESS, retry_after=row["lease_left"])
 
     async def _complete_batch(self, items: list[tuple[int, str, str]]) -> list[None]:
-        return await self._update(_COMPLETE, items)
+        try:
+            return await self._update(_COMPLETE, items)
+        except Exception:  # nobody waits for these: the keys stay PENDING, a retry after the lease resends
+            log.exception("could not mark Idempotency-Keys completed", extra={"keys": len(items)})
+            return [None] * len(items)
 
     async def _abandon_batch(self, items: list[tuple[int, str, bytes]]) -> list[None]:
         return await self._update(_ABANDON, items)

@@ -1,12 +1,14 @@
 """The submit path: authenticate, validate against the cached control plane, claim the
 Idempotency-Key, publish, answer. No database round trip unless an Idempotency-Key is
-sent (then a claim and a completion, each batched) or a cache is cold.
+sent (then one claim per micro-batch) or a cache is cold.
 
-A 202 means the event is in Kafka (acknowledged by every in-sync replica). With a key,
-the 202 is sent after the key is COMPLETED too, so any retry after a 202 is a replay and
-no retry ever republishes a message whose answer was given; should that write fail, the
-202 still goes out (the event is durable) and the key, still PENDING, is taken over by a
-retry after its lease, which republishes the same message id: never a replay of nothing.
+A 202 means the event is in Kafka (acknowledged by every in-sync replica): that, not a
+database row, is what makes the answer final. With a key, the key is marked COMPLETED
+just after the 202, in the background (one UPDATE per micro-batch), so the answer does not
+wait a second round trip. A retry in those milliseconds is told 409 IDEMPOTENCY_IN_PROGRESS;
+if the gateway dies before the mark, the key stays PENDING and a retry after its lease
+republishes the same message id (consumers dedupe by it). So a replay never points at
+nothing, and a key never gets a second message id.
 """
 
 import asyncio
@@ -114,7 +116,7 @@ class SubmitHandler:
         )
         await self._publish(body, event, message_id, claim)
         if claim is not None:
-            await self._complete(claim, message_id)
+            state.idempotency.complete(claim, message_id)
         SUBMITS.labels(body.channel, "accepted").inc()
         return 202, response, None
 
@@ -153,12 +155,6 @@ class SubmitHandler:
                 f"the message could not be queued; {retry}",
                 headers={"Retry-After": "1"},
             ) from exc
-
-    async def _complete(self, claim: Claim, message_id: str) -> None:
-        try:
-            await self.state.idempotency.complete(claim, message_id)
-        except Exception:  # the event is durable: answer 202; a retry after the lease resends the same id
-            log.exception("could not mark the Idempotency-Key completed; its lease will run out")
 
     async def _abandon(self, claim: Claim) -> None:
         try:
