@@ -136,6 +136,23 @@ def place(channel: str, topic: Topic, composition: "Composition", wants: Instruc
     return _measured(draft)
 
 
+def build(channel: str, language: str, intent: str, text: str, content: dict, notes: tuple[str, ...] = ()) -> Draft:
+    """A draft from a body written with <slot> markers (the LLM path's repaired output)."""
+    body, names = number_slots(text, channel, library().examples)
+    return _measured(Draft(channel, language, intent, body, content, _variables(names, channel), notes=notes))
+
+
+def default_content(channel: str, topic: Topic, composition: "Composition", wants: Instructions) -> dict:
+    """The fields besides the body that the local engine would fill for this intent."""
+    if channel == "WHATSAPP":
+        return _whatsapp_content(topic, composition, wants, "")
+    if channel == "RCS":
+        return _rcs_content(topic)
+    if channel == "VOICE":
+        return {"language": "hi-IN" if composition.language == "hi" else "en-IN"}
+    return {}
+
+
 def _measured(draft: Draft) -> Draft:
     if draft.channel != "SMS":
         return draft

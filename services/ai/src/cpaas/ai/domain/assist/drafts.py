@@ -21,7 +21,7 @@ RCS_MAX_SUGGESTIONS = 4
 RCS_TEXT_MAX = 3072
 SMS_BODY_MAX = 2000  # DLT content templates; the engine aims at one segment
 DLT_VARIABLE_MAX = 30  # characters a DLT {#var#} may carry
-SLOT = re.compile(r"<([a-z_]+)>")
+SLOT = re.compile(r"<([a-z_][a-z0-9_]*)>")
 ENCODINGS = {"gsm0338": "GSM-7", "utf_16_be": "UCS-2"}
 
 

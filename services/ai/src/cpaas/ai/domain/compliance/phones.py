@@ -27,6 +27,8 @@ NOT_PHONE_CUE = re.compile(
     r"otp|code|pin|card|ending|loan|invoice|#|x{2,}\w*)\W{0,3}$",
     re.IGNORECASE,
 )
+# Hindi puts the verb after the number: "9812 3456 पर कॉल करें", "98xxx par call karein"
+PHONE_CUE_AFTER = re.compile(r"^\s*(?:पर|par|pe)\s*(?:कॉल|फ़ोन|फोन|संपर्क|व्हाट्सऐप|call|sampark|whatsapp|phone)", re.I)
 AMOUNT_AFTER = re.compile(r"^\s*(?:rs\b|rupaye|rupees|रुपये|lakh|crore|/-|%|minutes|mins|hours|days)", re.I)
 # a mobile written in two groups of five ("98765 43210") must start 6-9 even after +91
 MOBILE_GROUPING = re.compile(r"^(?:\+?91[\s-]?)?\d{5}[\s-]\d{5}$")
@@ -78,7 +80,7 @@ def _looks_like_phone(message: Message, start: int, raw: str) -> bool:
     digits = _digits(raw)
     if NOT_PHONE_CUE.search(before) or SHORT_CODE_CUE.search(before) or AMOUNT_AFTER.search(after):
         return False
-    if PHONE_CUE.search(before) or STD_FORMAT.match(raw):
+    if PHONE_CUE.search(before) or PHONE_CUE_AFTER.search(after) or STD_FORMAT.match(raw):
         return True
     return raw.startswith("+") or (len(digits) in (10, 12) and (digits[0] in "6789" or digits.startswith("91")))
 

@@ -1,0 +1,31 @@
+"""Settings of the AI service (env prefix CPAAS_AI_)."""
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from cpaas.platform.settings import ServiceSettings
+
+
+class AiSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CPAAS_AI_", extra="ignore")
+
+    service_name: str = Field("ai", description="Name in logs, metrics and event sources")
+    http_port: int = Field(8095, description="Port of the compliance and AI Assist API and the ops endpoints")
+    llm_base_url: str | None = Field(
+        None,
+        description="Base URL of an OpenAI-compatible API (e.g. http://127.0.0.1:8000/v1); unset: the local engine only",
+    )
+    llm_model: str | None = Field(None, description="Model name sent to the OpenAI-compatible API")
+    llm_api_key: SecretStr | None = Field(
+        None, description="API key of the OpenAI-compatible API (a local server may need none)"
+    )
+    llm_timeout_seconds: float = Field(
+        20.0, gt=0, description="Longest wait for the model's answer before AI Assist falls back to the local engine"
+    )
+    llm_max_tokens: int = Field(400, ge=16, le=4096, description="Most tokens the model may write per request")
+    llm_temperature: float = Field(0.3, ge=0, le=2, description="Sampling temperature of the model")
+    max_text_chars: int = Field(4096, ge=1, description="Longest text the compliance check accepts (a template body)")
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
