@@ -37,7 +37,7 @@ SERVICES = [
         1,
         {
             "BILLING_URL": "http://billing:8082",
-            "GATEWAY_URL": "http://gateway:8081",
+            "GATEWAY_URL": "http://gateway:9081",  # the gateway's internal listener
             "PUBLIC_URL": {"configMapKeyRef": {"name": "cpaas-config", "key": "console-public-url"}},
         },
         {"SERVICE_TOKEN": "service-token", "SECRETS_KEY": "secrets-key"},
@@ -95,6 +95,9 @@ SERVICES = [
     ),
 ]
 PUBLIC = {"gateway": "api.cpaas.example.com", "console": "console.cpaas.example.com"}
+# the public services' second listener (ServiceSettings.internal_port): /metrics and /internal/
+# are served there only, so the Ingress (which routes to the "http" port) never shows them
+INTERNAL_PORTS = {"gateway": 9081, "console": 9088}
 WEBHOOK_PATHS = {
     "wa-connector": "/webhooks/whatsapp",
     "rcs-connector": "/webhooks/rbm",
@@ -145,6 +148,8 @@ def deployment(name: str, module: str, port: int, prefix: str, replicas: int, ex
         env_value(f"{prefix}HTTP_HOST", "0.0.0.0"),
         env_value(f"{prefix}HTTP_PORT", port),
     ]
+    if name in INTERNAL_PORTS:
+        env.append(env_value(f"{prefix}INTERNAL_PORT", INTERNAL_PORTS[name]))
     env += [env_value(f"{prefix}{key}", value) for key, value in extra.items()]
     env += [
         env_value(f"{prefix}{key}", {"secretKeyRef": {"name": "cpaas-secrets", "key": secret}})
@@ -158,7 +163,8 @@ def deployment(name: str, module: str, port: int, prefix: str, replicas: int, ex
         "name": name,
         "image": IMAGE,
         "command": ["python", "-m", module],
-        "ports": [{"name": "http", "containerPort": port}],
+        "ports": [{"name": "http", "containerPort": port}]
+        + ([{"name": "internal", "containerPort": INTERNAL_PORTS[name]}] if name in INTERNAL_PORTS else []),
         "env": env,
         "startupProbe": probe("/healthz", 2, 60),
         "readinessProbe": probe("/readyz", 5, 2),
@@ -201,7 +207,12 @@ def service(name: str, port: int) -> dict:
         "metadata": {"name": name, "namespace": NAMESPACE, "labels": {"app.kubernetes.io/part-of": "cpaas"}},
         "spec": {
             "selector": {"app.kubernetes.io/name": name},
-            "ports": [{"name": "http", "port": port, "targetPort": "http"}],
+            "ports": [{"name": "http", "port": port, "targetPort": "http"}]
+            + (
+                [{"name": "internal", "port": INTERNAL_PORTS[name], "targetPort": "internal"}]
+                if name in INTERNAL_PORTS
+                else []
+            ),
         },
     }
 

@@ -83,9 +83,23 @@ def test_every_deployment_would_start_in_production() -> None:
             if re.match(r"https?://[a-z-]+:\d+", value):  # an in-cluster URL: a Service of ours
                 url = urlparse(value)
                 assert url.hostname in services, f"{name}: {value}"
-                assert services[url.hostname]["spec"]["ports"][0]["port"] == url.port, f"{name}: {value}"
+                assert url.port in [p["port"] for p in services[url.hostname]["spec"]["ports"]], f"{name}: {value}"
 
 
 def test_the_gateways_internal_routes_are_not_exposed() -> None:
     [ingress] = [d for d in manifests() if d["kind"] == "Ingress"]
     assert "location /internal/" in str(ingress["metadata"]["annotations"])
+
+
+def test_the_ingress_reaches_only_the_public_listener_of_gateway_and_console() -> None:
+    """/metrics and /internal/ live on the internal listener, which no Ingress rule names."""
+    docs = manifests()
+    [ingress] = [d for d in docs if d["kind"] == "Ingress"]
+    backends = [p["backend"]["service"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]]
+    assert {b["port"]["name"] for b in backends} == {"http"}
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    for name, port in {"gateway": 9081, "console": 9088}.items():
+        [container] = deployments[name]["spec"]["template"]["spec"]["containers"]
+        assert {"name": "internal", "containerPort": port} in container["ports"]
+        env = {e["name"]: e for e in container["env"]}
+        assert env[f"CPAAS_{name.upper()}_INTERNAL_PORT"]["value"] == str(port)

@@ -16,9 +16,13 @@ class ConsoleSettings(ServiceSettings):
 
     service_name: str = Field("console", description="Name in logs, metrics and event sources")
     http_port: int = Field(8088, description="Port of the console (web app and its API)")
+    internal_port: int | None = Field(
+        9088, description="Port of the internal listener (/metrics, which answers 404 on http_port)"
+    )
     billing_url: str = Field("http://127.0.0.1:8082", description="Base URL of billing's internal HTTP API")
     gateway_url: str = Field(
-        "http://127.0.0.1:8081", description="Base URL of the gateway (Quick Message sends through it)"
+        "http://127.0.0.1:9081",
+        description="Base URL of the gateway's internal listener (Quick Message sends through its /internal/ submit)",
     )
     public_url: str = Field(
         "http://127.0.0.1:8088",

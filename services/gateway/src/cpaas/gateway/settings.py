@@ -10,6 +10,11 @@ class GatewaySettings(ServiceSettings):
 
     service_name: str = Field("gateway", description="Name in logs, metrics and event sources")
     http_port: int = Field(8081, description="Port of the public REST API")
+    internal_port: int | None = Field(
+        9081,
+        description="Port of the internal listener (/metrics, the console's /internal/ submit); both answer 404 on"
+        " http_port. Expose only http_port publicly",
+    )
     enabled_channels: list[Channel] = Field(
         default_factory=lambda: list(Channel),
         description="Channels whose connector is deployed; a submit on another is refused",
