@@ -1,4 +1,4 @@
-"""The sandbox SMSC against a real SMPP 3.4 client (smpp34, the connector's library)."""
+"""The sandbox SMSC against a real SMPP 3.4 client (smpp34's) and a bare one that answers nothing unless told."""
 
 import asyncio
 import socket

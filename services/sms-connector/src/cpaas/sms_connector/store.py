@@ -133,8 +133,10 @@ SELECT k.carrier_message_id, k.message_id, k.attempt, k.fresh FROM known k
 # segment row: two replicas finishing the same message serialise here, and the deadline
 # sweep (which holds its submissions while it asks the SMSC, and skips locked ones) never
 # waits for a segment row that a receipt transaction holds while waiting for it.
+# Returns the carrier ids that are known (their submission announced): when none is,
+# nothing more is done (held receipts are retried every few ms).
 _LOCK_RECEIPTED = """
-SELECT 1 FROM submissions m
+SELECT s.carrier_message_id FROM submissions m
 JOIN segments s ON s.message_id = m.message_id AND s.attempt = m.attempt
 WHERE s.carrier_message_id = ANY($1::text[]) AND m.announced
 ORDER BY m.message_id, m.attempt
@@ -328,7 +330,11 @@ class SmsStore:
         messages it finished."""
         if not receipts:
             return set(), set()
-        await conn.execute(_LOCK_RECEIPTED, [r.carrier_message_id for r in receipts])
+        locked = await conn.fetch(_LOCK_RECEIPTED, [r.carrier_message_id for r in receipts])
+        found = {row["carrier_message_id"] for row in locked}
+        receipts = [r for r in receipts if r.carrier_message_id in found]
+        if not receipts:
+            return set(), set()
         known = await conn.fetch(_APPLY_RECEIPTS, *_receipt_arrays(receipts))
         touched = sorted({(row["message_id"], row["attempt"]) for row in known if row["fresh"]})
         finished = await self._finished(conn, touched) if touched else []
