@@ -294,15 +294,24 @@ async def _carrier_counts(http: httpx.AsyncClient, tokens: set[str]) -> dict[str
     counts = {channel: collections.Counter() for channel in ("SMS", "WHATSAPP", "RCS")}
     smsc = (await http.get(f"{SANDBOX}/sandbox/smsc/messages", params={"limit": 10_000})).json()["messages"]
     for m in smsc:
-        counts["SMS"].update(t for t in [m["text"].split("OTP is ")[-1][:6]] if t in tokens)
+        found = [t for t in [m["text"].split("OTP is ")[-1][:6]] if t in tokens]
+        counts["SMS"].update(found)
+        for token in found:
+            EXAMPLES[token].append(f"sms {m['recipient']}")
     wa = (await http.get("http://127.0.0.1:8092/sandbox/whatsapp/messages")).json()["messages"]
     for m in wa:
-        counts["WHATSAPP"].update(t for t in tokens.intersection(_words(json.dumps(m["request"]))))
+        found = tokens.intersection(_words(json.dumps(m["request"])))
+        counts["WHATSAPP"].update(found)
+        for token in found:
+            EXAMPLES[token].append(f"wa {m['to']} {m['outcome']} {m['http_status']} {m['wamid']}")
     rbm = (await http.get("http://127.0.0.1:8093/sandbox/rbm/messages")).json()["messages"]
     for m in rbm:
         if m["status_code"] == 200:
             counts["RCS"].update(t for t in tokens.intersection(_words(json.dumps(m["body"]))))
     return counts
+
+
+EXAMPLES: dict[str, list[str]] = collections.defaultdict(list)  # token -> what the carriers saw
 
 
 def _words(text: str) -> set[str]:
@@ -437,6 +446,18 @@ def _print(report: dict, client: Client, args: argparse.Namespace, seconds: floa
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
+    doubles = [t for t, seen in EXAMPLES.items() if len(seen) != len(set(seen)) or _twice(seen)]
+    for token in doubles[:5]:
+        print(f"  sent twice, e.g. {token} ({client.kinds.get(_key_of(client, token))}): {EXAMPLES[token]}")
+
+
+def _twice(seen: list[str]) -> bool:
+    channels = collections.Counter(entry.split()[0] for entry in seen)
+    return any(n > 1 for n in channels.values())
+
+
+def _key_of(client: Client, token: str) -> str | None:
+    return next((key for key, t in client.tokens.items() if t == token), None)
 
 
 def main() -> int:

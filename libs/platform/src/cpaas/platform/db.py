@@ -1,11 +1,18 @@
 """asyncpg pools bound to a service's own schema, opened and closed with the app."""
 
-from collections.abc import AsyncIterator
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 import asyncpg
 
 from cpaas.platform.settings import PostgresSettings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 async def create_pool(pg: PostgresSettings, *, schema: str, application_name: str) -> asyncpg.Pool:
@@ -34,3 +41,36 @@ async def pool_lifespan(pg: PostgresSettings, *, schema: str, application_name: 
 async def ping(pool: asyncpg.Pool) -> bool:
     async with pool.acquire() as conn:
         return await conn.fetchval("SELECT 1") == 1
+
+
+# what a lost or restarting PostgreSQL raises; a statement that met one may not have run
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+WRITE_RETRY_FIRST_SECONDS = 0.1
+WRITE_RETRY_MAX_SECONDS = 2.0
+
+
+async def until_written(write: Callable[[], Awaitable[T]], *, what: str, give_up_seconds: float = 120.0) -> T:
+    """Run an idempotent write until PostgreSQL takes it, through a restart of the server.
+
+    For the write that follows an effect outside the database (a message handed to a
+    carrier): failing it would make the caller's input come again and the effect happen
+    twice, so it is retried with backoff (a pooled connection the restart closed fails
+    once and is replaced) for up to `give_up_seconds`, then the error is raised."""
+    deadline = time.monotonic() + give_up_seconds
+    pause = WRITE_RETRY_FIRST_SECONDS
+    while True:
+        try:
+            return await write()
+        except TRANSIENT_ERRORS as exc:
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning("write failed; retrying", extra={"what": what, "error": f"{type(exc).__name__}: {exc}"})
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, WRITE_RETRY_MAX_SECONDS)

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from cpaas.contracts import Channel, ErrorCode, MessageStatus, MessageStatusChangedV1, MessageSubmittedV1
 from cpaas.contracts.topics import MSG_STATUS
 from cpaas.platform.broker import EventPublisher
+from cpaas.platform.db import until_written
 from cpaas.platform.logs import bind_log_context
 from cpaas.rcs_connector.catalog import ACTIVE, ConsoleCatalog, Template
 from cpaas.rcs_connector.domain.rendering import RcsMessage, RenderError, render_message
@@ -86,7 +87,11 @@ async def send_batch(events: Sequence[MessageSubmittedV1], deps: SendingDeps) ->
         else:
             failures[_key(item.event)] = outcome
     results.update(await _give_up(failures, deps))
-    await deps.store.record(list(results.values()), receipt_deadline_seconds=deps.receipt_deadline_seconds)
+    outcomes = list(results.values())
+    await until_written(  # a failed write would send these again when the batch comes back
+        lambda: deps.store.record(outcomes, receipt_deadline_seconds=deps.receipt_deadline_seconds),
+        what="send results",
+    )
     await _announce(unique, claims, results, deps)
     _count(results.values(), len(unique) - len(fresh), len(failures))
     still = len([k for k in failures if k not in results])

@@ -20,6 +20,7 @@ from cpaas.contracts import Channel, ErrorCode, MessageStatus, MessageStatusChan
 from cpaas.contracts.templating import render
 from cpaas.contracts.topics import MSG_STATUS
 from cpaas.platform.broker import EventPublisher
+from cpaas.platform.db import until_written
 from cpaas.platform.logs import bind_log_context
 from cpaas.sms_connector.catalog import ConsoleCatalog, SenderId, Template
 from cpaas.sms_connector.domain.segments import EmptyMessage, concat_reference, encode_message
@@ -73,7 +74,11 @@ async def send_batch(events: Sequence[MessageSubmittedV1], deps: SendingDeps) ->
     prepared, records = await _prepare(fresh, deps.catalog, deps.max_segments)
     sent = await asyncio.gather(*(_send(p, deps.carrier, deps.sender_limits) for p in prepared))
     records.update({_key(p.event): r for p, r in zip(prepared, sent, strict=True) if r is not None})
-    await deps.store.record(list(records.values()), receipt_deadline_seconds=deps.receipt_deadline_seconds)
+    results = list(records.values())
+    await until_written(
+        lambda: deps.store.record(results, receipt_deadline_seconds=deps.receipt_deadline_seconds),
+        what="submit results",
+    )
     announce: list[tuple[MessageSubmittedV1, SendRecord | Submission]] = []
     for event in unique:
         claim = claims[_key(event)]

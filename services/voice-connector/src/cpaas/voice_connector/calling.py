@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from cpaas.contracts import ErrorCode, MessageStatus, MessageSubmittedV1
 from cpaas.contracts.topics import MSG_STATUS
 from cpaas.platform.broker import EventPublisher
+from cpaas.platform.db import until_written
 from cpaas.platform.logs import bind_log_context
 from cpaas.voice_connector.catalog import Template, TemplateCatalog
 from cpaas.voice_connector.domain.speech import NotSendable, speech_for
@@ -71,7 +72,7 @@ async def place_calls(events: Sequence[MessageSubmittedV1], deps: CallingDeps) -
     templates = await deps.catalog.templates({e.template_id for e in fresh}) if fresh else {}
     results = await asyncio.gather(*(_place(e, templates.get(e.template_id), deps) for e in fresh))
     created = [r for r in results if r is not None]
-    await deps.store.record(created)
+    await until_written(lambda: deps.store.record(created), what="created calls")  # else: called again
     await deps.store.announce(
         [_key(e) for e in unique],
         lambda announced: deps.publisher.publish_many(

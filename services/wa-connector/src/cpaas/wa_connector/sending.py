@@ -26,6 +26,7 @@ from cpaas.contracts.template_content import WhatsAppContent
 from cpaas.contracts.templating import missing_variables, placeholder_count
 from cpaas.contracts.topics import MSG_STATUS
 from cpaas.platform.broker import EventPublisher
+from cpaas.platform.db import until_written
 from cpaas.platform.logs import bind_log_context
 from cpaas.wa_connector.catalog import ConsoleCatalog, Template, WabaNumber, sending_number
 from cpaas.wa_connector.channel import HeaderMedia, SendError, TemplateMessage, WabaCredentials, WhatsAppProvider
@@ -71,7 +72,11 @@ async def send_batch(events: Sequence[MessageSubmittedV1], deps: SendingDeps) ->
     prepared, records = await _prepare(fresh, deps.catalog)
     sent = await asyncio.gather(*(_send(p, deps) for p in prepared))
     records.update({_key(p.event): r for p, r in zip(prepared, sent, strict=True) if r is not None})
-    await deps.store.record(list(records.values()), receipt_deadline_seconds=deps.receipt_deadline_seconds)
+    results = list(records.values())
+    await until_written(  # a failed write would send these again when the batch comes back
+        lambda: deps.store.record(results, receipt_deadline_seconds=deps.receipt_deadline_seconds),
+        what="send results",
+    )
     statuses: list[MessageStatusChangedV1] = []
     for event in unique:
         record = records.get(_key(event))
