@@ -175,3 +175,31 @@ async def test_logout_ends_the_session_on_the_server(console) -> None:
     # replaying the old cookie does not bring it back
     client.cookies.set(SESSION_COOKIE, session_id)
     assert (await client.get("/api/auth/me")).status_code == 401
+
+
+async def test_in_production_the_session_cookie_is_secure(kafka_settings, pg_settings, tmp_path, monkeypatch) -> None:
+    """CPAAS_ENVIRONMENT=production reaches the console (one switch for every service): the
+    session cookie is then Secure (issue 17, point 8)."""
+    from cryptography.fernet import Fernet
+
+    from cpaas.console.app import build_app
+    from cpaas.console.seed import seed
+    from cpaas.console.settings import ConsoleSettings
+
+    creds = await seed(pg_settings, tmp_path / "creds.json")
+    monkeypatch.setenv("CPAAS_ENVIRONMENT", "production")
+    settings = ConsoleSettings(
+        kafka=kafka_settings,
+        postgres=pg_settings,
+        service_token="a-production-service-token-0123456789",
+        secrets_key=Fernet.generate_key().decode(),
+        public_url="https://console.example.com",
+    )
+    app = build_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://console.test") as client:
+            response = await client.post("/api/auth/login", json=creds["user"])
+    assert settings.environment == "production"
+    assert response.status_code == 200, response.text
+    assert "secure" in response.headers["set-cookie"].lower()
