@@ -13,6 +13,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 
 from cpaas.local.infra import LocalInfra
 from cpaas.local.processes import pid_alive, port_open
@@ -69,11 +70,21 @@ async def read_both(infra: LocalInfra) -> tuple[list[bytes], list[str]]:
     return [r.value for records in batch.values() for r in records], [r["v"] for r in rows]
 
 
+async def coordinator_answers_at_once(infra: LocalInfra) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        assert await admin.find_coordinator("a-service-group") == 1
+    finally:
+        await admin.close()
+
+
 def test_data_in_kafka_and_postgres_survives_a_restart_of_both(tmp_path: Path) -> None:
     settings = own_settings(tmp_path)
     infra = LocalInfra(settings)
     infra.start()
     try:
+        asyncio.run(coordinator_answers_at_once(infra))  # a fresh broker: no group errors at first start
         asyncio.run(write_both(infra))
         pids = [infra.kafka.proc.pid, infra.postgres.proc.pid]
     finally:

@@ -8,7 +8,7 @@ from cpaas.local.kafka_server import KafkaServer
 from cpaas.local.postgres_server import PostgresServer
 from cpaas.local.processes import port_open
 from cpaas.local.settings import LocalSettings
-from cpaas.platform.kafka_admin import ensure_topics
+from cpaas.platform.kafka_admin import ensure_topics, wait_for_group_coordinator
 from cpaas.platform.settings import KafkaSettings
 
 
@@ -18,6 +18,13 @@ class StartReport:
     postgres_seconds: float
     kafka_seconds: float
     topics_created: list[str]
+
+
+async def _prepare_kafka(kafka: KafkaSettings) -> list[str]:
+    """The platform's topics, and a group coordinator ready before any consumer starts."""
+    created = await ensure_topics(kafka)
+    await wait_for_group_coordinator(kafka)
+    return created
 
 
 class LocalInfra:
@@ -42,7 +49,7 @@ class LocalInfra:
         try:
             started = time.monotonic()
             self.kafka.start()
-            created = asyncio.run(ensure_topics(kafka or self.kafka_settings()))
+            created = asyncio.run(_prepare_kafka(kafka or self.kafka_settings()))
             kafka_seconds = time.monotonic() - started
         except BaseException:
             self.stop()

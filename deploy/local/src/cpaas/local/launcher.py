@@ -32,6 +32,7 @@ class ServiceSpec:
 # In start order: the carrier sandbox first, the public gateway last.
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("sandbox", "cpaas.sandbox", 8090),
+    ServiceSpec("ai", "cpaas.ai", 8095),
     ServiceSpec("console", "cpaas.console", 8088),
     ServiceSpec("reporting", "cpaas.reporting", 8083),
     ServiceSpec("billing", "cpaas.billing", 8082),
@@ -43,6 +44,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("voice-connector", "cpaas.voice_connector", 8087),
     ServiceSpec("gateway", "cpaas.gateway", 8081),
 )
+FIRST_READY = "sandbox"
 DEMO_OPENING_BALANCE_MINOR = 100_000  # 1,000.00 INR
 
 
@@ -183,6 +185,8 @@ def run_platform(*, with_services: bool, settings: LocalSettings | None = None) 
             credentials = seed_demo(settings)
             for spec in SERVICES:
                 children.append(Supervised(spec, start_service(settings, spec)))
+                if spec.name == FIRST_READY:  # the carriers answer before the connectors bind to them
+                    wait_for_ready(spec.port, settings.start_timeout_seconds, children[-1].proc, spec.name)
             for child in children:
                 wait_for_ready(child.spec.port, settings.start_timeout_seconds, child.proc, child.spec.name)
             write_pids(settings, children)

@@ -1,9 +1,10 @@
 """Topic creation from the contracts' topic list, with partition counts from settings."""
 
+import asyncio
 import logging
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from cpaas.contracts.topics import ALL_TOPICS, TopicSpec
 from cpaas.platform.settings import KafkaSettings
@@ -44,6 +45,33 @@ async def ensure_topics(kafka: KafkaSettings, plan: dict[str, int] | None = None
         await admin.close()
 
 
+COORDINATOR_WAIT_SECONDS = 60.0
+COORDINATOR_POLL_SECONDS = 0.2
+
+
+async def wait_for_group_coordinator(kafka: KafkaSettings, timeout: float = COORDINATOR_WAIT_SECONDS) -> float:
+    """Until the broker can coordinate consumer groups; returns the seconds waited.
+
+    On a fresh broker the first FindCoordinator makes it create `__consumer_offsets` and
+    elect that topic's leaders, and until then every group's consumer logs
+    GroupCoordinatorNotAvailable errors. Asking once, before any service starts, keeps a
+    first start quiet."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    await admin.start()
+    started = asyncio.get_running_loop().time()
+    try:
+        while True:
+            try:
+                await admin.find_coordinator("cpaas-coordinator-check")
+                return asyncio.get_running_loop().time() - started
+            except KafkaError:
+                if asyncio.get_running_loop().time() - started > timeout:
+                    raise
+                await asyncio.sleep(COORDINATOR_POLL_SECONDS)
+    finally:
+        await admin.close()
+
+
 async def delete_topics(kafka: KafkaSettings) -> list[str]:
     """Delete every topic under this settings' prefix (tests clean up after themselves)."""
     if not kafka.topic_prefix:
@@ -62,11 +90,14 @@ async def delete_topics(kafka: KafkaSettings) -> list[str]:
 def main() -> None:
     """`python -m cpaas.platform.kafka_admin`: create the platform's missing topics (a
     deployment's one-off job; CPAAS_KAFKA_* as for the services)."""
-    import asyncio
     import json
 
-    created = asyncio.run(ensure_topics(KafkaSettings()))
-    print(json.dumps({"created": created}))
+    async def prepare() -> dict:
+        kafka = KafkaSettings()
+        created = await ensure_topics(kafka)
+        return {"created": created, "coordinator_wait_seconds": round(await wait_for_group_coordinator(kafka), 1)}
+
+    print(json.dumps(asyncio.run(prepare())))
 
 
 if __name__ == "__main__":
