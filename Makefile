@@ -32,8 +32,8 @@ browser:            ## Debian's Chromium for the console's browser tests (Playwr
 	  { apt-get update -qq && apt-get install -y -qq chromium; } \
 	  || { sudo -E apt-get update -qq && sudo -E apt-get install -y -qq chromium; }; }
 
-run: setup web      ## the whole platform on the local default, until Ctrl-C
-	$(UV) run --no-sync python -m cpaas.local run
+run: setup web      ## the whole platform on the local default, until Ctrl-C (REPLICAS='{"gateway": 2}' for more processes)
+	$(if $(REPLICAS),CPAAS_LOCAL_REPLICAS='$(REPLICAS)') $(UV) run --no-sync python -m cpaas.local run
 
 infra: setup        ## Kafka and PostgreSQL only
 	$(UV) run --no-sync python -m cpaas.local infra

@@ -37,3 +37,26 @@ def test_restarts_long_ago_do_not_count_against_the_limit(tmp_path) -> None:
     _wait_exit(child)
     assert child.restart_if_exited(settings, now=RESTART_WINDOW_SECONDS + 1)
     _wait_exit(child)
+
+
+def test_replicas_get_their_own_ports_and_names() -> None:
+    from cpaas.local.launcher import planned_services
+
+    specs = planned_services(LocalSettings(replicas={"gateway": 3, "sms-connector": 2}))
+    gateways = [s for s in specs if s.module == "cpaas.gateway"]
+    assert [(s.name, s.port) for s in gateways] == [("gateway", 8081), ("gateway-2", 8181), ("gateway-3", 8281)]
+    assert gateways[2].env == {"CPAAS_GATEWAY_HTTP_PORT": "8281", "CPAAS_GATEWAY_INTERNAL_PORT": "9281"}
+    sms = [s for s in specs if s.module == "cpaas.sms_connector"]
+    assert [s.env.get("CPAAS_SMS_CONNECTOR_HTTP_PORT") for s in sms] == [None, "8184"]
+    assert len({s.port for s in specs}) == len(specs)
+
+
+def test_the_sandbox_and_an_unknown_service_are_refused_as_replicas() -> None:
+    import pytest
+
+    from cpaas.local.launcher import planned_services
+
+    with pytest.raises(ValueError, match="runs once"):
+        planned_services(LocalSettings(replicas={"sandbox": 2}))
+    with pytest.raises(ValueError, match="no such service"):
+        planned_services(LocalSettings(replicas={"gatewy": 2}))

@@ -45,11 +45,44 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("gateway", "cpaas.gateway", 8081),
 )
 FIRST_READY = "sandbox"
+REPLICA_PORT_STEP = 100  # replica n (from 0) of a service serves on its ports + n x 100
+INTERNAL_PORTS = {"gateway": 9081, "console": 9088}  # their internal listeners (ServiceSettings.internal_port)
+NOT_REPLICABLE = frozenset({"sandbox", "console"})  # the carrier world is one; the console's UI runs once
+
+
+def env_prefix(spec: ServiceSpec) -> str:
+    """CPAAS_SMS_CONNECTOR_ for cpaas.sms_connector: the service's settings prefix."""
+    return "CPAAS_" + spec.module.removeprefix("cpaas.").upper() + "_"
+
+
+def replicas_of(spec: ServiceSpec, count: int) -> list[ServiceSpec]:
+    """`count` processes of one service: the first as `make run` always starts it, the others
+    named `<name>-2`, `<name>-3`, ... on ports moved by REPLICA_PORT_STEP each."""
+    if count > 1 and spec.name in NOT_REPLICABLE:
+        raise ValueError(f"{spec.name} runs once")
+    specs = [spec]
+    prefix = env_prefix(spec)
+    for n in range(1, count):
+        env = {**spec.env, f"{prefix}HTTP_PORT": str(spec.port + n * REPLICA_PORT_STEP)}
+        if spec.name in INTERNAL_PORTS:
+            env[f"{prefix}INTERNAL_PORT"] = str(INTERNAL_PORTS[spec.name] + n * REPLICA_PORT_STEP)
+        specs.append(ServiceSpec(f"{spec.name}-{n + 1}", spec.module, spec.port + n * REPLICA_PORT_STEP, env))
+    return specs
+
+
+def planned_services(settings: LocalSettings) -> list[ServiceSpec]:
+    """Every process to start, in start order, with the replicas that settings ask for."""
+    unknown = set(settings.replicas) - {s.name for s in SERVICES}
+    if unknown:
+        raise ValueError(f"CPAAS_LOCAL_REPLICAS names no such service: {sorted(unknown)}")
+    return [r for spec in SERVICES for r in replicas_of(spec, settings.replicas.get(spec.name, 1))]
+
+
 DEMO_OPENING_BALANCE_MINOR = 100_000  # 1,000.00 INR
 
 
 def _pump(name: str, proc: subprocess.Popen) -> None:
-    width = max((len(s.name) for s in SERVICES), default=len(name))
+    width = max((len(s.name) for s in SERVICES), default=len(name)) + 2  # room for a replica's -2
     assert proc.stdout is not None
     for line in iter(proc.stdout.readline, b""):
         sys.stdout.write(f"{name:<{width}} | {line.decode(errors='replace')}")
@@ -183,7 +216,7 @@ def run_platform(*, with_services: bool, settings: LocalSettings | None = None) 
     try:
         if with_services:
             credentials = seed_demo(settings)
-            for spec in SERVICES:
+            for spec in planned_services(settings):
                 children.append(Supervised(spec, start_service(settings, spec)))
                 if spec.name == FIRST_READY:  # the carriers answer before the connectors bind to them
                     wait_for_ready(spec.port, settings.start_timeout_seconds, children[-1].proc, spec.name)

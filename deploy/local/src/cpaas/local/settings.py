@@ -23,6 +23,11 @@ class LocalSettings(BaseSettings):
     pg_database: str = Field("cpaas", description="The platform's database")
     pg_durable: bool = Field(True, description="False turns fsync off (tests only: faster, not crash-safe)")
     start_timeout_seconds: float = Field(90.0, description="How long to wait for a server to answer")
+    replicas: dict[str, int] = Field(
+        default_factory=dict,
+        description='Processes per service, JSON, e.g. {"gateway": 2, "sms-connector": 2} (make run REPLICAS=...);'
+        " replica n serves on the service's ports + n x 100",
+    )
 
     @property
     def logs_dir(self) -> Path:
