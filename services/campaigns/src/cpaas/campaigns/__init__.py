@@ -1,0 +1,1 @@
+"""cpaas.campaigns: bulk campaigns from a CSV file."""

@@ -1,0 +1,1 @@
+"""The campaigns HTTP API: public routes (X-API-Key) and internal ones (X-Service-Token)."""
