@@ -275,12 +275,13 @@ class Dispatcher:
         await self.ownership.close()
 
     async def _stop_workers(self) -> None:
-        for task in self.workers.values():
+        tasks = list(self.workers.values())
+        self.workers.clear()
+        for task in tasks:
             task.cancel()
-        for task in self.workers.values():
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self.workers.clear()
 
     async def _supervise(self) -> None:
         swept = 0.0

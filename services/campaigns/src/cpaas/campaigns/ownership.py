@@ -32,17 +32,22 @@ class Ownership:
         self._lock = asyncio.Lock()  # one statement at a time on the connection
         self.held: set[int] = set()
         self.lost = asyncio.Event()
+        self._closing = False
 
     async def open(self) -> None:
         self._conn = await asyncpg.connect(self.dsn, server_settings={"application_name": "campaigns-ownership"})
         self._conn.add_termination_listener(lambda _c: self._on_lost())
 
     def _on_lost(self) -> None:
+        if self._closing:
+            return
         log.error("lost the ownership connection; stopping all campaign work")
         self.held.clear()
         self.lost.set()
 
     async def close(self) -> None:
+        self._closing = True
+        self.held.clear()
         if self._conn is not None:
             with contextlib.suppress(Exception):
                 await self._conn.close()
