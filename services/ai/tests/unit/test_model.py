@@ -17,18 +17,25 @@ from cpaas.ai.domain.compliance.rules import rule_findings
 from cpaas.ai.domain.compliance.text import parse
 from cpaas.ai.tune import tune
 
+# The held-out split was drawn once (30 % of the first 516 messages, stratified per label)
+# and is frozen: new labelled data goes to the train split only, and no message moves
+# between splits or changes its labels, so the figures of bench/compliance.py stay
+# comparable and honest. Changing the split breaks this fingerprint on purpose.
+HELD_OUT_FINGERPRINT = "1d01e92b79ba5bc16906c335b182aa8af53d5c49e29f757e552727392b4cba9c"
 
-def test_the_labelled_set_has_at_least_300_messages_and_a_stratified_held_out_split():
+
+def test_the_labelled_set_has_at_least_300_messages_and_a_frozen_held_out_split():
     rows = examples()
     assert len(rows) >= 300
     assert len({r.id for r in rows}) == len(rows) and len({r.text for r in rows}) == len(rows)
     test = split("test")
-    assert len(test) / len(rows) >= 0.25
-    totals = Counter(label for r in rows for label in r.labels)
+    assert fingerprint(test) == HELD_OUT_FINGERPRINT
+    assert len(test) >= 150
     held = Counter(label for r in test for label in r.labels)
     for rule in RULES:
-        assert 0.25 <= held[rule] / totals[rule] <= 0.4, rule
+        assert held[rule] >= 10, rule
     assert {r.channel for r in rows} == {"SMS", "WHATSAPP", "RCS", "VOICE"}
+    assert {r.channel for r in test} == {"SMS", "WHATSAPP", "RCS", "VOICE"}
 
 
 def test_training_twice_gives_identical_weights_in_under_a_few_seconds():
