@@ -1,4 +1,10 @@
-from cpaas.contracts.templating import missing_variables, normalize_variables, placeholder_count, render
+from cpaas.contracts.templating import (
+    missing_positions,
+    missing_variables,
+    normalize_variables,
+    placeholder_count,
+    render,
+)
 
 
 def test_dlt_placeholders_fill_in_order() -> None:
@@ -16,6 +22,11 @@ def test_numbered_placeholders_fill_by_number() -> None:
 def test_missing_variables_are_named_by_position() -> None:
     assert missing_variables("{#var#} and {#var#}", {"1": "x"}) == ["2"]
     assert missing_variables("no variables", {}) == []
+
+
+def test_missing_positions_of_a_counted_template() -> None:
+    assert missing_positions(3, {"1": "a", "3": "c", "4": "extra"}) == ["2"]
+    assert missing_positions(0, {}) == []
 
 
 def test_a_list_of_variables_is_numbered_from_one() -> None:

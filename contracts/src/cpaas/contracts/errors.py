@@ -1,4 +1,6 @@
-"""Error codes returned by every HTTP API and carried on failed status events."""
+"""Error codes returned by every HTTP API and carried on failed status events, and the
+refusal every API raises: `ApiError`, answered as {"error": {"code", "message", "field"}}
+(cpaas.platform.api_errors turns it into the HTTP response)."""
 
 from enum import StrEnum
 
@@ -70,3 +72,26 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.SERVICE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_ERROR: 500,
 }
+
+
+class ApiError(Exception):
+    """A refusal of a request: its code, a message for a human, the field at fault; the
+    HTTP status is the code's (HTTP_STATUS) unless given. Plain data, so rules without I/O
+    (a service's domain/) raise it as its API does."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        field: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code, self.message, self.field = code, message, field
+        self.status = status or HTTP_STATUS.get(code, 400)
+        self.headers = headers
+
+    def body(self) -> dict:
+        return {"error": {"code": self.code.value, "message": self.message, "field": self.field}}

@@ -8,6 +8,7 @@ used by RCS and voice templates). Variables are positional: `{"1": "A-1042", "2"
 """
 
 import re
+from collections.abc import Mapping
 
 DLT_PLACEHOLDER = re.compile(r"\{#var#\}", re.IGNORECASE)
 NUMBERED_PLACEHOLDER = re.compile(r"\{\{\s*(\d{1,2})\s*\}\}")
@@ -40,9 +41,15 @@ def forbidden_character(value: str) -> str | None:
     return f"U+{ord(found.group()):04X}" if found else None
 
 
-def missing_variables(text: str, variables: dict[str, str]) -> list[str]:
+def missing_variables(text: str, variables: Mapping[str, str]) -> list[str]:
     """The positions (as strings) the template needs that `variables` lacks."""
-    return [str(i) for i in range(1, placeholder_count(text) + 1) if str(i) not in variables]
+    return missing_positions(placeholder_count(text), variables)
+
+
+def missing_positions(needed: int, variables: Mapping[str, str]) -> list[str]:
+    """The positions 1..`needed` (as strings) that `variables` lacks; `needed` is a
+    template's placeholder_count, for a reader that counted it once (the gateway's cache)."""
+    return [str(i) for i in range(1, needed + 1) if str(i) not in variables]
 
 
 def render(text: str, variables: dict[str, str]) -> str:

@@ -78,8 +78,8 @@ async def test_a_retry_while_the_first_is_in_flight_gets_409_and_after_a_crash_s
     start_gateway,
 ) -> None:
     async with start_gateway(publish_timeout_seconds=2.0, idempotency_lease_seconds=3.0) as gw:
-        stalled = StalledPublisher(gw.app.state.publisher)
-        gw.app.state.publisher = stalled
+        stalled = StalledPublisher(gw.app.state.submit_handler.publisher)
+        gw.app.state.submit_handler.publisher = stalled
         headers = gw.headers(**{"Idempotency-Key": "otp-crash"})
         first = asyncio.create_task(gw.client.post(SUBMIT, json=gw.sms(), headers=headers))
         await asyncio.wait_for(stalled.stalled.wait(), 5)
@@ -135,8 +135,8 @@ async def test_a_publish_kafka_does_not_take_is_503_and_the_retry_sends_the_stor
 
 async def test_a_publish_that_lands_after_its_timeout_keeps_one_message_id_for_the_key(start_gateway) -> None:
     async with start_gateway(publish_timeout_seconds=0.5, idempotency_lease_seconds=5.0) as gw:
-        late = StalledPublisher(gw.app.state.publisher, lands_after=1.5)
-        gw.app.state.publisher = late
+        late = StalledPublisher(gw.app.state.submit_handler.publisher, lands_after=1.5)
+        gw.app.state.submit_handler.publisher = late
         headers = gw.headers(**{"Idempotency-Key": "otp-late"})
         first = await gw.client.post(SUBMIT, json=gw.sms(), headers=headers)
         gw.assert_error(first, 503, "SERVICE_UNAVAILABLE")
@@ -171,8 +171,8 @@ async def test_concurrent_submits_with_one_key_send_one_message_and_the_others_a
 
 async def test_a_different_body_under_a_key_in_flight_is_a_conflict(start_gateway) -> None:
     async with start_gateway(publish_timeout_seconds=2.0, idempotency_lease_seconds=3.0) as gw:
-        stalled = StalledPublisher(gw.app.state.publisher)
-        gw.app.state.publisher = stalled
+        stalled = StalledPublisher(gw.app.state.submit_handler.publisher)
+        gw.app.state.submit_handler.publisher = stalled
         headers = gw.headers(**{"Idempotency-Key": "k-busy"})
         first = asyncio.create_task(gw.client.post(SUBMIT, json=gw.sms(), headers=headers))
         await asyncio.wait_for(stalled.stalled.wait(), 5)
@@ -187,7 +187,7 @@ async def test_a_gateway_that_dies_after_the_ack_but_before_marking_the_key_leav
     start_gateway,
 ) -> None:
     async with start_gateway(publish_timeout_seconds=1.0, idempotency_lease_seconds=2.0) as gw:
-        gw.app.state.idempotency.complete = lambda claim, message_id: None  # the process is gone
+        gw.app.state.submit_handler.idempotency.complete = lambda claim, message_id: None  # the process is gone
         headers = gw.headers(**{"Idempotency-Key": "otp-unmarked"})
         first = await gw.client.post(SUBMIT, json=gw.sms(), headers=headers)
         assert first.status_code == 202, first.text

@@ -2,8 +2,8 @@
 
 import time
 
-from cpaas.gateway import limits
-from cpaas.gateway.limits import InvalidKeyThrottle
+from cpaas.gateway.domain import limits
+from cpaas.gateway.domain.limits import InvalidKeyThrottle
 
 
 def test_an_address_is_refused_after_its_limit_and_recovers_at_the_limits_rate(monkeypatch) -> None:

@@ -1,8 +1,9 @@
 """One error shape for every HTTP API: {"error": {"code", "message", "field"}}.
 
-Handlers raise `ApiError(ErrorCode.X, "human message", field="recipient")`; request
-validation errors, malformed JSON and unknown routes are turned into the same shape,
-so a client needs one parser for every refusal.
+Handlers raise `ApiError(ErrorCode.X, "human message", field="recipient")` (defined in
+cpaas.contracts.errors so that rules without I/O raise it too; re-exported here); request
+validation errors, malformed JSON and unknown routes are turned into the same shape, so a
+client needs one parser for every refusal.
 """
 
 import logging
@@ -12,29 +13,11 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
-from cpaas.contracts.errors import HTTP_STATUS, ErrorCode
+from cpaas.contracts.errors import ApiError, ErrorCode
 
 log = logging.getLogger(__name__)
 REQUEST_PARTS = ("body", "query", "path", "header", "cookie")
-
-
-class ApiError(Exception):
-    def __init__(
-        self,
-        code: ErrorCode,
-        message: str,
-        *,
-        field: str | None = None,
-        status: int | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.code, self.message, self.field = code, message, field
-        self.status = status or HTTP_STATUS.get(code, 400)
-        self.headers = headers
-
-    def body(self) -> dict:
-        return {"error": {"code": self.code.value, "message": self.message, "field": self.field}}
+__all__ = ["ApiError", "error_response", "install_error_handlers", "validation_error"]
 
 
 def error_response(error: ApiError) -> JSONResponse:

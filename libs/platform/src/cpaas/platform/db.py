@@ -4,11 +4,13 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import TypeVar
 
 import asyncpg
 
+from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.settings import PostgresSettings
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,27 @@ async def pool_lifespan(pg: PostgresSettings, *, schema: str, application_name: 
         yield pool
     finally:
         await pool.close()
+
+
+async def service_pool(
+    stack: AsyncExitStack,
+    pg: PostgresSettings,
+    *,
+    schema: str,
+    application_name: str,
+    migrations: Path | None,
+    given: asyncpg.Pool | None = None,
+) -> asyncpg.Pool:
+    """A service's pool in its lifespan: `given` (a test's own, which its owner closes) or a
+    new one on `schema`, closed when `stack` unwinds; then the service's migrations applied
+    (`migrations`: its directory, None for a service without a schema of its own)."""
+    pool = given
+    if pool is None:
+        pool = await create_pool(pg, schema=schema, application_name=application_name)
+        stack.push_async_callback(pool.close)
+    if migrations is not None:
+        await apply_migrations(pool, schema, migrations)
+    return pool
 
 
 async def ping(pool: asyncpg.Pool) -> bool:

@@ -1,4 +1,6 @@
-"""Composition root of the gateway."""
+"""Composition root of the gateway: `build_app` builds everything from the settings and
+the parts a test passes in (`broker`, `db`); nothing is created at import time, and the
+pool, the console's change listener and the broker are opened in the lifespan."""
 
 import asyncio
 import contextlib
@@ -7,21 +9,23 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
+import asyncpg
+import httpx
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
+from cpaas.control_plane import ControlPlane
 from cpaas.gateway.api.internal import build_router as internal_router
 from cpaas.gateway.api.messages import router as messages_router
-from cpaas.gateway.api.submit_handler import SUBMIT_PATH, SubmitHandler, serve_submit
-from cpaas.gateway.control_plane import ControlPlane
-from cpaas.gateway.idempotency import IdempotencyStore
-from cpaas.gateway.limits import Balances, InvalidKeyThrottle, RateLimiter
+from cpaas.gateway.api.submit import SUBMIT_PATH, serve_submit
+from cpaas.gateway.domain.limits import InvalidKeyThrottle, RateLimiter
+from cpaas.gateway.handlers import SubmitHandler
 from cpaas.gateway.settings import GatewaySettings
+from cpaas.gateway.store import Balances, IdempotencyStore
 from cpaas.message_log import MessageLogReader
 from cpaas.platform.api_errors import install_error_handlers
 from cpaas.platform.broker import EventPublisher, make_broker
-from cpaas.platform.db import create_pool, ping
-from cpaas.platform.migrations import apply_migrations
+from cpaas.platform.db import ping, service_pool
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.pg_listen import Listener
 from cpaas.platform.serve import broker_lifespan
@@ -30,6 +34,7 @@ log = logging.getLogger(__name__)
 SCHEMA = "gateway"
 MIGRATIONS = Path(__file__).parent / "migrations"
 IDEMPOTENCY_SWEEP_SECONDS = 600
+BILLING_CHANNEL = "cpaas_billing"  # billing NOTIFYs '<account id>:<balance minor>' on every change
 
 
 async def _sweep_idempotency(store: IdempotencyStore, ttl_hours: int) -> None:
@@ -39,6 +44,11 @@ async def _sweep_idempotency(store: IdempotencyStore, ttl_hours: int) -> None:
             await store.expire(ttl_hours)
         except Exception:
             log.exception("idempotency sweep failed; will retry")
+
+
+async def _started(stack: AsyncExitStack, listener: Listener) -> None:
+    await listener.start()
+    stack.push_async_callback(listener.stop)
 
 
 class GatewayApp(FastAPI):
@@ -60,7 +70,15 @@ class GatewayApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def build_app(settings: GatewaySettings, *, broker: KafkaBroker | None = None) -> FastAPI:
+def build_app(
+    settings: GatewaySettings,
+    *,
+    broker: KafkaBroker | None = None,
+    db: asyncpg.Pool | None = None,
+    http: httpx.AsyncClient | None = None,
+) -> FastAPI:
+    """`db`: a pool the caller owns (else one is opened in the lifespan); `http` is unused:
+    the gateway calls no HTTP service (the parameter keeps every service's shape)."""
     health = HealthState()
     broker = broker or make_broker(
         settings.kafka, client_id="gateway", graceful_timeout=settings.shutdown_grace_seconds
@@ -69,30 +87,35 @@ def build_app(settings: GatewaySettings, *, broker: KafkaBroker | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            pool = await create_pool(settings.postgres, schema=SCHEMA, application_name="gateway")
-            stack.push_async_callback(pool.close)
-            await apply_migrations(pool, SCHEMA, MIGRATIONS)
+            pool = await service_pool(
+                stack, settings.postgres, schema=SCHEMA, application_name="gateway", migrations=MIGRATIONS, given=db
+            )
             health.add_check("postgres", lambda: ping(pool))
             control = ControlPlane(
-                pool, ttl=settings.cache_ttl_seconds, unknown_key_ttl=settings.unknown_key_ttl_seconds
+                pool, ttl_seconds=settings.cache_ttl_seconds, absent_ttl_seconds=settings.unknown_key_ttl_seconds
             )
-            listener = Listener(settings.postgres.dsn, "cpaas_console", control.on_notify, control.clear)
-            await listener.start()
-            stack.push_async_callback(listener.stop)
-            balances = Balances(pool, settings.balance_ttl_seconds)
-            balance_listener = Listener(settings.postgres.dsn, "cpaas_billing", balances.on_notify, balances.clear)
-            await balance_listener.start()
-            stack.push_async_callback(balance_listener.stop)
-            app.state.balances = balances
-            app.state.rate_limiter = RateLimiter(settings.submit_rate_per_second)
-            app.state.key_throttle = InvalidKeyThrottle(settings.invalid_key_limit_per_minute)
+            await _started(stack, control.listener(settings.postgres.dsn))
+            balances = None
+            if settings.credit_check:
+                balances = Balances(pool, settings.balance_ttl_seconds)
+                await _started(
+                    stack, Listener(settings.postgres.dsn, BILLING_CHANNEL, balances.on_notify, balances.clear)
+                )
             await stack.enter_async_context(broker_lifespan(broker, health))
+            idempotency = IdempotencyStore(pool, lease_seconds=settings.idempotency_lease_seconds)
             app.state.control_plane = control
-            app.state.idempotency = IdempotencyStore(pool, lease_seconds=settings.idempotency_lease_seconds)
+            app.state.key_throttle = InvalidKeyThrottle(settings.invalid_key_limit_per_minute)
             app.state.reports = MessageLogReader(pool)
-            app.state.publisher = EventPublisher(broker, settings.kafka, source="gateway")
-            app.state.submit_handler = SubmitHandler(app.state)
-            sweeper = asyncio.create_task(_sweep_idempotency(app.state.idempotency, settings.idempotency_ttl_hours))
+            app.state.submit_handler = SubmitHandler(
+                settings,
+                control=control,
+                idempotency=idempotency,
+                publisher=EventPublisher(broker, settings.kafka, source="gateway"),
+                balances=balances,
+                rate_limiter=RateLimiter(settings.submit_rate_per_second),
+                key_throttle=app.state.key_throttle,
+            )
+            sweeper = asyncio.create_task(_sweep_idempotency(idempotency, settings.idempotency_ttl_hours))
             health.started = True
             try:
                 yield
@@ -101,7 +124,7 @@ def build_app(settings: GatewaySettings, *, broker: KafkaBroker | None = None) -
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
-                await app.state.idempotency.flush()  # keys answered 202 are written COMPLETED
+                await idempotency.flush()  # keys answered 202 are written COMPLETED
 
     app = GatewayApp(
         title="CPaaS gateway",
@@ -111,7 +134,6 @@ def build_app(settings: GatewaySettings, *, broker: KafkaBroker | None = None) -
         " their delivery reports. Authenticate with the `X-API-Key` header.",
     )
     app.state.settings = settings
-    app.state.enabled_channels = frozenset(settings.enabled_channels)
     install_error_handlers(app)
     mount_ops(app, health)
     app.include_router(messages_router)

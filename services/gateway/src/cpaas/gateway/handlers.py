@@ -1,5 +1,5 @@
-"""The submit path: authenticate, validate against the cached control plane, claim the
-Idempotency-Key, publish, answer. No database round trip unless an Idempotency-Key is
+"""The submit handler: authenticate, validate against the cached control plane
+(cpaas.control_plane), claim the Idempotency-Key, publish, answer. No database round trip unless an Idempotency-Key is
 sent (then one claim per micro-batch) or a cache is cold.
 
 A 202 means the event is in Kafka (acknowledged by every in-sync replica): that, not a
@@ -23,38 +23,52 @@ from datetime import UTC, datetime
 import orjson
 from pydantic import ValidationError
 
-from cpaas.contracts import ErrorCode, MessageStatus, new_message_id
+from cpaas.contracts import Channel, ErrorCode, MessageStatus, new_message_id
 from cpaas.contracts.submit import SubmitRequest
 from cpaas.contracts.templating import normalize_variables
 from cpaas.contracts.topics import SUBMIT_TOPICS
+from cpaas.control_plane import ControlPlane
 from cpaas.gateway.api.auth import API_KEY_HEADER, Caller, authenticate_key
-from cpaas.gateway.api.client_address import client_ip
 from cpaas.gateway.domain import submit as rules
-from cpaas.gateway.idempotency import Claim, ClaimResult
+from cpaas.gateway.domain.limits import InvalidKeyThrottle, RateLimiter
 from cpaas.gateway.metrics import SUBMITS
+from cpaas.gateway.settings import GatewaySettings
+from cpaas.gateway.store import Balances, Claim, ClaimResult, IdempotencyStore
 from cpaas.platform.api_errors import ApiError, validation_error
+from cpaas.platform.broker import EventPublisher
 from cpaas.platform.logs import set_log_context
-from cpaas.platform.metrics import HTTP_REQUESTS
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
-SUBMIT_PATH = "/api/v1/messages/submit"
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
-JSON = "application/json"
 
 
 class SubmitHandler:
-    """Returns (status, JSON body, extra headers); refusals come back as their error body."""
+    """Returns (status, JSON body, extra headers); refusals come back as their error body.
+    `balances` is None when the credit check is off."""
 
-    def __init__(self, state: object) -> None:
-        self.state = state
+    def __init__(
+        self,
+        settings: GatewaySettings,
+        *,
+        control: ControlPlane,
+        idempotency: IdempotencyStore,
+        publisher: EventPublisher,
+        balances: Balances | None,
+        rate_limiter: RateLimiter,
+        key_throttle: InvalidKeyThrottle,
+    ) -> None:
+        self.settings = settings
+        self.enabled_channels: frozenset[Channel] = frozenset(settings.enabled_channels)
+        self.control, self.idempotency, self.publisher = control, idempotency, publisher
+        self.balances, self.rate_limiter, self.key_throttle = balances, rate_limiter, key_throttle
 
     async def handle(self, headers: Mapping[str, str], ip: str | None, raw: bytes) -> tuple[int, str, dict | None]:
         """A submit authenticated by its X-API-Key (and the account's IP allow-list)."""
         try:
-            caller = await authenticate_key(self.state, headers.get(API_KEY_HEADER.lower()), ip)
+            caller = await authenticate_key(self.control, self.key_throttle, headers.get(API_KEY_HEADER.lower()), ip)
             return await self._submit(caller, headers.get(IDEMPOTENCY_KEY_HEADER.lower()), raw)
         except ApiError as error:
             return _refusal(error)
@@ -65,33 +79,32 @@ class SubmitHandler:
         """A submit on behalf of an account, from a trusted service (the console's Quick
         Message): every rule of the public path applies except the API key and IP allow-list."""
         try:
-            access = await self.state.control_plane.access_for_account(account_id)
-            if access is None:
+            account = await self.control.account(account_id)
+            if account is None:
                 raise ApiError(ErrorCode.NOT_FOUND, f"no account {account_id}")
-            if not access.active:
+            if not account.active:
                 raise ApiError(ErrorCode.FORBIDDEN, "this account is suspended")
             set_log_context(account_id=account_id)
-            return await self._submit(Caller(account_id, access), idempotency_key, raw)
+            return await self._submit(Caller(account_id, account), idempotency_key, raw)
         except ApiError as error:
             return _refusal(error)
 
     async def _submit(self, caller: Caller, idempotency_key: str | None, raw: bytes) -> tuple[int, str, dict | None]:
-        state = self.state
-        state.rate_limiter.take(caller.account_id, caller.access.submit_rate_per_second)
+        self.rate_limiter.take(caller.account_id, caller.account.submit_rate_per_second)
         body = parse(raw)
         check_idempotency_key(idempotency_key)
         recipient = rules.normalize_recipient(body.recipient)
-        control = state.control_plane
+        control = self.control
         variables = normalize_variables(body.variables)
-        senders = await control.approved_sender_ids(caller.account_id)
+        senders = (await control.sender_ids(caller.account_id)).approved
         templates = []
         for level in rules.levels_of(body):  # sequential: cache hits do not suspend, a gather would add tasks
             template = await control.template(caller.account_id, level.template_id)
-            rules.check_level(level, template, senders, state.enabled_channels, variables)
+            rules.check_level(level, template, senders, self.enabled_channels, variables)
             templates.append(template)
         rules.check_not_blacklisted(recipient, await control.blacklist(caller.account_id))
-        if state.settings.credit_check:
-            await state.balances.check(caller.account_id)
+        if self.balances is not None:
+            rules.check_balance(await self.balances.balance(caller.account_id))
 
         message_id = new_message_id()
         response = _response(message_id, body, recipient)
@@ -116,13 +129,13 @@ class SubmitHandler:
         )
         await self._publish(body, event, message_id, claim)
         if claim is not None:
-            state.idempotency.complete(claim, message_id)
+            self.idempotency.complete(claim, message_id)
         SUBMITS.labels(body.channel, "accepted").inc()
         return 202, response, None
 
     async def _claim(self, claim: Claim):
         """The key's outcome when this request may go on (owned or replay); else the 409."""
-        outcome = await self.state.idempotency.claim(claim)
+        outcome = await self.idempotency.claim(claim)
         if outcome.result is ClaimResult.CONFLICT:
             raise ApiError(
                 ErrorCode.IDEMPOTENCY_CONFLICT,
@@ -141,10 +154,9 @@ class SubmitHandler:
     async def _publish(self, body: SubmitRequest, event, message_id: str, claim: Claim | None) -> None:
         """Wait for Kafka's ack, at most publish_timeout_seconds; else 503 (a keyed retry resends
         the same message id at once; an unkeyed one may make a second message if this one lands)."""
-        state = self.state
         try:
-            async with asyncio.timeout(state.settings.publish_timeout_seconds):
-                await state.publisher.publish(SUBMIT_TOPICS[body.channel].name, event, subject=message_id)
+            async with asyncio.timeout(self.settings.publish_timeout_seconds):
+                await self.publisher.publish(SUBMIT_TOPICS[body.channel].name, event, subject=message_id)
         except Exception as exc:
             log.exception("could not queue the message; answering 503")
             if claim is not None:
@@ -158,7 +170,7 @@ class SubmitHandler:
 
     async def _abandon(self, claim: Claim) -> None:
         try:
-            await self.state.idempotency.abandon(claim)
+            await self.idempotency.abandon(claim)
         except Exception:  # the lease then runs out by itself
             log.exception("could not cut the Idempotency-Key's lease short")
 
@@ -202,26 +214,3 @@ def parse(raw: bytes) -> SubmitRequest:
         return SubmitRequest.model_validate_json(raw)
     except ValidationError as exc:
         raise validation_error(exc) from exc
-
-
-async def serve_submit(handler: SubmitHandler, scope, receive, send) -> None:
-    """`POST /api/v1/messages/submit` as raw ASGI: the gateway app calls this before its
-    middleware stack, which cost about half of this route's CPU (see GatewayApp)."""
-    chunks, size, more = [], 0, True
-    while more:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size <= MAX_BODY_BYTES:
-            chunks.append(chunk)
-        more = message.get("more_body", False)
-    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-    ip = client_ip(scope, handler.state.settings.forwarded_for_hops)
-    raw = b"".join(chunks) if size <= MAX_BODY_BYTES else b"x" * (MAX_BODY_BYTES + 1)
-    status, body, extra = await handler.handle(headers, ip, raw)
-    payload = body.encode()
-    response_headers = [(b"content-type", JSON.encode()), (b"content-length", str(len(payload)).encode())]
-    response_headers += [(k.lower().encode(), v.encode()) for k, v in (extra or {}).items()]
-    await send({"type": "http.response.start", "status": status, "headers": response_headers})
-    await send({"type": "http.response.body", "body": payload})
-    HTTP_REQUESTS.labels("POST", SUBMIT_PATH, str(status)).inc()

@@ -1,4 +1,8 @@
-"""Idempotency keys: one key is one message id, and its answer is final only once the
+"""The gateway's SQL: its idempotency keys (schema `gateway`), and the balances it reads
+from billing's table for the credit check. (The console's data is read through
+cpaas.control_plane.)
+
+Idempotency keys: one key is one message id, and its answer is final only once the
 message's event is in Kafka.
 
 A key row (PRIMARY KEY account, key: the first writer wins, across gateway replicas too)
@@ -19,10 +23,18 @@ is in one of two states:
 A different request body under a used key is 409 IDEMPOTENCY_CONFLICT in either state.
 Claims, completions and abandons of concurrent requests each go to PostgreSQL as one
 statement per micro-batch; a submit waits only for its claim's.
+
+Balances: billing's `billing.balances`, cached for at most `balance_ttl_seconds` and
+updated at once by billing's NOTIFY on 'cpaas_billing' ('<account id>:<balance minor>').
+Charges are applied when carriers accept messages, so an account can overdraw by what it
+submits between its balance reaching zero and the gateway learning it: the messages
+already in flight (queued in Kafka or at the carrier) plus at most the NOTIFY latency
+(milliseconds) of new submits. README, "Prepaid balance", states the bound.
 """
 
 import logging
 import os
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -182,3 +194,30 @@ class IdempotencyStore:
             "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)", ttl_hours
         )
         return int(result.split()[-1])
+
+
+class Balances:
+    """Each account's prepaid balance in minor units (0 for an account billing does not know)."""
+
+    def __init__(self, pool: asyncpg.Pool, ttl: float) -> None:
+        self.pool, self.ttl = pool, ttl
+        self._cache: dict[int, tuple[int, float]] = {}
+
+    def on_notify(self, payload: str) -> None:
+        account, _, balance = payload.partition(":")
+        if account.isdigit() and balance.lstrip("-").isdigit():
+            self._cache[int(account)] = (int(balance), time.monotonic() + self.ttl)
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+    async def balance(self, account_id: int) -> int:
+        cached = self._cache.get(account_id)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        value = (
+            await self.pool.fetchval("SELECT balance_minor FROM billing.balances WHERE account_id = $1", account_id)
+            or 0
+        )
+        self._cache[account_id] = (value, time.monotonic() + self.ttl)
+        return value

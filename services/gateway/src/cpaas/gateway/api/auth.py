@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from cpaas.contracts import ErrorCode
+from cpaas.control_plane import Account, ControlPlane
 from cpaas.gateway.api.client_address import client_ip, shown, throttle_key
-from cpaas.gateway.control_plane import NOT_CACHED, AccountAccess, ControlPlane
-from cpaas.gateway.limits import InvalidKeyThrottle
+from cpaas.gateway.domain.limits import InvalidKeyThrottle
 from cpaas.platform.api_errors import ApiError
 from cpaas.platform.logs import set_log_context
 
@@ -20,28 +20,30 @@ MAX_KEY_LENGTH = 128
 @dataclass(frozen=True)
 class Caller:
     account_id: int
-    access: AccountAccess
+    account: Account
 
 
-async def authenticate_key(state, key: str | None, ip: str | None) -> Caller:
+async def authenticate_key(
+    control: ControlPlane, throttle: InvalidKeyThrottle, key: str | None, ip: str | None
+) -> Caller:
     """The caller of an API key from `ip`, or an ApiError (401, 403, 429)."""
-    control: ControlPlane = state.control_plane
     well_formed = bool(key) and len(key) <= MAX_KEY_LENGTH
     key_hash = hashlib.sha256(key.encode()).digest() if well_formed else None
-    access = control.cached_access_for_key(key_hash) if key_hash else None
-    if not isinstance(access, AccountAccess):  # not known valid: the throttle applies
-        access = await _look_up_throttled(state.key_throttle, control, key_hash, access, ip)
-    if not access.active:
+    account = control.cached_account_for_key(key_hash) if key_hash else None
+    if not isinstance(account, Account):  # not known valid: the throttle applies
+        account = await _look_up_throttled(throttle, control, key_hash, account, ip)
+    if not account.active:
         raise ApiError(ErrorCode.FORBIDDEN, "this account is suspended")
-    if not access.allows(ip):
+    if not account.allows(ip):
         raise ApiError(ErrorCode.IP_NOT_ALLOWED, f"requests from {shown(ip)} are not in this account's IP allow-list")
-    set_log_context(account_id=access.account_id)
-    return Caller(access.account_id, access)
+    set_log_context(account_id=account.id)
+    return Caller(account.id, account)
 
 
 async def _look_up_throttled(
     throttle: InvalidKeyThrottle, control: ControlPlane, key_hash: bytes | None, cached: object, ip: str | None
-) -> AccountAccess:
+) -> Account:
+    """`cached` is the cache's answer for the key: None (known unknown) or MISS."""
     address = throttle_key(ip)
     wait = throttle.retry_after(address)
     if wait is not None:
@@ -54,14 +56,14 @@ async def _look_up_throttled(
     if key_hash is None:
         throttle.failed(address)
         raise ApiError(ErrorCode.UNAUTHORIZED, f"missing or malformed {API_KEY_HEADER} header", field=API_KEY_HEADER)
-    access = await control.access_for_key(key_hash) if cached is NOT_CACHED else cached
-    if access is None:
+    account = await control.account_for_key(key_hash) if cached is not None else None
+    if account is None:
         throttle.failed(address)
         raise ApiError(ErrorCode.UNAUTHORIZED, "invalid API key", field=API_KEY_HEADER)
-    return access
+    return account
 
 
 async def authenticate(request: Request) -> Caller:
     state = request.app.state
     ip = client_ip(request.scope, state.settings.forwarded_for_hops)
-    return await authenticate_key(state, request.headers.get(API_KEY_HEADER), ip)
+    return await authenticate_key(state.control_plane, state.key_throttle, request.headers.get(API_KEY_HEADER), ip)

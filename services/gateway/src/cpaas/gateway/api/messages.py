@@ -13,9 +13,7 @@ from cpaas.contracts.ids import is_message_id
 from cpaas.contracts.submit import MAX_ID, SubmitResponse
 from cpaas.gateway.api.auth import Caller, authenticate
 from cpaas.gateway.api.client_address import client_ip
-from cpaas.gateway.api.submit_handler import MAX_IDEMPOTENCY_KEY_LENGTH
-from cpaas.gateway.domain import submit as rules
-from cpaas.gateway.domain.requests import (
+from cpaas.gateway.api.models import (
     AttemptReport,
     ErrorResponse,
     MessageDetail,
@@ -23,6 +21,8 @@ from cpaas.gateway.domain.requests import (
     ReportPage,
     StatusEventReport,
 )
+from cpaas.gateway.domain import submit as rules
+from cpaas.gateway.handlers import MAX_IDEMPOTENCY_KEY_LENGTH
 from cpaas.message_log import ReportFilter, money
 from cpaas.platform.api_errors import ApiError
 
@@ -73,7 +73,7 @@ SUBMIT_OPENAPI = {
     openapi_extra=SUBMIT_OPENAPI,
 )
 async def submit(request: Request) -> Response:
-    """Served by `SubmitFastPath` in front of the app; this route documents it and is its fallback."""
+    """Served by api/submit.py in front of the app (GatewayApp); this route documents it and is its fallback."""
     ip = client_ip(request.scope, request.app.state.settings.forwarded_for_hops)
     status, body, headers = await request.app.state.submit_handler.handle(request.headers, ip, await request.body())
     return Response(body, status_code=status, media_type="application/json", headers=headers)

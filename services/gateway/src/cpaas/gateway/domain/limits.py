@@ -1,5 +1,5 @@
-"""Per-account submit rate (token bucket), the invalid-key throttle per client address,
-and the prepaid credit check.
+"""Per-account submit rate (token bucket) and the invalid-key throttle per client address:
+in-memory rules of this process (the prepaid credit check's balances are in store.py).
 
 Rate: each API key (one per account) has a bucket of `rate` tokens refilled at `rate`
 per second; a submit takes one or is refused 429 with Retry-After. Buckets live in this
@@ -13,23 +13,13 @@ held to `limit` guesses a minute, a client whose own key works is not slowed, an
 throttled address cannot tell a valid key from an invalid one (both 429) unless the
 valid key is in the cache, which needs a key that works. Buckets live in this process
 (N replicas allow N x limit), at most MAX_THROTTLED_ADDRESSES of them.
-
-Credit: a submit is refused 402 while the account's balance is not above zero. The
-balance comes from billing's table, cached for at most `balance_ttl_seconds` and updated
-at once by billing's NOTIFY on 'cpaas_billing' ('<account id>:<balance minor>'). Charges
-are applied when carriers accept messages, so an account can overdraw by what it
-submits between its balance reaching zero and the gateway learning it: the messages
-already in flight (queued in Kafka or at the carrier) plus at most the NOTIFY latency
-(milliseconds) of new submits. README, "Prepaid balance", states the bound.
 """
 
 import math
 import time
 
-import asyncpg
-
 from cpaas.contracts import ErrorCode
-from cpaas.platform.api_errors import ApiError
+from cpaas.contracts.errors import ApiError
 
 
 class RateLimiter:
@@ -98,34 +88,3 @@ class InvalidKeyThrottle:
         if len(self._buckets) >= MAX_THROTTLED_ADDRESSES:
             for address in list(self._buckets)[: MAX_THROTTLED_ADDRESSES // 2]:
                 del self._buckets[address]
-
-
-class Balances:
-    def __init__(self, pool: asyncpg.Pool, ttl: float) -> None:
-        self.pool, self.ttl = pool, ttl
-        self._cache: dict[int, tuple[int, float]] = {}
-
-    def on_notify(self, payload: str) -> None:
-        account, _, balance = payload.partition(":")
-        if account.isdigit() and balance.lstrip("-").isdigit():
-            self._cache[int(account)] = (int(balance), time.monotonic() + self.ttl)
-
-    def clear(self) -> None:
-        self._cache.clear()
-
-    async def balance(self, account_id: int) -> int:
-        cached = self._cache.get(account_id)
-        if cached is not None and cached[1] > time.monotonic():
-            return cached[0]
-        value = (
-            await self.pool.fetchval("SELECT balance_minor FROM billing.balances WHERE account_id = $1", account_id)
-            or 0
-        )
-        self._cache[account_id] = (value, time.monotonic() + self.ttl)
-        return value
-
-    async def check(self, account_id: int) -> None:
-        if await self.balance(account_id) <= 0:
-            raise ApiError(
-                ErrorCode.INSUFFICIENT_BALANCE, "the account's prepaid balance is used up; ask your admin to add credit"
-            )

@@ -1,19 +1,35 @@
 """Checks a submit against the account's data and turns it into the submit event.
 
 Pure: every lookup is passed in already done, so this runs without I/O and each
-refusal is a plain `ApiError` a test can assert.
+refusal is a plain `ApiError` a test can assert. The rules of what a phone number is and
+which variables a template needs are the contracts' (cpaas.contracts.phone, .templating).
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-
-import phonenumbers
+from typing import Protocol
 
 from cpaas.contracts import Channel, ErrorCode, FallbackLevel, MessageSubmittedV1
+from cpaas.contracts.errors import ApiError
+from cpaas.contracts.phone import InvalidPhoneNumber, normalize_e164
 from cpaas.contracts.submit import SubmitRequest
-from cpaas.contracts.templating import normalize_variables
-from cpaas.gateway.control_plane import TemplateInfo
-from cpaas.platform.api_errors import ApiError
+from cpaas.contracts.templating import missing_positions, normalize_variables
+
+
+class TemplateFacts(Protocol):
+    """What the rules need of a template (cpaas.control_plane.Template has it)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def variable_count(self) -> int: ...
+    @property
+    def identity_active(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -27,21 +43,15 @@ class Level:
 
 
 def normalize_recipient(raw: str) -> str:
-    """E.164 or INVALID_RECIPIENT. A '+' sent unencoded in a query string arrives as ' '."""
-    candidate = raw.strip()
-    if candidate and candidate[0].isdigit():
-        candidate = "+" + candidate
+    """E.164 or INVALID_RECIPIENT (the one rule: cpaas.contracts.phone)."""
     try:
-        number = phonenumbers.parse(candidate, None)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+        return normalize_e164(raw)
+    except InvalidPhoneNumber:
         raise ApiError(
             ErrorCode.INVALID_RECIPIENT,
             f"{raw!r} is not a valid phone number in E.164 format (e.g. +919876543210)",
             field="recipient",
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        ) from None
 
 
 def levels_of(request: SubmitRequest) -> list[Level]:
@@ -53,8 +63,8 @@ def levels_of(request: SubmitRequest) -> list[Level]:
 
 def check_level(
     level: Level,
-    template: TemplateInfo | None,
-    approved_senders: frozenset[str],
+    template: TemplateFacts | None,
+    approved_senders: Collection[str],
     enabled: frozenset[Channel],
     variables: dict[str, str],
 ) -> None:
@@ -98,17 +108,17 @@ def check_level(
                 f"sender ID {level.sender_id!r} is not an approved sender ID of this account",
                 field=f"{level.field}senderId",
             )
-    missing = [str(i) for i in range(1, template.variables + 1) if str(i) not in variables]
+    missing = missing_positions(template.variable_count, variables)
     if missing:
         raise ApiError(
             ErrorCode.MISSING_VARIABLES,
-            f"template {template.name!r} needs {template.variables} variables; missing position(s) "
+            f"template {template.name!r} needs {template.variable_count} variables; missing position(s) "
             + ", ".join(missing),
             field="variables",
         )
 
 
-def check_not_blacklisted(recipient: str, blacklist: frozenset[str]) -> None:
+def check_not_blacklisted(recipient: str, blacklist: Collection[str]) -> None:
     if recipient in blacklist:
         raise ApiError(
             ErrorCode.RECIPIENT_BLACKLISTED,
@@ -117,8 +127,16 @@ def check_not_blacklisted(recipient: str, blacklist: frozenset[str]) -> None:
         )
 
 
+def check_balance(balance_minor: int) -> None:
+    """A submit needs a prepaid balance above zero (when the credit check is on)."""
+    if balance_minor <= 0:
+        raise ApiError(
+            ErrorCode.INSUFFICIENT_BALANCE, "the account's prepaid balance is used up; ask your admin to add credit"
+        )
+
+
 def build_event(
-    request: SubmitRequest, *, message_id: str, account_id: int, recipient: str, primary: TemplateInfo, now: datetime
+    request: SubmitRequest, *, message_id: str, account_id: int, recipient: str, primary: TemplateFacts, now: datetime
 ) -> MessageSubmittedV1:
     return MessageSubmittedV1(
         message_id=message_id,

@@ -1,0 +1,159 @@
+"""The gateway's submit rules (domain/), without I/O: each refusal with its code and field."""
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+
+from cpaas.contracts import Channel, ErrorCode, new_message_id
+from cpaas.contracts.errors import ApiError
+from cpaas.contracts.submit import SubmitRequest
+from cpaas.gateway.domain import submit as rules
+from cpaas.gateway.domain.limits import RateLimiter
+
+ALL_CHANNELS = frozenset(Channel)
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str = "otp"
+    channel: str = "SMS"
+    status: str = "APPROVED"
+    variable_count: int = 2
+    identity_active: bool = True
+
+
+def request(**overrides: object) -> SubmitRequest:
+    body = {
+        "recipient": "+919876543210",
+        "channel": "SMS",
+        "templateId": 7,
+        "senderId": "ACMEIN",
+        "variables": ["482913", "10"],
+        **overrides,
+    }
+    return SubmitRequest.model_validate(body)
+
+
+def refusal(call) -> tuple[ErrorCode, str | None]:
+    with pytest.raises(ApiError) as raised:
+        call()
+    return raised.value.code, raised.value.field
+
+
+@pytest.mark.parametrize(
+    "raw", ["+919876543210", "919876543210", " 919876543210", "+91 98765-43210", "0091 9876543210"]
+)
+def test_a_recipient_is_normalised_to_e164_by_the_one_phone_rule(raw: str) -> None:
+    assert rules.normalize_recipient(raw) == "+919876543210"
+
+
+@pytest.mark.parametrize("raw", ["98765", "+91 12", "09876543210", "+9198\x007654", ""])
+def test_an_invalid_recipient_is_refused_on_its_field(raw: str) -> None:
+    assert refusal(lambda: rules.normalize_recipient(raw)) == (ErrorCode.INVALID_RECIPIENT, "recipient")
+
+
+def test_levels_are_the_primary_then_each_fallback_with_its_field_prefix() -> None:
+    levels = rules.levels_of(request(fallback=[{"channel": "WHATSAPP", "templateId": 8}]))
+    assert [(lv.field, lv.channel, lv.template_id, lv.sender_id) for lv in levels] == [
+        ("", Channel.SMS, 7, "ACMEIN"),
+        ("fallback[0].", Channel.WHATSAPP, 8, None),
+    ]
+
+
+def check(level_index: int = 0, template: Template | None = Template(), **kwargs) -> None:
+    body = kwargs.pop("body", request())
+    level = rules.levels_of(body)[level_index]
+    rules.check_level(
+        level,
+        template,
+        kwargs.pop("senders", frozenset({"ACMEIN"})),
+        kwargs.pop("enabled", ALL_CHANNELS),
+        kwargs.pop("variables", {"1": "a", "2": "b"}),
+    )
+
+
+def test_a_level_that_meets_every_rule_passes() -> None:
+    check()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code", "field"),
+    [
+        ({"enabled": frozenset({Channel.WHATSAPP})}, ErrorCode.CHANNEL_NOT_CONFIGURED, "channel"),
+        ({"template": None}, ErrorCode.TEMPLATE_NOT_FOUND, "templateId"),
+        ({"template": Template(channel="WHATSAPP")}, ErrorCode.TEMPLATE_CHANNEL_MISMATCH, "templateId"),
+        ({"template": Template(status="PENDING")}, ErrorCode.TEMPLATE_NOT_APPROVED, "templateId"),
+        ({"template": Template(identity_active=False)}, ErrorCode.CHANNEL_NOT_CONFIGURED, "templateId"),
+        ({"body": request(senderId=None)}, ErrorCode.SENDER_ID_REQUIRED, "senderId"),
+        ({"senders": frozenset({"OTHER"})}, ErrorCode.SENDER_ID_NOT_APPROVED, "senderId"),
+        ({"variables": {"1": "a"}}, ErrorCode.MISSING_VARIABLES, "variables"),
+    ],
+)
+def test_each_rule_refuses_with_its_code_and_field(kwargs: dict, code: ErrorCode, field: str) -> None:
+    assert refusal(lambda: check(**kwargs)) == (code, field)
+
+
+def test_a_fallback_level_is_refused_on_its_own_field() -> None:
+    body = request(fallback=[{"channel": "WHATSAPP", "templateId": 8}])
+    assert refusal(lambda: check(1, Template(channel="WHATSAPP", status="REJECTED"), body=body)) == (
+        ErrorCode.TEMPLATE_NOT_APPROVED,
+        "fallback[0].templateId",
+    )
+
+
+def test_the_missing_variables_are_named_by_position() -> None:
+    with pytest.raises(ApiError, match=r"needs 3 variables; missing position\(s\) 2, 3"):
+        check(template=Template(variable_count=3), variables={"1": "a"})
+
+
+def test_blacklist_and_balance() -> None:
+    rules.check_not_blacklisted("+919876543210", frozenset({"+14155550100"}))
+    assert refusal(lambda: rules.check_not_blacklisted("+919876543210", {"+919876543210"})) == (
+        ErrorCode.RECIPIENT_BLACKLISTED,
+        "recipient",
+    )
+    rules.check_balance(1)
+    assert refusal(lambda: rules.check_balance(0))[0] is ErrorCode.INSUFFICIENT_BALANCE
+
+
+def test_the_event_carries_the_primary_template_name_and_a_sender_only_for_sms() -> None:
+    now = datetime(2025, 1, 2, tzinfo=UTC)
+    body = request(channel="WHATSAPP", fallback=[{"channel": "SMS", "templateId": 9, "senderId": "ACMEIN"}])
+    event = rules.build_event(
+        body,
+        message_id=new_message_id(),
+        account_id=3,
+        recipient="+919876543210",
+        primary=Template(name="hello"),
+        now=now,
+    )
+    assert (event.template_name, event.sender_id, event.attempt, event.submitted_at) == ("hello", None, 1, now)
+    assert event.variables == {"1": "482913", "2": "10"}
+    assert [(f.channel, f.template_id, f.sender_id) for f in event.fallback] == [(Channel.SMS, 9, "ACMEIN")]
+
+
+def test_the_rate_limit_refuses_past_the_accounts_own_rate(monkeypatch) -> None:
+    now = [100.0]
+    monkeypatch.setattr("time.monotonic", lambda: now[0])
+    limiter = RateLimiter(default_rate=1000)
+    limiter.take(1, 2)
+    limiter.take(1, 2)
+    with pytest.raises(ApiError) as raised:
+        limiter.take(1, 2)
+    assert raised.value.code is ErrorCode.RATE_LIMITED and raised.value.headers == {"Retry-After": "1"}
+    now[0] += 0.5
+    limiter.take(1, 2)  # one token back in half a second at 2/s
+
+
+def test_the_domain_imports_nothing_that_does_io() -> None:
+    code = (
+        "import sys, cpaas.gateway.domain.submit, cpaas.gateway.domain.limits;"
+        "io = ('asyncpg', 'aiokafka', 'faststream', 'fastapi', 'starlette', 'httpx', 'cpaas.control_plane',"
+        " 'cpaas.platform');"
+        "print(sorted(m for m in sys.modules if m.startswith(io)))"
+    )
+    imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert imported.strip() == "[]"
