@@ -2,13 +2,13 @@
 dead-lettering, and charging one by one after the database refused a batch."""
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import asyncpg
 import pytest
 from aiokafka import ConsumerRecord
 
 from cpaas.billing.handlers import ChargingHandler
-from cpaas.billing.pricing import TemplateInfo
 from cpaas.billing.store import AppliedCharge, Charge
 from cpaas.contracts import Channel, MessageStatus, MessageStatusChangedV1, envelope
 
@@ -63,9 +63,13 @@ class FakeStore:
         ]
 
 
-class FakeCatalog:
-    async def get_many(self, template_ids) -> dict[int, TemplateInfo]:
-        return {9: TemplateInfo(9, "WHATSAPP", "MARKETING", "TEXT", "IN")}
+class FakeControlPlane:
+    async def templates(self, template_ids) -> dict[int, SimpleNamespace]:
+        return {
+            9: SimpleNamespace(
+                id=9, channel="WHATSAPP", category="MARKETING", template_type="TEXT", waba_phone_number="+919812345678"
+            )
+        }
 
 
 class FakeBroker:
@@ -90,7 +94,7 @@ def parts():
 
 
 def handler(store: FakeStore, broker: FakeBroker, publisher: FakePublisher) -> ChargingHandler:
-    return ChargingHandler(broker, store, FakeCatalog(), publisher, home_region="IN")  # type: ignore[arg-type]
+    return ChargingHandler(broker, store, FakeControlPlane(), publisher, home_region="IN")  # type: ignore[arg-type]
 
 
 async def test_first_chargeable_event_of_each_attempt_charges_and_failed_never(parts) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cpaas.billing.pricing import (
+from cpaas.billing.domain.pricing import (
     MAX_UNITS,
     PriceCode,
     Pricing,

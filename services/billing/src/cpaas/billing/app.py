@@ -1,28 +1,38 @@
 """Composition root of the billing service: the charging subscriber on msg.status, the
-internal HTTP API for the console, and the ops endpoints."""
+internal HTTP API for the console, and the ops endpoints. `build_app` builds everything
+from the settings and the parts a test passes in; the pool, the console's change listener
+and the broker are opened in the lifespan."""
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
+import asyncpg
+import httpx
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
-from cpaas.billing.api import build_router
+from cpaas.billing.api.routes import build_router
 from cpaas.billing.handlers import ChargingHandler, register_charging
 from cpaas.billing.seed import MIGRATIONS
 from cpaas.billing.settings import BillingSettings
 from cpaas.billing.store import SCHEMA, BillingStore
-from cpaas.billing.templates import TemplateCatalog
+from cpaas.control_plane import ControlPlane
 from cpaas.platform.api_errors import install_error_handlers
 from cpaas.platform.broker import EventPublisher, make_broker
-from cpaas.platform.db import create_pool, ping
-from cpaas.platform.migrations import apply_migrations
+from cpaas.platform.db import ping, service_pool
 from cpaas.platform.ops import HealthState, mount_ops
-from cpaas.platform.pg_listen import Listener
 from cpaas.platform.serve import broker_lifespan
 
 
-def build_app(settings: BillingSettings, *, broker: KafkaBroker | None = None) -> FastAPI:
+def build_app(
+    settings: BillingSettings,
+    *,
+    broker: KafkaBroker | None = None,
+    db: asyncpg.Pool | None = None,
+    http: httpx.AsyncClient | None = None,
+) -> FastAPI:
+    """`db`: a pool the caller owns (else one is opened in the lifespan); `http` is unused:
+    billing calls no HTTP service (the parameter keeps every service's shape)."""
     health = HealthState()
     broker = broker or make_broker(
         settings.kafka, client_id=settings.service_name, graceful_timeout=settings.shutdown_grace_seconds
@@ -31,17 +41,22 @@ def build_app(settings: BillingSettings, *, broker: KafkaBroker | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            pool = await create_pool(settings.postgres, schema=SCHEMA, application_name=settings.service_name)
-            stack.push_async_callback(pool.close)
-            await apply_migrations(pool, SCHEMA, MIGRATIONS)
+            pool = await service_pool(
+                stack,
+                settings.postgres,
+                schema=SCHEMA,
+                application_name=settings.service_name,
+                migrations=MIGRATIONS,
+                given=db,
+            )
             health.add_check("postgres", lambda: ping(pool))
             store = BillingStore(pool, currency=settings.currency)
-            catalog = TemplateCatalog(pool, ttl_seconds=settings.template_cache_seconds)
-            listener = Listener(settings.postgres.dsn, "cpaas_console", catalog.on_notify, catalog.on_reconnect)
+            control = ControlPlane(pool, ttl_seconds=settings.template_cache_seconds)
+            listener = control.listener(settings.postgres.dsn)
             await listener.start()
             stack.push_async_callback(listener.stop)
             publisher = EventPublisher(broker, settings.kafka, source=settings.service_name)
-            handler = ChargingHandler(broker, store, catalog, publisher, home_region=settings.home_country)
+            handler = ChargingHandler(broker, store, control, publisher, home_region=settings.home_country)
             register_charging(
                 broker,
                 handler,

@@ -1,7 +1,7 @@
 """The charging subscriber: one batch subscriber on msg.status (group "billing").
 
 Per batch: decode, keep the first chargeable event of each (message id, attempt), price
-it (template category and type from the console), charge the whole batch in ONE
+it (template category and type from the console, through cpaas.control_plane), charge the whole batch in ONE
 transaction, then publish a MessageChargedV1 per charge (pipelined) and return, after
 which the offsets are committed (NACK_ON_ERROR).
 
@@ -27,13 +27,13 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
+from cpaas.billing.domain.pricing import TemplateInfo, UnitsOutOfRange, is_chargeable, price
 from cpaas.billing.metrics import BATCH_SECONDS, BATCH_SIZE, CHARGED_AMOUNT, CHARGES, TEMPLATES_UNKNOWN
-from cpaas.billing.pricing import TemplateInfo, UnitsOutOfRange, is_chargeable, price
 from cpaas.billing.store import AppliedCharge, BillingStore, Charge
-from cpaas.billing.templates import TemplateCatalog
 from cpaas.contracts import Channel, CloudEvent, MessageStatusChangedV1
 from cpaas.contracts.events import MessageChargedV1
 from cpaas.contracts.topics import BILLING_CHARGED, MSG_STATUS
+from cpaas.control_plane import ControlPlane
 from cpaas.platform.broker import EventPublisher, PoisonRecord, dead_letter, decode_event, subscribe
 from cpaas.platform.settings import KafkaSettings
 
@@ -60,14 +60,14 @@ class ChargingHandler:
         self,
         broker: KafkaBroker,
         store: BillingStore,
-        catalog: TemplateCatalog,
+        control: ControlPlane,
         publisher: EventPublisher,
         *,
         home_region: str,
     ) -> None:
         self.broker = broker
         self.store = store
-        self.catalog = catalog
+        self.control = control
         self.publisher = publisher
         self.home_region = home_region
 
@@ -103,7 +103,8 @@ class ChargingHandler:
             for c in candidates
             if c.event.data.channel in _TEMPLATE_PRICED and c.event.data.template_id is not None
         ]
-        templates = await self.catalog.get_many(template_ids) if template_ids else {}
+        found = await self.control.templates(template_ids) if template_ids else {}
+        templates = {template_id: TemplateInfo.of(template) for template_id, template in found.items()}
         priced: dict[tuple[str, int], tuple[Candidate, Charge]] = {}
         for candidate in candidates:
             try:

@@ -12,12 +12,11 @@ from typing import Annotated, Literal
 
 from asyncpg import Record
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from pydantic.alias_generators import to_camel
 from starlette.responses import JSONResponse
 
+from cpaas.billing.api.models import AdjustmentRequest, Balance, Entry, Price, PriceList, PriceUpdate, TransactionPage
+from cpaas.billing.domain.pricing import CATEGORY_LABELS
 from cpaas.billing.metrics import ADJUSTMENTS
-from cpaas.billing.pricing import CATEGORY_LABELS
 from cpaas.billing.store import BillingStore, TransactionQuery
 from cpaas.contracts.errors import ErrorCode
 from cpaas.platform.api_errors import ApiError
@@ -25,79 +24,7 @@ from cpaas.platform.logs import set_log_context
 
 log = logging.getLogger(__name__)
 
-MAX_ADJUSTMENT_MINOR = 10**12  # 10 billion in major units: anything larger is a typo
 AccountId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-
-
-class CamelModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
-
-
-class AdjustmentRequest(CamelModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-    amount_minor: int = Field(
-        ..., ge=-MAX_ADJUSTMENT_MINOR, le=MAX_ADJUSTMENT_MINOR, description="Positive credits, negative debits"
-    )
-    reason: Text
-    actor: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-
-
-class PriceUpdate(CamelModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-    amount_minor: int = Field(..., ge=0, le=MAX_ADJUSTMENT_MINOR, description="Price of one unit, in minor units")
-    actor: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-
-
-class Balance(CamelModel):
-    account_id: int
-    balance_minor: int
-    currency: str
-    updated_at: datetime | None
-
-
-class Entry(CamelModel):
-    id: int
-    kind: Literal["CHARGE", "CREDIT", "DEBIT"]
-    amount_minor: int  # signed change of the balance
-    balance_after_minor: int
-    currency: str
-    created_at: datetime
-    reason: str | None = None
-    actor: str | None = None
-    message_id: str | None = None
-    attempt: int | None = None
-    channel: str | None = None
-    price_code: str | None = None
-    category: str | None = None  # the guide's label for WhatsApp charges: UIC, MIC, SIC, Auth, Auth INT
-    units: int | None = None
-    unit_price_minor: int | None = None
-
-
-class TransactionPage(CamelModel):
-    items: list[Entry]
-    page: int
-    page_size: int
-    total: int
-
-
-class Price(CamelModel):
-    price_code: str
-    channel: str
-    unit: str
-    description: str
-    category: str | None
-    amount_minor: int
-    currency: str
-    updated_at: datetime
-    updated_by: str | None
-
-
-class PriceList(CamelModel):
-    currency: str
-    items: list[Price]
 
 
 def _category(price_code: str | None) -> str | None:

@@ -14,10 +14,10 @@ per call.
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-
-import phonenumbers
+from typing import Protocol
 
 from cpaas.contracts import Channel, MessageStatus, MessageStatusChangedV1
+from cpaas.contracts.phone import region_of
 
 MAX_UNITS = 255  # most segments of one concatenated SMS (the SMPP reference number is one byte)
 
@@ -57,6 +57,21 @@ _RCS_BY_TYPE = {
 _CARRIER_ACCEPTED = frozenset({MessageStatus.DELIVERED, MessageStatus.READ, MessageStatus.UNDELIVERED})
 
 
+class ConsoleTemplate(Protocol):
+    """The console template's fields pricing reads (cpaas.control_plane.Template has them)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def template_type(self) -> str: ...
+    @property
+    def waba_phone_number(self) -> str | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class TemplateInfo:
     """What pricing needs of a console template."""
@@ -66,6 +81,17 @@ class TemplateInfo:
     category: str | None
     template_type: str
     home_region: str | None  # region of the template's WABA number, when it has one
+
+    @classmethod
+    def of(cls, template: ConsoleTemplate) -> "TemplateInfo":
+        phone = template.waba_phone_number
+        return cls(
+            template.id,
+            template.channel,
+            template.category,
+            template.template_type,
+            recipient_region(phone) if phone else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +111,9 @@ def is_chargeable(event: MessageStatusChangedV1) -> bool:
     return event.status in _CARRIER_ACCEPTED and bool(event.carrier_message_id)
 
 
-@lru_cache(maxsize=65536)
-def recipient_region(recipient: str) -> str | None:
-    """ISO region of an E.164 number (IN, US, ...), or None when no region owns it."""
-    try:
-        number = phonenumbers.parse(recipient, None)
-    except phonenumbers.NumberParseException:
-        return None
-    region = phonenumbers.region_code_for_number(number)
-    return None if region in (None, "ZZ", "001") else region
+# ISO region of an E.164 number (IN, US, ...), or None when no region owns it: the one
+# phone-number rule (cpaas.contracts.phone), memoised for the charging batches.
+recipient_region = lru_cache(maxsize=65536)(region_of)
 
 
 def whatsapp_price(category: str | None, recipient: str, home_region: str) -> PriceCode:
