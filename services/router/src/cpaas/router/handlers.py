@@ -7,12 +7,21 @@ the new chain state committed. A crash between publishing and committing makes t
 decision again on redelivery and publishes the same (message, attempt) events again;
 connectors send each (message, attempt) once and reporting ignores a repeated status, so
 a fallback is never sent twice.
+
+`register` is the one subscriber (group "router", batches of submits and statuses,
+offsets committed after `Router.apply` returned: NACK_ON_ERROR). The subscriber exists
+from `build_app`; the pool and the console's data reach the Router when the lifespan
+`start`s it, and a batch before that raises (nothing is committed).
 """
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 
 from cpaas.contracts import (
     ErrorCode,
@@ -21,7 +30,9 @@ from cpaas.contracts import (
     MessageSubmittedV1,
 )
 from cpaas.contracts.topics import MSG_STATUS, SUBMIT_TOPICS
-from cpaas.platform.broker import EventPublisher
+from cpaas.control_plane import ControlPlane
+from cpaas.platform.broker import EventPublisher, PoisonRecord, dead_letter, decode_event, subscribe
+from cpaas.platform.settings import KafkaSettings
 from cpaas.router import store
 from cpaas.router.domain import (
     ACTIVE,
@@ -39,12 +50,30 @@ from cpaas.router.settings import RouterSettings
 log = logging.getLogger(__name__)
 FINAL = {MessageStatus.DELIVERED, MessageStatus.READ, MessageStatus.FAILED, MessageStatus.UNDELIVERED}
 TIMER_BATCH = 200
+MAX_RECORDS = 500
+
+
+class NotStarted(RuntimeError):
+    """A batch or a timer round came before the lifespan started the router (or after it stopped)."""
 
 
 class Router:
-    def __init__(self, pool: asyncpg.Pool, publisher: EventPublisher, settings: RouterSettings) -> None:
-        self.pool, self.publisher, self.settings = pool, publisher, settings
-        self._names: dict[int, str] = {}
+    def __init__(self, publisher: EventPublisher, settings: RouterSettings) -> None:
+        self.publisher, self.settings = publisher, settings
+        self._pool: asyncpg.Pool | None = None
+        self._control: ControlPlane | None = None
+
+    def start(self, pool: asyncpg.Pool, control: ControlPlane) -> None:
+        self._pool, self._control = pool, control
+
+    def stop(self) -> None:
+        self._pool = self._control = None
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise NotStarted("the router has not started")
+        return self._pool
 
     # -- chains from submit events ---------------------------------------------------------
     def chain_of(self, submit: MessageSubmittedV1) -> Chain | None:
@@ -191,6 +220,34 @@ class Router:
         ]
 
     async def _template_name(self, template_id: int) -> str | None:
-        if template_id not in self._names:
-            self._names.update(await store.template_names(self.pool, [template_id]))
-        return self._names.get(template_id)
+        if self._control is None:
+            raise NotStarted("the router has not started")
+        template = (await self._control.templates([template_id])).get(template_id)
+        return template.name if template else None
+
+
+def register(broker: KafkaBroker, kafka: KafkaSettings, router: Router) -> None:
+    """The router's one subscriber: every submit topic and msg.status, in batches."""
+    status_topic = kafka.topic(MSG_STATUS.name)
+    topics = [kafka.topic(t.name) for t in SUBMIT_TOPICS.values()] + [status_topic]
+
+    @subscribe(
+        broker,
+        *topics,
+        group_id="router",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        batch=True,
+        max_records=MAX_RECORDS,
+        batch_timeout_ms=5,
+    )
+    async def handle(body: list[Any], msg: KafkaMessage) -> None:
+        submits, statuses = [], []
+        for record in msg.raw_message:
+            model = MessageStatusChangedV1 if record.topic == status_topic else MessageSubmittedV1
+            try:
+                event = decode_event(model, record.value)
+            except PoisonRecord as exc:
+                await dead_letter(broker, record, exc)
+                continue
+            (statuses if model is MessageStatusChangedV1 else submits).append(event.data)
+        await router.apply(submits, statuses)

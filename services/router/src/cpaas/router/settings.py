@@ -16,3 +16,9 @@ class RouterSettings(ServiceSettings):
     )
     timer_interval_seconds: float = Field(0.5, gt=0, description="How often due timers are looked for")
     early_status_retention_seconds: float = Field(600.0, gt=0, description="How long a status waits for its chain")
+    template_cache_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="Longest a console template (its name, on a fallback's submit) is cached"
+        " (changes are also pushed by LISTEN/NOTIFY)",
+    )

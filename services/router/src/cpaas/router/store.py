@@ -96,8 +96,3 @@ async def expire_parked(pool: asyncpg.Pool, retention_seconds: float) -> None:
     await pool.execute(
         "DELETE FROM early_statuses WHERE parked_at < now() - make_interval(secs => $1)", retention_seconds
     )
-
-
-async def template_names(pool: asyncpg.Pool, template_ids: list[int]) -> dict[int, str]:
-    rows = await pool.fetch("SELECT id, name FROM console.templates WHERE id = ANY($1::bigint[])", template_ids)
-    return {r["id"]: r["name"] for r in rows}
