@@ -1,6 +1,12 @@
 """The console app in-process (lifespan running) over the real PostgreSQL and Kafka, with
-the seeded demo account; `login` returns a client carrying its session and CSRF token."""
+the seeded demo account and the real billing service behind it; `login` returns a client
+carrying its session and CSRF token.
 
+The console reaches the platform's internal APIs with one HTTP client: here it routes
+http://billing.test to the billing app in-process; the gateway is at an address where
+nothing listens (a test that needs it runs one: test_quick_message.py)."""
+
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,17 +48,41 @@ class Console:
         return await self.login(self.creds["admin"]["username"], self.creds["admin"]["password"])
 
 
+BILLING_URL, GATEWAY_URL = "http://billing.test", "http://gateway.test"
+
+
+def refused_port() -> int:
+    """A local port nothing listens on (bound once, then let go)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def service_client(**apps) -> httpx.AsyncClient:
+    """One client that sends http://<name>.test to the app of that name, in-process."""
+    mounts = {f"http://{name}.test": httpx.ASGITransport(app=app) for name, app in apps.items()}
+    return httpx.AsyncClient(mounts=mounts)
+
+
 @pytest.fixture
 async def console(kafka_settings, pg_settings, tmp_path: Path) -> AsyncIterator[Console]:
     creds = await seed(pg_settings, tmp_path / "creds.json")
     # the real billing service (its own app, schema and API) behind the console
     billing = build_billing(BillingSettings(kafka=kafka_settings, postgres=pg_settings))
     async with billing.router.lifespan_context(billing):
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=billing), base_url="http://billing.test")
-        app = build_app(ConsoleSettings(kafka=kafka_settings, postgres=pg_settings), http=http)
+        billing_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=billing), base_url=BILLING_URL)
+        http = service_client(billing=billing)
+        settings = ConsoleSettings(
+            kafka=kafka_settings,
+            postgres=pg_settings,
+            billing_url=BILLING_URL,
+            gateway_url=f"http://127.0.0.1:{refused_port()}",
+        )
+        app = build_app(settings, http=http)
         async with app.router.lifespan_context(app):
-            console = Console(app, creds, http, [])
+            console = Console(app, creds, billing_http, [])
             yield console
             for client in console.clients:
                 await client.aclose()
         await http.aclose()
+        await billing_http.aclose()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cpaas.console.security import hash_api_key
+from cpaas.console.domain.credentials import hash_api_key
 
 
 async def test_a_sender_id_request_goes_pending_and_is_validated(console) -> None:
@@ -87,7 +87,7 @@ async def test_rotating_the_api_key_revokes_the_old_one(console) -> None:
     new_key = response.json()["apiKey"]
     pool = console.app.state.store.pool
     assert await pool.fetchval("SELECT revoked_at IS NOT NULL FROM api_keys WHERE key_hash = $1", old_hash)
-    assert await console.app.state.store.active_key_hash(console.creds["accountId"]) == hash_api_key(new_key)
+    assert await console.app.state.store.accounts.active_key_hash(console.creds["accountId"]) == hash_api_key(new_key)
     assert (await client.get("/api/settings")).json()["apiKeyPrefix"] == new_key[:10]
 
 
@@ -142,7 +142,7 @@ async def test_loopback_webhook_urls_are_accepted_in_the_local_environment_only(
 
 async def test_provider_credentials_are_stored_sealed_and_shown_masked(console) -> None:
     pool = console.app.state.store.pool
-    box = console.app.state.store.box
+    box = console.app.state.store.channels.box
     stored = {r["api_key"] for r in await pool.fetch("SELECT api_key FROM console.waba_numbers")}
     stored |= {r["api_key"] for r in await pool.fetch("SELECT api_key FROM console.rcs_bots")}
     assert stored and all(value.startswith("enc:v1:") for value in stored)
@@ -157,7 +157,7 @@ async def test_provider_credentials_are_stored_sealed_and_shown_masked(console) 
 
     # a value written before encryption is sealed at the console's next start
     await pool.execute("UPDATE console.rcs_bots SET api_key = 'legacy-plain-9876' WHERE handle = 'sealed-bot'")
-    assert await console.app.state.store.seal_credentials() == 1
+    assert await console.app.state.store.channels.seal_credentials() == 1
     row = await pool.fetchrow("SELECT api_key FROM console.rcs_bots WHERE handle = 'sealed-bot'")
     assert box.open(row["api_key"]) == "legacy-plain-9876"
     bots = {b["handle"]: b for b in (await client.get("/api/channels/rcs")).json()}

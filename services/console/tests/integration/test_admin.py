@@ -151,16 +151,18 @@ async def test_balance_adjustment_lands_in_billings_ledger_with_its_reason_and_a
 
 async def test_a_credit_to_an_account_that_does_not_exist_is_404_and_writes_nothing(console) -> None:
     admin = await console.admin()
-    missing = 1 + await console.app.state.pool.fetchval("SELECT max(id) FROM accounts")
+    missing = 1 + await console.app.state.store.pool.fetchval("SELECT max(id) FROM accounts")
     for account in (missing, 2**63 - 1):
         response = await admin.post(
             f"/api/admin/accounts/{account}/balance-adjustments", json={"amountMinor": 5000, "reason": "Top-up"}
         )
         assert response.status_code == 404, response.text
         assert response.json()["error"]["code"] == "NOT_FOUND" and response.json()["error"]["field"] == "accountId"
-    assert await console.app.state.pool.fetchval("SELECT count(*) FROM billing.ledger") == 0
+    assert await console.app.state.store.pool.fetchval("SELECT count(*) FROM billing.ledger") == 0
     assert (
-        await console.app.state.pool.fetchval("SELECT count(*) FROM billing.balances WHERE account_id = $1", missing)
+        await console.app.state.store.pool.fetchval(
+            "SELECT count(*) FROM billing.balances WHERE account_id = $1", missing
+        )
         == 0
     )
     too_large = await admin.post(

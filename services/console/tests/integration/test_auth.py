@@ -27,7 +27,7 @@ async def test_session_id_is_stored_hashed(console) -> None:
     async with console.client() as client:
         await client.post("/api/auth/login", json=console.creds["user"])
         session_id = client.cookies[SESSION_COOKIE]
-        stored = await console.app.state.auth.pool.fetchval("SELECT id_hash FROM sessions")
+        stored = await console.app.state.store.pool.fetchval("SELECT id_hash FROM sessions")
         assert len(session_id) >= 43 and stored != session_id.encode() and len(stored) == 32
 
 
@@ -73,7 +73,7 @@ async def test_guesses_from_one_address_back_off_exponentially(console) -> None:
         assert (await login(client, "demo", "guess-guess")).status_code == 401
     refused = await login(client, "demo", "guess-guess")
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) == 1
-    await console.app.state.pool.execute("UPDATE login_throttle SET wait_until = now()")  # the second passed
+    await console.app.state.store.pool.execute("UPDATE login_throttle SET wait_until = now()")  # the second passed
     assert (await login(client, "demo", "guess-guess")).status_code == 401
     assert int((await login(client, "demo", "guess-guess")).headers["retry-after"]) == 2  # doubled
 
@@ -82,7 +82,7 @@ async def test_a_user_attacked_from_one_address_still_logs_in_from_another(conso
     attacker = client_from(console, "198.51.100.66")
     for _ in range(40):
         await login(attacker, "demo", "guess-guess")
-        await console.app.state.pool.execute("UPDATE login_throttle SET wait_until = now()")  # a patient attacker
+        await console.app.state.store.pool.execute("UPDATE login_throttle SET wait_until = now()")  # a patient attacker
     response = await login(client_from(console, "192.0.2.10"), **console.creds["user"])
     assert response.status_code == 200  # 40 failures of "demo", none from this address: not held back
 

@@ -19,7 +19,7 @@ from cpaas.contracts.topics import SUBMIT_TOPICS
 from cpaas.gateway.app import build_app as build_gateway
 from cpaas.gateway.settings import GatewaySettings
 
-from .conftest import Console, seed
+from .conftest import BILLING_URL, GATEWAY_URL, Console, seed, service_client
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ async def platform(kafka_settings, pg_settings, tmp_path: Path) -> AsyncIterator
     common = {"kafka": kafka_settings, "postgres": pg_settings}
     billing = build_billing(BillingSettings(**common))
     async with billing.router.lifespan_context(billing):
-        billing_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=billing), base_url="http://billing.test")
+        billing_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=billing), base_url=BILLING_URL)
         # balances come from billing's schema, which billing's lifespan has just migrated
         await billing_http.post(
             f"/api/v1/billing/accounts/{creds['accountId']}/adjustments",
@@ -37,13 +37,16 @@ async def platform(kafka_settings, pg_settings, tmp_path: Path) -> AsyncIterator
         )
         gateway = build_gateway(GatewaySettings(**common))
         async with gateway.router.lifespan_context(gateway):
-            gateway_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway.test")
-            app = build_app(ConsoleSettings(**common), http=billing_http, gateway_http=gateway_http)
+            gateway_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url=GATEWAY_URL)
+            http = service_client(billing=billing, gateway=gateway)
+            settings = ConsoleSettings(**common, billing_url=BILLING_URL, gateway_url=GATEWAY_URL)
+            app = build_app(settings, http=http)
             async with app.router.lifespan_context(app):
                 console = Console(app, creds, billing_http, [], gateway_http)
                 yield console
                 for client in console.clients:
                     await client.aclose()
+            await http.aclose()
             await gateway_http.aclose()
         await billing_http.aclose()
 

@@ -79,7 +79,7 @@ async def log(console) -> dict:
     earlier = now - timedelta(days=3)
     await pool.execute("SELECT reporting.ensure_day_partitions($1::date[])", [now.date(), earlier.date()])
     account = console.creds["accountId"]
-    other = await console.app.state.store.create_account("Other")
+    other = await console.app.state.store.accounts.create("Other")
     ids = {
         "sms": await insert_message(pool, account, base, "SMS", "DELIVERED", cost=25),
         "wa": await insert_message(pool, account, base + timedelta(seconds=1), "WHATSAPP", "READ", cost=35),

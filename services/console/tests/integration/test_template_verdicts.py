@@ -37,7 +37,7 @@ async def test_a_provider_refusal_makes_the_template_failed_with_its_reason(
     try:
         async with app.router.lifespan_context(app):
             store: ConsoleStore = app.state.store
-            pending = await store.create_template(
+            pending = await store.templates.create(
                 creds["accountId"],
                 name="reject_me",
                 channel="WHATSAPP",

@@ -139,9 +139,9 @@ async def test_incomplete_rcs_and_whatsapp_content_is_refused_with_its_field(con
 
 async def test_a_user_cannot_read_another_accounts_template(console) -> None:
     store = console.app.state.store
-    other = await store.create_account("Other")
-    await store.create_user(other, "mallory", "mallory-pass", "user")
-    secret = await store.create_template(other, name="theirs", channel="SMS", body="x", status="APPROVED")
+    other = await store.accounts.create("Other")
+    await store.users.create(other, "mallory", "mallory-pass", "user")
+    secret = await store.templates.create(other, name="theirs", channel="SMS", body="x", status="APPROVED")
     client = await console.user()
     assert (await client.get(f"/api/templates/{secret}")).status_code == 404
     names = [t["name"] for t in (await client.get("/api/templates", params={"pageSize": 100})).json()["items"]]
@@ -158,7 +158,7 @@ async def test_only_a_rejected_or_failed_template_can_be_edited_and_resubmitted(
     created = (await client.post("/api/templates", json=WHATSAPP)).json()
     edit = {"body": "Hello {{1}}", "category": "UTILITY"}
     assert (await client.put(f"/api/templates/{created['id']}", json=edit)).status_code == 409
-    await console.app.state.templates.review(created["id"], "REJECTED", "Body too vague")
+    await console.app.state.store.templates.review(created["id"], "REJECTED", "Body too vague")
     response = await client.put(f"/api/templates/{created['id']}", json=edit)
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "PENDING" and response.json()["statusReason"] is None

@@ -21,7 +21,7 @@ async def allow_only(gw, networks: list[str]) -> None:
     """Set the account's allow-list and wait until the gateway refuses its test client."""
     pool = await create_pool(gw.settings.postgres, schema="console", application_name="test")
     try:
-        await ConsoleStore(pool).set_ip_allowlist(gw.creds["accountId"], networks)
+        await ConsoleStore(pool).accounts.set_ip_allowlist(gw.creds["accountId"], networks)
     finally:
         await pool.close()
     deadline = asyncio.get_running_loop().time() + 3

@@ -79,7 +79,7 @@ async def eventually(check, timeout: float = 3.0) -> None:
 async def test_ip_outside_the_allow_list_is_403_and_inside_is_accepted(gateway) -> None:
     pool = await with_console(gateway)
     try:
-        await ConsoleStore(pool).set_ip_allowlist(gateway.creds["accountId"], ["10.1.0.0/16"])
+        await ConsoleStore(pool).accounts.set_ip_allowlist(gateway.creds["accountId"], ["10.1.0.0/16"])
 
         async def refused() -> bool:
             r = await gateway.client.post("/api/v1/messages/submit", json=gateway.sms(), headers=gateway.headers())
@@ -88,7 +88,7 @@ async def test_ip_outside_the_allow_list_is_403_and_inside_is_accepted(gateway) 
         await eventually(refused)  # the console's NOTIFY reaches the gateway's cache
         response = await gateway.client.post("/api/v1/messages/submit", json=gateway.sms(), headers=gateway.headers())
         gateway.assert_error(response, 403, "IP_NOT_ALLOWED")
-        await ConsoleStore(pool).set_ip_allowlist(gateway.creds["accountId"], ["203.0.113.0/24"])
+        await ConsoleStore(pool).accounts.set_ip_allowlist(gateway.creds["accountId"], ["203.0.113.0/24"])
 
         async def accepted() -> bool:
             r = await gateway.client.post("/api/v1/messages/submit", json=gateway.sms(), headers=gateway.headers())
@@ -102,7 +102,7 @@ async def test_ip_outside_the_allow_list_is_403_and_inside_is_accepted(gateway) 
 async def test_blacklisted_recipient_is_refused(gateway) -> None:
     pool = await with_console(gateway)
     try:
-        await ConsoleStore(pool).add_to_blacklist(gateway.creds["accountId"], "+919876543210")
+        await ConsoleStore(pool).blacklist.add(gateway.creds["accountId"], "+919876543210")
 
         async def refused() -> bool:
             r = await gateway.client.post("/api/v1/messages/submit", json=gateway.sms(), headers=gateway.headers())
@@ -120,7 +120,7 @@ async def test_unapproved_and_foreign_templates_are_refused(gateway) -> None:
     pool = await with_console(gateway)
     try:
         store = ConsoleStore(pool)
-        pending = await store.create_template(
+        pending = await store.templates.create(
             gateway.creds["accountId"],
             name="pending_one",
             channel="SMS",
@@ -128,8 +128,8 @@ async def test_unapproved_and_foreign_templates_are_refused(gateway) -> None:
             status="PENDING",
             category="UIC",
         )
-        other_account = await store.create_account("Other")
-        foreign = await store.create_template(
+        other_account = await store.accounts.create("Other")
+        foreign = await store.templates.create(
             other_account, name="theirs", channel="SMS", body="Hi", status="APPROVED", category="UIC"
         )
     finally:
@@ -160,7 +160,7 @@ async def test_a_rotated_api_key_stops_working_at_once(gateway) -> None:
     ).status_code == 202
     pool = await with_console(gateway)
     try:
-        new_key = await ConsoleStore(pool).rotate_api_key(gateway.creds["accountId"])
+        new_key = await ConsoleStore(pool).accounts.rotate_api_key(gateway.creds["accountId"])
     finally:
         await pool.close()
 

@@ -1,4 +1,5 @@
-"""`python -m cpaas.console seed [--credentials PATH]`: seed the local default."""
+"""`python -m cpaas.console [serve]`: run the console until SIGTERM;
+`python -m cpaas.console seed [--credentials PATH]`: seed the local default (seed.py)."""
 
 import argparse
 import asyncio

@@ -1,9 +1,14 @@
 """Composition root of the console service: the control-plane schema, the web console's
-JSON API (one router per screen under api/), and the template verdict subscriber."""
+JSON API (one router per screen under api/), the built web app, and the template verdict
+subscriber (handlers.py).
+
+`build_app` opens nothing: the pool, the HTTP client and the broker are made, started and
+closed by the app's lifespan, or passed in by a test (then the test closes them)."""
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
+import asyncpg
 import httpx
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
@@ -11,15 +16,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from cpaas.console.account_store import AccountStore
 from cpaas.console.api import account, admin, auth, media, messages, reports, templates
+from cpaas.console.api.deps import install_invalid_field_handler
 from cpaas.console.api.input_guard import TextGuard
-from cpaas.console.auth_store import AuthStore
 from cpaas.console.handlers import register
+from cpaas.console.platform_apis import PlatformApis
 from cpaas.console.settings import ConsoleSettings
 from cpaas.console.store import MIGRATIONS, SCHEMA, ConsoleStore
-from cpaas.console.template_store import TemplateStore
-from cpaas.console.throttle_store import SWEEP_STALE, ThrottleStore
+from cpaas.console.store.throttle import SWEEP_STALE
 from cpaas.message_log import MessageLogReader
 from cpaas.platform.api_errors import install_error_handlers
 from cpaas.platform.broker import EventPublisher, make_broker
@@ -30,8 +34,7 @@ from cpaas.platform.retention import start_sweeping, stop_sweeping
 from cpaas.platform.secretbox import SecretBox
 from cpaas.platform.serve import broker_lifespan
 
-BILLING_TIMEOUT_SECONDS = 5.0
-GATEWAY_TIMEOUT_SECONDS = 10.0
+THROTTLE_SWEEP_SECONDS = 600  # forgotten login-failure counters are deleted this often
 
 
 class SPAStaticFiles(StaticFiles):
@@ -50,50 +53,42 @@ def build_app(
     settings: ConsoleSettings,
     *,
     broker: KafkaBroker | None = None,
+    db: asyncpg.Pool | None = None,
     http: httpx.AsyncClient | None = None,
-    gateway_http: httpx.AsyncClient | None = None,
 ) -> FastAPI:
-    """`http` and `gateway_http` are the clients for billing's and the gateway's internal
-    APIs (tests may pass their own)."""
+    """`db` is a pool on the console schema; `http` the client for billing's and the
+    gateway's internal APIs (at `settings.billing_url` and `settings.gateway_url`). A broker
+    not passed in is made at each start, so a start that failed leaves no subscriber behind."""
     health = HealthState()
-    broker = broker or make_broker(
-        settings.kafka, client_id="console", graceful_timeout=settings.shutdown_grace_seconds
-    )
-    holder: dict[str, ConsoleStore] = {}
-    register(broker, settings.kafka, lambda: holder["store"])
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            pool = await create_pool(settings.postgres, schema=SCHEMA, application_name="console")
-            stack.push_async_callback(pool.close)
+            pool = db or await create_pool(settings.postgres, schema=SCHEMA, application_name=settings.service_name)
+            if db is None:
+                stack.push_async_callback(pool.close)
             await apply_migrations(pool, SCHEMA, MIGRATIONS)
             health.add_check("postgres", lambda: ping(pool))
-            box = SecretBox(settings.secrets_key)
-            holder["store"] = app.state.store = ConsoleStore(pool, box)
-            await app.state.store.seal_credentials()  # credentials stored before encryption
-            app.state.settings = settings
-            app.state.auth = AuthStore(pool)
-            app.state.throttle = ThrottleStore(pool, settings.throttle_policy())
-            sweeper = start_sweeping(
-                pool, [SWEEP_STALE], keep_days=settings.login_failure_memory_minutes / 1440, every_seconds=600
-            )
+            store = ConsoleStore(pool, SecretBox(settings.secrets_key))
+            await store.channels.seal_credentials()  # credentials stored before encryption
+            keep_days = settings.login_failure_memory_minutes / 1440
+            sweeper = start_sweeping(pool, [SWEEP_STALE], keep_days=keep_days, every_seconds=THROTTLE_SWEEP_SECONDS)
             stack.push_async_callback(stop_sweeping, sweeper)
-            app.state.templates = TemplateStore(pool)
-            app.state.accounts = AccountStore(pool, box)
-            app.state.reports = MessageLogReader(pool)
-            app.state.pool = pool
-            client = http or httpx.AsyncClient(base_url=settings.billing_url, timeout=BILLING_TIMEOUT_SECONDS)
-            if http is None:
-                stack.push_async_callback(client.aclose)
-            app.state.billing_http = client
-            app.state.gateway_http = gateway_http or httpx.AsyncClient(
-                base_url=settings.gateway_url, timeout=GATEWAY_TIMEOUT_SECONDS
+            client = http or await stack.enter_async_context(httpx.AsyncClient())
+            events = broker or make_broker(
+                settings.kafka, client_id=settings.service_name, graceful_timeout=settings.shutdown_grace_seconds
             )
-            if gateway_http is None:
-                stack.push_async_callback(app.state.gateway_http.aclose)
-            await stack.enter_async_context(broker_lifespan(broker, health))
-            app.state.publisher = EventPublisher(broker, settings.kafka, source="console")
+            register(events, settings.kafka, store.templates)
+            await stack.enter_async_context(broker_lifespan(events, health))
+            app.state.store = store
+            app.state.reports = MessageLogReader(pool)
+            app.state.apis = PlatformApis(
+                client,
+                billing_url=settings.billing_url,
+                gateway_url=settings.gateway_url,
+                service_token=settings.service_token,
+            )
+            app.state.publisher = EventPublisher(events, settings.kafka, source=settings.service_name)
             health.started = True
             try:
                 yield
@@ -101,7 +96,9 @@ def build_app(
                 health.draining = True
 
     app = FastAPI(title="CPaaS console", version="1.0.0", lifespan=lifespan)
+    app.state.settings = settings
     install_error_handlers(app)
+    install_invalid_field_handler(app)
     app.add_middleware(TextGuard)  # NUL and lone surrogates: 422 before any route (api/input_guard.py)
     mount_ops(app, health)
     for module in (auth, templates, account, admin, reports, messages, media):

@@ -1,6 +1,8 @@
-"""Calls to the platform's internal HTTP APIs (billing's ledger, the gateway's submit on
-an account's behalf), authenticated with the shared X-Service-Token. A refusal comes back
-as the same ApiError the other service raised, so the user reads its own words."""
+"""The console's calls to the platform's internal HTTP APIs, over one client: billing's
+ledger (`billing_url`) and the gateway's internal submit on an account's behalf
+(`gateway_url`), authenticated with the shared X-Service-Token. A refusal comes back as
+the same ApiError the other service raised, so the user reads its own words; a service
+that cannot be reached, or answers 5xx, is 503 SERVICE_UNAVAILABLE."""
 
 from typing import Any
 
@@ -11,29 +13,56 @@ from cpaas.platform.api_errors import ApiError
 
 SERVICE_TOKEN_HEADER = "X-Service-Token"  # noqa: S105 - a header name
 RELAYED_HEADERS = ("retry-after",)
+BILLING_TIMEOUT_SECONDS = 5.0
+GATEWAY_TIMEOUT_SECONDS = 10.0  # a submit waits for the broker's acknowledgement
 
 
-async def call_service(
-    client: httpx.AsyncClient, what: str, token: str, method: str, path: str, **kwargs: Any
-) -> httpx.Response:
-    headers = {SERVICE_TOKEN_HEADER: token, **kwargs.pop("headers", {})}
-    try:
-        response = await client.request(method, path, headers=headers, **kwargs)
-    except httpx.HTTPError:
-        raise ApiError(ErrorCode.SERVICE_UNAVAILABLE, f"{what} is unavailable; try again shortly") from None
-    if response.status_code >= 500:
-        raise ApiError(ErrorCode.SERVICE_UNAVAILABLE, f"{what} is unavailable; try again shortly")
-    if response.status_code >= 400:
-        try:
-            error = response.json().get("error", {})
-        except ValueError:
-            error = {}
-        code = error.get("code", "VALIDATION_ERROR")
-        raise ApiError(
-            ErrorCode(code) if code in ErrorCode.__members__ else ErrorCode.VALIDATION_ERROR,
-            error.get("message", f"{what} refused the request"),
-            field=error.get("field"),
-            status=response.status_code,
-            headers={k: response.headers[k] for k in RELAYED_HEADERS if k in response.headers} or None,
+class PlatformApis:
+    def __init__(self, http: httpx.AsyncClient, *, billing_url: str, gateway_url: str, service_token: str) -> None:
+        self.http, self.service_token = http, service_token
+        self.billing_url, self.gateway_url = billing_url.rstrip("/"), gateway_url.rstrip("/")
+
+    async def billing(self, method: str, path: str, **kwargs: Any) -> dict:
+        """Billing's answer to `method /api/v1/billing{path}`."""
+        url = f"{self.billing_url}/api/v1/billing{path}"
+        response = await self._call("billing", method, url, timeout=BILLING_TIMEOUT_SECONDS, **kwargs)
+        return response.json()
+
+    async def submit(self, account_id: int, request_json: str, idempotency_key: str | None) -> dict:
+        """The gateway's answer to a submit on the account's behalf (its SubmitResponse)."""
+        headers = {"Content-Type": "application/json"}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        url = f"{self.gateway_url}/internal/v1/accounts/{account_id}/messages/submit"
+        response = await self._call(
+            "the gateway", "POST", url, timeout=GATEWAY_TIMEOUT_SECONDS, content=request_json, headers=headers
         )
-    return response
+        return response.json()
+
+    async def _call(self, what: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        headers = {SERVICE_TOKEN_HEADER: self.service_token, **kwargs.pop("headers", {})}
+        try:
+            response = await self.http.request(method, url, headers=headers, **kwargs)
+        except httpx.HTTPError:
+            raise ApiError(ErrorCode.SERVICE_UNAVAILABLE, f"{what} is unavailable; try again shortly") from None
+        if response.status_code >= 500:
+            raise ApiError(ErrorCode.SERVICE_UNAVAILABLE, f"{what} is unavailable; try again shortly")
+        if response.status_code >= 400:
+            raise _relayed(what, response)
+        return response
+
+
+def _relayed(what: str, response: httpx.Response) -> ApiError:
+    """The other service's refusal as our ApiError: its code, message, field, status, Retry-After."""
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        error = {}
+    code = error.get("code", "VALIDATION_ERROR")
+    return ApiError(
+        ErrorCode(code) if code in ErrorCode.__members__ else ErrorCode.VALIDATION_ERROR,
+        error.get("message", f"{what} refused the request"),
+        field=error.get("field"),
+        status=response.status_code,
+        headers={k: response.headers[k] for k in RELAYED_HEADERS if k in response.headers} or None,
+    )

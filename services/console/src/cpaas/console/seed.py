@@ -10,7 +10,7 @@ import logging
 import secrets
 from pathlib import Path
 
-from cpaas.console.security import hash_api_key, new_password
+from cpaas.console.domain.credentials import hash_api_key, new_password, verify_password
 from cpaas.console.settings import ConsoleSettings
 from cpaas.console.store import MIGRATIONS, SCHEMA, ConsoleStore
 from cpaas.platform.db import create_pool
@@ -112,21 +112,19 @@ DEMO_SMS_TEMPLATE = {
 
 
 async def _ensure_account(store: ConsoleStore, name: str) -> int:
-    return await store.account_id_by_name(name) or await store.create_account(name)
+    return await store.accounts.id_by_name(name) or await store.accounts.create(name)
 
 
 async def _ensure_user(store: ConsoleStore, account_id: int, username: str, role: str, known: dict) -> str:
     """The user's password: kept from the credentials file when it still works, else reset."""
-    from cpaas.console.security import verify_password
-
-    row = await store.user_by_name(username)
+    row = await store.users.by_name(username)
     password = known.get("password")
     if row is None:
         password = password or new_password()
-        await store.create_user(account_id, username, password, role)
+        await store.users.create(account_id, username, password, role)
     elif not password or not verify_password(row["password_hash"], password):
         password = new_password()
-        await store.set_password(row["id"], password)
+        await store.users.reset_password(row["id"], password)
     return password
 
 
@@ -142,30 +140,29 @@ async def seed(pg: PostgresSettings, credentials_path: Path, secrets_key: str | 
         account_id = await _ensure_account(store, DEMO_ACCOUNT)
         user_password = await _ensure_user(store, account_id, DEMO_USER, "user", previous.get("user", {}))
         api_key = previous.get("apiKey")
-        if not api_key or await store.active_key_hash(account_id) != hash_api_key(api_key):
-            api_key = await store.rotate_api_key(account_id)
-        sender_row = await store.request_sender_id(account_id, DEMO_SENDER_ID, DEMO_PE_ID)
-        await store.review_sender_id(sender_row, "APPROVED")
-        sms_template = await store.template_id_by_name(account_id, DEMO_SMS_TEMPLATE["name"])
+        if not api_key or await store.accounts.active_key_hash(account_id) != hash_api_key(api_key):
+            api_key = await store.accounts.rotate_api_key(account_id)
+        await store.sender_ids.ensure_approved(account_id, DEMO_SENDER_ID, DEMO_PE_ID)
+        sms_template = await store.templates.id_by_name(account_id, DEMO_SMS_TEMPLATE["name"])
         if sms_template is None:
-            sms_template = await store.create_template(account_id, status="APPROVED", **DEMO_SMS_TEMPLATE)
-        waba = await store.ensure_waba_number(account_id, **DEMO_WABA)
-        bot = await store.ensure_rcs_bot(account_id, **DEMO_RCS_BOT)
+            sms_template = await store.templates.create(account_id, status="APPROVED", **DEMO_SMS_TEMPLATE)
+        waba = await store.channels.ensure_waba_number(account_id, **DEMO_WABA)
+        bot = await store.channels.ensure_rcs_bot(account_id, **DEMO_RCS_BOT)
         templates = {"SMS": sms_template}
         for key, spec in DEMO_TEMPLATES.items():
-            template_id = await store.template_id_by_name(account_id, spec["name"])
+            template_id = await store.templates.id_by_name(account_id, spec["name"])
             if template_id is None:
-                template_id = await store.create_template(account_id, status="APPROVED", **spec)
-            await store.set_template_identity(
+                template_id = await store.templates.create(account_id, status="APPROVED", **spec)
+            await store.templates.set_identity(
                 template_id,
                 waba_number_id=waba if spec["channel"] == "WHATSAPP" else None,
                 rcs_bot_id=bot if spec["channel"] == "RCS" else None,
             )
             templates[key] = template_id
-        webhook_secret = await store.webhook_secret(account_id)
+        webhook_secret = await store.accounts.webhook_secret(account_id)
         if webhook_secret is None:
             webhook_secret = "whsec_" + secrets.token_urlsafe(32)
-            await store.set_webhook(account_id, url=None, secret=webhook_secret)
+            await store.accounts.set_webhook_secret(account_id, webhook_secret)
     finally:
         await pool.close()
     credentials = {

@@ -5,10 +5,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import asyncpg
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
-from cpaas.console.api.deps import ApiModel, Page, PageNo, PageSize, User, invalid, not_found
-from cpaas.console.domain import rules
+from cpaas.console.api.deps import ApiModel, Page, PageNo, PageSize, Settings, Store, User, not_found
+from cpaas.console.domain import accounts, blacklist, channels, sender_ids
 from cpaas.contracts.errors import ErrorCode
 from cpaas.platform.api_errors import ApiError
 from cpaas.platform.destination import check_webhook_url
@@ -101,15 +101,22 @@ class AllowlistIn(ApiModel):
     entries: list[str]
 
 
+def _waba(row, box) -> WabaNumberOut:
+    return WabaNumberOut(**{**dict(row), "api_key": mask(box.open(row["api_key"]))})
+
+
 def _bot(row, box) -> RcsBotOut:
     return RcsBotOut(**{**dict(row), "api_key": mask(box.open(row["api_key"]))})
 
 
-def _checked(check, *args):
-    try:
-        return check(*args)
-    except rules.InvalidField as error:
-        raise invalid(error) from None
+def _settings_out(row) -> SettingsOut:
+    return SettingsOut(
+        api_key_prefix=row["key_prefix"],
+        api_key_created_at=row["key_created_at"],
+        webhook_url=row["webhook_url"],
+        webhook_secret=row["webhook_secret"],
+        ip_allowlist=list(row["ip_allowlist"]),
+    )
 
 
 def build_router() -> APIRouter:
@@ -117,120 +124,99 @@ def build_router() -> APIRouter:
 
     @router.get("/sender-ids", response_model=SenderIdPage)
     async def list_sender_ids(
-        request: Request,
+        store: Store,
         user: User,
         search: Annotated[str | None, Query(max_length=30)] = None,
         status: SenderIdStatus | None = None,
         page: PageNo = 1,
         page_size: PageSize = 20,
     ) -> SenderIdPage:
-        rows, total = await request.app.state.accounts.sender_ids_page(
+        rows, total = await store.sender_ids.page(
             user.account_id, search=search, status=status, page=page, page_size=page_size
         )
         items = [SenderIdOut(**dict(r)) for r in rows]
         return SenderIdPage(items=items, page=page, page_size=page_size, total=total)
 
     @router.post("/sender-ids", response_model=SenderIdOut, status_code=201)
-    async def request_sender_id(body: SenderIdIn, request: Request, user: User) -> SenderIdOut:
-        sender_id = _checked(rules.sender_id, body.sender_id)
-        pe_id = _checked(rules.pe_id, body.pe_id)
-        row = await request.app.state.accounts.request_sender_id(user.account_id, sender_id, pe_id)
+    async def request_sender_id(body: SenderIdIn, store: Store, user: User) -> SenderIdOut:
+        sender_id, pe_id = sender_ids.sender_id(body.sender_id), sender_ids.pe_id(body.pe_id)
+        row = await store.sender_ids.request(user.account_id, sender_id, pe_id)
         if row is None:
             raise ApiError(ErrorCode.CONFLICT, "this sender ID is already pending or approved", field="senderId")
         return SenderIdOut(**dict(row))
 
     @router.get("/channels/whatsapp", response_model=list[WabaNumberOut])
-    async def list_waba_numbers(request: Request, user: User) -> list[WabaNumberOut]:
-        rows = await request.app.state.accounts.waba_numbers(user.account_id)
-        box = request.app.state.accounts.box
-        return [WabaNumberOut(**{**dict(r), "api_key": mask(box.open(r["api_key"]))}) for r in rows]
+    async def list_waba_numbers(store: Store, user: User) -> list[WabaNumberOut]:
+        return [_waba(r, store.channels.box) for r in await store.channels.waba_numbers(user.account_id)]
 
     @router.get("/channels/rcs", response_model=list[RcsBotOut])
-    async def list_rcs_bots(request: Request, user: User) -> list[RcsBotOut]:
-        accounts = request.app.state.accounts
-        return [_bot(r, accounts.box) for r in await accounts.rcs_bots(user.account_id)]
+    async def list_rcs_bots(store: Store, user: User) -> list[RcsBotOut]:
+        return [_bot(r, store.channels.box) for r in await store.channels.rcs_bots(user.account_id)]
 
     @router.post("/channels/rcs", response_model=RcsBotOut, status_code=201)
-    async def request_rcs_bot(body: RcsBotIn, request: Request, user: User) -> RcsBotOut:
-        if not 1 <= len(body.display_name.strip()) <= 100:
-            raise ApiError(ErrorCode.VALIDATION_ERROR, "displayName must be 1-100 characters", field="displayName")
-        if not rules.RCS_HANDLE.match(body.handle):
-            raise ApiError(ErrorCode.VALIDATION_ERROR, "handle must be 3-64 of a-z 0-9 _ . -", field="handle")
+    async def request_rcs_bot(body: RcsBotIn, store: Store, user: User) -> RcsBotOut:
+        display_name, handle = channels.bot_display_name(body.display_name), channels.bot_handle(body.handle)
+        secret = body.api_key or secrets.token_urlsafe(24)
         try:
-            row = await request.app.state.accounts.request_rcs_bot(
-                user.account_id,
-                body.display_name.strip(),
-                body.bot_id or body.handle,
-                body.handle,
-                body.api_key or secrets.token_urlsafe(24),
+            row = await store.channels.request_rcs_bot(
+                user.account_id, display_name, body.bot_id or handle, handle, secret
             )
         except asyncpg.UniqueViolationError:
             raise ApiError(ErrorCode.CONFLICT, "this bot handle or bot ID is taken", field="handle") from None
-        return _bot(row, request.app.state.accounts.box)
+        return _bot(row, store.channels.box)
 
     @router.get("/blacklist", response_model=BlacklistPage)
     async def list_blacklist(
-        request: Request,
+        store: Store,
         user: User,
         search: Annotated[str | None, Query(max_length=20)] = None,
         page: PageNo = 1,
         page_size: PageSize = 20,
     ) -> BlacklistPage:
-        rows, total = await request.app.state.accounts.blacklist_page(
-            user.account_id, search=search, page=page, page_size=page_size
-        )
+        rows, total = await store.blacklist.page(user.account_id, search=search, page=page, page_size=page_size)
         items = [BlacklistEntry(**dict(r)) for r in rows]
         return BlacklistPage(items=items, page=page, page_size=page_size, total=total)
 
     @router.post("/blacklist", response_model=BlacklistIn, status_code=201)
-    async def add_to_blacklist(body: BlacklistIn, request: Request, user: User) -> BlacklistIn:
-        recipient = _checked(rules.e164, body.recipient)
-        await request.app.state.store.add_to_blacklist(user.account_id, recipient)
+    async def add_to_blacklist(body: BlacklistIn, store: Store, user: User) -> BlacklistIn:
+        recipient = blacklist.recipient(body.recipient)
+        await store.blacklist.add(user.account_id, recipient)
         return BlacklistIn(recipient=recipient)
 
     @router.delete("/blacklist/{recipient}", status_code=204)
-    async def remove_from_blacklist(recipient: str, request: Request, user: User) -> Response:
-        recipient = _checked(rules.e164, recipient)
-        if not await request.app.state.store.remove_from_blacklist(user.account_id, recipient):
+    async def remove_from_blacklist(recipient: str, store: Store, user: User) -> Response:
+        if not await store.blacklist.remove(user.account_id, blacklist.recipient(recipient)):
             raise not_found("blacklisted number")
         return Response(status_code=204)
 
     @router.get("/settings", response_model=SettingsOut)
-    async def get_settings(request: Request, user: User) -> SettingsOut:
-        row = await request.app.state.accounts.settings(user.account_id)
-        return SettingsOut(
-            api_key_prefix=row["key_prefix"],
-            api_key_created_at=row["key_created_at"],
-            webhook_url=row["webhook_url"],
-            webhook_secret=row["webhook_secret"],
-            ip_allowlist=list(row["ip_allowlist"]),
-        )
+    async def get_settings(store: Store, user: User) -> SettingsOut:
+        return _settings_out(await store.accounts.settings(user.account_id))
 
     @router.post("/settings/api-key/rotate", response_model=NewApiKey)
-    async def rotate_api_key(request: Request, user: User) -> NewApiKey:
-        key = await request.app.state.store.rotate_api_key(user.account_id)
-        row = await request.app.state.accounts.settings(user.account_id)
+    async def rotate_api_key(store: Store, user: User) -> NewApiKey:
+        key = await store.accounts.rotate_api_key(user.account_id)
+        row = await store.accounts.settings(user.account_id)
         return NewApiKey(api_key=key, api_key_prefix=row["key_prefix"])
 
     @router.put("/settings/webhook", response_model=SettingsOut)
-    async def set_webhook(body: WebhookIn, request: Request, user: User) -> SettingsOut:
+    async def set_webhook(body: WebhookIn, store: Store, settings: Settings, user: User) -> SettingsOut:
         """The URL must be http(s) without credentials, and its host must be or resolve to public
         addresses only (not loopback, private, link-local, CGNAT, multicast or reserved ones),
         else 422 WEBHOOK_URL_NOT_ALLOWED saying why. It is checked again before every POST."""
         url = body.url or None
         if url is not None:
-            refusal = await check_webhook_url(url, request.app.state.settings)
+            refusal = await check_webhook_url(url, settings)
             if refusal is not None:
                 raise ApiError(
                     ErrorCode.WEBHOOK_URL_NOT_ALLOWED, f"this webhook URL is refused: {refusal}", field="url"
                 )
-        await request.app.state.accounts.set_webhook_url(user.account_id, url)
-        return await get_settings(request, user)
+        await store.accounts.set_webhook_url(user.account_id, url)
+        return await get_settings(store, user)
 
     @router.put("/settings/ip-allowlist", response_model=SettingsOut)
-    async def set_ip_allowlist(body: AllowlistIn, request: Request, user: User) -> SettingsOut:
-        entries = _checked(rules.ip_allowlist, body.entries)
-        await request.app.state.store.set_ip_allowlist(user.account_id, entries)
-        return await get_settings(request, user)
+    async def set_ip_allowlist(body: AllowlistIn, store: Store, user: User) -> SettingsOut:
+        await store.accounts.set_ip_allowlist(user.account_id, accounts.ip_allowlist(body.entries))
+        return await get_settings(store, user)
 
     return router

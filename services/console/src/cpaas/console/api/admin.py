@@ -2,20 +2,19 @@
 adjustments; and the Billing screen of the logged-in user (both through billing's API)."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import asyncpg
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query
 
-from cpaas.console.api.deps import Admin, ApiModel, BodyId, Page, PageNo, PageSize, PathId, User, invalid, not_found
-from cpaas.console.domain import rules
-from cpaas.console.security import new_password
-from cpaas.console.services import call_service
+from cpaas.console.api.deps import Admin, ApiModel, Apis, BodyId, Page, PageNo, PageSize, PathId, Store, User, not_found
+from cpaas.console.domain import accounts, approvals, users
+from cpaas.console.domain.billing import adjustment
+from cpaas.console.domain.credentials import new_password
+from cpaas.console.store import ConsoleStore
 from cpaas.contracts.errors import ErrorCode
 from cpaas.platform.api_errors import ApiError
 
-MAX_REASON_CHARS = 500
-MAX_ACCOUNT_NAME_CHARS = 100
 ApprovalKind = Literal["templates", "sender-ids", "rcs-bots"]
 
 
@@ -99,21 +98,13 @@ class Adjustment(ApiModel):
     reason: str
 
 
-async def billing_call(request: Request, method: str, path: str, **kwargs: Any) -> dict:
-    state = request.app.state
-    response = await call_service(
-        state.billing_http, "billing", state.settings.service_token, method, f"/api/v1/billing{path}", **kwargs
-    )
-    return response.json()
-
-
-async def _decide(request: Request, kind: str, item_id: int, decision: Decision) -> bool:
-    state, approve, reason = request.app.state, decision.decision == "APPROVE", decision.reason
-    if kind == "templates":
-        return await state.templates.review(item_id, "APPROVED" if approve else "REJECTED", reason)
-    if kind == "sender-ids":
-        return await state.accounts.review_sender_id(item_id, "APPROVED" if approve else "REJECTED", reason)
-    return await state.accounts.review_rcs_bot(item_id, "ACTIVE" if approve else "SUSPENDED", reason)
+def _reviewer(store: ConsoleStore, kind: str):
+    """The store method that writes a decision on an item of `kind`."""
+    return {
+        "templates": store.templates.review,
+        "sender-ids": store.sender_ids.review,
+        "rcs-bots": store.channels.review_rcs_bot,
+    }[kind]
 
 
 def build_router() -> APIRouter:
@@ -121,68 +112,53 @@ def build_router() -> APIRouter:
 
     @router.get("/admin/approvals", response_model=ApprovalPage)
     async def list_approvals(
-        request: Request,
+        store: Store,
         admin: Admin,
         kind: ApprovalKind | None = None,
         search: Annotated[str | None, Query(max_length=100)] = None,
         page: PageNo = 1,
         page_size: PageSize = 20,
     ) -> ApprovalPage:
-        rows, total = await request.app.state.accounts.approvals_page(
-            kind=kind, search=search, page=page, page_size=page_size
-        )
+        rows, total = await store.approvals.page(kind=kind, search=search, page=page, page_size=page_size)
         items = [Approval(**dict(r)) for r in rows]
         return ApprovalPage(items=items, page=page, page_size=page_size, total=total)
 
     @router.post("/admin/approvals/{kind}/{item_id}", status_code=204)
-    async def decide(kind: ApprovalKind, item_id: PathId, body: Decision, request: Request, admin: Admin) -> None:
-        reason = (body.reason or "").strip() or None
-        if body.decision == "REJECT" and reason is None:
-            raise ApiError(ErrorCode.VALIDATION_ERROR, "a rejection needs a reason the user will see", field="reason")
-        if reason and len(reason) > MAX_REASON_CHARS:
-            raise ApiError(ErrorCode.VALIDATION_ERROR, f"reason: at most {MAX_REASON_CHARS} characters", field="reason")
-        if not await _decide(request, kind, item_id, Decision(decision=body.decision, reason=reason)):
+    async def decide(kind: ApprovalKind, item_id: PathId, body: Decision, store: Store, admin: Admin) -> None:
+        approve = body.decision == "APPROVE"
+        reason = approvals.reason(approve, body.reason)
+        if not await _reviewer(store, kind)(item_id, approvals.decided_status(kind, approve), reason):
             raise not_found("pending item")
 
     @router.get("/admin/users", response_model=UserPage)
     async def list_users(
-        request: Request,
+        store: Store,
         admin: Admin,
         search: Annotated[str | None, Query(max_length=100)] = None,
         page: PageNo = 1,
         page_size: PageSize = 20,
     ) -> UserPage:
-        rows, total = await request.app.state.auth.users_page(search, page, page_size)
-        items = [UserRow(**{k: v for k, v in dict(r).items() if k != "total"}) for r in rows]
-        return UserPage(items=items, page=page, page_size=page_size, total=total)
+        rows, total = await store.users.page(search, page, page_size)
+        return UserPage(items=[UserRow(**dict(r)) for r in rows], page=page, page_size=page_size, total=total)
 
     @router.get("/admin/accounts", response_model=list[AccountRow])
-    async def list_accounts(request: Request, admin: Admin) -> list[AccountRow]:
-        return [AccountRow(**dict(r)) for r in await request.app.state.auth.accounts()]
+    async def list_accounts(store: Store, admin: Admin) -> list[AccountRow]:
+        return [AccountRow(**dict(r)) for r in await store.accounts.listing()]
 
     @router.post("/admin/users", response_model=CreatedUser, status_code=201)
-    async def create_user(body: NewUser, request: Request, admin: Admin) -> CreatedUser:
-        state = request.app.state
-        try:
-            rules.username(body.username)
-            password = rules.password(body.password) if body.password else new_password()
-        except rules.InvalidField as error:
-            raise invalid(error) from None
+    async def create_user(body: NewUser, store: Store, admin: Admin) -> CreatedUser:
+        username = users.username(body.username)
+        password = users.password(body.password) if body.password else new_password()
+        given_name = (body.account_name or "").strip()
+        new_account = accounts.account_name(given_name) if body.account_id is None or given_name else None
         api_key = None
-        new_account = body.account_name.strip() if body.account_name else ""
-        if body.account_id is None and not new_account:
-            raise ApiError(ErrorCode.VALIDATION_ERROR, "give accountId or a new accountName", field="accountName")
-        if len(new_account) > MAX_ACCOUNT_NAME_CHARS:
-            raise ApiError(
-                ErrorCode.VALIDATION_ERROR, f"at most {MAX_ACCOUNT_NAME_CHARS} characters", field="accountName"
-            )
         try:
             if body.account_id is not None:
                 account_id = body.account_id
-                user_id = await state.auth.create_user(account_id, body.username, password, body.role)
+                user_id = await store.users.create(account_id, username, password, body.role)
             else:  # the account, its key and the user together: a taken username leaves no orphan account
-                user_id, account_id, api_key = await state.auth.create_user_with_account(
-                    new_account, body.username, password, body.role
+                user_id, account_id, api_key = await store.users.create_with_account(
+                    new_account, username, password, body.role
                 )
         except asyncpg.UniqueViolationError:
             raise ApiError(ErrorCode.CONFLICT, "this username is taken", field="username") from None
@@ -191,21 +167,21 @@ def build_router() -> APIRouter:
         return CreatedUser(user_id=user_id, account_id=account_id, password=password, api_key=api_key)
 
     @router.post("/admin/users/{user_id}/deactivate", status_code=204)
-    async def deactivate(user_id: PathId, request: Request, admin: Admin) -> None:
+    async def deactivate(user_id: PathId, store: Store, admin: Admin) -> None:
         if user_id == admin.id:
             raise ApiError(ErrorCode.CONFLICT, "you cannot deactivate yourself")
-        if not await request.app.state.auth.set_active(user_id, False):
+        if not await store.users.set_active(user_id, False):
             raise not_found("user")
 
     @router.post("/admin/users/{user_id}/activate", status_code=204)
-    async def activate(user_id: PathId, request: Request, admin: Admin) -> None:
-        if not await request.app.state.auth.set_active(user_id, True):
+    async def activate(user_id: PathId, store: Store, admin: Admin) -> None:
+        if not await store.users.set_active(user_id, True):
             raise not_found("user")
 
     @router.post("/admin/users/{user_id}/reset-password", response_model=NewPassword)
-    async def reset_password(user_id: PathId, request: Request, admin: Admin) -> NewPassword:
+    async def reset_password(user_id: PathId, store: Store, admin: Admin) -> NewPassword:
         password = new_password()
-        if not await request.app.state.auth.reset_password(user_id, password):
+        if not await store.users.reset_password(user_id, password):
             raise not_found("user")
         return NewPassword(password=password)
 
@@ -213,34 +189,25 @@ def build_router() -> APIRouter:
     async def adjust_balance(
         account_id: PathId,
         body: Adjustment,
-        request: Request,
+        store: Store,
+        apis: Apis,
         admin: Admin,
         idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
     ) -> dict:
-        if body.amount_minor == 0:
-            raise ApiError(ErrorCode.VALIDATION_ERROR, "amountMinor must not be 0", field="amountMinor")
-        if not body.reason.strip():
-            raise ApiError(ErrorCode.VALIDATION_ERROR, "a balance adjustment needs a reason", field="reason")
+        reason = adjustment(body.amount_minor, body.reason)
         # billing keeps a balance for any id it is given: the console, which owns accounts, checks first
-        if not await request.app.state.auth.account_exists(account_id):
+        if not await store.accounts.exists(account_id):
             raise ApiError(ErrorCode.NOT_FOUND, f"no account {account_id}", field="accountId")
-        payload = {"amountMinor": body.amount_minor, "reason": body.reason.strip(), "actor": admin.username}
+        payload = {"amountMinor": body.amount_minor, "reason": reason, "actor": admin.username}
         # the page sends a key per form submit, so a retried request credits once
         headers = {"Idempotency-Key": f"console:{admin.id}:{idempotency_key}"} if idempotency_key else {}
-        return await billing_call(request, "POST", f"/accounts/{account_id}/adjustments", json=payload, headers=headers)
+        return await apis.billing("POST", f"/accounts/{account_id}/adjustments", json=payload, headers=headers)
 
     @router.get("/billing")
-    async def billing(
-        request: Request,
-        user: User,
-        page: PageNo = 1,
-        page_size: PageSize = 20,
-    ) -> dict:
+    async def billing(apis: Apis, user: User, page: PageNo = 1, page_size: PageSize = 20) -> dict:
         base = f"/accounts/{user.account_id}"
-        balance = await billing_call(request, "GET", f"{base}/balance")
-        transactions = await billing_call(
-            request, "GET", f"{base}/transactions", params={"page": page, "pageSize": page_size}
-        )
+        balance = await apis.billing("GET", f"{base}/balance")
+        transactions = await apis.billing("GET", f"{base}/transactions", params={"page": page, "pageSize": page_size})
         return {"balance": balance, "transactions": transactions}
 
     return router

@@ -1,17 +1,24 @@
-"""What every route shares: the camelCase model base, the logged-in user (with CSRF
-checked on every state-changing request), the admin guard and pagination."""
+"""What every route shares: the camelCase model base, the app's parts (store, settings,
+the platform's internal APIs), the logged-in user (with CSRF checked on every
+state-changing request), the admin guard, pagination, and the answer to a rule's refusal."""
 
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from cpaas.console.auth_store import SessionUser
-from cpaas.console.domain.rules import InvalidField
+from cpaas.console.domain.errors import InvalidField
+from cpaas.console.platform_apis import PlatformApis
+from cpaas.console.settings import ConsoleSettings
+from cpaas.console.store import ConsoleStore
+from cpaas.console.store.sessions import SessionUser
 from cpaas.contracts.errors import ErrorCode
-from cpaas.platform.api_errors import ApiError
+from cpaas.message_log import MessageLogReader
+from cpaas.platform.api_errors import ApiError, error_response
+from cpaas.platform.broker import EventPublisher
 
 SESSION_COOKIE = "cpaas_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -31,9 +38,37 @@ class Page(ApiModel):
     total: int
 
 
+# the parts app.py's lifespan put on app.state, as typed route parameters
+def _store(request: Request) -> ConsoleStore:
+    return request.app.state.store
+
+
+def _settings(request: Request) -> ConsoleSettings:
+    return request.app.state.settings
+
+
+def _apis(request: Request) -> PlatformApis:
+    return request.app.state.apis
+
+
+def _reports(request: Request) -> MessageLogReader:
+    return request.app.state.reports
+
+
+def _publisher(request: Request) -> EventPublisher:
+    return request.app.state.publisher
+
+
+Store = Annotated[ConsoleStore, Depends(_store)]
+Settings = Annotated[ConsoleSettings, Depends(_settings)]
+Apis = Annotated[PlatformApis, Depends(_apis)]
+Reports = Annotated[MessageLogReader, Depends(_reports)]
+Publisher = Annotated[EventPublisher, Depends(_publisher)]
+
+
 async def current_user(request: Request) -> SessionUser:
     session_id = request.cookies.get(SESSION_COOKIE)
-    user = await request.app.state.auth.session_user(session_id) if session_id else None
+    user = await request.app.state.store.sessions.user(session_id) if session_id else None
     if user is None:
         raise ApiError(ErrorCode.UNAUTHORIZED, "log in to continue")
     if request.method not in SAFE_METHODS:
@@ -80,8 +115,12 @@ def _without_port(entry: str) -> str:
     return host if sep and "." in host and port.isdigit() else entry
 
 
-def invalid(error: InvalidField) -> ApiError:
-    return ApiError(ErrorCode.VALIDATION_ERROR, error.message, field=error.field)
+def install_invalid_field_handler(app: FastAPI) -> None:
+    """A rule's InvalidField, raised anywhere under a route, is 422 VALIDATION_ERROR naming its field."""
+
+    @app.exception_handler(InvalidField)
+    async def _invalid(_: Request, error: InvalidField) -> JSONResponse:
+        return error_response(ApiError(ErrorCode.VALIDATION_ERROR, error.message, field=error.field))
 
 
 def not_found(what: str) -> ApiError:

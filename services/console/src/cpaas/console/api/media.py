@@ -7,7 +7,6 @@ answer's `url` goes into the template's content (`mediaUrl`). `GET /media/{id}.{
 serves it to anyone holding the URL, as a provider's media links do; the id is a random
 128-bit token."""
 
-import hashlib
 import secrets
 from datetime import datetime
 from typing import Annotated
@@ -15,13 +14,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from cpaas.console.api.deps import ApiModel, User, invalid, not_found
-from cpaas.console.domain import media as rules
-from cpaas.console.domain.rules import InvalidField
+from cpaas.console.api.deps import ApiModel, Settings, Store, User, not_found
+from cpaas.console.domain.media import check_upload
 from cpaas.contracts.errors import ErrorCode
 from cpaas.platform.api_errors import ApiError
 
 SNIFF_BYTES = 16
+MEDIA_ID_BYTES = 16  # the id in a media URL: 128 random bits
 UPLOAD_OPENAPI = {
     "requestBody": {
         "required": True,
@@ -60,28 +59,17 @@ def build_router() -> APIRouter:
 
     @router.post("/api/media", response_model=MediaOut, status_code=201, openapi_extra=UPLOAD_OPENAPI)
     async def upload_media(
-        request: Request, user: User, filename: Annotated[str, Query(min_length=1, max_length=200)]
+        request: Request,
+        store: Store,
+        settings: Settings,
+        user: User,
+        filename: Annotated[str, Query(min_length=1, max_length=200)],
     ) -> MediaOut:
-        settings = request.app.state.settings
         data = await _read_capped(request, max(settings.max_upload_mb.values()) * 1024 * 1024)
-        try:
-            kind = rules.check_upload(
-                request.headers.get("content-type"), data[:SNIFF_BYTES], len(data), settings.max_upload_mb
-            )
-        except InvalidField as error:
-            raise invalid(error) from None
-        media_id = secrets.token_urlsafe(16)
-        row = await request.app.state.pool.fetchrow(
-            "INSERT INTO media (id, account_id, filename, content_type, size_bytes, sha256, data)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at",
-            media_id,
-            user.account_id,
-            filename,
-            kind.content_type,
-            len(data),
-            hashlib.sha256(data).digest(),
-            data,
-        )
+        limits = settings.max_upload_mb
+        kind = check_upload(request.headers.get("content-type"), data[:SNIFF_BYTES], len(data), limits)
+        media_id = secrets.token_urlsafe(MEDIA_ID_BYTES)
+        created_at = await store.media.add(media_id, user.account_id, filename, kind.content_type, data)
         return MediaOut(
             id=media_id,
             url=f"{settings.public_url.rstrip('/')}/media/{media_id}.{kind.extension}",
@@ -89,15 +77,12 @@ def build_router() -> APIRouter:
             content_type=kind.content_type,
             kind=kind.kind,
             size_bytes=len(data),
-            created_at=row["created_at"],
+            created_at=created_at,
         )
 
     @router.get("/media/{name}", include_in_schema=False)
-    async def serve_media(name: str, request: Request) -> Response:
-        media_id = name.split(".", 1)[0]
-        row = await request.app.state.pool.fetchrow(
-            "SELECT content_type, data, sha256 FROM media WHERE id = $1", media_id
-        )
+    async def serve_media(name: str, store: Store) -> Response:
+        row = await store.media.get(name.split(".", 1)[0])
         if row is None:
             raise not_found("media")
         disposition = "inline" if row["content_type"].startswith(("image/", "video/")) else "attachment"

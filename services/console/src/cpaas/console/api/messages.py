@@ -8,10 +8,9 @@ click, so a double click or a retried request sends once."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header
 
-from cpaas.console.api.deps import User
-from cpaas.console.services import call_service
+from cpaas.console.api.deps import Apis, User
 from cpaas.contracts.submit import SubmitRequest, SubmitResponse
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 200  # the gateway allows 255; the console prefixes the user
@@ -23,23 +22,12 @@ def build_router() -> APIRouter:
     @router.post("/messages", response_model=SubmitResponse, status_code=202)
     async def send_message(
         body: SubmitRequest,
-        request: Request,
+        apis: Apis,
         user: User,
         idempotency_key: Annotated[str | None, Header(max_length=MAX_IDEMPOTENCY_KEY_LENGTH)] = None,
     ) -> dict:
-        state = request.app.state
-        headers = {"Content-Type": "application/json"}
-        if idempotency_key:
-            headers["Idempotency-Key"] = f"console:{user.id}:{idempotency_key}"
-        response = await call_service(
-            state.gateway_http,
-            "the gateway",
-            state.settings.service_token,
-            "POST",
-            f"/internal/v1/accounts/{user.account_id}/messages/submit",
-            content=body.model_dump_json(exclude_none=True),
-            headers=headers,
-        )
-        return response.json()
+        # keys are the user's own: two users' "1" are two sends
+        key = f"console:{user.id}:{idempotency_key}" if idempotency_key else None
+        return await apis.submit(user.account_id, body.model_dump_json(exclude_none=True), key)
 
     return router

@@ -6,11 +6,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
-from cpaas.console.api.admin import billing_call
-from cpaas.console.api.deps import MAX_ID, ApiModel, Page, PageNo, PageSize, User, not_found
+from cpaas.console.api.deps import MAX_ID, ApiModel, Apis, Page, PageNo, PageSize, Reports, User, not_found
 from cpaas.message_log import ReportFilter
 from cpaas.platform.api_errors import ApiError
 
@@ -152,22 +151,22 @@ def build_router() -> APIRouter:
     router = APIRouter(prefix="/api", tags=["reports"])
 
     @router.get("/reports", response_model=MessagePage)
-    async def list_messages(flt: Filter, request: Request, page: PageNo = 1, page_size: PageSize = 20) -> MessagePage:
-        rows, total = await request.app.state.reports.page(flt, page=page, page_size=page_size)
+    async def list_messages(flt: Filter, reports: Reports, page: PageNo = 1, page_size: PageSize = 20) -> MessagePage:
+        rows, total = await reports.page(flt, page=page, page_size=page_size)
         return MessagePage(items=[MessageOut(**dict(r)) for r in rows], page=page, page_size=page_size, total=total)
 
     @router.get("/reports/export.csv")
-    async def export_csv(flt: Filter, request: Request) -> StreamingResponse:
+    async def export_csv(flt: Filter, reports: Reports) -> StreamingResponse:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         return StreamingResponse(
-            _csv(request.app.state.reports.export(flt)),
+            _csv(reports.export(flt)),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="messages-{stamp}.csv"'},
         )
 
     @router.get("/reports/{message_id}", response_model=MessageDetail)
-    async def message_detail(message_id: str, request: Request, user: User) -> MessageDetail:
-        row, attempts, history = await request.app.state.reports.message(user.account_id, message_id)
+    async def message_detail(message_id: str, reports: Reports, user: User) -> MessageDetail:
+        row, attempts, history = await reports.message(user.account_id, message_id)
         if row is None:
             raise not_found("message")
         return MessageDetail(
@@ -177,14 +176,14 @@ def build_router() -> APIRouter:
         )
 
     @router.get("/dashboard", response_model=Dashboard)
-    async def dashboard(request: Request, user: User) -> Dashboard:
+    async def dashboard(reports: Reports, apis: Apis, user: User) -> Dashboard:
         today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        data = await request.app.state.reports.dashboard(user.account_id, today)
+        data = await reports.dashboard(user.account_id, today)
         channels = data["channels"]
         messages_today = sum(c["today"] for c in channels)
         delivered = sum(c["delivered_today"] for c in channels)
         try:
-            balance = await billing_call(request, "GET", f"/accounts/{user.account_id}/balance")
+            balance = await apis.billing("GET", f"/accounts/{user.account_id}/balance")
         except ApiError:
             balance = {}
         return Dashboard(

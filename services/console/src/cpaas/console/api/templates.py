@@ -1,43 +1,35 @@
 """The Templates screen: list (server-side search and pagination), create, edit and
 re-submit a rejected or failed one, and the live preview (SMS encoding and segments).
 
-SMS and voice templates are approved at once; WhatsApp and RCS ones go PENDING for an
-admin and are published on template.submitted so their connector registers them."""
+The rules are domain/templates.py; a WhatsApp or RCS template is checked against the
+account's active WABA number or bot, and published on template.submitted so its
+connector registers it with the provider."""
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import asyncpg
-from fastapi import APIRouter, Query, Request
-from pydantic import ValidationError
+from fastapi import APIRouter, Query
 
-from cpaas.console.api.deps import ApiModel, BodyId, Page, PageNo, PageSize, PathId, User, invalid, not_found
-from cpaas.console.domain import rules
+from cpaas.console.api.deps import ApiModel, BodyId, Page, PageNo, PageSize, PathId, Publisher, Store, User, not_found
+from cpaas.console.domain import templates as rules
 from cpaas.console.domain.preview import preview
+from cpaas.console.domain.templates import REVIEWED_CHANNELS, TemplateDraft
+from cpaas.console.store import ConsoleStore
 from cpaas.contracts.errors import ErrorCode
 from cpaas.contracts.events import TemplateSubmittedV1
-from cpaas.contracts.template_content import parse_content
 from cpaas.contracts.topics import TEMPLATE_SUBMITTED
-from cpaas.platform.api_errors import ApiError, validation_error
+from cpaas.platform.api_errors import ApiError
+from cpaas.platform.broker import EventPublisher
 
 ChannelName = Literal["SMS", "WHATSAPP", "RCS", "VOICE"]
 TemplateStatus = Literal["PENDING", "APPROVED", "REJECTED", "FAILED"]
 PREVIEW_CHARS = 80
-REVIEWED_CHANNELS = ("WHATSAPP", "RCS")
-
-
-class TemplateIn(ApiModel):
-    name: str
-    channel: ChannelName
-    body: str
-    category: str | None = None
-    template_type: str | None = None
-    dlt_template_id: str | None = None
-    language: str = "en"
-    content: dict = {}
-    waba_number_id: BodyId | None = None
-    rcs_bot_id: BodyId | None = None
+DRAFTED = {"body", "category", "template_type", "dlt_template_id", "language", "content"}  # domain.templates.draft
+# what template.submitted carries of the template as answered (its ids and time are set apart)
+SUBMITTED = set(TemplateSubmittedV1.model_fields) - {"template_id", "account_id", "submitted_at"}
 
 
 class TemplateEdit(ApiModel):
@@ -49,6 +41,16 @@ class TemplateEdit(ApiModel):
     content: dict = {}
     waba_number_id: BodyId | None = None
     rcs_bot_id: BodyId | None = None
+
+
+class _NameAndChannel(ApiModel):
+    name: str
+    channel: ChannelName
+
+
+# a new template: its name and channel, then the parts an edit may change (fields in that order)
+class TemplateIn(TemplateEdit, _NameAndChannel):
+    pass
 
 
 class TemplateOut(ApiModel):
@@ -112,65 +114,34 @@ def template_out(row) -> TemplateOut:
     )
 
 
-async def _checked(request: Request, account_id: int, channel: str, body: TemplateIn | TemplateEdit) -> dict:
-    """The row values of a valid template, or an ApiError naming the field at fault."""
-    try:
-        rules.template_body(body.body)
-        template_type = rules.template_type(channel, body.template_type)
-        if channel == "SMS":
-            rules.sms_fields(body.dlt_template_id, body.category)
-        if channel == "WHATSAPP":
-            rules.whatsapp_category(body.category)
-            rules.whatsapp_header(template_type, (body.content.get("header") or {}).get("type"))
-    except rules.InvalidField as error:
-        raise invalid(error) from None
-    try:
-        parsed = parse_content(channel, template_type, body.content)
-    except ValidationError as error:
-        api_error = validation_error(error)
-        api_error.field = f"content.{api_error.field}" if api_error.field else "content"
-        raise api_error from None
-    templates = request.app.state.templates
-    waba = bot = None
+async def _draft(store: ConsoleStore, account_id: int, channel: str, body: TemplateEdit) -> TemplateDraft:
+    """The template's checked parts with its identity, or the refusal naming the field at fault."""
+    draft = rules.draft(channel, **body.model_dump(include=DRAFTED))
     if channel == "WHATSAPP":
-        waba = await templates.active_waba(account_id, body.waba_number_id)
+        waba = await store.channels.active_waba(account_id, body.waba_number_id)
         if waba is None:
             raise ApiError(ErrorCode.CHANNEL_NOT_CONFIGURED, "no active WABA number", field="wabaNumberId")
+        return dataclasses.replace(draft, waba_number_id=waba)
     if channel == "RCS":
-        bot = await templates.active_bot(account_id, body.rcs_bot_id)
+        bot = await store.channels.active_bot(account_id, body.rcs_bot_id)
         if bot is None:
             raise ApiError(ErrorCode.CHANNEL_NOT_CONFIGURED, "no active RCS bot", field="rcsBotId")
-    return {
-        "channel": channel,
-        "status": "PENDING" if channel in REVIEWED_CHANNELS else "APPROVED",
-        "category": body.category,
-        "template_type": template_type,
-        "body": body.body,
-        "dlt_template_id": body.dlt_template_id if channel == "SMS" else None,
-        "content": parsed.model_dump(mode="json", exclude_none=True) if parsed is not None else {},
-        "language": body.language,
-        "waba_number_id": waba,
-        "rcs_bot_id": bot,
-    }
+        return dataclasses.replace(draft, rcs_bot_id=bot)
+    return draft
 
 
-async def _publish_submitted(request: Request, row) -> None:
+async def _reviewed(publisher: EventPublisher, row) -> TemplateOut:
+    """The template as answered; a WhatsApp or RCS one is published for its connector first."""
     out = template_out(row)
-    event = TemplateSubmittedV1(
-        template_id=out.id,
-        account_id=row["account_id"],
-        channel=out.channel,
-        name=out.name,
-        language=out.language,
-        category=out.category,
-        template_type=out.template_type,
-        body=out.body,
-        content=out.content,
-        waba_number_id=out.waba_number_id,
-        rcs_bot_id=out.rcs_bot_id,
-        submitted_at=datetime.now(UTC),
-    )
-    await request.app.state.publisher.publish(TEMPLATE_SUBMITTED.name, event, subject=str(out.id))
+    if out.channel in REVIEWED_CHANNELS:
+        event = TemplateSubmittedV1(
+            template_id=out.id,
+            account_id=row["account_id"],
+            submitted_at=datetime.now(UTC),
+            **out.model_dump(include=SUBMITTED),
+        )
+        await publisher.publish(TEMPLATE_SUBMITTED.name, event, subject=str(out.id))
+    return out
 
 
 def build_router() -> APIRouter:
@@ -178,7 +149,7 @@ def build_router() -> APIRouter:
 
     @router.get("", response_model=TemplatePage)
     async def list_templates(
-        request: Request,
+        store: Store,
         user: User,
         search: Annotated[str | None, Query(max_length=100)] = None,
         channel: ChannelName | None = None,
@@ -186,52 +157,44 @@ def build_router() -> APIRouter:
         page: PageNo = 1,
         page_size: PageSize = 20,
     ) -> TemplatePage:
-        rows, total = await request.app.state.templates.page(
+        rows, total = await store.templates.page(
             user.account_id, search=search, channel=channel, status=status, page=page, page_size=page_size
         )
         return TemplatePage(items=[template_out(r) for r in rows], page=page, page_size=page_size, total=total)
 
     @router.post("/preview", response_model=PreviewOut)
     async def preview_template(body: PreviewIn, user: User) -> PreviewOut:
-        result = preview(body.channel, body.body)
-        return PreviewOut(**result.__dict__)
+        return PreviewOut(**dataclasses.asdict(preview(body.channel, body.body)))
 
     @router.get("/{template_id}", response_model=TemplateOut)
-    async def get_template(template_id: PathId, request: Request, user: User) -> TemplateOut:
-        row = await request.app.state.templates.get(user.account_id, template_id)
+    async def get_template(template_id: PathId, store: Store, user: User) -> TemplateOut:
+        row = await store.templates.get(user.account_id, template_id)
         if row is None:
             raise not_found("template")
         return template_out(row)
 
     @router.post("", response_model=TemplateOut, status_code=201)
-    async def create_template(body: TemplateIn, request: Request, user: User) -> TemplateOut:
+    async def create_template(body: TemplateIn, store: Store, publisher: Publisher, user: User) -> TemplateOut:
+        name = rules.template_name(body.name)
+        draft = await _draft(store, user.account_id, body.channel, body)
         try:
-            rules.template_name(body.name)
-        except rules.InvalidField as error:
-            raise invalid(error) from None
-        values = await _checked(request, user.account_id, body.channel, body)
-        templates = request.app.state.templates
-        try:
-            template_id = await templates.create(user.account_id, {"name": body.name, **values})
+            template_id = await store.templates.create(
+                user.account_id, name=name, channel=body.channel, **dataclasses.asdict(draft)
+            )
         except asyncpg.UniqueViolationError:
             raise ApiError(ErrorCode.CONFLICT, "a template with this name exists", field="name") from None
-        row = await templates.get(user.account_id, template_id)
-        if body.channel in REVIEWED_CHANNELS:
-            await _publish_submitted(request, row)
-        return template_out(row)
+        return await _reviewed(publisher, await store.templates.get(user.account_id, template_id))
 
     @router.put("/{template_id}", response_model=TemplateOut)
-    async def resubmit_template(template_id: PathId, body: TemplateEdit, request: Request, user: User) -> TemplateOut:
-        templates = request.app.state.templates
-        row = await templates.get(user.account_id, template_id)
+    async def resubmit_template(
+        template_id: PathId, body: TemplateEdit, store: Store, publisher: Publisher, user: User
+    ) -> TemplateOut:
+        row = await store.templates.get(user.account_id, template_id)
         if row is None:
             raise not_found("template")
-        values = await _checked(request, user.account_id, row["channel"], body)
-        if not await templates.resubmit(user.account_id, template_id, values):
+        draft = await _draft(store, user.account_id, row["channel"], body)
+        if not await store.templates.resubmit(user.account_id, template_id, **dataclasses.asdict(draft)):
             raise ApiError(ErrorCode.CONFLICT, "only a REJECTED or FAILED template can be edited and re-submitted")
-        row = await templates.get(user.account_id, template_id)
-        if row["channel"] in REVIEWED_CHANNELS:
-            await _publish_submitted(request, row)
-        return template_out(row)
+        return await _reviewed(publisher, await store.templates.get(user.account_id, template_id))
 
     return router

@@ -3,7 +3,7 @@ browser's Content-Type can say anything), and must agree with what was declared.
 
 from dataclasses import dataclass
 
-from cpaas.console.domain.rules import InvalidField
+from cpaas.console.domain.errors import InvalidField
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "video/mp4": "mp4", "application/pdf": "pdf"}
 KINDS = {"image/jpeg": "image", "image/png": "image", "video/mp4": "video", "application/pdf": "document"}

@@ -1,4 +1,4 @@
-"""SQL of login throttling (the model: domain/login_throttle.py).
+"""SQL of login throttling (the model and its policy: domain/login_throttle.py).
 
 One row per counter. An attempt first takes its counters (`begin`): in one transaction the
 rows are created if missing and locked, so concurrent attempts on a counter are decided
@@ -54,10 +54,10 @@ class Verdict:
 
 
 class ThrottleStore:
-    def __init__(self, pool: asyncpg.Pool, policy: ThrottlePolicy) -> None:
-        self.pool, self.policy = pool, policy
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
 
-    async def begin(self, keys: LoginKeys) -> Verdict:
+    async def begin(self, keys: LoginKeys, policy: ThrottlePolicy) -> Verdict:
         """Take the attempt's counters, or say how long it must wait (nothing is counted then)."""
         scoped = keys.scoped()
         async with self.pool.acquire() as conn, conn.transaction():
@@ -65,7 +65,7 @@ class ThrottleStore:
                 "INSERT INTO login_throttle (key) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
                 list(scoped.values()),
             )
-            rows = {r["key"]: r for r in await conn.fetch(_STATE, list(scoped.values()), self.policy.memory_seconds)}
+            rows = {r["key"]: r for r in await conn.fetch(_STATE, list(scoped.values()), policy.memory_seconds)}
             # the username's counter applies only where this address already failed for it
             applies = [ADDRESS, PAIR] + ([USERNAME] if rows[keys.pair]["failures"] > 0 else [])
             held = tuple(scoped[scope] for scope in applies)
@@ -82,14 +82,14 @@ class ThrottleStore:
             )
         return Verdict(None, held)
 
-    async def failed(self, keys: LoginKeys, verdict: Verdict) -> None:
+    async def failed(self, keys: LoginKeys, verdict: Verdict, policy: ThrottlePolicy) -> None:
         """Count a failed attempt on every counter (the username's too, from any address) and
         set each counter's next wait."""
         scoped = keys.scoped()
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(_STATE, list(scoped.values()), self.policy.memory_seconds)
+            rows = await conn.fetch(_STATE, list(scoped.values()), policy.memory_seconds)
             failures = {r["key"]: r["failures"] + 1 for r in rows}
-            waits = {key: self.policy.backoff(scope).wait_seconds(failures[key]) for scope, key in scoped.items()}
+            waits = {key: policy.backoff(scope).wait_seconds(failures[key]) for scope, key in scoped.items()}
             await conn.execute(
                 _FAILED,
                 list(failures),

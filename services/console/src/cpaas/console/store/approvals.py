@@ -1,0 +1,49 @@
+"""SQL of the admin's approvals queue: what waits for an administrator across accounts
+(PENDING WhatsApp/RCS templates, sender IDs and RCS bots) in one list. A decision is
+written by the item's own store (templates, sender_ids, channels)."""
+
+import asyncpg
+
+from cpaas.console.store.paging import fetch_page, like
+
+# one SELECT per kind with the same columns
+_SOURCES = (
+    (
+        "templates",
+        "SELECT 'templates' AS kind, id, account_id, name, channel, body AS detail, created_at FROM templates"
+        " WHERE status = 'PENDING' AND channel IN ('WHATSAPP', 'RCS')",
+    ),
+    (
+        "sender-ids",
+        "SELECT 'sender-ids' AS kind, id, account_id, sender_id AS name, 'SMS' AS channel,"
+        " 'PE ID ' || pe_id AS detail, created_at FROM sender_ids WHERE status = 'PENDING'",
+    ),
+    (
+        "rcs-bots",
+        "SELECT 'rcs-bots' AS kind, id, account_id, display_name AS name, 'RCS' AS channel,"
+        " '@' || handle || ' (' || bot_id || ')' AS detail, created_at FROM rcs_bots WHERE status = 'PENDING'",
+    ),
+)
+
+
+class ApprovalStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def page(
+        self, *, kind: str | None, search: str | None, page: int, page_size: int
+    ) -> tuple[list[asyncpg.Record], int]:
+        """The queue (of one kind, or all), oldest first, searched by the item's or its account's name."""
+        queue = " UNION ALL ".join(sql for name, sql in _SOURCES if kind is None or name == kind)
+        where, args = "", []
+        if search:
+            where, args = " WHERE q.name ILIKE $1 OR a.name ILIKE $1", [like(search)]
+        return await fetch_page(
+            self.pool,
+            columns="q.kind, q.id, q.account_id, a.name AS account_name, q.name, q.channel, q.detail, q.created_at",
+            source=f" FROM ({queue}) q JOIN accounts a ON a.id = q.account_id{where}",
+            args=args,
+            order="q.created_at, q.id, q.kind",
+            page=page,
+            page_size=page_size,
+        )
