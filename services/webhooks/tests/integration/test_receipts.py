@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cpaas.contracts import Channel, ErrorCode, MessageStatus
+from cpaas.control_plane import ControlPlane
 from cpaas.platform.db import create_pool
 from cpaas.platform.logs import configure_logging
 from cpaas.platform.migrations import apply_migrations
-from cpaas.webhooks.accounts import WebhookAccounts
 from cpaas.webhooks.app import MIGRATIONS, SCHEMA, build_dispatcher
 from cpaas.webhooks.store import DeliveryStore, NewDelivery
 
@@ -345,7 +345,7 @@ async def test_receipts_claimed_by_a_crashed_dispatcher_are_posted_again_within_
             for n in range(5)
         ]
         await store.insert(queued)
-        crashed = build_dispatcher(settings, store, WebhookAccounts(pool, ttl=60))
+        crashed = build_dispatcher(settings, store, ControlPlane(pool, ttl_seconds=60))
         await crashed.start()
         await harness.wait_until(lambda: len(harness.receiver.at("/hook")) == 5, "the 5 POSTs in flight")
         # kill -9: no result recorded, nothing handed back, the heartbeat simply stops
@@ -355,7 +355,7 @@ async def test_receipts_claimed_by_a_crashed_dispatcher_are_posted_again_within_
         crashed_at = time.monotonic()
         del harness.receiver.delays["/hook"]
 
-        successor = build_dispatcher(settings, store, WebhookAccounts(pool, ttl=60))
+        successor = build_dispatcher(settings, store, ControlPlane(pool, ttl_seconds=60))
         await successor.start()
         try:
             await harness.wait_until(lambda: len(harness.receiver.at("/hook")) == 10, "the 5 POSTs again", 20)

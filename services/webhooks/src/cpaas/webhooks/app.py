@@ -2,6 +2,10 @@
 receipts, the dispatcher that POSTs them, the internal delivery-log API and the ops
 endpoints.
 
+`build_app` builds the subscriber from the settings and the parts a test passes in; the
+pool, the console's change listener (cpaas.control_plane), the dispatcher and the broker
+are opened in the lifespan.
+
 Shutdown order: readiness drops; the subscriber stops (its batch in flight is committed);
 the dispatcher stops claiming and finishes its POSTs in flight; then the LISTEN
 connection and the pool close.
@@ -11,19 +15,19 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
+import asyncpg
+import httpx
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
 from cpaas.contracts.topics import MSG_STATUS
+from cpaas.control_plane import ControlPlane
 from cpaas.platform.api_errors import install_error_handlers
 from cpaas.platform.broker import make_broker
-from cpaas.platform.db import create_pool, ping
-from cpaas.platform.migrations import apply_migrations
+from cpaas.platform.db import ping, service_pool
 from cpaas.platform.ops import HealthState, mount_ops
-from cpaas.platform.pg_listen import Listener
 from cpaas.platform.serve import broker_lifespan
-from cpaas.webhooks.accounts import WebhookAccounts
-from cpaas.webhooks.api import router
+from cpaas.webhooks.api.deliveries import router
 from cpaas.webhooks.destination import DestinationGuard
 from cpaas.webhooks.dispatcher import Dispatcher, DispatchLimits
 from cpaas.webhooks.domain import RetrySchedule
@@ -34,7 +38,6 @@ from cpaas.webhooks.store import DeliveryStore
 
 SCHEMA = "webhooks"
 MIGRATIONS = Path(__file__).parent / "migrations"
-CONSOLE_CHANNEL = "cpaas_console"
 
 
 def retry_schedule(settings: WebhooksSettings) -> RetrySchedule:
@@ -47,7 +50,7 @@ def retry_schedule(settings: WebhooksSettings) -> RetrySchedule:
     )
 
 
-def build_dispatcher(settings: WebhooksSettings, store: DeliveryStore, accounts: WebhookAccounts) -> Dispatcher:
+def build_dispatcher(settings: WebhooksSettings, store: DeliveryStore, control: ControlPlane) -> Dispatcher:
     sender = ReceiptSender(
         timeout=settings.request_timeout_seconds,
         idle_seconds=settings.client_idle_seconds,
@@ -62,38 +65,54 @@ def build_dispatcher(settings: WebhooksSettings, store: DeliveryStore, accounts:
         instance_timeout_seconds=settings.instance_timeout_seconds,
     )
     guard = DestinationGuard(settings, cache_seconds=settings.dns_cache_seconds)
-    return Dispatcher(store, accounts, guard, sender, retry_schedule(settings), limits)
+    return Dispatcher(store, control, guard, sender, retry_schedule(settings), limits)
 
 
-def build_app(settings: WebhooksSettings, *, broker: KafkaBroker | None = None) -> FastAPI:
+def build_app(
+    settings: WebhooksSettings,
+    *,
+    broker: KafkaBroker | None = None,
+    db: asyncpg.Pool | None = None,
+    http: httpx.AsyncClient | None = None,
+) -> FastAPI:
+    """`db`: a pool the caller owns (else one is opened in the lifespan); `http` is unused:
+    receipts go out on each account's own connections (sender.py), never a shared client."""
     health = HealthState()
     broker = broker or make_broker(
         settings.kafka, client_id=settings.service_name, graceful_timeout=settings.shutdown_grace_seconds
+    )
+    queue = ReceiptQueue(broker)
+    register_receipt_queue(
+        broker,
+        queue,
+        topic=settings.kafka.topic(MSG_STATUS.name),
+        group_id=settings.consumer_group,
+        max_records=settings.batch_max_records,
+        batch_timeout_ms=settings.batch_timeout_ms,
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            pool = await create_pool(settings.postgres, schema=SCHEMA, application_name=settings.service_name)
-            stack.push_async_callback(pool.close)
-            await apply_migrations(pool, SCHEMA, MIGRATIONS)
+            pool = await service_pool(
+                stack,
+                settings.postgres,
+                schema=SCHEMA,
+                application_name=settings.service_name,
+                migrations=MIGRATIONS,
+                given=db,
+            )
             health.add_check("postgres", lambda: ping(pool))
             store = DeliveryStore(pool)
-            accounts = WebhookAccounts(pool, ttl=settings.account_cache_ttl_seconds)
-            listener = Listener(settings.postgres.dsn, CONSOLE_CHANNEL, accounts.on_notify, accounts.clear)
+            control = ControlPlane(pool, ttl_seconds=settings.account_cache_ttl_seconds)
+            listener = control.listener(settings.postgres.dsn)
             await listener.start()
             stack.push_async_callback(listener.stop)
-            dispatcher = build_dispatcher(settings, store, accounts)
+            dispatcher = build_dispatcher(settings, store, control)
             await dispatcher.start()
             stack.push_async_callback(dispatcher.stop, settings.shutdown_grace_seconds)
-            register_receipt_queue(
-                broker,
-                ReceiptQueue(broker, store, accounts, dispatcher.wake),
-                topic=settings.kafka.topic(MSG_STATUS.name),
-                group_id=settings.consumer_group,
-                max_records=settings.batch_max_records,
-                batch_timeout_ms=settings.batch_timeout_ms,
-            )
+            queue.start(store, control, dispatcher.wake)
+            stack.callback(queue.stop)
             await stack.enter_async_context(broker_lifespan(broker, health))
             app.state.store = store
             app.state.dispatcher = dispatcher

@@ -28,10 +28,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from cpaas.control_plane import Account, ControlPlane
 from cpaas.platform.batching import MicroBatcher
 from cpaas.platform.destination import DestinationError, DestinationUnresolved
 from cpaas.platform.logs import bind_log_context
-from cpaas.webhooks.accounts import AccountWebhook, WebhookAccounts
 from cpaas.webhooks.destination import REFUSED_MESSAGE, DestinationGuard
 from cpaas.webhooks.domain import RetrySchedule, signed_headers
 from cpaas.webhooks.metrics import (
@@ -71,13 +71,13 @@ class Dispatcher:
     def __init__(
         self,
         store: DeliveryStore,
-        accounts: WebhookAccounts,
+        control: ControlPlane,
         guard: DestinationGuard,
         sender: ReceiptSender,
         schedule: RetrySchedule,
         limits: DispatchLimits,
     ) -> None:
-        self.store, self.accounts, self.guard, self.sender = store, accounts, guard, sender
+        self.store, self.control, self.guard, self.sender = store, control, guard, sender
         self.schedule, self.limits = schedule, limits
         self._results = MicroBatcher(self._record, max_size=RESULT_BATCH_MAX)
         self._wake = asyncio.Event()
@@ -195,16 +195,16 @@ class Dispatcher:
         # or an account's share; then finished POSTs start another round.
         self._more_due = len(claimed) >= capacity or any(n >= per_account for n in in_flight.values())
         if claimed:
-            webhooks = await self.accounts.get_many({d.account_id for d in claimed})
+            accounts = await self.control.accounts({d.account_id for d in claimed})
             for delivery in claimed:
-                self._start(delivery, webhooks[delivery.account_id])
+                self._start(delivery, accounts.get(delivery.account_id))
 
-    def _start(self, delivery: ClaimedDelivery, webhook: AccountWebhook) -> None:
+    def _start(self, delivery: ClaimedDelivery, account: Account | None) -> None:
         account_id = delivery.account_id
         self._claimed[account_id] = self._claimed.get(account_id, 0) + 1
         if account_id not in self._slots:
             self._slots[account_id] = asyncio.Semaphore(self.limits.per_account)
-        task = asyncio.create_task(self._deliver(delivery, webhook, self._slots[account_id]))
+        task = asyncio.create_task(self._deliver(delivery, account, self._slots[account_id]))
         self._tasks.add(task)
         task.add_done_callback(self._finished)
         IN_FLIGHT.set(len(self._tasks))
@@ -222,14 +222,14 @@ class Dispatcher:
         if self._more_due and left <= self.limits.per_account:  # its claimed-ahead receipts are all started
             self._wake.set()
 
-    async def _deliver(self, delivery: ClaimedDelivery, webhook: AccountWebhook, slots: asyncio.Semaphore) -> None:
+    async def _deliver(self, delivery: ClaimedDelivery, account: Account | None, slots: asyncio.Semaphore) -> None:
         with bind_log_context(message_id=delivery.message_id, account_id=delivery.account_id):
             try:
                 async with slots:
                     if self._stopping:
                         self._unstarted.append(delivery)
                         return
-                    result = await self._attempt(delivery, webhook)
+                    result = await self._attempt(delivery, account)
             except Exception as exc:  # a bug must not strand the receipt until its lease ends
                 log.exception("webhook attempt failed unexpectedly; will retry")
                 result = self._failed(delivery, datetime.now(UTC), time.perf_counter(), None, type(exc).__name__)
@@ -240,10 +240,11 @@ class Dispatcher:
             except Exception:
                 log.exception("recording a webhook attempt failed; the receipt is retried when its lease ends")
 
-    async def _attempt(self, delivery: ClaimedDelivery, webhook: AccountWebhook) -> AttemptResult:
+    async def _attempt(self, delivery: ClaimedDelivery, account: Account | None) -> AttemptResult:
         started_at = datetime.now(UTC)
         began = time.perf_counter()
-        if not webhook.secret:
+        secret = account.webhook_secret if account is not None else None
+        if not secret:
             ATTEMPTS.labels("no_secret").inc()
             return self._failed(delivery, started_at, began, None, "the account has no webhook secret to sign with")
         try:
@@ -257,9 +258,7 @@ class Dispatcher:
             log.warning("webhook destination not allowed; the receipt is not sent", extra={"reason": str(exc)})
             return self._result(delivery, started_at, began, None, REFUSED_MESSAGE, "FAILED")
         body = delivery.body
-        post = await self.sender.post(
-            delivery.account_id, target, body, signed_headers(webhook.secret, int(time.time()), body)
-        )
+        post = await self.sender.post(delivery.account_id, target, body, signed_headers(secret, int(time.time()), body))
         ATTEMPT_SECONDS.observe(time.perf_counter() - began)
         ATTEMPTS.labels(post.outcome).inc()
         if post.ok:

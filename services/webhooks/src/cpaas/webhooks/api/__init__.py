@@ -1,0 +1,1 @@
+"""The internal HTTP API of the webhooks service: the delivery log (`deliveries`)."""
