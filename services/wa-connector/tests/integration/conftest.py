@@ -1,15 +1,14 @@
 """The WhatsApp connector's world in-process, over real HTTP both ways: the console
 schema seeded by the console's own `seed()`, the WhatsApp sandbox served by uvicorn on a
 free port with its webhooks pointed at the connector, itself served by uvicorn on a free
-port; real Kafka and PostgreSQL."""
+port; real Kafka and PostgreSQL (the connector kit's test world)."""
 
-import asyncio
 import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,34 +16,26 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
+from cpaas.connector_kit.testing import fixtures
+from cpaas.connector_kit.testing.database import Database
+from cpaas.connector_kit.testing.http import forwarding
+from cpaas.connector_kit.testing.stream import StatusStream
 from cpaas.console.seed import seed
-from cpaas.contracts import (
-    SUBMIT_TOPICS,
-    Channel,
-    CloudEvent,
-    MessageStatus,
-    MessageStatusChangedV1,
-    MessageSubmittedV1,
-    new_message_id,
-)
+from cpaas.contracts import Channel, MessageStatus, MessageStatusChangedV1, MessageSubmittedV1, new_message_id
 from cpaas.contracts.events import TemplateStatusChangedV1, TemplateSubmittedV1
-from cpaas.contracts.topics import MSG_STATUS, TEMPLATE_STATUS, TEMPLATE_SUBMITTED
-from cpaas.platform.broker import EventPublisher, make_broker
+from cpaas.platform.broker import EventPublisher
 from cpaas.platform.settings import KafkaSettings, PostgresSettings
 from cpaas.sandbox.whatsapp import WhatsAppSandboxSettings, bind_socket, build_whatsapp_app, serving
 from cpaas.wa_connector.app import build_app
 from cpaas.wa_connector.settings import WaConnectorSettings
 
-WAIT_SECONDS = 12
+db, kafka = fixtures.db, fixtures.kafka  # the kit's fixtures, for this folder's tests
+
 APP_SECRET = "local-dev-wa-app-secret"
 STATUS_DELAY_SECONDS, REVIEW_DELAY_SECONDS = 0.05, 0.1
+WEBHOOK_PATH, WEBHOOK_HEADERS = "/webhooks/whatsapp", ("content-type", "x-hub-signature-256")
 
 
 @dataclass
@@ -56,15 +47,23 @@ class World:
     waba_number_id: int
     sandbox_url: str
     connector_url: str
-    kafka: KafkaSettings
     pg: PostgresSettings
-    publisher: EventPublisher
-    reader: AIOKafkaConsumer
+    stream: StatusStream
     sandbox_serving: Callable[[], AbstractAsyncContextManager[int]]
-    webhooks_serving: Callable[[], AbstractAsyncContextManager[int]]
+    webhooks_serving: Callable[[], AbstractAsyncContextManager[str]]
     connector_app: FastAPI
-    statuses: list[MessageStatusChangedV1] = field(default_factory=list)
-    template_statuses: list[TemplateStatusChangedV1] = field(default_factory=list)
+
+    @property
+    def publisher(self) -> EventPublisher:
+        return self.stream.publisher
+
+    @property
+    def statuses(self) -> list[MessageStatusChangedV1]:
+        return self.stream.statuses
+
+    @property
+    def template_statuses(self) -> list[TemplateStatusChangedV1]:
+        return self.stream.template_statuses
 
     def submit_event(
         self, recipient: str, *, template_id: int | None = None, variables: dict[str, str] | None = None
@@ -82,7 +81,7 @@ class World:
         )
 
     async def submit(self, event: MessageSubmittedV1) -> None:
-        await self.publisher.publish(SUBMIT_TOPICS[Channel.WHATSAPP].name, event, subject=event.message_id)
+        await self.stream.submit(event)
 
     async def submit_template(self, name: str, **overrides: Any) -> TemplateSubmittedV1:
         values: dict[str, Any] = {
@@ -100,34 +99,21 @@ class World:
             **overrides,
         }
         event = TemplateSubmittedV1(**values)
-        await self.publisher.publish(TEMPLATE_SUBMITTED.name, event, subject=str(event.template_id))
+        await self.stream.submit_template(event)
         return event
 
     async def wait_for(self, message_id: str, status: MessageStatus) -> MessageStatusChangedV1:
-        async with asyncio.timeout(WAIT_SECONDS):
-            while True:
-                for event in self.statuses:
-                    if event.message_id == message_id and event.status is status:
-                        return event
-                await self._poll()
+        return await self.stream.wait_for(message_id, status)
 
     async def wait_for_template(self, template_id: int, status: str) -> TemplateStatusChangedV1:
-        async with asyncio.timeout(WAIT_SECONDS):
-            while True:
-                for event in self.template_statuses:
-                    if event.template_id == template_id and event.status == status:
-                        return event
-                await self._poll()
+        return await self.stream.wait_for_template(template_id, status)
 
     async def settle(self, seconds: float) -> None:
         """Keep reading for a while (to see that nothing more arrives)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        while loop.time() < deadline:
-            await self._poll()
+        await self.stream.settle(seconds)
 
     def of(self, message_id: str) -> list[MessageStatus]:
-        return [e.status for e in self.statuses if e.message_id == message_id]
+        return self.stream.of(message_id)
 
     async def received_by_sandbox(self, recipient: str) -> list[dict[str, Any]]:
         async with httpx.AsyncClient(base_url=self.sandbox_url) as http:
@@ -141,103 +127,66 @@ class World:
         signature = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
         async with httpx.AsyncClient(base_url=self.connector_url) as http:
             return await http.post(
-                "/webhooks/whatsapp",
+                WEBHOOK_PATH,
                 content=raw,
                 headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
             )
 
     async def rows(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        conn = await asyncpg.connect(self.pg.dsn)
-        try:
-            return await conn.fetch(sql, *args)
-        finally:
-            await conn.close()
-
-    async def _poll(self) -> None:
-        batch = await self.reader.getmany(timeout_ms=100)
-        for records in batch.values():
-            for record in records:
-                if record.topic == self.kafka.topic(MSG_STATUS.name):
-                    self.statuses.append(CloudEvent[MessageStatusChangedV1].model_validate_json(record.value).data)
-                else:
-                    self.template_statuses.append(
-                        CloudEvent[TemplateStatusChangedV1].model_validate_json(record.value).data
-                    )
-
-
-def webhook_forwarder(connector_url: str) -> Starlette:
-    """Passes the provider's webhooks on to the connector, byte for byte (signature kept)."""
-
-    async def forward(request: Request) -> Response:
-        headers = {k: v for k, v in request.headers.items() if k in ("content-type", "x-hub-signature-256")}
-        async with httpx.AsyncClient() as http:
-            answer = await http.post(
-                f"{connector_url}/webhooks/whatsapp", content=await request.body(), headers=headers
-            )
-        return Response(answer.content, status_code=answer.status_code)
-
-    return Starlette(routes=[Route("/webhooks/whatsapp", forward, methods=["POST"])])
+        return await Database(self.pg).fetch(sql, *args)
 
 
 @asynccontextmanager
 async def open_world(
     kafka_settings: KafkaSettings,
     pg_settings: PostgresSettings,
+    stream: StatusStream,
     tmp_path: Path,
     *,
     sandbox_up: bool,
     webhooks_up: bool = True,
     connector: dict[str, Any] | None = None,
     sandbox: dict[str, Any] | None = None,
+    provider_url: Callable[[str], str] | None = None,
 ) -> AsyncIterator[World]:
     """The world running; with `sandbox_up=False` the sandbox's port refuses connections
     until the test calls `world.sandbox_serving()`; with `webhooks_up=False` the
     sandbox posts its webhooks to a port that refuses connections until the test calls
     `world.webhooks_serving()` (which forwards them to the connector from then on).
-    `connector` and `sandbox` override settings of either."""
+    `connector` and `sandbox` override settings of either; `provider_url(sandbox_url)`
+    is where the connector sends instead of the sandbox (a tap in front of it)."""
     creds = await seed(pg_settings, tmp_path / "creds.json")
-    conn = await asyncpg.connect(pg_settings.dsn)
-    try:
-        waba_number_id = await conn.fetchval(
-            "SELECT id FROM console.waba_numbers WHERE account_id = $1", creds["accountId"]
-        )
-    finally:
-        await conn.close()
+    waba_number_id = await Database(pg_settings).fetchval(
+        "SELECT id FROM console.waba_numbers WHERE account_id = $1", creds["accountId"]
+    )
     sandbox_sock, connector_sock, webhook_sock = bind_socket(), bind_socket(), bind_socket()
     sandbox_port, connector_port = sandbox_sock.getsockname()[1], connector_sock.getsockname()[1]
     webhook_port = connector_port if webhooks_up else webhook_sock.getsockname()[1]
     webhook_sock.close()  # bound only to reserve a free port: nothing listens there yet
     sandbox_app = build_whatsapp_app(
         WhatsAppSandboxSettings(
-            webhook_url=f"http://127.0.0.1:{webhook_port}/webhooks/whatsapp",
-            status_delay_seconds=STATUS_DELAY_SECONDS,
-            template_review_delay_seconds=REVIEW_DELAY_SECONDS,
-            # the templates here link media on cdn.example.com, which this machine cannot reach;
-            # fetching a header's media at review is the sandbox's own test
-            fetch_media=False,
-            **(sandbox or {}),
+            **{
+                "webhook_url": f"http://127.0.0.1:{webhook_port}{WEBHOOK_PATH}",
+                "status_delay_seconds": STATUS_DELAY_SECONDS,
+                "template_review_delay_seconds": REVIEW_DELAY_SECONDS,
+                # the templates here link media on cdn.example.com, which this machine cannot reach;
+                # fetching a header's media at review is the sandbox's own test
+                "fetch_media": False,
+                **(sandbox or {}),
+            }
         )
     )
+    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     connector_app = build_app(
         WaConnectorSettings(
             kafka=kafka_settings,
             postgres=pg_settings,
-            base_url=f"http://127.0.0.1:{sandbox_port}",
+            base_url=provider_url(sandbox_url) if provider_url else sandbox_url,
             shutdown_grace_seconds=5,
             **(connector or {}),
         )
     )
     connector_url = f"http://127.0.0.1:{connector_port}"
-    broker = make_broker(kafka_settings, client_id="test")
-    reader = AIOKafkaConsumer(
-        kafka_settings.topic(MSG_STATUS.name),
-        kafka_settings.topic(TEMPLATE_STATUS.name),
-        bootstrap_servers=kafka_settings.bootstrap_servers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await broker.start()
-    await reader.start()
     try:
         async with AsyncExitStack() as stack:
             if sandbox_up:
@@ -247,34 +196,32 @@ async def open_world(
                 account_id=creds["accountId"],
                 template_id=creds["templates"]["WHATSAPP"],
                 waba_number_id=waba_number_id,
-                sandbox_url=f"http://127.0.0.1:{sandbox_port}",
+                sandbox_url=sandbox_url,
                 connector_url=connector_url,
-                kafka=kafka_settings,
                 pg=pg_settings,
-                publisher=EventPublisher(broker, kafka_settings, source="test"),
-                reader=reader,
+                stream=stream,
                 sandbox_serving=lambda: serving(sandbox_app, sandbox_sock),
-                webhooks_serving=lambda: serving(webhook_forwarder(connector_url), bind_socket(port=webhook_port)),
+                webhooks_serving=lambda: forwarding(connector_url, WEBHOOK_PATH, WEBHOOK_HEADERS, webhook_port),
                 connector_app=connector_app,
             )
     finally:
         sandbox_sock.close()
-        await reader.stop()
-        await broker.stop()
 
 
 @pytest.fixture
-async def world(kafka_settings: KafkaSettings, pg_settings: PostgresSettings, tmp_path: Path) -> AsyncIterator[World]:
-    async with open_world(kafka_settings, pg_settings, tmp_path, sandbox_up=True) as w:
+async def world(
+    kafka_settings: KafkaSettings, pg_settings: PostgresSettings, kafka: StatusStream, tmp_path: Path
+) -> AsyncIterator[World]:
+    async with open_world(kafka_settings, pg_settings, kafka, tmp_path, sandbox_up=True) as w:
         yield w
 
 
 @pytest.fixture
 async def world_without_provider(
-    kafka_settings: KafkaSettings, pg_settings: PostgresSettings, tmp_path: Path
+    kafka_settings: KafkaSettings, pg_settings: PostgresSettings, kafka: StatusStream, tmp_path: Path
 ) -> AsyncIterator[World]:
     """The world with the sandbox down until `async with world.sandbox_serving():`."""
-    async with open_world(kafka_settings, pg_settings, tmp_path, sandbox_up=False) as w:
+    async with open_world(kafka_settings, pg_settings, kafka, tmp_path, sandbox_up=False) as w:
         yield w
 
 
@@ -284,9 +231,9 @@ SHORT_DEADLINE = {"receipt_deadline_seconds": 1.0, "receipt_sweep_seconds": 0.2}
 
 @pytest.fixture
 async def world_with_short_deadline(
-    kafka_settings: KafkaSettings, pg_settings: PostgresSettings, tmp_path: Path
+    kafka_settings: KafkaSettings, pg_settings: PostgresSettings, kafka: StatusStream, tmp_path: Path
 ) -> AsyncIterator[World]:
-    async with open_world(kafka_settings, pg_settings, tmp_path, sandbox_up=True, connector=SHORT_DEADLINE) as w:
+    async with open_world(kafka_settings, pg_settings, kafka, tmp_path, sandbox_up=True, connector=SHORT_DEADLINE) as w:
         yield w
 
 
@@ -300,10 +247,27 @@ FAST_REDELIVERY = {
 
 @pytest.fixture
 async def world_with_webhooks_down(
-    kafka_settings: KafkaSettings, pg_settings: PostgresSettings, tmp_path: Path
+    kafka_settings: KafkaSettings, pg_settings: PostgresSettings, kafka: StatusStream, tmp_path: Path
 ) -> AsyncIterator[World]:
     """The sandbox's webhooks refused until `async with world.webhooks_serving():`."""
     async with open_world(
-        kafka_settings, pg_settings, tmp_path, sandbox_up=True, webhooks_up=False, sandbox=FAST_REDELIVERY
+        kafka_settings, pg_settings, kafka, tmp_path, sandbox_up=True, webhooks_up=False, sandbox=FAST_REDELIVERY
     ) as w:
         yield w
+
+
+StartWorld = Callable[..., AbstractAsyncContextManager[World]]
+
+
+@pytest.fixture
+def start_world(
+    kafka_settings: KafkaSettings, pg_settings: PostgresSettings, kafka: StatusStream, tmp_path: Path
+) -> StartWorld:
+    """`async with start_world(pg=..., sandbox=..., provider_url=...) as world:` a world of
+    the test's own making (`open_world`'s options; `pg` instead of the test's database)."""
+
+    def start(*, pg: PostgresSettings | None = None, **options: Any) -> AbstractAsyncContextManager[World]:
+        options.setdefault("sandbox_up", True)
+        return open_world(kafka_settings, pg or pg_settings, kafka, tmp_path, **options)
+
+    return start

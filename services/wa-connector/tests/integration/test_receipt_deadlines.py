@@ -7,9 +7,9 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
+from cpaas.connector_kit.deadlines import expiring_sweeper
 from cpaas.contracts import ErrorCode, MessageStatus
 from cpaas.platform.db import create_pool
-from cpaas.wa_connector.receipt_deadlines import receipt_sweeper
 from cpaas.wa_connector.store import WaStore
 
 if TYPE_CHECKING:  # the fixtures' type, from this folder's conftest
@@ -94,7 +94,7 @@ async def test_replicas_sweeping_at_once_publish_each_expiry_once(world_with_sho
     pool = await create_pool(world.pg, schema="wa", application_name="wa-connector-replica")
     try:  # three more replicas, each with its own connections, beside the connector's own sweeper
         replicas = [
-            receipt_sweeper(WaStore(pool), world.publisher, service="wa-replica", every_seconds=60) for _ in range(3)
+            expiring_sweeper(WaStore(pool), world.publisher, service="wa-replica", every_seconds=60) for _ in range(3)
         ]
         await asyncio.gather(*(r.sweep_once() for r in replicas))
     finally:

@@ -132,7 +132,9 @@ async def test_recipient_ending_905_fails_at_send(world: World) -> None:
     assert (failed.error_code, failed.carrier_error_code) == (ErrorCode.CARRIER_REJECTED, "131030")
     assert "not in allowed list" in (failed.error_detail or "")
     assert failed.carrier_message_id is None
-    [send] = await world.rows("SELECT state, status, wamid FROM wa.sends WHERE message_id = $1", event.message_id)
+    [send] = await world.rows(
+        "SELECT state, status, provider_message_id AS wamid FROM wa.sends WHERE message_id = $1", event.message_id
+    )
     assert (send["state"], send["status"], send["wamid"]) == ("REFUSED", "FAILED", None)
 
 

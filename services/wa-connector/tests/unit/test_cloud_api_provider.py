@@ -14,16 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
+from cpaas.connector_kit.errors import SendError, WebhookMalformed, WebhookRejected
 from cpaas.contracts.template_content import WhatsAppContent
-from cpaas.wa_connector.channel import (
-    HeaderMedia,
-    InvalidWebhook,
-    SendError,
-    TemplateMessage,
-    TemplateRegistration,
-    WabaCredentials,
-    WebhookUnauthorized,
-)
+from cpaas.wa_connector.providers.base import HeaderMedia, TemplateMessage, TemplateRegistration, WabaCredentials
 from cpaas.wa_connector.providers.cloud_api import CloudApiProvider
 
 TESTDATA = Path(__file__).resolve().parents[1] / "testdata" / "cloud_api"
@@ -71,7 +64,7 @@ def assert_error(error: SendError, expected: dict[str, Any]) -> None:
     assert {
         "retryable": error.retryable,
         "error_code": error.error_code.value,
-        "provider_code": error.provider_code,
+        "provider_code": error.carrier_error_code,
         "detail": error.detail,
     } == expected
 
@@ -172,13 +165,13 @@ def test_webhook_without_the_right_signature_is_unauthorized(headers: dict[str, 
     raw = (TESTDATA / "webhooks" / "status_delivered.json").read_bytes()
     if headers == "wrong secret":
         headers = signed(raw, "another-secret")
-    with pytest.raises(WebhookUnauthorized):
+    with pytest.raises(WebhookRejected):
         provider().parse_webhook(raw, headers)  # type: ignore[arg-type]
 
 
 def test_webhook_signed_but_not_a_notification_is_invalid() -> None:
     raw = b'{"hello": "world"}'
-    with pytest.raises(InvalidWebhook):
+    with pytest.raises(WebhookMalformed):
         provider().parse_webhook(raw, signed(raw))
 
 

@@ -6,15 +6,16 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
+from cpaas.connector_kit.sends import REFUSED, SendResult
 from cpaas.contracts import Channel, ErrorCode, MessageStatus, MessageSubmittedV1, new_message_id
-from cpaas.wa_connector.catalog import Template, WabaNumber, sending_number
-from cpaas.wa_connector.channel import HeaderMedia, StatusUpdate
-from cpaas.wa_connector.sending import Prepared, _prepare_one
+from cpaas.control_plane import Template, WabaNumber
+from cpaas.wa_connector.providers.base import HeaderMedia, StatusUpdate
+from cpaas.wa_connector.sending import Prepared, prepare_one, sending_number
 from cpaas.wa_connector.settings import WaConnectorSettings
-from cpaas.wa_connector.store import REFUSED, SendRecord, SentMessage, _transitions, parse_reference, reference
+from cpaas.wa_connector.store import SentMessage, _transitions, parse_reference, reference
 
 ACCOUNT = 7
-NUMBER = WabaNumber(3, ACCOUNT, "+919000000001", "102290129340398", "106540352242922", "tok", "ACTIVE")
+NUMBER = WabaNumber(3, ACCOUNT, "+919000000001", "Acme", "102290129340398", "106540352242922", "tok", "ACTIVE")
 
 
 def template(**changes: object) -> Template:
@@ -30,6 +31,11 @@ def template(**changes: object) -> Template:
         "body": "Hi {{1}}, order {{2}} shipped.",
         "content": {},
         "waba_number_id": 3,
+        "dlt_template_id": None,
+        "rcs_bot_id": None,
+        "provider_template_id": None,
+        "provider_status": None,
+        "variable_count": 2,
         **changes,
     }
     return Template(**values)
@@ -51,7 +57,7 @@ def event(**changes: object) -> MessageSubmittedV1:
 
 def test_an_approved_template_becomes_a_template_message() -> None:
     submit = event(attempt=2)
-    prepared = _prepare_one(submit, template(), [NUMBER])
+    prepared = prepare_one(submit, template(), [NUMBER])
     assert isinstance(prepared, Prepared)
     message = prepared.message
     assert (message.template_name, message.language, message.body_parameters) == (
@@ -66,7 +72,7 @@ def test_an_approved_template_becomes_a_template_message() -> None:
 
 def test_a_media_header_goes_by_link() -> None:
     content = {"header": {"type": "VIDEO", "mediaUrl": "https://cdn.example.com/clip.mp4"}}
-    prepared = _prepare_one(event(), template(content=content), [NUMBER])
+    prepared = prepare_one(event(), template(content=content), [NUMBER])
     assert isinstance(prepared, Prepared)
     assert prepared.message.header_media == HeaderMedia("video", "https://cdn.example.com/clip.mp4")
 
@@ -81,7 +87,7 @@ def test_a_media_header_goes_by_link() -> None:
         (template(), [], None, ErrorCode.CHANNEL_NOT_CONFIGURED),
         (
             template(),
-            [WabaNumber(3, ACCOUNT, "+919000000001", "w", "p", "t", "INACTIVE")],
+            [WabaNumber(3, ACCOUNT, "+919000000001", "Acme", "w", "p", "t", "INACTIVE")],
             None,
             ErrorCode.CHANNEL_NOT_CONFIGURED,
         ),
@@ -94,19 +100,37 @@ def test_messages_that_cannot_be_sent_are_refused_with_why(
     given_template: Template | None, numbers: list[WabaNumber], variables: dict | None, error_code: ErrorCode
 ) -> None:
     submit = event(variables=variables) if variables is not None else event()
-    refused = _prepare_one(submit, given_template, numbers)
-    assert isinstance(refused, SendRecord)
+    refused = prepare_one(submit, given_template, numbers)
+    assert isinstance(refused, SendResult)
     assert (refused.state, refused.error_code) == (REFUSED, error_code.value)
 
 
 def test_the_accounts_first_active_number_is_used_when_the_template_names_none() -> None:
-    inactive = WabaNumber(1, ACCOUNT, "+919000000002", "w", "p1", "t", "INACTIVE")
+    inactive = WabaNumber(1, ACCOUNT, "+919000000002", "Acme", "w", "p1", "t", "INACTIVE")
     assert sending_number([inactive, NUMBER], None) == NUMBER
     assert sending_number([inactive, NUMBER], 1) is None
 
 
 def sent(status: str | None = "SUBMITTED_OPERATOR", message_id: str = "msg_01JQ6Z8W3KX9T5R2M4N7P8Q0VB") -> SentMessage:
-    return SentMessage(message_id, 1, ACCOUNT, "+919876543210", 42, None, None, "wamid.A", status)
+    return SentMessage(
+        message_id=message_id,
+        attempt=1,
+        account_id=ACCOUNT,
+        recipient="+919876543210",
+        template_id=42,
+        sender_id=None,
+        campaign_id=None,
+        state="ACCEPTED",
+        provider_message_id="wamid.A",
+        sent_at=None,
+        segments=None,
+        error_code=None,
+        error_detail=None,
+        carrier_error_code=None,
+        tries=0,
+        announced=True,
+        status=status,
+    )
 
 
 def update(provider_status: str, status: MessageStatus | None) -> StatusUpdate:

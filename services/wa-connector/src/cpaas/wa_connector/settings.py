@@ -5,27 +5,20 @@ from urllib.parse import urlsplit
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from cpaas.connector_kit.settings import ConnectorSettings
 from cpaas.platform.secretbox import LOCAL_KEY
-from cpaas.platform.settings import ServiceSettings
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-class WaConnectorSettings(ServiceSettings):
+class WaConnectorSettings(ConnectorSettings):
     model_config = SettingsConfigDict(env_prefix="CPAAS_WA_CONNECTOR_", extra="ignore")
-
-    retention_days: float = Field(
-        7.0, gt=0, description="Days a send's rows are kept (receipts and provider events for it come before then)"
-    )
 
     receipt_deadline_seconds: float = Field(
         86400.0,
         gt=0,
         description="How long an accepted message waits for its receipt (delivered, read or failed) before it"
         " ends UNDELIVERED / RECEIPT_EXPIRED; a later receipt still supersedes it. Less than retention_days",
-    )
-    receipt_sweep_seconds: float = Field(
-        30.0, gt=0, description="How often messages past their receipt deadline are looked for"
     )
 
     service_name: str = Field("wa-connector", description="Name in logs, metrics and event sources")
@@ -46,21 +39,12 @@ class WaConnectorSettings(ServiceSettings):
         10.0, gt=0, description="How long one Graph API call may take (a timeout is retried)"
     )
     max_concurrent_sends: int = Field(64, ge=1, le=1000, description="Most Graph API sends in flight at once")
-    cache_ttl_seconds: float = Field(30.0, ge=0, description="Lifetime of cached templates and WABA numbers")
-    batch_max_records: int = Field(500, ge=1, description="Most submit events handled in one batch")
-    batch_timeout_ms: int = Field(5, ge=0, description="How long the consumer waits to fill a batch")
 
     secrets_key: str = Field(
         LOCAL_KEY,
         description="Key that seals provider credentials at rest (WABA tokens, RBM bot secrets): the same value"
         " for the console and the WhatsApp and RCS connectors",
     )
-
-    @model_validator(mode="after")
-    def _deadline_within_retention(self) -> "WaConnectorSettings":
-        if self.receipt_deadline_seconds >= self.retention_days * 86400:
-            raise ValueError("receipt_deadline_seconds must be shorter than retention_days (the rows would be gone)")
-        return self
 
     @model_validator(mode="after")
     def _refuse_loopback_provider(self) -> "WaConnectorSettings":

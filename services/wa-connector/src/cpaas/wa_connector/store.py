@@ -1,61 +1,38 @@
-"""The connector's SQL over its `wa` schema: sends, applied provider statuses, template
-registrations. Batch statements take arrays (unnest), so a batch costs a few round trips."""
+"""The connector's SQL over its `wa` schema: the send state (the kit's `sends`, with the
+WABA number a send went from and our latest status of it), the provider statuses
+applied, template registrations. Batch statements take arrays (unnest), so a batch
+costs a few round trips."""
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import asyncpg
 
-from cpaas.contracts import MessageStatus, MessageSubmittedV1, can_transition
+from cpaas.connector_kit.sends import SEND_COLUMNS, Key, Send, SendResult, SendStore, key_arrays
+from cpaas.contracts import Channel, MessageStatus, can_transition
 from cpaas.contracts.ids import is_message_id
-from cpaas.wa_connector.channel import StatusUpdate, TemplateVerdict
+from cpaas.wa_connector.providers.base import StatusUpdate, TemplateVerdict
 
-Key = tuple[str, int]  # (message id, attempt)
-SENDING, ACCEPTED, REFUSED = "SENDING", "ACCEPTED", "REFUSED"
 REGISTERING = "REGISTERING"
 
 
 @dataclass(frozen=True)
-class SendRecord:
-    """An attempt's send outcome: as the table has it (claim) or as it is to be written."""
+class SentMessage(Send):
+    """A send with our latest status of it (moves forward only; None until recorded)."""
 
-    message_id: str
-    attempt: int
-    state: str
-    wamid: str | None = None
-    phone_number_id: str | None = None
-    sent_at: datetime | None = None
-    error_code: str | None = None
-    error_detail: str | None = None
-    carrier_error_code: str | None = None
-    announced: bool = False
-
-
-@dataclass(frozen=True)
-class SentMessage:
-    """A sent attempt, as a provider status needs it to become a status event."""
-
-    message_id: str
-    attempt: int
-    account_id: int
-    recipient: str
-    template_id: int
-    sender_id: str | None
-    campaign_id: int | None
-    wamid: str | None
     status: str | None
 
-    @property
-    def key(self) -> Key:
-        return (self.message_id, self.attempt)
+
+@dataclass(frozen=True)
+class OverdueMessage(SentMessage):
+    deadline_seconds: float
 
 
 @dataclass(frozen=True)
-class OverdueSend(SentMessage):
-    """A sent attempt whose receipt deadline passed; `deadline_seconds` is the one it had."""
+class WaResult(SendResult):
+    """A send's result and the WABA number it went (or would have gone) from."""
 
-    deadline_seconds: float
+    phone_number_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,40 +55,12 @@ class Registration:
     reason: str | None
 
 
-_CLAIM = """
-INSERT INTO sends (message_id, attempt, account_id, recipient, template_id, sender_id, campaign_id)
-SELECT * FROM unnest($1::text[], $2::smallint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::bigint[])
-ON CONFLICT (message_id, attempt) DO NOTHING
-"""
-_CLAIMED = """
-SELECT message_id, attempt, state, wamid, phone_number_id, sent_at, error_code, error_detail, carrier_error_code,
-       announced
-FROM sends JOIN unnest($1::text[], $2::smallint[]) AS k(message_id, attempt) USING (message_id, attempt)
-"""
-# a webhook may have moved `status` on already (it arrived before this write): keep it,
-# and await a receipt (from `sent_at` + $10 seconds) only while none has come
-_RECORD = """
-UPDATE sends s
-SET state = u.state, wamid = COALESCE(u.wamid, s.wamid), phone_number_id = u.phone_number_id, sent_at = u.sent_at,
-    error_code = u.error_code, error_detail = u.error_detail, carrier_error_code = u.carrier_error_code,
-    status = CASE WHEN u.state = 'ACCEPTED' THEN COALESCE(s.status, 'SUBMITTED_OPERATOR') ELSE 'FAILED' END,
-    receipt_due_at = CASE WHEN u.state = 'ACCEPTED' AND s.status IS NULL
-                          THEN u.sent_at + make_interval(secs => $10) END
-FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
-            $7::text[], $8::text[], $9::text[])
-     AS u(message_id, attempt, state, wamid, phone_number_id, sent_at, error_code, error_detail, carrier_error_code)
-WHERE s.message_id = u.message_id AND s.attempt = u.attempt AND s.state = 'SENDING'
-"""
-_ANNOUNCED = """
-UPDATE sends s SET announced = true
-FROM unnest($1::text[], $2::smallint[]) AS k(message_id, attempt)
-WHERE s.message_id = k.message_id AND s.attempt = k.attempt AND NOT s.announced
-"""
 # Row locks in a fixed order serialise concurrent webhooks (and the send path) on one message.
-_LOCK_SENT = """
-SELECT message_id, attempt, account_id, recipient, template_id, sender_id, campaign_id, wamid, status
+_COLUMNS = f"{SEND_COLUMNS}, status"
+_LOCK_SENT = f"""
+SELECT {_COLUMNS}
 FROM sends
-WHERE wamid = ANY($1::text[]) OR (message_id, attempt) IN (SELECT * FROM unnest($2::text[], $3::smallint[]))
+WHERE provider_message_id = ANY($1::text[]) OR (message_id, attempt) IN (SELECT * FROM unnest($2::text[], $3::smallint[]))
 ORDER BY message_id, attempt
 FOR UPDATE
 """
@@ -123,25 +72,10 @@ RETURNING wamid, provider_status
 """
 # every status that moves an attempt on is a receipt: no deadline any more
 _MOVE_STATUS = """
-UPDATE sends s SET status = u.status, wamid = COALESCE(s.wamid, u.wamid), receipt_due_at = NULL
+UPDATE sends s SET status = u.status, provider_message_id = COALESCE(s.provider_message_id, u.wamid),
+                   receipt_due_at = NULL
 FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[]) AS u(message_id, attempt, status, wamid)
 WHERE s.message_id = u.message_id AND s.attempt = u.attempt
-"""
-# Attempts past their receipt deadline whose SUBMITTED_OPERATOR is in Kafka; replicas
-# sweeping at once skip each other's rows (and the webhook path's: it locks them too).
-_CLAIM_OVERDUE = """
-SELECT message_id, attempt, account_id, recipient, template_id, sender_id, campaign_id, wamid, status,
-       extract(epoch FROM receipt_due_at - sent_at)::float8 AS deadline_seconds
-FROM sends
-WHERE receipt_due_at <= now() AND announced AND status = 'SUBMITTED_OPERATOR'
-ORDER BY receipt_due_at
-LIMIT $1
-FOR UPDATE SKIP LOCKED
-"""
-_MARK_EXPIRED = """
-UPDATE sends s SET receipt_due_at = NULL, receipt_expired_at = now()
-FROM unnest($1::text[], $2::smallint[]) AS k(message_id, attempt)
-WHERE s.message_id = k.message_id AND s.attempt = k.attempt
 """
 _REGISTRATION_COLUMNS = (
     "id, submission_id, template_id, account_id, waba_id, name, language, provider_template_id, status, reason"
@@ -172,10 +106,6 @@ RETURNING {_REGISTRATION_COLUMNS}
 """
 
 
-def _key_arrays(keys: Sequence[Key]) -> tuple[list[str], list[int]]:
-    return [k[0] for k in keys], [k[1] for k in keys]
-
-
 def reference(message_id: str, attempt: int) -> str:
     """What the provider echoes back in status webhooks: our message id and attempt."""
     return f"{message_id}:{attempt}"
@@ -188,48 +118,36 @@ def parse_reference(value: str | None) -> Key | None:
     return None
 
 
-class WaStore:
+# the attempts just recorded: from which WABA number, and our status of them. A webhook may
+# have moved `status` on already (it arrived before the result was written): it is kept,
+# and no receipt is awaited any more.
+_RECORD_MORE = """
+UPDATE sends s
+SET phone_number_id = u.phone_number_id,
+    status = CASE WHEN s.state = 'ACCEPTED' THEN COALESCE(s.status, 'SUBMITTED_OPERATOR') ELSE 'FAILED' END,
+    receipt_due_at = CASE WHEN s.status IS NULL THEN s.receipt_due_at END
+FROM unnest($1::text[], $2::smallint[], $3::text[]) AS u(message_id, attempt, phone_number_id)
+WHERE s.message_id = u.message_id AND s.attempt = u.attempt
+"""
+
+
+class WaStore(SendStore):
+    row = SentMessage
+    overdue_row = OverdueMessage
+    columns = _COLUMNS
+
     def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
+        super().__init__(pool, Channel.WHATSAPP)
 
-    async def claim(self, events: Sequence[MessageSubmittedV1]) -> dict[Key, SendRecord]:
-        """Insert a SENDING row per new message attempt; return every attempt's row."""
-        async with self.pool.acquire() as conn:
+    async def record_more(
+        self, conn: asyncpg.Connection, results: Sequence[SendResult], recorded: Sequence[SendResult]
+    ) -> None:
+        if recorded:
             await conn.execute(
-                _CLAIM,
-                [e.message_id for e in events],
-                [e.attempt for e in events],
-                [e.account_id for e in events],
-                [e.recipient for e in events],
-                [e.template_id for e in events],
-                [e.sender_id for e in events],
-                [e.campaign_id for e in events],
+                _RECORD_MORE,
+                *key_arrays([r.key for r in recorded]),
+                [r.phone_number_id if isinstance(r, WaResult) else None for r in recorded],
             )
-            rows = await conn.fetch(_CLAIMED, *_key_arrays([(e.message_id, e.attempt) for e in events]))
-        return {(r["message_id"], r["attempt"]): SendRecord(**dict(r)) for r in rows}
-
-    async def record(self, records: Sequence[SendRecord], *, receipt_deadline_seconds: float) -> None:
-        """Write the outcome of sends (ACCEPTED with the wamid, or REFUSED with why); an
-        accepted one awaits its receipt until `receipt_deadline_seconds` after its acceptance."""
-        if not records:
-            return
-        await self.pool.execute(
-            _RECORD,
-            [r.message_id for r in records],
-            [r.attempt for r in records],
-            [r.state for r in records],
-            [r.wamid for r in records],
-            [r.phone_number_id for r in records],
-            [r.sent_at for r in records],
-            [r.error_code for r in records],
-            [r.error_detail for r in records],
-            [r.carrier_error_code for r in records],
-            receipt_deadline_seconds,
-        )
-
-    async def mark_announced(self, keys: Sequence[Key]) -> None:
-        if keys:
-            await self.pool.execute(_ANNOUNCED, *_key_arrays(keys))
 
     async def apply_statuses(
         self, updates: Sequence[StatusUpdate], on_changes: Callable[[list[StatusChange]], Awaitable[None]]
@@ -242,11 +160,11 @@ class WaStore:
         refs = [parse_reference(u.reference) for u in updates]
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
-                _LOCK_SENT, [u.provider_message_id for u in updates], *_key_arrays([r for r in refs if r])
+                _LOCK_SENT, [u.provider_message_id for u in updates], *key_arrays([r for r in refs if r])
             )
             sent = [SentMessage(**dict(r)) for r in rows]
             by_key = {m.key: m for m in sent}
-            by_wamid = {m.wamid: m for m in sent if m.wamid}
+            by_wamid = {m.provider_message_id: m for m in sent if m.provider_message_id}
             matched = [
                 (u, (by_key.get(ref) if ref else None) or by_wamid.get(u.provider_message_id))
                 for u, ref in zip(updates, refs, strict=True)
@@ -280,16 +198,6 @@ class WaStore:
             [u.occurred_at for u, _ in known],
         )
         return {(r["wamid"], r["provider_status"]) for r in rows}
-
-    async def claim_overdue(self, conn: asyncpg.Connection, limit: int) -> list[OverdueSend]:
-        """Lock up to `limit` attempts past their receipt deadline (until `conn`'s transaction ends)."""
-        return [OverdueSend(**dict(r)) for r in await conn.fetch(_CLAIM_OVERDUE, limit)]
-
-    async def mark_expired(self, conn: asyncpg.Connection, keys: Sequence[Key]) -> None:
-        """Expired once: the attempts leave every later sweep; their `status` stays, so a late
-        receipt is still applied."""
-        if keys:
-            await conn.execute(_MARK_EXPIRED, *_key_arrays(keys))
 
     async def registration(self, submission_id: str) -> Registration | None:
         row = await self.pool.fetchrow(

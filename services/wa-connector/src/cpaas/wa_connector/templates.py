@@ -15,21 +15,17 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
+from cpaas.connector_kit.errors import SendError
 from cpaas.contracts import Channel
 from cpaas.contracts.events import TemplateStatusChangedV1, TemplateSubmittedV1
 from cpaas.contracts.template_content import WhatsAppContent
 from cpaas.contracts.topics import TEMPLATE_STATUS
+from cpaas.control_plane import ControlPlane
 from cpaas.platform.broker import EventPublisher
 from cpaas.platform.logs import bind_log_context
-from cpaas.wa_connector.catalog import ConsoleCatalog, sending_number
-from cpaas.wa_connector.channel import (
-    SendError,
-    TemplateRegistration,
-    TemplateVerdict,
-    WabaCredentials,
-    WhatsAppProvider,
-)
 from cpaas.wa_connector.metrics import TEMPLATES
+from cpaas.wa_connector.providers.base import TemplateRegistration, TemplateVerdict, WabaCredentials, WhatsAppProvider
+from cpaas.wa_connector.sending import sending_number
 from cpaas.wa_connector.store import REGISTERING, Registration, WaStore
 
 log = logging.getLogger(__name__)
@@ -39,7 +35,7 @@ PENDING, FAILED = "PENDING", "FAILED"
 @dataclass
 class TemplateDeps:
     store: WaStore
-    catalog: ConsoleCatalog
+    control: ControlPlane
     provider: WhatsAppProvider
     publisher: EventPublisher
 
@@ -53,7 +49,7 @@ async def register_template(submission_id: str, template: TemplateSubmittedV1, d
         if done is not None and done.status != REGISTERING:
             TEMPLATES.labels("already_registered").inc()
             return  # registered before; its status event is in Kafka
-        numbers = (await deps.catalog.waba_numbers([template.account_id])).get(template.account_id, [])
+        numbers = (await deps.control.waba_numbers([template.account_id])).get(template.account_id, ())
         number = sending_number(numbers, template.waba_number_id)
         registration = await deps.store.begin_registration(
             submission_id,

@@ -14,13 +14,15 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, Response
 
+from cpaas.connector_kit.errors import WebhookMalformed, WebhookRejected
+from cpaas.connector_kit.statuses import status_event
 from cpaas.contracts import Channel, ErrorCode, MessageStatusChangedV1
 from cpaas.contracts.topics import MSG_STATUS
 from cpaas.platform.api_errors import ApiError
 from cpaas.platform.broker import EventPublisher
 from cpaas.platform.logs import bind_log_context
-from cpaas.wa_connector.channel import InvalidWebhook, StatusUpdate, WebhookUnauthorized, WhatsAppProvider
 from cpaas.wa_connector.metrics import WEBHOOK_STATUSES, WEBHOOKS
+from cpaas.wa_connector.providers.base import StatusUpdate, WhatsAppProvider
 from cpaas.wa_connector.store import StatusChange, WaStore
 from cpaas.wa_connector.templates import apply_verdicts
 
@@ -54,13 +56,13 @@ def webhook_router(deps: Callable[[], WebhookDeps]) -> APIRouter:
         raw = await request.body()
         try:
             events = d.provider.parse_webhook(raw, request.headers)
-        except WebhookUnauthorized as exc:
+        except WebhookRejected as exc:
             WEBHOOKS.labels("bad_signature").inc()
             log.warning(
                 "webhook refused: bad signature", extra={"client": request.client.host if request.client else None}
             )
             raise ApiError(ErrorCode.UNAUTHORIZED, str(exc)) from None
-        except InvalidWebhook as exc:
+        except WebhookMalformed as exc:
             WEBHOOKS.labels("invalid").inc()
             log.warning("webhook refused: not understood", extra={"error": str(exc)})
             raise ApiError(ErrorCode.VALIDATION_ERROR, str(exc)) from None
@@ -92,19 +94,13 @@ def _status_event(change: StatusChange) -> MessageStatusChangedV1:
         log.info(
             "status applied", extra={"status": update.status.value, "carrier_error_code": update.carrier_error_code}
         )
-    return MessageStatusChangedV1(
-        message_id=message.message_id,
-        account_id=message.account_id,
-        channel=Channel.WHATSAPP,
-        attempt=message.attempt,
-        status=update.status,
-        recipient=message.recipient,
-        occurred_at=update.occurred_at or datetime.now(UTC),
-        carrier_message_id=update.provider_message_id,
+    return status_event(
+        Channel.WHATSAPP,
+        message,
+        update.status,
+        update.occurred_at or datetime.now(UTC),
         error_code=update.error_code,
         error_detail=update.error_detail,
         carrier_error_code=update.carrier_error_code,
-        sender_id=message.sender_id,
-        template_id=message.template_id,
-        campaign_id=message.campaign_id,
+        carrier_message_id=update.provider_message_id,
     )

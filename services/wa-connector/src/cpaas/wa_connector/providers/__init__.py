@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 import httpx
 
-from cpaas.wa_connector.channel import WhatsAppProvider
+from cpaas.wa_connector.providers.base import WhatsAppProvider
 from cpaas.wa_connector.providers.cloud_api import CloudApiProvider
 from cpaas.wa_connector.settings import WaConnectorSettings
 

@@ -1,6 +1,7 @@
-"""The one small interface every WhatsApp provider implements, and the provider-neutral
-values that cross it. Shared code names no provider; a provider raises no exception of
-its own past this interface, only `SendError`, `WebhookUnauthorized` and `InvalidWebhook`.
+"""The one small interface every WhatsApp provider implements (send, register a template,
+parse a webhook, acknowledge it), and the provider-neutral values that cross it. Shared
+code names no provider; a provider raises no exception of its own past this interface,
+only the kit's `SendError`, `WebhookRejected` and `WebhookMalformed`.
 """
 
 from collections.abc import Mapping
@@ -50,24 +51,6 @@ class Accepted:
     at: datetime
 
 
-class SendError(Exception):
-    """A send or registration the provider did not accept. `retryable`: the same call may
-    succeed later (timeout, 5xx, throttling); otherwise it never will, and `error_code`,
-    `provider_code` and the message say why."""
-
-    def __init__(
-        self,
-        detail: str,
-        *,
-        retryable: bool,
-        error_code: ErrorCode = ErrorCode.CARRIER_REJECTED,
-        provider_code: str | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.detail, self.retryable = detail, retryable
-        self.error_code, self.provider_code = error_code, provider_code
-
-
 @dataclass(frozen=True)
 class TemplateRegistration:
     sender: WabaCredentials
@@ -112,14 +95,6 @@ class WebhookEvents:
     ignored: int = 0  # parts of the webhook we do not act on (inbound messages, other fields)
 
 
-class WebhookUnauthorized(Exception):
-    """The webhook's signature is missing or wrong."""
-
-
-class InvalidWebhook(Exception):
-    """The webhook is not one the provider sends."""
-
-
 class WhatsAppProvider(Protocol):
     name: str
 
@@ -136,7 +111,7 @@ class WhatsAppProvider(Protocol):
         ...
 
     def parse_webhook(self, raw: bytes, headers: Mapping[str, str]) -> WebhookEvents:
-        """Authenticate and read a webhook; raises WebhookUnauthorized or InvalidWebhook."""
+        """Authenticate and read a webhook; raises WebhookRejected or WebhookMalformed."""
         ...
 
     def acknowledge(self) -> Response:

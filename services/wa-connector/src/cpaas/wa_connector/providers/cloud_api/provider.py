@@ -19,20 +19,18 @@ import httpx
 from pydantic import ValidationError
 from starlette.responses import JSONResponse, Response
 
+from cpaas.connector_kit.errors import SendError, WebhookMalformed, WebhookRejected
 from cpaas.contracts import ErrorCode
 from cpaas.contracts.templating import placeholder_count
-from cpaas.wa_connector.channel import (
+from cpaas.wa_connector.metrics import SEND_SECONDS
+from cpaas.wa_connector.providers.base import (
     Accepted,
-    InvalidWebhook,
-    SendError,
     StatusUpdate,
     TemplateMessage,
     TemplateRegistration,
     TemplateVerdict,
     WebhookEvents,
-    WebhookUnauthorized,
 )
-from cpaas.wa_connector.metrics import SEND_SECONDS
 from cpaas.wa_connector.providers.cloud_api import payloads as wire
 from cpaas.wa_connector.providers.cloud_api.statuses import (
     failed_status_error,
@@ -125,7 +123,7 @@ def refusal(response: httpx.Response) -> SendError:
         detail,
         retryable=retryable,
         error_code=send_error_code(response.status_code, code),
-        provider_code=str(code) if code is not None else str(response.status_code),
+        carrier_error_code=str(code) if code is not None else str(response.status_code),
     )
 
 
@@ -196,7 +194,7 @@ class CloudApiProvider:
         try:
             notification = wire.Notification.model_validate_json(raw)
         except ValidationError as exc:
-            raise InvalidWebhook(f"not a WhatsApp webhook: {exc.error_count()} errors") from None
+            raise WebhookMalformed(f"not a WhatsApp webhook: {exc.error_count()} errors") from None
         if notification.object != WEBHOOK_OBJECT:
             return WebhookEvents(ignored=1)
         events = WebhookEvents()
@@ -213,7 +211,7 @@ class CloudApiProvider:
         given = {k.lower(): v for k, v in headers.items()}.get(SIGNATURE_HEADER, "")
         expected = SIGNATURE_PREFIX + hmac.new(self._app_secret, raw, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(given.encode(), expected.encode()):
-            raise WebhookUnauthorized("missing or wrong X-Hub-Signature-256")
+            raise WebhookRejected("missing or wrong X-Hub-Signature-256")
 
     def _read_change(self, waba_id: str, change: wire.Change, events: WebhookEvents) -> int:
         """Adds what the change says to `events`; returns how many parts were ignored."""
