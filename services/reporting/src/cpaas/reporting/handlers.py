@@ -9,6 +9,16 @@ batch is applied: a record that is not a valid event, one whose message id is da
 in the future, or one whose values PostgreSQL refuses (found by applying the batch
 message by message once the whole batch failed with a data error). Events of messages
 older than the retention are skipped: their day partition is gone for good.
+
+Costs (a second subscriber, on billing.charged): each message's cost, the attempt's amount
+on its attempt row and the sum over attempts (fallback levels are charged on their own
+channels) on the message. A charge can be consumed before reporting has written its
+attempt (different topics); such a batch is retried shortly (the attempt row follows
+within moments), unless the message is too old to still appear, when the charge is
+skipped and counted.
+
+Both subscribers are registered when the app is built; what they call exists once the
+lifespan started (cpaas.platform.started: a batch before that raises, nothing is committed).
 """
 
 import logging
@@ -16,7 +26,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -26,16 +36,19 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from cpaas.contracts import MessageStatusChangedV1, MessageSubmittedV1
-from cpaas.contracts.topics import MSG_STATUS, SUBMIT_TOPICS
-from cpaas.platform.broker import PoisonRecord, dead_letter, decode_event
+from cpaas.contracts.events import MessageChargedV1
+from cpaas.contracts.topics import BILLING_CHARGED, MSG_STATUS, SUBMIT_TOPICS
+from cpaas.platform.broker import PoisonRecord, dead_letter, decode_batch, decode_event, subscribe
 from cpaas.platform.logs import bind_log_context
 from cpaas.platform.settings import KafkaSettings
-from cpaas.reporting.domain import Item, plan_batch, status_update, submit_update
+from cpaas.platform.started import Started
+from cpaas.reporting.domain import Item, message_created_at, plan_batch, retention_cutoff, status_update, submit_update
 from cpaas.reporting.metrics import BATCH_APPLY_SECONDS, BATCH_SIZE, EVENTS_APPLIED
 from cpaas.reporting.store import MessageLog
 
 log = logging.getLogger(__name__)
 
+MISSING_ATTEMPT_PATIENCE = timedelta(minutes=10)
 FUTURE_TOLERANCE = timedelta(days=1)  # a message id dated later than this is refused (clock far off)
 # errors that say these values can never be written; anything else is transient
 DATA_ERRORS = (asyncpg.DataError, asyncpg.NotNullViolationError, asyncpg.CheckViolationError)
@@ -56,9 +69,13 @@ def _partition_missing(exc: Exception) -> bool:
     return isinstance(exc, asyncpg.CheckViolationError) and "no partition" in str(exc)
 
 
-def retention_cutoff(today: date, retention_days: int) -> date:
-    """The oldest day kept: partitions of earlier days are dropped, their events skipped."""
-    return today - timedelta(days=retention_days)
+class AttemptNotYetLogged(Exception):
+    """A charge arrived before its attempt row; the batch comes again."""
+
+
+def message_log_topics(kafka: KafkaSettings) -> list[str]:
+    """The four submit topics, then msg.status."""
+    return [*sorted(kafka.topic(spec.name) for spec in SUBMIT_TOPICS.values()), kafka.topic(MSG_STATUS.name)]
 
 
 class MessageLogHandler:
@@ -68,10 +85,6 @@ class MessageLogHandler:
         self.retention_days = retention_days
         self.submit_topics = frozenset(kafka.topic(spec.name) for spec in SUBMIT_TOPICS.values())
         self.status_topic = kafka.topic(MSG_STATUS.name)
-
-    @property
-    def topics(self) -> list[str]:
-        return [*sorted(self.submit_topics), self.status_topic]
 
     async def handle(self, records: Sequence[ConsumerRecord]) -> None:
         """Apply one poll's records; returns once they are committed to PostgreSQL."""
@@ -156,8 +169,47 @@ class MessageLogHandler:
         return None
 
 
+async def apply_costs(message_log: MessageLog, charges: list[MessageChargedV1], now: datetime) -> None:
+    """Write the charges' costs; AttemptNotYetLogged while a recent one has no attempt row yet."""
+    if not charges:
+        return
+    created = [message_created_at(c.message_id) for c in charges]
+    applied = await message_log.apply_charges(charges, created)
+    missing = [
+        c
+        for c, at in zip(charges, created, strict=True)
+        if (c.message_id, c.attempt) not in applied and now - at < MISSING_ATTEMPT_PATIENCE
+    ]
+    EVENTS_APPLIED.labels("charge", "applied").inc(len(applied))
+    if missing:
+        raise AttemptNotYetLogged(f"{len(missing)} charges wait for their attempt rows")
+
+
+def register_costs(
+    broker: KafkaBroker, kafka: KafkaSettings, message_log: Started[MessageLog], *, group_id: str
+) -> None:
+    @subscribe(
+        broker,
+        kafka.topic(BILLING_CHARGED.name),
+        group_id=group_id,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        batch=True,
+        max_records=1000,
+        batch_timeout_ms=10,
+    )
+    async def costs(body: list[Any], msg: KafkaMessage) -> None:
+        events = await decode_batch(broker, MessageChargedV1, msg.raw_message)
+        await apply_costs(message_log(), [e.data for e in events], datetime.now(UTC))
+
+
 def register_message_log(
-    broker: KafkaBroker, handler: MessageLogHandler, *, group_id: str, max_records: int, batch_timeout_ms: int
+    broker: KafkaBroker,
+    handler: Started[MessageLogHandler],
+    topics: list[str],
+    *,
+    group_id: str,
+    max_records: int,
+    batch_timeout_ms: int,
 ) -> None:
     """One batch subscriber over all five topics.
 
@@ -168,7 +220,7 @@ def register_message_log(
     """
 
     @broker.subscriber(
-        *handler.topics,
+        *topics,
         group_id=group_id,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset="earliest",
@@ -177,4 +229,4 @@ def register_message_log(
         batch_timeout_ms=batch_timeout_ms,
     )
     async def message_log(body: list[Any], msg: KafkaMessage) -> None:
-        await handler.handle(msg.raw_message)
+        await handler().handle(msg.raw_message)

@@ -8,7 +8,7 @@ import asyncio
 import logging
 from datetime import UTC, date, datetime, timedelta
 
-from cpaas.reporting.handlers import retention_cutoff
+from cpaas.reporting.domain import retention_cutoff
 from cpaas.reporting.metrics import PARTITIONS
 from cpaas.reporting.store import MessageLog
 

@@ -15,11 +15,12 @@ Rows that would not change are not written, so redelivered batches cost only rea
 
 import logging
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
 
+from cpaas.contracts.events import MessageChargedV1
 from cpaas.reporting.domain import STATUS_RANK, AttemptUpdate, BatchPlan, EventRow, MessageRow, message_status
 
 log = logging.getLogger(__name__)
@@ -176,6 +177,27 @@ def _event_tuple(e: EventRow) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+# Costs, from billing.charged: the attempt's amount, and the sum over attempts on the message.
+_CHARGE_ATTEMPTS = """
+WITH c AS (
+    SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::bigint[])
+        AS t(message_id, created_at, attempt, amount)
+)
+UPDATE message_attempts a SET cost_minor = c.amount, updated_at = now()
+FROM c WHERE a.message_id = c.message_id AND a.created_at = c.created_at AND a.attempt = c.attempt
+RETURNING a.message_id, a.attempt
+"""
+_CHARGE_MESSAGES = """
+UPDATE messages m SET cost_minor = s.total, currency = $3, updated_at = now()
+FROM (
+    SELECT message_id, created_at, sum(cost_minor) AS total FROM message_attempts
+    WHERE (message_id, created_at) IN (SELECT * FROM unnest($1::text[], $2::timestamptz[]))
+    GROUP BY message_id, created_at
+) s
+WHERE m.message_id = s.message_id AND m.created_at = s.created_at
+"""
+
+
 class MessageLog:
     """Writes batches to the message log and keeps its day partitions."""
 
@@ -221,3 +243,21 @@ class MessageLog:
                 await conn.execute(UPSERT_ATTEMPTS, *_columns([_attempt_tuple(a) for a in updates]))
             await conn.execute(INSERT_EVENTS, *_columns([_event_tuple(e) for e in plan.events]))
             await conn.execute(PROJECT_MESSAGES, ids, created, min(created), max(created))
+
+    async def apply_charges(self, charges: list[MessageChargedV1], created: list[datetime]) -> set[tuple[str, int]]:
+        """Each charge's amount on its attempt row and the sum over attempts on its message,
+        in one transaction; returns the (message id, attempt) whose attempt row exists."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                _CHARGE_ATTEMPTS,
+                [c.message_id for c in charges],
+                created,
+                [c.attempt for c in charges],
+                [c.amount_minor for c in charges],
+            )
+            by_currency: dict[str, set[tuple[str, datetime]]] = {}
+            for charge, created_at in zip(charges, created, strict=True):
+                by_currency.setdefault(charge.currency, set()).add((charge.message_id, created_at))
+            for currency, messages in by_currency.items():
+                await conn.execute(_CHARGE_MESSAGES, [m for m, _ in messages], [c for _, c in messages], currency)
+        return {(r["message_id"], r["attempt"]) for r in rows}

@@ -19,6 +19,7 @@ from cpaas.platform.broker import EventPublisher, make_broker
 from cpaas.platform.db import ping, service_pool
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.serve import broker_lifespan
+from cpaas.platform.started import Started, started
 from cpaas.router import store
 from cpaas.router.handlers import Router, register
 from cpaas.router.settings import RouterSettings
@@ -54,7 +55,8 @@ def build_app(
     the router calls no HTTP service (the parameter keeps every service's shape)."""
     health = HealthState()
     broker = broker or make_broker(settings.kafka, client_id="router", graceful_timeout=settings.shutdown_grace_seconds)
-    router = Router(EventPublisher(broker, settings.kafka, source="router"), settings)
+    publisher = EventPublisher(broker, settings.kafka, source="router")
+    router: Started[Router] = Started("router")
     register(broker, settings.kafka, router)
 
     @asynccontextmanager
@@ -68,10 +70,9 @@ def build_app(
             listener = control.listener(settings.postgres.dsn)
             await listener.start()
             stack.push_async_callback(listener.stop)
-            router.start(pool, control)
-            stack.callback(router.stop)
+            running = stack.enter_context(started(router, Router(pool, control, publisher, settings)))
             await stack.enter_async_context(broker_lifespan(broker, health))
-            timers = asyncio.create_task(_timers(router, settings))
+            timers = asyncio.create_task(_timers(running, settings))
             health.started = True
             try:
                 yield

@@ -10,8 +10,8 @@ a fallback is never sent twice.
 
 `register` is the one subscriber (group "router", batches of submits and statuses,
 offsets committed after `Router.apply` returned: NACK_ON_ERROR). The subscriber exists
-from `build_app`; the pool and the console's data reach the Router when the lifespan
-`start`s it, and a batch before that raises (nothing is committed).
+from `build_app`; the Router (over the pool and the console's data) from the lifespan's
+start (cpaas.platform.started: a batch before that raises, nothing is committed).
 """
 
 import logging
@@ -33,6 +33,7 @@ from cpaas.contracts.topics import MSG_STATUS, SUBMIT_TOPICS
 from cpaas.control_plane import ControlPlane
 from cpaas.platform.broker import EventPublisher, PoisonRecord, dead_letter, decode_event, subscribe
 from cpaas.platform.settings import KafkaSettings
+from cpaas.platform.started import Started
 from cpaas.router import store
 from cpaas.router.domain import (
     ACTIVE,
@@ -53,27 +54,11 @@ TIMER_BATCH = 200
 MAX_RECORDS = 500
 
 
-class NotStarted(RuntimeError):
-    """A batch or a timer round came before the lifespan started the router (or after it stopped)."""
-
-
 class Router:
-    def __init__(self, publisher: EventPublisher, settings: RouterSettings) -> None:
-        self.publisher, self.settings = publisher, settings
-        self._pool: asyncpg.Pool | None = None
-        self._control: ControlPlane | None = None
-
-    def start(self, pool: asyncpg.Pool, control: ControlPlane) -> None:
-        self._pool, self._control = pool, control
-
-    def stop(self) -> None:
-        self._pool = self._control = None
-
-    @property
-    def pool(self) -> asyncpg.Pool:
-        if self._pool is None:
-            raise NotStarted("the router has not started")
-        return self._pool
+    def __init__(
+        self, pool: asyncpg.Pool, control: ControlPlane, publisher: EventPublisher, settings: RouterSettings
+    ) -> None:
+        self.pool, self.control, self.publisher, self.settings = pool, control, publisher, settings
 
     # -- chains from submit events ---------------------------------------------------------
     def chain_of(self, submit: MessageSubmittedV1) -> Chain | None:
@@ -220,13 +205,11 @@ class Router:
         ]
 
     async def _template_name(self, template_id: int) -> str | None:
-        if self._control is None:
-            raise NotStarted("the router has not started")
-        template = (await self._control.templates([template_id])).get(template_id)
+        template = (await self.control.templates([template_id])).get(template_id)
         return template.name if template else None
 
 
-def register(broker: KafkaBroker, kafka: KafkaSettings, router: Router) -> None:
+def register(broker: KafkaBroker, kafka: KafkaSettings, router: Started[Router]) -> None:
     """The router's one subscriber: every submit topic and msg.status, in batches."""
     status_topic = kafka.topic(MSG_STATUS.name)
     topics = [kafka.topic(t.name) for t in SUBMIT_TOPICS.values()] + [status_topic]
@@ -250,4 +233,4 @@ def register(broker: KafkaBroker, kafka: KafkaSettings, router: Router) -> None:
                 await dead_letter(broker, record, exc)
                 continue
             (statuses if model is MessageStatusChangedV1 else submits).append(event.data)
-        await router.apply(submits, statuses)
+        await router().apply(submits, statuses)

@@ -27,6 +27,7 @@ from cpaas.platform.broker import make_broker
 from cpaas.platform.db import ping, service_pool
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.platform.serve import broker_lifespan
+from cpaas.platform.started import Started, started
 from cpaas.webhooks.api.deliveries import router
 from cpaas.webhooks.destination import DestinationGuard
 from cpaas.webhooks.dispatcher import Dispatcher, DispatchLimits
@@ -81,7 +82,7 @@ def build_app(
     broker = broker or make_broker(
         settings.kafka, client_id=settings.service_name, graceful_timeout=settings.shutdown_grace_seconds
     )
-    queue = ReceiptQueue(broker)
+    queue: Started[ReceiptQueue] = Started("webhooks")
     register_receipt_queue(
         broker,
         queue,
@@ -111,8 +112,7 @@ def build_app(
             dispatcher = build_dispatcher(settings, store, control)
             await dispatcher.start()
             stack.push_async_callback(dispatcher.stop, settings.shutdown_grace_seconds)
-            queue.start(store, control, dispatcher.wake)
-            stack.callback(queue.stop)
+            stack.enter_context(started(queue, ReceiptQueue(broker, store, control, dispatcher.wake)))
             await stack.enter_async_context(broker_lifespan(broker, health))
             app.state.store = store
             app.state.dispatcher = dispatcher

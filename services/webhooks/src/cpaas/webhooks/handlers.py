@@ -20,6 +20,7 @@ from faststream.kafka.annotations import KafkaMessage
 from cpaas.contracts import CloudEvent, MessageStatus, MessageStatusChangedV1
 from cpaas.control_plane import ControlPlane
 from cpaas.platform.broker import decode_batch, subscribe
+from cpaas.platform.started import Started
 from cpaas.webhooks.domain import NOTIFIED_STATUSES, event_id, receipt_payload
 from cpaas.webhooks.metrics import STATUS_EVENTS
 from cpaas.webhooks.store import DeliveryStore, NewDelivery
@@ -42,53 +43,30 @@ def new_delivery(event: CloudEvent[MessageStatusChangedV1], url: str) -> NewDeli
     )
 
 
-class NotStarted(RuntimeError):
-    """A batch came before the lifespan started the queue (or after it stopped)."""
-
-
 class ReceiptQueue:
-    """Built with its subscriber in `build_app`; the lifespan `start`s it with the store,
-    the console's data and the dispatcher's wake-up, and a batch before that raises
-    (nothing is committed)."""
-
-    def __init__(self, broker: KafkaBroker) -> None:
-        self.broker = broker
-        self._parts: tuple[DeliveryStore, ControlPlane, Callable[[], None]] | None = None
-
-    def start(self, store: DeliveryStore, control: ControlPlane, on_queued: Callable[[], None]) -> None:
-        self._parts = (store, control, on_queued)
-
-    def stop(self) -> None:
-        self._parts = None
-
-    @property
-    def store(self) -> DeliveryStore:
-        return self._started()[0]
-
-    def _started(self) -> tuple[DeliveryStore, ControlPlane, Callable[[], None]]:
-        if self._parts is None:
-            raise NotStarted("the receipt queue has not started")
-        return self._parts
+    def __init__(
+        self, broker: KafkaBroker, store: DeliveryStore, control: ControlPlane, on_queued: Callable[[], None]
+    ) -> None:
+        self.broker, self.store, self.control, self.on_queued = broker, store, control, on_queued
 
     async def handle(self, records: Sequence[ConsumerRecord]) -> None:
         """Queue the receipts of one poll's records; returns once they are committed."""
-        store, control, on_queued = self._started()
         events = await decode_batch(self.broker, MessageStatusChangedV1, records)
         notified = await self._final_for_the_customer([e for e in events if e.data.status in NOTIFIED_STATUSES])
         if len(notified) < len(events):
             STATUS_EVENTS.labels("not_notified").inc(len(events) - len(notified))
         if not notified:
             return
-        accounts = await control.accounts({e.data.account_id for e in notified})
+        accounts = await self.control.accounts({e.data.account_id for e in notified})
         enabled = [e for e in notified if (a := accounts.get(e.data.account_id)) is not None and a.webhook_enabled]
         STATUS_EVENTS.labels("no_webhook").inc(len(notified) - len(enabled))
         deliveries = {event_id(e): new_delivery(e, accounts[e.data.account_id].webhook_url) for e in enabled}
-        queued = await store.insert(list(deliveries.values()))
+        queued = await self.store.insert(list(deliveries.values()))
         STATUS_EVENTS.labels("queued").inc(queued)
         STATUS_EVENTS.labels("duplicate").inc(len(enabled) - queued)
         if queued:
             log.debug("receipts queued", extra={"count": queued})
-            on_queued()
+            self.on_queued()
 
     async def _final_for_the_customer(
         self, events: list[CloudEvent[MessageStatusChangedV1]]
@@ -118,8 +96,11 @@ class ReceiptQueue:
 
 
 def register_receipt_queue(
-    broker: KafkaBroker, queue: ReceiptQueue, *, topic: str, group_id: str, **batch: Any
+    broker: KafkaBroker, queue: Started[ReceiptQueue], *, topic: str, group_id: str, **batch: Any
 ) -> None:
+    """The subscriber, registered when the app is built; the queue exists once the lifespan
+    started it (cpaas.platform.started: a batch before that raises, nothing is committed)."""
+
     @subscribe(broker, topic, group_id=group_id, ack_policy=AckPolicy.NACK_ON_ERROR, batch=True, **batch)
     async def receipts(body: list[Any], msg: KafkaMessage) -> None:
-        await queue.handle(msg.raw_message)
+        await queue().handle(msg.raw_message)

@@ -355,3 +355,8 @@ def _project(facts: MessageFacts, attempts: list[AttemptUpdate]) -> MessageRow:
         times[name] = min(values) if values else None
     facts = facts._replace(fallback_levels=max(facts.fallback_levels, latest.attempt - 1))
     return MessageRow(facts, latest, primary, **times)
+
+
+def retention_cutoff(today: date, retention_days: int) -> date:
+    """The oldest day kept: partitions of earlier days are dropped, their events skipped."""
+    return today - timedelta(days=retention_days)
