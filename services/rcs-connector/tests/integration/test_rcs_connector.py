@@ -234,7 +234,7 @@ async def test_event_before_its_submission_is_announced_is_answered_503_then_app
     early = await world.post_webhook(event)
     assert early.status_code == 503
     assert early.headers["Retry-After"] == "1"
-    await world.sql("UPDATE rcs.sends SET status = 'ACCEPTED', announced = true")
+    await world.sql("UPDATE rcs.sends SET state = 'ACCEPTED', announced = true")
     assert (await world.post_webhook(event)).status_code == 200
     delivered = await world.kafka.wait_for("msg_01JZ8W4Q5V7Y9A1B2C3D4E5F6G", DELIVERED)
     assert (delivered.recipient, delivered.attempt) == ("+919876543217", 1)

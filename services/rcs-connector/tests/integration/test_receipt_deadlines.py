@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from cpaas.connector_kit.deadlines import expiring_sweeper
 from cpaas.contracts import ErrorCode, MessageStatus
 from cpaas.platform.db import create_pool
-from cpaas.rcs_connector.receipt_deadlines import receipt_sweeper
 from cpaas.rcs_connector.store import RcsStore
 
 if TYPE_CHECKING:  # the fixtures' type, from this folder's conftest
@@ -99,7 +99,7 @@ async def test_replicas_sweeping_at_once_publish_each_expiry_once(world_with_sho
     pool = await create_pool(world.pg, schema="rcs", application_name="rcs-connector-replica")
     try:  # three more replicas, each with its own connections, beside the connector's own sweeper
         replicas = [
-            receipt_sweeper(RcsStore(pool), world.kafka.publisher, service="rcs-replica", every_seconds=60)
+            expiring_sweeper(RcsStore(pool), world.kafka.publisher, service="rcs-replica", every_seconds=60)
             for _ in range(3)
         ]
         await asyncio.gather(*(r.sweep_once() for r in replicas))

@@ -1,51 +1,34 @@
-"""Composition root of the RCS connector.
+"""Composition root of the RCS connector: the kit's skeleton (its lifespan is in
+`cpaas.connector_kit.runtime`) with the RBM provider, template registrations and the
+webhook endpoint; the provider's HTTP client closes after the broker stopped."""
 
-Start: pool and migrations, the console LISTEN, the HTTP client to the provider, then
-the broker (subscribers and producer), then the receipt-deadline sweeper. Stop (the
-reverse, so nothing in flight is lost): readiness drops, uvicorn finishes the webhook
-requests in flight, the sweeper stops (a round in flight rolls back), the broker waits
-for the handlers in flight and commits them, then the HTTP client and the pool close.
-"""
-
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+import asyncio
 from pathlib import Path
 
+import asyncpg
 import httpx
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
-from cpaas.platform.broker import EventPublisher, make_broker
-from cpaas.platform.db import create_pool, ping
-from cpaas.platform.deadlines import start_deadline_sweeper, stop_deadline_sweeper
-from cpaas.platform.migrations import apply_migrations
-from cpaas.platform.ops import HealthState, mount_ops
-from cpaas.platform.pg_listen import Listener
-from cpaas.platform.retention import start_sweeping, stop_sweeping
-from cpaas.platform.secretbox import SecretBox
-from cpaas.platform.serve import broker_lifespan
-from cpaas.rcs_connector.catalog import ConsoleCatalog
-from cpaas.rcs_connector.handlers import register_submit_handler, register_template_handler
+from cpaas.connector_kit.deadlines import expiring_sweeper
+from cpaas.connector_kit.runtime import ConnectorKit, Parts
+from cpaas.connector_kit.sending import SendCounts, SendPipeline
+from cpaas.rcs_connector.handlers import Rcs, register_handlers
+from cpaas.rcs_connector.metrics import MESSAGES
 from cpaas.rcs_connector.providers import make_provider
-from cpaas.rcs_connector.receipt_deadlines import receipt_sweeper
 from cpaas.rcs_connector.retention import RETENTION
-from cpaas.rcs_connector.sending import SendingDeps
+from cpaas.rcs_connector.sending import RcsSending
 from cpaas.rcs_connector.settings import RcsConnectorSettings
-from cpaas.rcs_connector.store import RcsStore
+from cpaas.rcs_connector.store import RcsStore, provider_message_id
 from cpaas.rcs_connector.templates import TemplateDeps
 from cpaas.rcs_connector.webhooks import WebhookDeps, webhook_router
 
 SCHEMA = "rcs"
 MIGRATIONS = Path(__file__).parent / "migrations"
-CONSOLE_CHANNEL = "cpaas_console"
-
-
-class _Started:
-    """What the lifespan builds; the handlers reach it per call, once the app started."""
-
-    sending: SendingDeps
-    templates: TemplateDeps
-    webhooks: WebhookDeps
+# a refusal counts under its error code (e.g. channel_not_supported_by_recipient)
+COUNTS = SendCounts(
+    MESSAGES, refused=lambda result: str(result.error_code or "refused").lower(), not_sent="transient_failure"
+)
 
 
 def provider_http_client(settings: RcsConnectorSettings) -> httpx.AsyncClient:
@@ -60,59 +43,48 @@ def provider_http_client(settings: RcsConnectorSettings) -> httpx.AsyncClient:
 
 
 def build_app(
-    settings: RcsConnectorSettings, *, broker: KafkaBroker | None = None, http: httpx.AsyncClient | None = None
+    settings: RcsConnectorSettings,
+    *,
+    broker: KafkaBroker | None = None,
+    db: asyncpg.Pool | None = None,
+    http: httpx.AsyncClient | None = None,
 ) -> FastAPI:
     """The connector app. `http` replaces the provider client (tests); it is closed with the app."""
-    health = HealthState()
-    broker = broker or make_broker(
-        settings.kafka, client_id=settings.service_name, graceful_timeout=settings.shutdown_grace_seconds
+    kit: ConnectorKit[Rcs] = ConnectorKit(
+        settings,
+        schema=SCHEMA,
+        migrations=MIGRATIONS,
+        retention=RETENTION,
+        secrets_key=settings.secrets_key,
+        broker=broker,
+        db=db,
     )
-    publisher = EventPublisher(broker, settings.kafka, source=settings.service_name)
-    started = _Started()
-    register_submit_handler(broker, settings, lambda: started.sending)
-    register_template_handler(broker, settings, lambda: started.templates)
+    register_handlers(kit)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with AsyncExitStack() as stack:
-            pool = await create_pool(settings.postgres, schema=SCHEMA, application_name=settings.service_name)
-            stack.push_async_callback(pool.close)
-            await apply_migrations(pool, SCHEMA, MIGRATIONS)
-            sweep = start_sweeping(pool, RETENTION, keep_days=settings.retention_days)
-            stack.push_async_callback(stop_sweeping, sweep)
-            store = RcsStore(pool)
-            catalog = ConsoleCatalog(pool, settings.cache_ttl_seconds, box=SecretBox(settings.secrets_key))
-            listener = Listener(settings.postgres.dsn, CONSOLE_CHANNEL, catalog.on_notify, catalog.clear)
-            await listener.start()
-            stack.push_async_callback(listener.stop)
-            client = http or provider_http_client(settings)
-            stack.push_async_callback(client.aclose)
-            provider = make_provider(client, settings)
-            started.templates = TemplateDeps(store, catalog, provider, publisher)
-            started.sending = SendingDeps(
-                store,
-                catalog,
-                provider,
-                publisher,
-                settings.max_concurrent_sends,
-                settings.max_send_tries,
-                settings.receipt_deadline_seconds,
-            )
-            started.webhooks = WebhookDeps(
-                store, provider, publisher, started.templates, settings.webhook_retry_after_seconds
-            )
-            health.add_check("postgres", lambda: ping(pool))
-            await stack.enter_async_context(broker_lifespan(broker, health))
-            receipts = receipt_sweeper(
-                store, publisher, service=settings.service_name, every_seconds=settings.receipt_sweep_seconds
-            )
-            stack.push_async_callback(stop_deadline_sweeper, start_deadline_sweeper(receipts))  # before the broker
-            app.state.provider, app.state.store, app.state.receipt_sweeper = provider, store, receipts
-            health.started = True
-            yield
-            health.draining = True
+    async def start(parts: Parts) -> Rcs:
+        client = http or provider_http_client(settings)
+        parts.stack.push_async_callback(client.aclose)
+        provider = make_provider(client, settings)
+        store = RcsStore(parts.pool)
+        templates = TemplateDeps(store, parts.control, provider, parts.publisher)
+        sending = SendPipeline(
+            store,
+            parts.publisher,
+            RcsSending(parts.control, provider),
+            COUNTS,
+            settings.receipt_deadline_seconds,
+            concurrency=asyncio.Semaphore(settings.max_concurrent_sends),
+            max_send_tries=settings.max_send_tries,
+            provider_message_id=provider_message_id,
+        )
+        receipts = expiring_sweeper(
+            store, parts.publisher, service=settings.service_name, every_seconds=settings.receipt_sweep_seconds
+        )
+        parts.sweep_deadlines(receipts)
+        parts.app.state.provider, parts.app.state.store, parts.app.state.receipt_sweeper = provider, store, receipts
+        webhooks = WebhookDeps(store, provider, parts.publisher, templates, settings.webhook_retry_after_seconds)
+        return Rcs(sending, templates, webhooks)
 
-    app = FastAPI(title="CPaaS RCS connector", lifespan=lifespan)
-    mount_ops(app, health)
-    app.include_router(webhook_router(lambda: started.webhooks))
+    app = kit.app("CPaaS RCS connector", start=start)
+    app.include_router(webhook_router(lambda: kit.started().webhooks))
     return app

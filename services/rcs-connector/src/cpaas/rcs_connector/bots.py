@@ -8,7 +8,8 @@ the provider's review (its verdict arrives on the webhook and is logged for now)
 import logging
 import re
 
-from cpaas.rcs_connector.providers.base import BotRegistration, RcsProvider, SendError
+from cpaas.connector_kit.errors import SendError
+from cpaas.rcs_connector.providers.base import BotRegistration, RcsProvider
 
 log = logging.getLogger(__name__)
 HANDLE = re.compile(r"^[a-z0-9_.-]{3,64}$")  # console.rcs_bots.handle

@@ -1,68 +1,28 @@
-"""The Kafka subscribers: batches of `msg.submit.rcs` to `send_batch`, and each
-`template.submitted` to `register_template`."""
+"""The Kafka subscribers: batches of `msg.submit.rcs` to the send pipeline, and each
+`template.submitted` to `register_template` (the kit's subscriptions say when each
+commits)."""
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
 
-from aiokafka import ConsumerRecord
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
-
-from cpaas.contracts import SUBMIT_TOPICS, Channel, CloudEvent, MessageSubmittedV1
-from cpaas.contracts.events import TemplateSubmittedV1
-from cpaas.contracts.topics import TEMPLATE_SUBMITTED
-from cpaas.platform.broker import decode_submit_batch, subscribe
-from cpaas.rcs_connector.sending import SendingDeps, send_batch
-from cpaas.rcs_connector.settings import RcsConnectorSettings
+from cpaas.connector_kit.runtime import ConnectorKit
+from cpaas.connector_kit.sending import SendPipeline
+from cpaas.contracts import Channel
 from cpaas.rcs_connector.templates import TemplateDeps, register_template
+from cpaas.rcs_connector.webhooks import WebhookDeps
 
 SUBMIT_GROUP = "rcs-connector"
 TEMPLATE_GROUP = "rcs-connector-templates"
 
 
-def register_submit_handler(
-    broker: KafkaBroker, settings: RcsConnectorSettings, deps: Callable[[], SendingDeps]
-) -> Any:
-    """Subscribe the batch handler; `deps` is called per batch (they exist once the app started)."""
-    subscriber = subscribe(
-        broker,
-        settings.kafka.topic(SUBMIT_TOPICS[Channel.RCS].name),
-        group_id=SUBMIT_GROUP,
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        batch=True,
-        max_records=settings.batch_max_records,
-        batch_timeout_ms=settings.batch_timeout_ms,
-    )
+@dataclass
+class Rcs:
+    """What the subscribers and the webhook need, built when the app starts."""
 
-    @subscriber
-    async def handle_rcs_submits(body: list[Any], msg: KafkaMessage) -> None:
-        """The batch is committed only when this returns: every message in it was sent
-        (or refused) and its status is in Kafka. Raising redelivers the whole batch."""
-        await send_batch(await decode_submits(broker, msg.raw_message), deps())
-
-    return subscriber
+    sending: SendPipeline
+    templates: TemplateDeps
+    webhooks: WebhookDeps
 
 
-def register_template_handler(
-    broker: KafkaBroker, settings: RcsConnectorSettings, deps: Callable[[], TemplateDeps]
-) -> Any:
-    subscriber = subscribe(
-        broker,
-        settings.kafka.topic(TEMPLATE_SUBMITTED.name),
-        group_id=TEMPLATE_GROUP,
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-    )
-
-    @subscriber
-    async def handle_template_submitted(event: CloudEvent[TemplateSubmittedV1]) -> None:
-        """Committed once the provider's answer is published; WhatsApp templates are
-        skipped. A transient provider failure raises and the event comes again."""
-        await register_template(event, deps())
-
-    return subscriber
-
-
-async def decode_submits(broker: KafkaBroker, records: Sequence[ConsumerRecord]) -> list[MessageSubmittedV1]:
-    """Valid RCS submit events; every other record goes to the DLQ alone."""
-    return await decode_submit_batch(broker, records, Channel.RCS)
+def register_handlers(kit: ConnectorKit[Rcs]) -> None:
+    kit.on_submits(Channel.RCS, lambda rcs, events: rcs.sending.send_batch(events), group_id=SUBMIT_GROUP)
+    kit.on_template_submitted(lambda rcs, event: register_template(event, rcs.templates), group_id=TEMPLATE_GROUP)

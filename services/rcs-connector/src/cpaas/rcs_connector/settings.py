@@ -2,19 +2,15 @@
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from cpaas.connector_kit.settings import ConnectorSettings
 from cpaas.platform.secretbox import LOCAL_KEY
-from cpaas.platform.settings import ServiceSettings
 
 
-class RcsConnectorSettings(ServiceSettings):
+class RcsConnectorSettings(ConnectorSettings):
     model_config = SettingsConfigDict(env_prefix="CPAAS_RCS_CONNECTOR_", extra="ignore")
-
-    retention_days: float = Field(
-        7.0, gt=0, description="Days a send's rows are kept (receipts and provider events for it come before then)"
-    )
 
     receipt_deadline_seconds: float = Field(
         86400.0,
@@ -22,9 +18,6 @@ class RcsConnectorSettings(ServiceSettings):
         description="How long an accepted message waits for its DELIVERED before it ends UNDELIVERED /"
         " RECEIPT_EXPIRED (RBM has no 'undelivered' event); a later DELIVERED still supersedes it."
         " Less than retention_days",
-    )
-    receipt_sweep_seconds: float = Field(
-        30.0, gt=0, description="How often messages past their receipt deadline are looked for"
     )
 
     service_name: str = Field("rcs-connector", description="Name in logs, metrics and event sources")
@@ -44,9 +37,6 @@ class RcsConnectorSettings(ServiceSettings):
     max_send_tries: int = Field(
         5, ge=1, description="Transient failures (timeouts, 5xx) after which an attempt ends FAILED"
     )
-    cache_ttl_seconds: float = Field(30.0, ge=0, description="Lifetime of cached templates and bots")
-    batch_max_records: int = Field(500, ge=1, description="Most submit events handled in one batch")
-    batch_timeout_ms: int = Field(5, ge=0, description="How long the consumer waits to fill a batch")
     webhook_retry_after_seconds: int = Field(
         1, ge=0, description="Retry-After of a 503 answered for an event that came before its send was announced"
     )
@@ -55,9 +45,3 @@ class RcsConnectorSettings(ServiceSettings):
         description="Key that seals provider credentials at rest (WABA tokens, RBM bot secrets): the same value"
         " for the console and the WhatsApp and RCS connectors",
     )
-
-    @model_validator(mode="after")
-    def _deadline_within_retention(self) -> "RcsConnectorSettings":
-        if self.receipt_deadline_seconds >= self.retention_days * 86400:
-            raise ValueError("receipt_deadline_seconds must be shorter than retention_days (the rows would be gone)")
-        return self

@@ -9,72 +9,25 @@ round trips whatever its size. Uniqueness that protects delivery is in the schem
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
 
 import asyncpg
 
-from cpaas.contracts import MessageSubmittedV1
+from cpaas.connector_kit.sends import SEND_COLUMNS, Send, SendResult, SendStore, key_arrays
+from cpaas.contracts import Channel, MessageSubmittedV1
 from cpaas.rcs_connector.providers.base import DeliveryUpdate, TemplateVerdict
 
-Key = tuple[str, int]  # (message id, attempt)
-SENDING, ACCEPTED, REFUSED = "SENDING", "ACCEPTED", "REFUSED"
 
-
-def provider_message_id(message_id: str, attempt: int) -> str:
+def provider_message_id(event: MessageSubmittedV1) -> str:
     """The id the provider knows an attempt by: fixed before the send, so a repeat of
     the send reuses it (and the provider refuses a duplicate)."""
-    return f"{message_id}-{attempt}"
+    return f"{event.message_id}-{event.attempt}"
 
 
 @dataclass(frozen=True)
-class Send:
-    """A claimed message attempt as the table has it."""
+class RcsResult(SendResult):
+    """A send's result and the bot it went (or would have gone) through."""
 
-    message_id: str
-    attempt: int
-    account_id: int
-    recipient: str
-    template_id: int
-    sender_id: str | None
-    campaign_id: int | None
-    provider_message_id: str
-    bot_id: str | None
-    status: str
-    tries: int
-    decided_at: datetime | None
-    error_code: str | None
-    error_detail: str | None
-    carrier_error_code: str | None
-    announced: bool
-
-    @property
-    def key(self) -> Key:
-        return (self.message_id, self.attempt)
-
-
-@dataclass(frozen=True)
-class OverdueSend(Send):
-    """An accepted attempt past its receipt deadline; `deadline_seconds` is the one it had."""
-
-    deadline_seconds: float
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """What became of an attempt: ACCEPTED by the provider, or REFUSED (why in error_*)."""
-
-    message_id: str
-    attempt: int
-    status: str
-    decided_at: datetime
     bot_id: str | None = None
-    error_code: str | None = None
-    error_detail: str | None = None
-    carrier_error_code: str | None = None
-
-    @property
-    def key(self) -> Key:
-        return (self.message_id, self.attempt)
 
 
 @dataclass(frozen=True)
@@ -87,91 +40,28 @@ class Registration:
     provider_template_id: str | None
 
 
-_SEND_COLUMNS = (
-    "message_id, attempt, account_id, recipient, template_id, sender_id, campaign_id, provider_message_id,"
-    " bot_id, status, tries, decided_at, error_code, error_detail, carrier_error_code, announced"
-)
-_KEYS = "unnest($1::text[], $2::smallint[]) AS k(message_id, attempt)"
+_RECORD_BOTS = """
+UPDATE sends s SET bot_id = u.bot_id
+FROM unnest($1::text[], $2::smallint[], $3::text[]) AS u(message_id, attempt, bot_id)
+WHERE s.message_id = u.message_id AND s.attempt = u.attempt
+"""
 
 
-def _key_arrays(keys: Sequence[Key]) -> tuple[list[str], list[int]]:
-    return [k[0] for k in keys], [k[1] for k in keys]
-
-
-class RcsStore:
+class RcsStore(SendStore):
     def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
+        super().__init__(pool, Channel.RCS)
 
-    async def claim(self, events: Sequence[MessageSubmittedV1]) -> dict[Key, Send]:
-        """Insert a SENDING row for each new attempt; every attempt's row, new or not."""
-        await self.pool.execute(
-            "INSERT INTO sends (message_id, attempt, account_id, recipient, template_id, sender_id, campaign_id,"
-            " provider_message_id)"
-            " SELECT * FROM unnest($1::text[], $2::smallint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[],"
-            " $7::bigint[], $8::text[]) ON CONFLICT (message_id, attempt) DO NOTHING",
-            [e.message_id for e in events],
-            [e.attempt for e in events],
-            [e.account_id for e in events],
-            [e.recipient for e in events],
-            [e.template_id for e in events],
-            [e.sender_id for e in events],
-            [e.campaign_id for e in events],
-            [provider_message_id(e.message_id, e.attempt) for e in events],
-        )
-        return {row.key: row for row in await self._sends(_key_arrays([(e.message_id, e.attempt) for e in events]))}
-
-    async def _sends(self, keys: tuple[list[str], list[int]]) -> list[Send]:
-        rows = await self.pool.fetch(
-            f"SELECT {_SEND_COLUMNS} FROM sends JOIN {_KEYS} USING (message_id, attempt)", *keys
-        )
-        return [Send(**dict(row)) for row in rows]
-
-    async def record(self, results: Sequence[SendResult], *, receipt_deadline_seconds: float) -> None:
-        """Write what became of each attempt (only rows still SENDING change); an accepted
-        one awaits its receipt until `receipt_deadline_seconds` after the provider took it."""
-        if not results:
-            return
-        await self.pool.execute(
-            "UPDATE sends s SET status = r.status, decided_at = r.decided_at, bot_id = r.bot_id,"
-            " error_code = r.error_code, error_detail = r.error_detail, carrier_error_code = r.carrier_error_code,"
-            " receipt_due_at = CASE WHEN r.status = 'ACCEPTED' THEN r.decided_at + make_interval(secs => $9) END"
-            " FROM unnest($1::text[], $2::smallint[], $3::text[], $4::timestamptz[], $5::text[], $6::text[],"
-            " $7::text[], $8::text[]) AS r(message_id, attempt, status, decided_at, bot_id, error_code, error_detail,"
-            " carrier_error_code)"
-            " WHERE s.message_id = r.message_id AND s.attempt = r.attempt AND s.status = 'SENDING'",
-            [r.message_id for r in results],
-            [r.attempt for r in results],
-            [r.status for r in results],
-            [r.decided_at for r in results],
-            [r.bot_id for r in results],
-            [r.error_code for r in results],
-            [r.error_detail for r in results],
-            [r.carrier_error_code for r in results],
-            receipt_deadline_seconds,
-        )
-
-    async def count_failures(self, keys: Sequence[Key]) -> dict[Key, int]:
-        """Add one transient failure to each attempt; the totals so far."""
-        if not keys:
-            return {}
-        rows = await self.pool.fetch(
-            f"UPDATE sends s SET tries = tries + 1 FROM {_KEYS}"
-            " WHERE s.message_id = k.message_id AND s.attempt = k.attempt RETURNING s.message_id, s.attempt, s.tries",
-            *_key_arrays(keys),
-        )
-        return {(row["message_id"], row["attempt"]): row["tries"] for row in rows}
-
-    async def mark_announced(self, keys: Sequence[Key]) -> None:
-        if keys:
-            await self.pool.execute(
-                f"UPDATE sends s SET announced = true FROM {_KEYS}"
-                " WHERE s.message_id = k.message_id AND s.attempt = k.attempt",
-                *_key_arrays(keys),
-            )
+    async def record_more(
+        self, conn: asyncpg.Connection, results: Sequence[SendResult], recorded: Sequence[SendResult]
+    ) -> None:
+        """The bot each recorded attempt went through."""
+        bots = [r for r in recorded if isinstance(r, RcsResult) and r.bot_id]
+        if bots:
+            await conn.execute(_RECORD_BOTS, *key_arrays([r.key for r in bots]), [r.bot_id for r in bots])
 
     async def send_by_provider_id(self, provider_message_id: str) -> Send | None:
         row = await self.pool.fetchrow(
-            f"SELECT {_SEND_COLUMNS} FROM sends WHERE provider_message_id = $1", provider_message_id
+            f"SELECT {SEND_COLUMNS} FROM sends WHERE provider_message_id = $1", provider_message_id
         )
         return Send(**dict(row)) if row else None
 
@@ -184,26 +74,6 @@ class RcsStore:
         """The attempt awaits no receipt any more. Locks its row until `conn`'s transaction
         ends, so this and the deadline sweeper take turns on one attempt."""
         await conn.execute("UPDATE sends SET receipt_due_at = NULL WHERE provider_message_id = $1", provider_message_id)
-
-    async def claim_overdue(self, conn: asyncpg.Connection, limit: int) -> list[OverdueSend]:
-        """Lock up to `limit` announced, accepted attempts past their receipt deadline
-        (replicas sweeping at once, and webhooks holding a row, are skipped)."""
-        rows = await conn.fetch(
-            f"SELECT {_SEND_COLUMNS}, extract(epoch FROM receipt_due_at - decided_at)::float8 AS deadline_seconds"
-            " FROM sends WHERE receipt_due_at <= now() AND status = 'ACCEPTED' AND announced"
-            " ORDER BY receipt_due_at LIMIT $1 FOR UPDATE SKIP LOCKED",
-            limit,
-        )
-        return [OverdueSend(**dict(row)) for row in rows]
-
-    async def mark_expired(self, conn: asyncpg.Connection, keys: Sequence[Key]) -> None:
-        """Expired once: the attempts leave every later sweep (a later DELIVERED still applies)."""
-        if keys:
-            await conn.execute(
-                f"UPDATE sends s SET receipt_due_at = NULL, receipt_expired_at = now() FROM {_KEYS}"
-                " WHERE s.message_id = k.message_id AND s.attempt = k.attempt",
-                *_key_arrays(keys),
-            )
 
     async def add_delivery_event(self, conn: asyncpg.Connection, update: DeliveryUpdate) -> bool:
         """True when this event of this message is new (a concurrent duplicate waits for

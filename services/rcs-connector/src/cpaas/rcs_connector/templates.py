@@ -16,15 +16,16 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from cpaas.connector_kit.errors import SendError
 from cpaas.contracts import Channel, CloudEvent
 from cpaas.contracts.events import TemplateStatusChangedV1, TemplateSubmittedV1
 from cpaas.contracts.topics import TEMPLATE_STATUS
+from cpaas.control_plane import ControlPlane, channel_identity
 from cpaas.platform.broker import EventPublisher
 from cpaas.platform.logs import bind_log_context
-from cpaas.rcs_connector.catalog import ConsoleCatalog
 from cpaas.rcs_connector.domain.rendering import RenderError, render_message
 from cpaas.rcs_connector.metrics import TEMPLATES
-from cpaas.rcs_connector.providers.base import RcsProvider, SendError, TemplateStatus, TemplateVerdict
+from cpaas.rcs_connector.providers.base import Bot, RcsProvider, TemplateStatus, TemplateVerdict
 from cpaas.rcs_connector.store import RcsStore
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class TemplateDeps:
     store: RcsStore
-    catalog: ConsoleCatalog
+    control: ControlPlane
     provider: RcsProvider
     publisher: EventPublisher
 
@@ -45,8 +46,10 @@ async def register_template(event: CloudEvent[TemplateSubmittedV1], deps: Templa
     if data.channel is not Channel.RCS:
         return
     with bind_log_context(account_id=data.account_id, template_id=data.template_id):
-        bot = (await deps.catalog.bots([(data.account_id, data.rcs_bot_id)])).get((data.account_id, data.rcs_bot_id))
-        if bot is None or bot.account_id != data.account_id:
+        bots = (await deps.control.rcs_bots([data.account_id])).get(data.account_id, ())
+        identity = channel_identity(bots, data.rcs_bot_id)
+        bot = Bot.of(identity) if identity is not None else None
+        if bot is None:
             await _publish(deps, data, "FAILED", reason="no RCS bot of this account for the template")
             return
         try:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from cpaas.connector_kit.sends import ACCEPTED, Send
+from cpaas.connector_kit.statuses import status_event
 from cpaas.contracts import Channel, ErrorCode, MessageStatusChangedV1
 from cpaas.contracts.topics import MSG_STATUS
 from cpaas.platform.api_errors import ApiError, error_response
@@ -29,7 +31,7 @@ from cpaas.rcs_connector.providers.base import (
     WebhookRejected,
     WebhookRequest,
 )
-from cpaas.rcs_connector.store import ACCEPTED, RcsStore, Send
+from cpaas.rcs_connector.store import RcsStore
 from cpaas.rcs_connector.templates import TemplateDeps, apply_template_verdict
 
 log = logging.getLogger(__name__)
@@ -98,7 +100,7 @@ async def apply_webhook(request: WebhookRequest, deps: WebhookDeps) -> bool:
 
 async def apply_delivery(update: DeliveryUpdate, store: RcsStore, publisher: EventPublisher) -> bool:
     send = await store.send_by_provider_id(update.provider_message_id)
-    if send is None or (send.status != ACCEPTED and send.announced):
+    if send is None or (send.state != ACCEPTED and send.announced):
         log.warning("event for a message not sent here", extra={"carrier_message_id": update.provider_message_id})
         WEBHOOK_EVENTS.labels(update.event_type, "unknown_message").inc()
         return True
@@ -118,16 +120,4 @@ async def apply_delivery(update: DeliveryUpdate, store: RcsStore, publisher: Eve
 
 
 def _status(send: Send, update: DeliveryUpdate) -> MessageStatusChangedV1:
-    return MessageStatusChangedV1(
-        message_id=send.message_id,
-        account_id=send.account_id,
-        channel=Channel.RCS,
-        attempt=send.attempt,
-        status=update.status,
-        recipient=send.recipient,
-        occurred_at=update.occurred_at,
-        carrier_message_id=send.provider_message_id,
-        sender_id=send.sender_id,
-        template_id=send.template_id,
-        campaign_id=send.campaign_id,
-    )
+    return status_event(Channel.RCS, send, update.status, update.occurred_at)

@@ -1,14 +1,31 @@
-"""The one small interface every RCS provider implements, and the only errors and
-results that leave a provider: shared code never names a provider nor sees its
-exceptions or wire formats."""
+"""The one small interface every RCS provider implements (capability, send, parse a
+webhook, register templates and bots), and the only errors and results that leave a
+provider (the kit's SendError, WebhookRejected, WebhookMalformed): shared code never names
+a provider nor sees its exceptions or wire formats."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
-from cpaas.contracts import ErrorCode, MessageStatus
+from cpaas.connector_kit.errors import SendError, WebhookMalformed, WebhookRejected
+from cpaas.contracts import MessageStatus
+from cpaas.control_plane import RcsBot
 from cpaas.rcs_connector.domain.rendering import RcsMessage
+
+__all__ = [
+    "Accepted",
+    "Bot",
+    "BotRegistration",
+    "BotVerdict",
+    "DeliveryUpdate",
+    "RcsProvider",
+    "SendError",
+    "TemplateVerdict",
+    "WebhookMalformed",
+    "WebhookRejected",
+    "WebhookRequest",
+]
 
 
 @dataclass(frozen=True)
@@ -21,24 +38,9 @@ class Bot:
     api_key: str = field(repr=False)  # the bot secret: never logged
     status: str
 
-
-class SendError(Exception):
-    """A provider call that did not succeed. `retryable`: the same call later may
-    succeed (timeouts, 5xx, throttling); otherwise the provider refused for good."""
-
-    def __init__(
-        self,
-        detail: str,
-        *,
-        retryable: bool,
-        error_code: ErrorCode = ErrorCode.CARRIER_REJECTED,
-        carrier_error_code: str | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.retryable = retryable
-        self.error_code = error_code
-        self.carrier_error_code = carrier_error_code
+    @classmethod
+    def of(cls, bot: RcsBot) -> "Bot":
+        return cls(bot.id, bot.account_id, bot.bot_id, bot.api_key, bot.status)
 
 
 @dataclass(frozen=True)
@@ -100,14 +102,6 @@ class WebhookRequest:
     bots: list[BotVerdict] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # event types we do not act on
     reply: str | None = None
-
-
-class WebhookRejected(Exception):
-    """The request is not from the provider (bad or missing signature or token)."""
-
-
-class WebhookMalformed(Exception):
-    """Signed, but not a payload the provider sends."""
 
 
 class RcsProvider(Protocol):
