@@ -323,12 +323,25 @@ async def singles(creds: dict, watcher: StatusWatcher, *, seconds: float) -> dic
     }
 
 
+def report_upload(up: dict, raw: float) -> None:
+    print(
+        f"  status {up['status']}: total {up['total']:,}, rejected {up['rejected']:,}"
+        f" (generated bad: {up['expected_rejected']:,})"
+    )
+    print(
+        f"  upload answered 201 after {up['upload_s']:.1f}s; QUEUED after {up['end_to_end_s']:.1f}s"
+        f" (aim < {AIM_SECONDS}s): {up['rows_per_s']:,.0f} rows/s = {up['rows_per_s'] / raw:.2f} x raw produce"
+    )
+    print(f"  campaigns service peak RSS {up['peak_rss_mb']:.0f} MB (aim <= {AIM_RSS_MB} MB)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--dispatch-rows", type=int, default=50_000)
     parser.add_argument("--rate", type=float, default=400.0, help="campaign and account rate of the dispatch run")
     parser.add_argument("--skip-dispatch", action="store_true")
+    parser.add_argument("--skip-upload", action="store_true")
     args = parser.parse_args()
     infra = LocalInfra(infra_settings_for_tests())
     infra.start(reuse=True)
@@ -346,17 +359,9 @@ async def run(args: argparse.Namespace, infra: LocalInfra) -> None:
         await asyncio.sleep(1)
         raw = await produce_pipelined(platform.kafka.bootstrap_servers, topic)
         print(f"raw pipelined Kafka produce (bench/infra.py, same run): {raw:,.0f} msg/s")
-        print(f"1. upload, validate and queue {args.rows:,} rows")
-        up = await upload_and_queue(platform, creds, args.rows)
-        print(
-            f"  status {up['status']}: total {up['total']:,}, rejected {up['rejected']:,}"
-            f" (generated bad: {up['expected_rejected']:,})"
-        )
-        print(
-            f"  upload answered 201 after {up['upload_s']:.1f}s; QUEUED after {up['end_to_end_s']:.1f}s"
-            f" (aim < {AIM_SECONDS}s): {up['rows_per_s']:,.0f} rows/s = {up['rows_per_s'] / raw:.2f} x raw produce"
-        )
-        print(f"  campaigns service peak RSS {up['peak_rss_mb']:.0f} MB (aim <= {AIM_RSS_MB} MB)")
+        if not args.skip_upload:
+            print(f"1. upload, validate and queue {args.rows:,} rows")
+            report_upload(await upload_and_queue(platform, creds, args.rows), raw)
         if not args.skip_dispatch:
             print(
                 f"2. a {args.dispatch_rows:,}-row SMS campaign at {args.rate:.0f}/s through the SMPP sandbox,"

@@ -29,6 +29,8 @@ ASYNCAPI_FILE = ROOT / "contracts" / "asyncapi" / "cpaas.json"
 def openapi_documents() -> dict[str, dict]:
     from cpaas.billing.app import build_app as billing
     from cpaas.billing.settings import BillingSettings
+    from cpaas.campaigns.app import build_app as campaigns
+    from cpaas.campaigns.settings import CampaignsSettings
     from cpaas.console.app import build_app as console
     from cpaas.console.settings import ConsoleSettings
     from cpaas.gateway.app import build_app as gateway
@@ -41,6 +43,7 @@ def openapi_documents() -> dict[str, dict]:
         "billing": billing(BillingSettings()).openapi(),
         "console": console(ConsoleSettings()).openapi(),
         "webhooks": webhooks(WebhooksSettings()).openapi(),
+        "campaigns": campaigns(CampaignsSettings()).openapi(),
     }
 
 

@@ -46,6 +46,7 @@ SERVICES = [
     ("reporting", "cpaas.reporting", 8083, "CPAAS_REPORTING_", 2, {}, {}),
     ("router", "cpaas.router", 8091, "CPAAS_ROUTER_", 1, {}, {}),
     ("ai", "cpaas.ai", 8095, "CPAAS_AI_", 2, {}, {}),
+    ("campaigns", "cpaas.campaigns", 8096, "CPAAS_CAMPAIGNS_", 2, {}, {"SERVICE_TOKEN": "service-token"}),
     ("webhooks", "cpaas.webhooks", 8089, "CPAAS_WEBHOOKS_", 2, {}, {"SERVICE_TOKEN": "service-token"}),
     (
         "sms-connector",
@@ -98,7 +99,7 @@ SERVICES = [
 PUBLIC = {"gateway": "api.cpaas.example.com", "console": "console.cpaas.example.com"}
 # the public services' second listener (ServiceSettings.internal_port): /metrics and /internal/
 # are served there only, so the Ingress (which routes to the "http" port) never shows them
-INTERNAL_PORTS = {"gateway": 9081, "console": 9088}
+INTERNAL_PORTS = {"gateway": 9081, "console": 9088, "campaigns": 9096}
 WEBHOOK_PATHS = {
     "wa-connector": "/webhooks/whatsapp",
     "rcs-connector": "/webhooks/rbm",

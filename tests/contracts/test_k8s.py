@@ -44,7 +44,7 @@ def test_every_deployment_would_start_in_production() -> None:
     secret_keys = {k for d in docs if d["kind"] == "Secret" for k in d["stringData"]}
     config_keys = {k for d in docs if d["kind"] == "ConfigMap" for k in d["data"]}
     deployments = [d for d in docs if d["kind"] == "Deployment"]
-    assert len(deployments) == 11
+    assert len(deployments) == 12
 
     for deployment in deployments:
         name = deployment["metadata"]["name"]

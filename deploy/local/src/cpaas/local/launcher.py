@@ -42,11 +42,12 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("wa-connector", "cpaas.wa_connector", 8085),
     ServiceSpec("rcs-connector", "cpaas.rcs_connector", 8086),
     ServiceSpec("voice-connector", "cpaas.voice_connector", 8087),
+    ServiceSpec("campaigns", "cpaas.campaigns", 8096),
     ServiceSpec("gateway", "cpaas.gateway", 8081),
 )
 FIRST_READY = "sandbox"
 REPLICA_PORT_STEP = 100  # replica n (from 0) of a service serves on its ports + n x 100
-INTERNAL_PORTS = {"gateway": 9081, "console": 9088}  # their internal listeners (ServiceSettings.internal_port)
+INTERNAL_PORTS = {"gateway": 9081, "console": 9088, "campaigns": 9096}  # their internal listeners (ServiceSettings.internal_port)
 NOT_REPLICABLE = frozenset({"sandbox", "console"})  # the carrier world is one; the console's UI runs once
 
 

@@ -13,22 +13,21 @@ from cpaas.campaigns.api.auth import api_key_account, service_account
 from cpaas.campaigns.api.campaigns import build_router
 from cpaas.campaigns.billing import BillingReader
 from cpaas.campaigns.clock import Clock, SystemClock
-from cpaas.campaigns.control_plane import ConsoleData, SqlConsoleData
+from cpaas.campaigns.control_plane import ConsoleData, ConsoleReader
 from cpaas.campaigns.creation import Campaigns
 from cpaas.campaigns.dispatch import Dispatcher
 from cpaas.campaigns.handlers import register_status_subscriber
 from cpaas.campaigns.settings import CampaignsSettings
 from cpaas.campaigns.store import SCHEMA, CampaignStore
+from cpaas.control_plane import ControlPlane
 from cpaas.platform.api_errors import install_error_handlers
 from cpaas.platform.broker import EventPublisher, make_broker
 from cpaas.platform.db import create_pool, ping
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.ops import HealthState, mount_ops
-from cpaas.platform.pg_listen import Listener
 from cpaas.platform.serve import broker_lifespan
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-CONSOLE_CHANNEL = "cpaas_console"
 
 
 def build_app(
@@ -70,9 +69,10 @@ def build_app(
             store = holder["store"] = CampaignStore(pool)
             data = console
             if data is None:
-                data = SqlConsoleData(pool, ttl=settings.cache_ttl_seconds)
-                listener = Listener(settings.postgres.dsn, CONSOLE_CHANNEL, data.on_notify, data.clear)
+                control = ControlPlane(pool, ttl_seconds=settings.cache_ttl_seconds)
+                listener = control.listener(settings.postgres.dsn)
                 await listener.start()
+                data = ConsoleReader(control)
                 stack.push_async_callback(listener.stop)
             billing = BillingReader(pool)
             await stack.enter_async_context(broker_lifespan(broker, health))

@@ -64,8 +64,8 @@ class Sender:
 
     async def blocker(self, campaign: Campaign) -> tuple[PauseCode, str] | None:
         """Why this campaign may not send now (it pauses), or None."""
-        access = await self.console.access_for_account(campaign.account_id)
-        if access is None or not access.active:
+        account = await self.console.account(campaign.account_id)
+        if account is None or not account.active:
             return PauseCode.ACCOUNT_SUSPENDED, "the account is suspended"
         senders = await self.console.approved_sender_ids(campaign.account_id)
         for level in levels_of(campaign):

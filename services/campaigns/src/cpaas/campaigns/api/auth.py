@@ -1,5 +1,5 @@
 """Who is calling: an API key (X-API-Key), checked as the gateway checks it (its SHA-256
-against console.api_keys, the account ACTIVE, the client address in the account's IP
+through cpaas.control_plane, the account ACTIVE, the client address in the account's IP
 allow-list), or a trusted service (X-Service-Token) acting for the account in the path
 of an /internal/ route."""
 
@@ -21,15 +21,15 @@ MAX_KEY_LENGTH = 128
 async def account_of_key(console: ConsoleData, key: str | None, client_ip: str | None) -> int:
     if not key or len(key) > MAX_KEY_LENGTH:
         raise ApiError(ErrorCode.UNAUTHORIZED, f"missing or malformed {API_KEY_HEADER} header", field=API_KEY_HEADER)
-    access = await console.access_for_key(hashlib.sha256(key.encode()).digest())
-    if access is None:
+    account = await console.account_for_key(hashlib.sha256(key.encode()).digest())
+    if account is None:
         raise ApiError(ErrorCode.UNAUTHORIZED, "invalid API key", field=API_KEY_HEADER)
-    if not access.active:
+    if not account.active:
         raise ApiError(ErrorCode.FORBIDDEN, "this account is suspended")
-    if not access.allows(client_ip):
+    if not account.allows(client_ip):
         raise ApiError(ErrorCode.IP_NOT_ALLOWED, f"requests from {client_ip} are not in this account's IP allow-list")
-    set_log_context(account_id=access.account_id)
-    return access.account_id
+    set_log_context(account_id=account.id)
+    return account.id
 
 
 async def api_key_account(
@@ -49,10 +49,10 @@ async def service_account(
     expected = request.app.state.settings.service_token
     if not x_service_token or not hmac.compare_digest(x_service_token.encode(), expected.encode()):
         raise ApiError(ErrorCode.UNAUTHORIZED, "missing or wrong X-Service-Token", field="X-Service-Token")
-    access = await request.app.state.console.access_for_account(account_id)
-    if access is None:
+    account = await request.app.state.console.account(account_id)
+    if account is None:
         raise ApiError(ErrorCode.NOT_FOUND, f"no account {account_id}")
-    if not access.active:
+    if not account.active:
         raise ApiError(ErrorCode.FORBIDDEN, "this account is suspended")
     set_log_context(account_id=account_id)
     return account_id
