@@ -19,6 +19,7 @@ from starlette.types import Scope
 from cpaas.console.api import account, admin, auth, media, messages, reports, templates
 from cpaas.console.api.deps import install_invalid_field_handler
 from cpaas.console.api.input_guard import TextGuard
+from cpaas.console.api.internal import build_router as internal_router
 from cpaas.console.handlers import register
 from cpaas.console.platform_apis import PlatformApis
 from cpaas.console.settings import ConsoleSettings
@@ -103,6 +104,7 @@ def build_app(
     mount_ops(app, health)
     for module in (auth, templates, account, admin, reports, messages, media):
         app.include_router(module.build_router())
+    app.include_router(internal_router())  # /internal/: answered on the internal listener only
     if settings.web_dist.is_dir():  # after every API route, so the app only answers what they do not
         app.mount("/", SPAStaticFiles(directory=settings.web_dist, html=True), name="web")
     return app

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from cpaas.console.api.deps import ApiModel, Page, PageNo, PageSize, Settings, Store, User, not_found
 from cpaas.console.domain import accounts, blacklist, channels, sender_ids
+from cpaas.console.store import ConsoleStore
 from cpaas.contracts.errors import ErrorCode
 from cpaas.platform.api_errors import ApiError
 from cpaas.platform.destination import check_webhook_url
@@ -119,6 +120,26 @@ def _settings_out(row) -> SettingsOut:
     )
 
 
+# the rules of requests that the Sender IDs and Blacklist screens and the public API share
+async def sender_id_requested(store: ConsoleStore, account_id: int, body: SenderIdIn) -> SenderIdOut:
+    sender_id, pe_id = sender_ids.sender_id(body.sender_id), sender_ids.pe_id(body.pe_id)
+    row = await store.sender_ids.request(account_id, sender_id, pe_id)
+    if row is None:
+        raise ApiError(ErrorCode.CONFLICT, "this sender ID is already pending or approved", field="senderId")
+    return SenderIdOut(**dict(row))
+
+
+async def blacklisted(store: ConsoleStore, account_id: int, body: BlacklistIn) -> BlacklistIn:
+    recipient = blacklist.recipient(body.recipient)
+    await store.blacklist.add(account_id, recipient)
+    return BlacklistIn(recipient=recipient)
+
+
+async def unblacklisted(store: ConsoleStore, account_id: int, recipient: str) -> None:
+    if not await store.blacklist.remove(account_id, blacklist.recipient(recipient)):
+        raise not_found("blacklisted number")
+
+
 def build_router() -> APIRouter:
     router = APIRouter(prefix="/api", tags=["account"])
 
@@ -139,11 +160,7 @@ def build_router() -> APIRouter:
 
     @router.post("/sender-ids", response_model=SenderIdOut, status_code=201)
     async def request_sender_id(body: SenderIdIn, store: Store, user: User) -> SenderIdOut:
-        sender_id, pe_id = sender_ids.sender_id(body.sender_id), sender_ids.pe_id(body.pe_id)
-        row = await store.sender_ids.request(user.account_id, sender_id, pe_id)
-        if row is None:
-            raise ApiError(ErrorCode.CONFLICT, "this sender ID is already pending or approved", field="senderId")
-        return SenderIdOut(**dict(row))
+        return await sender_id_requested(store, user.account_id, body)
 
     @router.get("/channels/whatsapp", response_model=list[WabaNumberOut])
     async def list_waba_numbers(store: Store, user: User) -> list[WabaNumberOut]:
@@ -179,14 +196,11 @@ def build_router() -> APIRouter:
 
     @router.post("/blacklist", response_model=BlacklistIn, status_code=201)
     async def add_to_blacklist(body: BlacklistIn, store: Store, user: User) -> BlacklistIn:
-        recipient = blacklist.recipient(body.recipient)
-        await store.blacklist.add(user.account_id, recipient)
-        return BlacklistIn(recipient=recipient)
+        return await blacklisted(store, user.account_id, body)
 
     @router.delete("/blacklist/{recipient}", status_code=204)
     async def remove_from_blacklist(recipient: str, store: Store, user: User) -> Response:
-        if not await store.blacklist.remove(user.account_id, blacklist.recipient(recipient)):
-            raise not_found("blacklisted number")
+        await unblacklisted(store, user.account_id, recipient)
         return Response(status_code=204)
 
     @router.get("/settings", response_model=SettingsOut)

@@ -144,6 +144,19 @@ async def _reviewed(publisher: EventPublisher, row) -> TemplateOut:
     return out
 
 
+async def create(store: ConsoleStore, publisher: EventPublisher, account_id: int, body: TemplateIn) -> TemplateOut:
+    """A new template of the account (this screen's form and the public API's create)."""
+    name = rules.template_name(body.name)
+    draft = await _draft(store, account_id, body.channel, body)
+    try:
+        template_id = await store.templates.create(
+            account_id, name=name, channel=body.channel, **dataclasses.asdict(draft)
+        )
+    except asyncpg.UniqueViolationError:
+        raise ApiError(ErrorCode.CONFLICT, "a template with this name exists", field="name") from None
+    return await _reviewed(publisher, await store.templates.get(account_id, template_id))
+
+
 def build_router() -> APIRouter:
     router = APIRouter(prefix="/api/templates", tags=["templates"])
 
@@ -175,15 +188,7 @@ def build_router() -> APIRouter:
 
     @router.post("", response_model=TemplateOut, status_code=201)
     async def create_template(body: TemplateIn, store: Store, publisher: Publisher, user: User) -> TemplateOut:
-        name = rules.template_name(body.name)
-        draft = await _draft(store, user.account_id, body.channel, body)
-        try:
-            template_id = await store.templates.create(
-                user.account_id, name=name, channel=body.channel, **dataclasses.asdict(draft)
-            )
-        except asyncpg.UniqueViolationError:
-            raise ApiError(ErrorCode.CONFLICT, "a template with this name exists", field="name") from None
-        return await _reviewed(publisher, await store.templates.get(user.account_id, template_id))
+        return await create(store, publisher, user.account_id, body)
 
     @router.put("/{template_id}", response_model=TemplateOut)
     async def resubmit_template(
