@@ -43,10 +43,10 @@ CASES = {
     ),
     "voice_connector": (
         "voice",
-        "INSERT INTO calls (message_id, attempt, account_id, recipient, template_id, caller_id, created_at)"
+        "INSERT INTO sends (message_id, attempt, account_id, recipient, template_id, sender_id, created_at)"
         " VALUES ($1, 1, 1, '+919876543210', 1, '+911140000000', $2)",
         "INSERT INTO call_events (call_sid, status, message_id, attempt, occurred_at) VALUES ($1 || '-c', 'completed', $1, 1, now())",
-        ("SELECT count(*) FROM calls", "SELECT count(*) FROM call_events"),
+        ("SELECT count(*) FROM sends", "SELECT count(*) FROM call_events"),
     ),
 }
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from cpaas.connector_kit.sends import ACCEPTED
 from cpaas.contracts import Channel, EventData, MessageStatus, MessageSubmittedV1, new_message_id
 from cpaas.platform.db import create_pool
 from cpaas.platform.migrations import apply_migrations
@@ -14,9 +15,14 @@ from cpaas.voice_connector.app import MIGRATIONS, SCHEMA
 from cpaas.voice_connector.callbacks import Applied, CallbackDeps, apply_callback
 from cpaas.voice_connector.providers import CallProgress
 from cpaas.voice_connector.providers.programmable_voice.statuses import status_meaning
-from cpaas.voice_connector.store import ACCEPTED, CreateResult, VoiceStore
+from cpaas.voice_connector.store import CallResult, VoiceStore
 
 SID, OTHER_SID = "CA" + "1" * 32, "CA" + "2" * 32
+
+
+def caller_id(_event: MessageSubmittedV1) -> str:
+    """The caller ID every call comes from."""
+    return "+919000000002"
 
 
 class Published:
@@ -61,24 +67,27 @@ async def test_callback_before_the_create_answer_links_the_call_and_publishes_in
     event, published = submit(), Published()
     deps = CallbackDeps(store, published)  # type: ignore[arg-type]
     hint = (event.message_id, event.attempt)
-    await store.claim([event], "+919000000002")
+    await store.claim([event], sender_id=caller_id)
     assert await apply_callback(progress("completed"), hint, deps) is Applied.PUBLISHED
     assert published.statuses() == [MessageStatus.SUBMITTED_OPERATOR, MessageStatus.DELIVERED]
     assert {e.carrier_message_id for e in published.events} == {SID}  # type: ignore[attr-defined]
     # the create's answer arrives afterwards: nothing more to record or announce
-    await store.record([CreateResult(event.message_id, event.attempt, ACCEPTED, datetime.now(UTC), SID, "queued")])
+    accepted = CallResult(event.message_id, event.attempt, ACCEPTED, datetime.now(UTC), SID, provider_status="queued")
+    await store.record([accepted], receipt_deadline_seconds=60)
     assert await store.announce([hint], published.publish_many) == []
     assert await apply_callback(progress("completed"), hint, deps) is Applied.DUPLICATE
     assert await apply_callback(progress("ringing"), hint, deps) is Applied.RECORDED
     assert published.statuses() == [MessageStatus.SUBMITTED_OPERATOR, MessageStatus.DELIVERED]
-    row = await store.pool.fetchrow("SELECT * FROM calls WHERE message_id = $1", event.message_id)
+    row = await store.pool.fetchrow(
+        "SELECT *, provider_message_id AS call_sid FROM sends WHERE message_id = $1", event.message_id
+    )
     assert (row["call_sid"], row["provider_status"], row["published_status"]) == (SID, "completed", "DELIVERED")
 
 
 async def test_callback_of_an_unknown_call_changes_nothing(store: VoiceStore) -> None:
     event, published = submit(), Published()
     deps = CallbackDeps(store, published)  # type: ignore[arg-type]
-    await store.claim([event], "+919000000002")
+    await store.claim([event], sender_id=caller_id)
     assert await apply_callback(progress("completed", OTHER_SID), None, deps) is Applied.UNKNOWN_CALL
     await apply_callback(progress("ringing"), (event.message_id, 1), deps)
     # another SID claiming the same attempt through its URL is not this call
@@ -89,7 +98,7 @@ async def test_callback_of_an_unknown_call_changes_nothing(store: VoiceStore) ->
 async def test_a_failed_publish_records_nothing(store: VoiceStore) -> None:
     event = submit()
     hint = (event.message_id, event.attempt)
-    await store.claim([event], "+919000000002")
+    await store.claim([event], sender_id=caller_id)
 
     class Down(Published):
         async def publish_many(self, items: Iterable[tuple[str, EventData, str]]) -> None:

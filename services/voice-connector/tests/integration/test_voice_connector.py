@@ -53,7 +53,7 @@ async def test_answered_call_is_submitted_then_delivered(
     )
     assert delivered.error_code is None
     assert delivered.occurred_at >= submitted.occurred_at
-    row = await db.fetchrow("SELECT * FROM voice.calls WHERE message_id = $1", event.message_id)
+    row = await db.fetchrow("SELECT *, state AS status FROM voice.sends WHERE message_id = $1", event.message_id)
     assert (row["status"], row["provider_status"], row["published_status"]) == ("ACCEPTED", "completed", "DELIVERED")
     assert row["duration_seconds"] > 0
     reported = await db.fetch("SELECT status FROM voice.call_events WHERE call_sid = $1", call["sid"])

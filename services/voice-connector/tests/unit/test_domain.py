@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from cpaas.connector_kit.testing.records import template as console_template
 from cpaas.contracts import Channel, ErrorCode, MessageStatus, MessageSubmittedV1
-from cpaas.voice_connector.catalog import Template
+from cpaas.control_plane import Template
 from cpaas.voice_connector.domain.speech import NotSendable, speech_for
 from cpaas.voice_connector.domain.statuses import plausible_time, statuses_after
 from cpaas.voice_connector.providers import Speech
@@ -72,7 +73,7 @@ def template(**changes: object) -> Template:
         "body": "Your code is {{1}}.\n Goodbye.",
         "content": {"voice": "male", "language": "hi-IN", "repeat": 2},
     }
-    return Template(**(fields | changes))
+    return console_template(**(fields | changes))
 
 
 def test_speech_renders_the_template_with_its_voice_settings() -> None:

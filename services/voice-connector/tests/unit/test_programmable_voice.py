@@ -11,12 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
+from cpaas.connector_kit.testing.records import template
 from cpaas.contracts import Channel, MessageSubmittedV1
 from cpaas.platform.logs import configure_logging
 from cpaas.voice_connector.calling import status_callback_url
-from cpaas.voice_connector.catalog import Template
 from cpaas.voice_connector.domain.speech import speech_for
-from cpaas.voice_connector.providers import CallbackRejected, InvalidCallback, OutboundCall, SendError
+from cpaas.voice_connector.providers import OutboundCall, SendError, WebhookMalformed, WebhookRejected
 from cpaas.voice_connector.providers.programmable_voice import ProgrammableVoice
 from cpaas.voice_connector.providers.programmable_voice.signature import compute_signature
 from cpaas.voice_connector.settings import VoiceConnectorSettings
@@ -54,9 +54,11 @@ def outbound_call(case: dict[str, Any]) -> OutboundCall:
         attempt=submit["attempt"],
         submitted_at=datetime.now(UTC),
     )
-    template = Template(6, 2, "VOICE", "APPROVED", case["template"]["body"], case["template"]["content"])
+    voice = template(
+        id=6, account_id=2, channel="VOICE", body=case["template"]["body"], content=case["template"]["content"]
+    )
     url = status_callback_url(SETTINGS.public_base_url, event.message_id, event.attempt)
-    return OutboundCall(event.recipient, SETTINGS.caller_id, speech_for(event, template), url)
+    return OutboundCall(event.recipient, SETTINGS.caller_id, speech_for(event, voice), url)
 
 
 @pytest.mark.parametrize("case", CREATE_CASES, ids=[c["name"] for c in CREATE_CASES])
@@ -159,7 +161,7 @@ async def test_fetch_call_request_and_answer(case: dict[str, Any], caplog: pytes
 )
 def test_tampered_callback_is_rejected(tamper: Any) -> None:
     case = tamper(COMPLETED)
-    with pytest.raises(CallbackRejected):
+    with pytest.raises(WebhookRejected):
         ProgrammableVoice(SETTINGS, httpx.AsyncClient()).parse_callback(
             case["url"], case["headers"], str(httpx.QueryParams(case["form"])).encode()
         )
@@ -168,7 +170,7 @@ def test_tampered_callback_is_rejected(tamper: Any) -> None:
 def test_signed_callback_without_a_call_sid_is_invalid() -> None:
     url, form = COMPLETED["url"], [("CallStatus", "completed")]
     headers = {"X-Twilio-Signature": compute_signature(SETTINGS.auth_token, url, form)}
-    with pytest.raises(InvalidCallback):
+    with pytest.raises(WebhookMalformed):
         ProgrammableVoice(SETTINGS, httpx.AsyncClient()).parse_callback(
             url, headers, str(httpx.QueryParams(form)).encode()
         )

@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from cpaas.contracts import MessageStatus
+from cpaas.connector_kit.sends import Key
+from cpaas.connector_kit.statuses import status_event
+from cpaas.contracts import Channel, MessageStatus, MessageStatusChangedV1
 from cpaas.contracts.topics import MSG_STATUS
 from cpaas.platform.broker import EventPublisher
 from cpaas.platform.logs import bind_log_context
-from cpaas.voice_connector.domain.statuses import Outcome, plausible_time, status_event, statuses_after
+from cpaas.voice_connector.domain.statuses import Outcome, plausible_time, statuses_after
 from cpaas.voice_connector.metrics import CALLBACKS
 from cpaas.voice_connector.providers import CallProgress
-from cpaas.voice_connector.store import Key, LockedCall, VoiceStore
+from cpaas.voice_connector.store import CallRow, LockedCall, VoiceStore
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +53,27 @@ async def apply_progress(call: LockedCall, progress: CallProgress, publisher: Ev
     with bind_log_context(message_id=row.message_id, account_id=row.account_id):
         if not await call.add_event(progress):
             return Applied.DUPLICATE
-        added = statuses_after(row.published_status, progress.meaning)
-        at = plausible_time(progress.occurred_at, row.accepted_at, datetime.now(UTC))
-        await call.update(progress, added[-1].value if added else row.published_status)
+        added = statuses_after(row.published, progress.meaning)
+        at = plausible_time(progress.occurred_at, row.sent_at, datetime.now(UTC))
+        await call.update(progress, added[-1].value if added else row.published)
         if added:
-            events = [status_event(row, _outcome(status, progress, row.accepted_at or at, at)) for status in added]
+            events = [call_status(row, _outcome(status, progress, row.sent_at or at, at)) for status in added]
             await publisher.publish_many((MSG_STATUS.name, e, e.message_id) for e in events)
             log.info("call status published", extra={"call_sid": progress.call_sid, "status": added[-1].value})
         return Applied.PUBLISHED if added else Applied.RECORDED
+
+
+def call_status(call: CallRow, outcome: Outcome) -> MessageStatusChangedV1:
+    """The event of one status of a call attempt."""
+    return status_event(
+        Channel.VOICE,
+        call,
+        outcome.status,
+        outcome.occurred_at,
+        error_code=outcome.error_code,
+        error_detail=outcome.error_detail,
+        carrier_error_code=outcome.carrier_error_code,
+    )
 
 
 def _outcome(status: MessageStatus, progress: CallProgress, accepted_at: datetime, at: datetime) -> Outcome:

@@ -1,45 +1,26 @@
-"""The Kafka subscriber: batches of `msg.submit.voice` to `place_calls`."""
+"""The Kafka subscriber: batches of `msg.submit.voice` to the send pipeline (the kit's
+subscription says when a batch commits: every call in it created or refused, its first
+status in Kafka)."""
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
 
-from aiokafka import ConsumerRecord
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
-
-from cpaas.contracts import SUBMIT_TOPICS, Channel, MessageSubmittedV1
-from cpaas.platform.broker import decode_submit_batch, subscribe
-from cpaas.voice_connector.calling import CallingDeps, place_calls
-from cpaas.voice_connector.settings import VoiceConnectorSettings
+from cpaas.connector_kit.runtime import ConnectorKit
+from cpaas.connector_kit.sending import SendPipeline
+from cpaas.contracts import Channel
+from cpaas.voice_connector.callbacks import CallbackDeps
+from cpaas.voice_connector.providers import VoiceProvider
 
 GROUP_ID = "voice-connector"
 
 
-def register_submit_handler(
-    broker: KafkaBroker, settings: VoiceConnectorSettings, deps: Callable[[], CallingDeps]
-) -> Any:
-    """Subscribe the batch handler; `deps` is called per batch (they exist once the app started)."""
-    subscriber = subscribe(
-        broker,
-        settings.kafka.topic(SUBMIT_TOPICS[Channel.VOICE].name),
-        group_id=GROUP_ID,
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        batch=True,
-        max_records=settings.batch_max_records,
-        batch_timeout_ms=settings.batch_timeout_ms,
-    )
+@dataclass
+class Voice:
+    """What the subscriber and the status-callback webhook need, built when the app starts."""
 
-    @subscriber
-    async def handle_voice_submits(body: list[Any], msg: KafkaMessage) -> None:
-        """The batch is committed only when this returns: every call in it was created (or
-        refused) and its status is in Kafka. Raising redelivers the whole batch."""
-        events = await decode_submits(broker, msg.raw_message)
-        await place_calls(events, deps())
-
-    return subscriber
+    calling: SendPipeline
+    callbacks: CallbackDeps
+    provider: VoiceProvider
 
 
-async def decode_submits(broker: KafkaBroker, records: Sequence[ConsumerRecord]) -> list[MessageSubmittedV1]:
-    """Valid voice submit events; every other record goes to the DLQ alone."""
-    return await decode_submit_batch(broker, records, Channel.VOICE)
+def register_handlers(kit: ConnectorKit[Voice]) -> None:
+    kit.on_submits(Channel.VOICE, lambda voice, events: voice.calling.send_batch(events), group_id=GROUP_ID)

@@ -7,7 +7,7 @@ looked up: `GET .../Calls/{CallSid}.json`. A final status there (completed, busy
 no-answer, failed, canceled) is applied exactly as its callback would have been
 (recorded once in `call_events`, published). A call the provider reports as still under
 way, or does not know, ends UNDELIVERED / RECEIPT_EXPIRED, with the provider's status
-as its carrier error code; a provider that cannot be asked now (unreachable, 5xx, 429)
+as its carrier error code (the kit's `expire`); a provider that cannot be asked now (unreachable, 5xx, 429)
 leaves the call for the next round. Everything is published before the round's
 transaction commits (the platform's `DeadlineSweeper`: batches, SKIP LOCKED, retries,
 metrics); an expired call leaves every later sweep but keeps its published status
@@ -17,16 +17,14 @@ SUBMITTED_OPERATOR, so a final callback that comes later is still published.
 import asyncio
 import logging
 from collections import Counter
-from datetime import UTC, datetime
 
 import asyncpg
 
-from cpaas.contracts import ErrorCode, MessageStatus
-from cpaas.contracts.topics import MSG_STATUS
+from cpaas.connector_kit.deadlines import expire
+from cpaas.contracts import MessageStatus
 from cpaas.platform.broker import EventPublisher
-from cpaas.platform.deadlines import DEFERRED, EXPIRED, DeadlineSweeper, expiry_detail
+from cpaas.platform.deadlines import DEFERRED, EXPIRED, DeadlineSweeper
 from cpaas.voice_connector.callbacks import Applied, apply_progress
-from cpaas.voice_connector.domain.statuses import Outcome, status_event
 from cpaas.voice_connector.providers import CallProgress, SendError, VoiceProvider
 from cpaas.voice_connector.store import LockedCall, OverdueCall, VoiceStore
 
@@ -49,20 +47,23 @@ def receipt_sweeper(
     lookups = asyncio.Semaphore(LOOKUPS_IN_FLIGHT)
 
     async def ask(call: OverdueCall) -> CallProgress | _CouldNotAsk | None:
-        if call.call_sid is None:
+        if call.provider_message_id is None:
             return None
         try:
             async with lookups:
-                return await provider.fetch_call(call.call_sid)
+                return await provider.fetch_call(call.provider_message_id)
         except SendError as exc:
-            log.warning("could not ask the provider about a call", extra={"call_sid": call.call_sid, "error": str(exc)})
+            log.warning(
+                "could not ask the provider about a call",
+                extra={"call_sid": call.provider_message_id, "error": str(exc)},
+            )
             return COULD_NOT_ASK if exc.retryable else None
 
     async def settle_overdue(conn: asyncpg.Connection, limit: int) -> dict[str, int]:
         overdue = await store.claim_overdue(conn, limit)
         answers = await asyncio.gather(*(ask(call) for call in overdue))
         outcomes: Counter[str] = Counter()
-        expired = []
+        expired: list[tuple[OverdueCall, CallProgress | None]] = []
         for call, answer in zip(overdue, answers, strict=True):
             if isinstance(answer, _CouldNotAsk):
                 outcomes[DEFERRED] += 1
@@ -74,24 +75,12 @@ def receipt_sweeper(
             else:
                 outcomes[EXPIRED] += 1
                 expired.append((call, answer))
-        if expired:
-            now = datetime.now(UTC)
-            events = [status_event(call, expiry(call, answer, now)) for call, answer in expired]
-            await publisher.publish_many((MSG_STATUS.name, e, e.message_id) for e in events)
-            await store.mark_expired(conn, [(call.message_id, call.attempt) for call, _ in expired])
+        said = {call.key: answer.provider_status for call, answer in expired if answer is not None}
+        await expire(
+            conn, store, publisher, [call for call, _ in expired], carrier_error_code=lambda o: said.get(o.key)
+        )
         return dict(outcomes)
 
     return DeadlineSweeper(
         store.pool, settle_overdue, service=service, every_seconds=every_seconds, batch_rows=BATCH_ROWS
-    )
-
-
-def expiry(call: OverdueCall, answer: CallProgress | None, at: datetime) -> Outcome:
-    """UNDELIVERED / RECEIPT_EXPIRED; the carrier code is the status the provider gave, if any."""
-    return Outcome(
-        MessageStatus.UNDELIVERED,
-        at,
-        ErrorCode.RECEIPT_EXPIRED,
-        expiry_detail(call.deadline_seconds),
-        answer.provider_status if answer is not None else None,
     )

@@ -6,17 +6,13 @@ from urllib.parse import urlsplit
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from cpaas.platform.settings import ServiceSettings
+from cpaas.connector_kit.settings import ConnectorSettings
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-class VoiceConnectorSettings(ServiceSettings):
+class VoiceConnectorSettings(ConnectorSettings):
     model_config = SettingsConfigDict(env_prefix="CPAAS_VOICE_CONNECTOR_", extra="ignore")
-
-    retention_days: float = Field(
-        7.0, gt=0, description="Days a send's rows are kept (receipts and provider events for it come before then)"
-    )
 
     receipt_deadline_seconds: float = Field(
         15300.0,
@@ -24,9 +20,6 @@ class VoiceConnectorSettings(ServiceSettings):
         description="How long a created call waits for its final status before the provider is asked"
         " (GET the call) and, if the call is not over, it ends UNDELIVERED / RECEIPT_EXPIRED: the provider's"
         " longest call (4 h) plus ringing (up to 10 min) and a margin. Less than retention_days",
-    )
-    receipt_sweep_seconds: float = Field(
-        30.0, gt=0, description="How often calls past their receipt deadline are looked for"
     )
 
     service_name: str = Field("voice-connector", description="Name in logs, metrics and event sources")
@@ -53,15 +46,7 @@ class VoiceConnectorSettings(ServiceSettings):
     )
     request_timeout_seconds: float = Field(10.0, gt=0, description="How long one create-call request may take")
     max_calls_in_flight: int = Field(50, ge=1, description="Most create-call requests open at once")
-    cache_ttl_seconds: float = Field(30.0, ge=0, description="Lifetime of cached voice templates")
     batch_max_records: int = Field(100, ge=1, description="Most submit events handled in one batch")
-    batch_timeout_ms: int = Field(5, ge=0, description="How long the consumer waits to fill a batch")
-
-    @model_validator(mode="after")
-    def _deadline_within_retention(self) -> "VoiceConnectorSettings":
-        if self.receipt_deadline_seconds >= self.retention_days * 86400:
-            raise ValueError("receipt_deadline_seconds must be shorter than retention_days (the rows would be gone)")
-        return self
 
     @model_validator(mode="after")
     def _reachable_callbacks(self) -> "VoiceConnectorSettings":

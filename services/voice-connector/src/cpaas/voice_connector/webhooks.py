@@ -12,18 +12,21 @@ from collections.abc import Callable
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from cpaas.connector_kit.sends import Key
 from cpaas.contracts import ErrorCode
 from cpaas.platform.api_errors import ApiError
 from cpaas.voice_connector.callbacks import Applied, CallbackDeps, apply_callback
 from cpaas.voice_connector.calling import STATUS_CALLBACK_PATH
 from cpaas.voice_connector.metrics import CALLBACKS
-from cpaas.voice_connector.providers import CallbackRejected, InvalidCallback, VoiceProvider
-from cpaas.voice_connector.store import Key
+from cpaas.voice_connector.providers import VoiceProvider, WebhookMalformed, WebhookRejected
 
 log = logging.getLogger(__name__)
 
 
-def webhook_router(provider: VoiceProvider, public_base_url: str, deps: Callable[[], CallbackDeps]) -> APIRouter:
+def webhook_router(
+    public_base_url: str, provider_of: Callable[[], VoiceProvider], deps: Callable[[], CallbackDeps]
+) -> APIRouter:
+    """`provider_of` and `deps` give what the app built when it started."""
     router = APIRouter(tags=["provider webhooks"])
 
     @router.post(STATUS_CALLBACK_PATH, status_code=204)
@@ -33,13 +36,14 @@ def webhook_router(provider: VoiceProvider, public_base_url: str, deps: Callable
         # sees behind a proxy: rebuild it from the public base URL.
         query = request.url.query
         url = f"{public_base_url.rstrip('/')}{STATUS_CALLBACK_PATH}" + (f"?{query}" if query else "")
+        provider = provider_of()
         try:
             progress = provider.parse_callback(url, request.headers, await request.body())
-        except CallbackRejected as exc:
+        except WebhookRejected as exc:
             CALLBACKS.labels("bad_signature").inc()
             log.warning("status callback refused: bad signature", extra={"client": _client(request)})
             raise ApiError(ErrorCode.UNAUTHORIZED, str(exc)) from None
-        except InvalidCallback as exc:
+        except WebhookMalformed as exc:
             CALLBACKS.labels("invalid").inc()
             raise ApiError(ErrorCode.VALIDATION_ERROR, str(exc), status=400) from None
         applied = await apply_callback(progress, _hint(request), deps())

@@ -5,10 +5,8 @@ from pydantic import ValidationError
 from cpaas.contracts import Channel, ErrorCode, MessageSubmittedV1
 from cpaas.contracts.template_content import VoiceContent
 from cpaas.contracts.templating import render
-from cpaas.voice_connector.catalog import Template
-from cpaas.voice_connector.providers import Speech
-
-APPROVED = "APPROVED"
+from cpaas.control_plane import APPROVED, Template
+from cpaas.voice_connector.providers.base import Speech
 
 
 class NotSendable(Exception):
@@ -30,7 +28,7 @@ def speech_for(event: MessageSubmittedV1, template: Template | None) -> Speech:
     if template.status != APPROVED:
         raise NotSendable(ErrorCode.TEMPLATE_NOT_APPROVED, f"template {template.id} is {template.status}")
     try:
-        content = VoiceContent.model_validate(template.content or {})
+        content = VoiceContent.model_validate(dict(template.content or {}))
     except ValidationError as exc:
         raise NotSendable(ErrorCode.RENDER_FAILED, f"template {template.id} has invalid voice settings") from exc
     text = " ".join(render(template.body, event.variables).split())

@@ -1,4 +1,4 @@
-"""Which statuses of a call attempt go to Kafka, and the events that carry them.
+"""Which statuses of a call attempt go to Kafka, and when.
 
 An attempt's published statuses only move forward: SUBMITTED_OPERATOR (the call was
 created), then one final status from the call's end. A final callback that arrives
@@ -9,24 +9,8 @@ always see the attempt in order.
 from dataclasses import dataclass
 from datetime import datetime
 
-from cpaas.contracts import Channel, ErrorCode, MessageStatus, MessageStatusChangedV1, can_transition
-from cpaas.voice_connector.providers import StatusMeaning
-
-
-@dataclass(frozen=True)
-class CallAttempt:
-    """What a status event needs to know of the call (a row of `calls`)."""
-
-    message_id: str
-    attempt: int
-    account_id: int
-    recipient: str
-    template_id: int
-    campaign_id: int | None
-    caller_id: str
-    call_sid: str | None
-    published_status: str | None
-    accepted_at: datetime | None
+from cpaas.connector_kit.statuses import StatusMeaning
+from cpaas.contracts import ErrorCode, MessageStatus, can_transition
 
 
 @dataclass(frozen=True)
@@ -63,22 +47,3 @@ def plausible_time(reported: datetime, not_before: datetime | None, received: da
     if (not_before is None or reported >= not_before) and reported <= received:
         return reported
     return received
-
-
-def status_event(call: CallAttempt, outcome: Outcome) -> MessageStatusChangedV1:
-    return MessageStatusChangedV1(
-        message_id=call.message_id,
-        account_id=call.account_id,
-        channel=Channel.VOICE,
-        attempt=call.attempt,
-        status=outcome.status,
-        recipient=call.recipient,
-        occurred_at=outcome.occurred_at,
-        carrier_message_id=call.call_sid,
-        error_code=outcome.error_code,
-        error_detail=outcome.error_detail,
-        carrier_error_code=outcome.carrier_error_code,
-        sender_id=call.caller_id,
-        template_id=call.template_id,
-        campaign_id=call.campaign_id,
-    )

@@ -7,14 +7,14 @@ import httpx
 from cpaas.voice_connector.providers.base import (
     Acknowledgement,
     CallAccepted,
-    CallbackRejected,
     CallProgress,
-    InvalidCallback,
     OutboundCall,
     SendError,
     Speech,
     StatusMeaning,
     VoiceProvider,
+    WebhookMalformed,
+    WebhookRejected,
 )
 from cpaas.voice_connector.providers.programmable_voice import ProgrammableVoice
 from cpaas.voice_connector.settings import VoiceConnectorSettings
@@ -33,12 +33,12 @@ __all__ = [
     "Acknowledgement",
     "CallAccepted",
     "CallProgress",
-    "CallbackRejected",
-    "InvalidCallback",
     "OutboundCall",
     "SendError",
     "Speech",
     "StatusMeaning",
     "VoiceProvider",
+    "WebhookMalformed",
+    "WebhookRejected",
     "make_provider",
 ]

@@ -1,6 +1,7 @@
 """The one small interface every voice provider implements: send (create a call), parse
-a status callback, acknowledge it. Shared code names no provider; each provider maps its
-statuses onto ours in one table and fails only with SendError (courier's handler shape).
+a status callback, acknowledge it, and look a call up. Shared code names no provider; each
+provider maps its statuses onto ours in one table (of the kit's `StatusMeaning`) and fails
+only with the kit's SendError, WebhookRejected and WebhookMalformed (courier's handler shape).
 """
 
 from collections.abc import Mapping
@@ -8,18 +9,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from cpaas.contracts import ErrorCode, MessageStatus
+from cpaas.connector_kit.errors import SendError, WebhookMalformed, WebhookRejected
+from cpaas.connector_kit.statuses import StatusMeaning
 
-
-@dataclass(frozen=True)
-class StatusMeaning:
-    """What a provider status means for the message attempt.
-
-    `status` None: call progress only (ringing, answered...), recorded but not published.
-    """
-
-    status: MessageStatus | None
-    error_code: ErrorCode | None = None
+__all__ = [
+    "Acknowledgement",
+    "CallAccepted",
+    "CallProgress",
+    "OutboundCall",
+    "SendError",
+    "Speech",
+    "StatusMeaning",
+    "VoiceProvider",
+    "WebhookMalformed",
+    "WebhookRejected",
+]
 
 
 @dataclass(frozen=True)
@@ -74,32 +78,6 @@ class Acknowledgement:
     media_type: str | None = None
 
 
-class SendError(Exception):
-    """A call that was not created. `retryable`: the same request may succeed later (the
-    message waits and is sent again); otherwise the attempt fails with `meaning`."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        retryable: bool,
-        carrier_error_code: str | None = None,
-        meaning: StatusMeaning | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.carrier_error_code = carrier_error_code
-        self.meaning = meaning or StatusMeaning(MessageStatus.FAILED, ErrorCode.CARRIER_REJECTED)
-
-
-class CallbackRejected(Exception):
-    """A callback whose signature does not verify: it did not come from the provider."""
-
-
-class InvalidCallback(Exception):
-    """A signed callback without the fields a status needs."""
-
-
 class VoiceProvider(Protocol):
     name: str
 
@@ -114,7 +92,7 @@ class VoiceProvider(Protocol):
 
     def parse_callback(self, url: str, headers: Mapping[str, str], body: bytes) -> CallProgress:
         """Verify and read a status callback POSTed to `url` (the public URL the provider was
-        given); raises CallbackRejected or InvalidCallback."""
+        given); raises WebhookRejected or WebhookMalformed."""
         ...
 
     def acknowledge(self) -> Acknowledgement: ...

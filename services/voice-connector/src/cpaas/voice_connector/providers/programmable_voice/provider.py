@@ -14,15 +14,16 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 from pydantic import ValidationError
 
+from cpaas.contracts import ErrorCode
 from cpaas.voice_connector.metrics import CREATE_SECONDS
 from cpaas.voice_connector.providers.base import (
     Acknowledgement,
     CallAccepted,
-    CallbackRejected,
     CallProgress,
-    InvalidCallback,
     OutboundCall,
     SendError,
+    WebhookMalformed,
+    WebhookRejected,
 )
 from cpaas.voice_connector.providers.programmable_voice.payloads import (
     API_VERSION,
@@ -132,19 +133,19 @@ class ProgrammableVoice:
         return SendError(
             f"create-call refused: HTTP {response.status_code}, code {code}: {message}",
             retryable=create_is_retryable(response.status_code),
+            error_code=CREATE_REFUSED.error_code or ErrorCode.CARRIER_REJECTED,
             carrier_error_code=code,
-            meaning=CREATE_REFUSED,
         )
 
     def parse_callback(self, url: str, headers: Mapping[str, str], body: bytes) -> CallProgress:
         signature = next((v for k, v in headers.items() if k.lower() == SIGNATURE_HEADER), "")
         params = parse_qsl(body.decode(errors="replace"), keep_blank_values=True)
         if not signature or not signature_matches(self._auth_token, url, params, signature):
-            raise CallbackRejected("X-Twilio-Signature does not match the callback")
+            raise WebhookRejected("X-Twilio-Signature does not match the callback")
         try:
             form = StatusCallbackForm.model_validate(dict(params))
         except ValidationError as exc:
-            raise InvalidCallback(f"not a status callback: {exc.error_count()} invalid fields") from None
+            raise WebhookMalformed(f"not a status callback: {exc.error_count()} invalid fields") from None
         return CallProgress(
             call_sid=form.call_sid,
             provider_status=form.call_status,

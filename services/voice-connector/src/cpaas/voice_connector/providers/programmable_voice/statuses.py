@@ -6,8 +6,8 @@ place (`failed`) or that was cancelled is FAILED. The progress statuses in betwe
 recorded only. The provider's status becomes the event's carrier_error_code.
 """
 
+from cpaas.connector_kit.statuses import StatusMeaning
 from cpaas.contracts import ErrorCode, MessageStatus
-from cpaas.voice_connector.providers.base import StatusMeaning
 
 PROGRESS = StatusMeaning(None)
 
