@@ -20,12 +20,8 @@ BOX = SecretBox("test-secrets-key")
 async def control(console_pool: asyncpg.Pool, pg_settings: PostgresSettings) -> AsyncIterator[ControlPlane]:
     """A reader kept current by the console's notifications, as the services run it."""
     reader = ControlPlane(console_pool, ttl_seconds=60, absent_ttl_seconds=60, open_secret=BOX.open)
-    listener = reader.listener(pg_settings.dsn)
-    await listener.start()
-    try:
+    async with reader.listening(pg_settings.dsn):
         yield reader
-    finally:
-        await listener.stop()
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 3.0) -> None:

@@ -21,7 +21,8 @@ have been missed meanwhile); a TTL bounds staleness should one be lost otherwise
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Hashable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +86,17 @@ class ControlPlane:
     def listener(self, dsn: str) -> Listener:
         """The LISTEN connection that keeps this cache current; the caller starts and stops it."""
         return Listener(dsn, CHANNEL, self.on_notify, self.clear)
+
+    @asynccontextmanager
+    async def listening(self, dsn: str) -> AsyncIterator["ControlPlane"]:
+        """This reader, kept current by its LISTEN connection while the block runs (for a
+        lifespan: `control = await stack.enter_async_context(ControlPlane(...).listening(dsn))`)."""
+        listener = self.listener(dsn)
+        await listener.start()
+        try:
+            yield self
+        finally:
+            await listener.stop()
 
     def on_notify(self, payload: str) -> None:
         change = parse_change(payload)

@@ -11,7 +11,7 @@ from typing import TypeVar
 import asyncpg
 
 from cpaas.platform.migrations import apply_migrations
-from cpaas.platform.settings import PostgresSettings
+from cpaas.platform.settings import PostgresSettings, ServiceSettings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,19 +42,18 @@ async def pool_lifespan(pg: PostgresSettings, *, schema: str, application_name: 
 
 async def service_pool(
     stack: AsyncExitStack,
-    pg: PostgresSettings,
+    settings: ServiceSettings,
     *,
     schema: str,
-    application_name: str,
     migrations: Path | None,
     given: asyncpg.Pool | None = None,
 ) -> asyncpg.Pool:
     """A service's pool in its lifespan: `given` (a test's own, which its owner closes) or a
-    new one on `schema`, closed when `stack` unwinds; then the service's migrations applied
-    (`migrations`: its directory, None for a service without a schema of its own)."""
+    new one on `schema` (named after the service), closed when `stack` unwinds; then the
+    service's migrations applied (`migrations`: its directory, None for none of its own)."""
     pool = given
     if pool is None:
-        pool = await create_pool(pg, schema=schema, application_name=application_name)
+        pool = await create_pool(settings.postgres, schema=schema, application_name=settings.service_name)
         stack.push_async_callback(pool.close)
     if migrations is not None:
         await apply_migrations(pool, schema, migrations)

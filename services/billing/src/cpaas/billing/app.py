@@ -41,20 +41,11 @@ def build_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            pool = await service_pool(
-                stack,
-                settings.postgres,
-                schema=SCHEMA,
-                application_name=settings.service_name,
-                migrations=MIGRATIONS,
-                given=db,
-            )
+            pool = await service_pool(stack, settings, schema=SCHEMA, migrations=MIGRATIONS, given=db)
             health.add_check("postgres", lambda: ping(pool))
             store = BillingStore(pool, currency=settings.currency)
             control = ControlPlane(pool, ttl_seconds=settings.template_cache_seconds)
-            listener = control.listener(settings.postgres.dsn)
-            await listener.start()
-            stack.push_async_callback(listener.stop)
+            await stack.enter_async_context(control.listening(settings.postgres.dsn))
             publisher = EventPublisher(broker, settings.kafka, source=settings.service_name)
             handler = ChargingHandler(broker, store, control, publisher, home_region=settings.home_country)
             register_charging(

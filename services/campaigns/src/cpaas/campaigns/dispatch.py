@@ -319,5 +319,6 @@ class Dispatcher:
         if self.workers.get(account_id) is task:
             del self.workers[account_id]
         if not task.cancelled() and task.exception() is not None:
-            log.error("campaign worker failed; it restarts", exc_info=task.exception())
-            self.poke()
+            # picked up again at the next poll (work_poll_seconds), not at once: Kafka or
+            # PostgreSQL being away must not make a hot loop of restarts
+            log.error("campaign worker failed; it restarts at the next poll", exc_info=task.exception())

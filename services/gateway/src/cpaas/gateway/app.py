@@ -46,11 +46,6 @@ async def _sweep_idempotency(store: IdempotencyStore, ttl_hours: int) -> None:
             log.exception("idempotency sweep failed; will retry")
 
 
-async def _started(stack: AsyncExitStack, listener: Listener) -> None:
-    await listener.start()
-    stack.push_async_callback(listener.stop)
-
-
 class GatewayApp(FastAPI):
     """FastAPI, except that the submit hot path is served before the middleware stack.
 
@@ -87,20 +82,18 @@ def build_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            pool = await service_pool(
-                stack, settings.postgres, schema=SCHEMA, application_name="gateway", migrations=MIGRATIONS, given=db
-            )
+            pool = await service_pool(stack, settings, schema=SCHEMA, migrations=MIGRATIONS, given=db)
             health.add_check("postgres", lambda: ping(pool))
             control = ControlPlane(
                 pool, ttl_seconds=settings.cache_ttl_seconds, absent_ttl_seconds=settings.unknown_key_ttl_seconds
             )
-            await _started(stack, control.listener(settings.postgres.dsn))
+            await stack.enter_async_context(control.listening(settings.postgres.dsn))
             balances = None
             if settings.credit_check:
                 balances = Balances(pool, settings.balance_ttl_seconds)
-                await _started(
-                    stack, Listener(settings.postgres.dsn, BILLING_CHANNEL, balances.on_notify, balances.clear)
-                )
+                listener = Listener(settings.postgres.dsn, BILLING_CHANNEL, balances.on_notify, balances.clear)
+                await listener.start()
+                stack.push_async_callback(listener.stop)
             await stack.enter_async_context(broker_lifespan(broker, health))
             idempotency = IdempotencyStore(pool, lease_seconds=settings.idempotency_lease_seconds)
             app.state.control_plane = control

@@ -56,14 +56,7 @@ def build_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            pool = await service_pool(
-                stack,
-                settings.postgres,
-                schema=SCHEMA,
-                application_name=settings.service_name,
-                migrations=MIGRATIONS,
-                given=db,
-            )
+            pool = await service_pool(stack, settings, schema=SCHEMA, migrations=MIGRATIONS, given=db)
             health.add_check("postgres", lambda: ping(pool))
             log = stack.enter_context(started(message_log, MessageLog(pool)))
             partitions = {"retention_days": settings.retention_days, "ahead_days": settings.partitions_ahead_days}

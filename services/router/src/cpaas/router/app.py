@@ -62,14 +62,10 @@ def build_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            pool = await service_pool(
-                stack, settings.postgres, schema=SCHEMA, application_name="router", migrations=MIGRATIONS, given=db
-            )
+            pool = await service_pool(stack, settings, schema=SCHEMA, migrations=MIGRATIONS, given=db)
             health.add_check("postgres", lambda: ping(pool))
             control = ControlPlane(pool, ttl_seconds=settings.template_cache_seconds)
-            listener = control.listener(settings.postgres.dsn)
-            await listener.start()
-            stack.push_async_callback(listener.stop)
+            await stack.enter_async_context(control.listening(settings.postgres.dsn))
             running = stack.enter_context(started(router, Router(pool, control, publisher, settings)))
             await stack.enter_async_context(broker_lifespan(broker, health))
             timers = asyncio.create_task(_timers(running, settings))

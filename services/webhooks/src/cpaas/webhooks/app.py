@@ -95,20 +95,11 @@ def build_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            pool = await service_pool(
-                stack,
-                settings.postgres,
-                schema=SCHEMA,
-                application_name=settings.service_name,
-                migrations=MIGRATIONS,
-                given=db,
-            )
+            pool = await service_pool(stack, settings, schema=SCHEMA, migrations=MIGRATIONS, given=db)
             health.add_check("postgres", lambda: ping(pool))
             store = DeliveryStore(pool)
             control = ControlPlane(pool, ttl_seconds=settings.account_cache_ttl_seconds)
-            listener = control.listener(settings.postgres.dsn)
-            await listener.start()
-            stack.push_async_callback(listener.stop)
+            await stack.enter_async_context(control.listening(settings.postgres.dsn))
             dispatcher = build_dispatcher(settings, store, control)
             await dispatcher.start()
             stack.push_async_callback(dispatcher.stop, settings.shutdown_grace_seconds)
