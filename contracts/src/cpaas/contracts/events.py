@@ -36,11 +36,16 @@ class EventData(BaseModel):
 
 
 class FallbackLevel(EventData):
-    """One fallback level: the channel to try next, with its own template."""
+    """One fallback level: the channel to try next, with its own template and that
+    template's own variables (a level's template numbers its placeholders for itself, so
+    it never borrows the primary's). `variables` is None only in a level published before
+    levels had their own (an older gateway, which accepted the request under the old
+    rule): such a level is still sent with the primary's variables."""
 
     channel: Channel
     template_id: int
     sender_id: SenderId | None = None
+    variables: dict[str, str] | None = None
 
 
 class MessageSubmittedV1(EventData):

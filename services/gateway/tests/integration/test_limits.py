@@ -74,8 +74,8 @@ async def test_each_fallback_level_is_validated_like_the_primary(gateway) -> Non
         "templateId": gateway.creds["templates"]["RCS"],
         "variables": ["Asha", "A-1"],
         "fallback": [
-            {"channel": "WHATSAPP", "templateId": gateway.creds["templates"]["WHATSAPP"]},
-            {"channel": "SMS", "templateId": gateway.creds["templates"]["SMS"]},
+            {"channel": "WHATSAPP", "templateId": gateway.creds["templates"]["WHATSAPP"], "variables": ["Asha", "A-1"]},
+            {"channel": "SMS", "templateId": gateway.creds["templates"]["SMS"], "variables": ["482913", "10"]},
         ],
     }
     response = await gateway.client.post("/api/v1/messages/submit", json=body, headers=gateway.headers())
@@ -85,6 +85,12 @@ async def test_each_fallback_level_is_validated_like_the_primary(gateway) -> Non
     response = await gateway.client.post("/api/v1/messages/submit", json=body, headers=gateway.headers())
     gateway.assert_error(response, 422, "TEMPLATE_CHANNEL_MISMATCH", "fallback[0].templateId")
     body["fallback"][0]["templateId"] = gateway.creds["templates"]["WHATSAPP"]
+    response = await gateway.client.post("/api/v1/messages/submit", json=body, headers=gateway.headers())
+    assert response.status_code == 202, response.text
+    del body["fallback"][1]["variables"]
+    response = await gateway.client.post("/api/v1/messages/submit", json=body, headers=gateway.headers())
+    gateway.assert_error(response, 422, "MISSING_VARIABLES", "fallback[1].variables")  # the primary's do not count
+    body["fallback"][1]["variables"] = ["482913", "10"]
     response = await gateway.client.post("/api/v1/messages/submit", json=body, headers=gateway.headers())
     assert response.status_code == 202, response.text
     body["fallback"].append(body["fallback"][0])

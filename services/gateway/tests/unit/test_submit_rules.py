@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from cpaas.contracts import Channel, ErrorCode, new_message_id
 from cpaas.contracts.errors import ApiError
@@ -57,9 +58,23 @@ def test_an_invalid_recipient_is_refused_on_its_field(raw: str) -> None:
 
 def test_levels_are_the_primary_then_each_fallback_with_its_field_prefix() -> None:
     levels = rules.levels_of(request(fallback=[{"channel": "WHATSAPP", "templateId": 8}]))
-    assert [(lv.field, lv.channel, lv.template_id, lv.sender_id) for lv in levels] == [
-        ("", Channel.SMS, 7, "ACMEIN"),
-        ("fallback[0].", Channel.WHATSAPP, 8, None),
+    assert [(lv.field, lv.channel, lv.template_id, lv.sender_id, lv.variables) for lv in levels] == [
+        ("", Channel.SMS, 7, "ACMEIN", {"1": "482913", "2": "10"}),
+        ("fallback[0].", Channel.WHATSAPP, 8, None, {}),  # the old shape: no variables of its own
+    ]
+
+
+def test_each_fallback_level_has_its_own_variables_numbered_from_one() -> None:
+    body = request(
+        fallback=[
+            {"channel": "WHATSAPP", "templateId": 8, "variables": ["Asha", "A-1042"]},
+            {"channel": "SMS", "templateId": 9, "senderId": "ACMEIN", "variables": {"1": "771204", "2": "5"}},
+        ]
+    )
+    assert [lv.variables for lv in rules.levels_of(body)] == [
+        {"1": "482913", "2": "10"},
+        {"1": "Asha", "2": "A-1042"},
+        {"1": "771204", "2": "5"},
     ]
 
 
@@ -71,7 +86,6 @@ def check(level_index: int = 0, template: Template | None = Template(), **kwargs
         template,
         kwargs.pop("senders", frozenset({"ACMEIN"})),
         kwargs.pop("enabled", ALL_CHANNELS),
-        kwargs.pop("variables", {"1": "a", "2": "b"}),
     )
 
 
@@ -89,7 +103,7 @@ def test_a_level_that_meets_every_rule_passes() -> None:
         ({"template": Template(identity_active=False)}, ErrorCode.CHANNEL_NOT_CONFIGURED, "templateId"),
         ({"body": request(senderId=None)}, ErrorCode.SENDER_ID_REQUIRED, "senderId"),
         ({"senders": frozenset({"OTHER"})}, ErrorCode.SENDER_ID_NOT_APPROVED, "senderId"),
-        ({"variables": {"1": "a"}}, ErrorCode.MISSING_VARIABLES, "variables"),
+        ({"body": request(variables={"1": "a"})}, ErrorCode.MISSING_VARIABLES, "variables"),
     ],
 )
 def test_each_rule_refuses_with_its_code_and_field(kwargs: dict, code: ErrorCode, field: str) -> None:
@@ -106,7 +120,34 @@ def test_a_fallback_level_is_refused_on_its_own_field() -> None:
 
 def test_the_missing_variables_are_named_by_position() -> None:
     with pytest.raises(ApiError, match=r"needs 3 variables; missing position\(s\) 2, 3"):
-        check(template=Template(variable_count=3), variables={"1": "a"})
+        check(template=Template(variable_count=3), body=request(variables={"1": "a"}))
+
+
+def test_a_fallback_level_without_its_templates_variables_is_refused_on_its_own_field() -> None:
+    """An SMS fallback of an RCS message once read "Your OTP is Asha": the level borrowed
+    the primary's variables. Now the primary's do not count for a level."""
+    body = request(channel="RCS", senderId=None, fallback=[{"channel": "SMS", "templateId": 9, "senderId": "ACMEIN"}])
+    with pytest.raises(
+        ApiError, match=r"'otp' of fallback\[0\] needs 2 variables; missing position\(s\) 1, 2"
+    ) as raised:
+        check(1, Template(), body=body)
+    assert (raised.value.code, raised.value.field) == (ErrorCode.MISSING_VARIABLES, "fallback[0].variables")
+    short = request(fallback=[{"channel": "SMS", "templateId": 9, "senderId": "ACMEIN", "variables": ["771204"]}])
+    assert refusal(lambda: check(1, Template(), body=short)) == (ErrorCode.MISSING_VARIABLES, "fallback[0].variables")
+
+
+def test_a_fallback_level_whose_template_needs_no_variables_may_leave_them_out() -> None:
+    body = request(fallback=[{"channel": "WHATSAPP", "templateId": 8}])
+    check(1, Template(channel="WHATSAPP", variable_count=0), body=body)
+    given = request(fallback=[{"channel": "SMS", "templateId": 9, "senderId": "ACMEIN", "variables": ["771204", "5"]}])
+    check(1, Template(), body=given)
+
+
+def test_a_fallback_levels_variables_follow_the_variable_rules() -> None:
+    with pytest.raises(ValidationError, match="control character"):
+        request(fallback=[{"channel": "WHATSAPP", "templateId": 8, "variables": ["a\x00b"]}])
+    with pytest.raises(ValidationError, match="at most 50 variables"):
+        request(fallback=[{"channel": "WHATSAPP", "templateId": 8, "variables": ["x"] * 51}])
 
 
 def test_blacklist_and_balance() -> None:
@@ -121,9 +162,12 @@ def test_blacklist_and_balance() -> None:
 
 def test_the_event_carries_the_primary_template_name_and_a_sender_only_for_sms() -> None:
     now = datetime(2025, 1, 2, tzinfo=UTC)
-    body = request(channel="WHATSAPP", fallback=[{"channel": "SMS", "templateId": 9, "senderId": "ACMEIN"}])
+    body = request(
+        channel="WHATSAPP",
+        fallback=[{"channel": "SMS", "templateId": 9, "senderId": "ACMEIN", "variables": ["771204", "5"]}],
+    )
     event = rules.build_event(
-        body,
+        rules.levels_of(body),
         message_id=new_message_id(),
         account_id=3,
         recipient="+919876543210",
@@ -132,7 +176,9 @@ def test_the_event_carries_the_primary_template_name_and_a_sender_only_for_sms()
     )
     assert (event.template_name, event.sender_id, event.attempt, event.submitted_at) == ("hello", None, 1, now)
     assert event.variables == {"1": "482913", "2": "10"}
-    assert [(f.channel, f.template_id, f.sender_id) for f in event.fallback] == [(Channel.SMS, 9, "ACMEIN")]
+    assert [(f.channel, f.template_id, f.sender_id, f.variables) for f in event.fallback] == [
+        (Channel.SMS, 9, "ACMEIN", {"1": "771204", "2": "5"})
+    ]
 
 
 def test_the_rate_limit_refuses_past_the_accounts_own_rate(monkeypatch) -> None:

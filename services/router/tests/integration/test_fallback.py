@@ -51,8 +51,17 @@ def chain_submit(creds: dict, message_id: str) -> MessageSubmittedV1:
         variables={"1": "Asha"},
         submitted_at=datetime.now(UTC),
         fallback=[
-            FallbackLevel(channel=Channel.WHATSAPP, template_id=creds["templates"]["WHATSAPP"]),
-            FallbackLevel(channel=Channel.SMS, template_id=creds["templates"]["SMS"], sender_id="CPAASD"),
+            FallbackLevel(
+                channel=Channel.WHATSAPP,
+                template_id=creds["templates"]["WHATSAPP"],
+                variables={"1": "Asha", "2": "A-1042"},
+            ),
+            FallbackLevel(
+                channel=Channel.SMS,
+                template_id=creds["templates"]["SMS"],
+                sender_id="CPAASD",
+                variables={"1": "771204", "2": "20"},
+            ),
         ],
     )
 
@@ -131,8 +140,16 @@ async def test_rcs_failure_falls_back_to_whatsapp_then_sms_and_stops_when_delive
             for e in rec.events
             if e["subject"] == mid and e["data"].get("attempt") == 3 and e["type"].endswith("submitted.v1")
         ][0]["data"]
-        assert sms_submit["senderId"] == "CPAASD" and sms_submit["variables"] == {"1": "Asha"}
+        # each level is sent with its own variables, never the primary's ({"1": "Asha"})
+        assert sms_submit["senderId"] == "CPAASD" and sms_submit["variables"] == {"1": "771204", "2": "20"}
         assert sms_submit["templateName"] == "otp_alert"
+        [wa_submit] = [
+            e["data"]
+            for e in rec.events
+            if e["subject"] == mid and e["data"].get("attempt") == 2 and e["type"].endswith("submitted.v1")
+        ]
+        assert wa_submit["variables"] == {"1": "Asha", "2": "A-1042"}
+        assert [f["variables"] for f in wa_submit["fallback"]] == [{"1": "771204", "2": "20"}]
         await publisher.publish(
             MSG_STATUS.name, status(creds, mid, 3, Channel.SMS, MessageStatus.DELIVERED), subject=mid
         )

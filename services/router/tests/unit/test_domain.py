@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 from cpaas.contracts import Channel, ErrorCode, FallbackLevel, MessageStatus
-from cpaas.router.domain import ACTIVE, Chain, on_deadline, on_status
+from cpaas.router.domain import ACTIVE, Chain, level_variables, on_deadline, on_status
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -61,3 +61,12 @@ def test_the_last_level_without_a_receipt_ends_failed_as_an_expiry_a_late_receip
 def test_an_expired_level_falls_back_like_any_failure() -> None:
     decision = on_status(chain(), 1, MessageStatus.UNDELIVERED, ErrorCode.RECEIPT_EXPIRED)
     assert decision.next_attempt == 2 and decision.error_code == ErrorCode.RECEIPT_EXPIRED
+
+
+def test_a_level_is_sent_with_its_own_variables_and_an_old_level_without_any_with_the_primarys() -> None:
+    c = chain()
+    c.variables = {"1": "Asha", "2": "A-1042"}
+    own = FallbackLevel(channel=Channel.SMS, template_id=3, sender_id="CPAASD", variables={"1": "771204", "2": "20"})
+    assert level_variables(c, own) == {"1": "771204", "2": "20"}
+    assert level_variables(c, FallbackLevel(channel=Channel.WHATSAPP, template_id=2, variables={})) == {}
+    assert level_variables(c, FallbackLevel(channel=Channel.WHATSAPP, template_id=2)) == {"1": "Asha", "2": "A-1042"}

@@ -25,7 +25,6 @@ from pydantic import ValidationError
 
 from cpaas.contracts import Channel, ErrorCode, MessageStatus, new_message_id
 from cpaas.contracts.submit import SubmitRequest
-from cpaas.contracts.templating import normalize_variables
 from cpaas.contracts.topics import SUBMIT_TOPICS
 from cpaas.control_plane import ControlPlane
 from cpaas.gateway.api.auth import API_KEY_HEADER, Caller, authenticate_key
@@ -95,12 +94,12 @@ class SubmitHandler:
         check_idempotency_key(idempotency_key)
         recipient = rules.normalize_recipient(body.recipient)
         control = self.control
-        variables = normalize_variables(body.variables)
         senders = (await control.sender_ids(caller.account_id)).approved
         templates = []
-        for level in rules.levels_of(body):  # sequential: cache hits do not suspend, a gather would add tasks
+        levels = rules.levels_of(body)  # each with its own variables
+        for level in levels:  # sequential: cache hits do not suspend, a gather would add tasks
             template = await control.template(caller.account_id, level.template_id)
-            rules.check_level(level, template, senders, self.enabled_channels, variables)
+            rules.check_level(level, template, senders, self.enabled_channels)
             templates.append(template)
         rules.check_not_blacklisted(recipient, await control.blacklist(caller.account_id))
         if self.balances is not None:
@@ -120,7 +119,7 @@ class SubmitHandler:
             message_id, response = outcome.message_id, outcome.response  # a taken-over key keeps its id
         set_log_context(message_id=message_id)
         event = rules.build_event(
-            body,
+            levels,
             message_id=message_id,
             account_id=caller.account_id,
             recipient=recipient,

@@ -42,6 +42,7 @@ from cpaas.router.domain import (
     Chain,
     Decision,
     deadline_for,
+    level_variables,
     on_deadline,
     on_status,
 )
@@ -65,7 +66,10 @@ class Router:
         if submit.attempt != 1 or not submit.fallback:
             return None  # no fallback, or a level this router opened itself
         primary = type(submit.fallback[0])(
-            channel=submit.channel, template_id=submit.template_id, sender_id=submit.sender_id
+            channel=submit.channel,
+            template_id=submit.template_id,
+            sender_id=submit.sender_id,
+            variables=dict(submit.variables),
         )
         return Chain(
             submit.message_id,
@@ -193,7 +197,7 @@ class Router:
             template_id=level.template_id,
             template_name=await self._template_name(level.template_id),
             sender_id=level.sender_id,
-            variables=chain.variables,
+            variables=level_variables(chain, level),
             attempt=attempt,
             fallback=chain.levels[attempt:],
             campaign_id=chain.campaign_id,

@@ -34,12 +34,14 @@ class TemplateFacts(Protocol):
 
 @dataclass(frozen=True)
 class Level:
-    """One channel level to validate: the primary (field prefix '') or a fallback level."""
+    """One channel level to validate: the primary (field prefix '') or a fallback level,
+    with its own variables (a fallback level never borrows the primary's)."""
 
     field: str
     channel: Channel
     template_id: int
     sender_id: str | None
+    variables: dict[str, str]
 
 
 def normalize_recipient(raw: str) -> str:
@@ -55,9 +57,13 @@ def normalize_recipient(raw: str) -> str:
 
 
 def levels_of(request: SubmitRequest) -> list[Level]:
-    levels = [Level("", request.channel, request.template_id, request.sender_id)]
+    """The primary, then each fallback level, each with its variables numbered from 1."""
+    levels = [
+        Level("", request.channel, request.template_id, request.sender_id, normalize_variables(request.variables))
+    ]
     for i, level in enumerate(request.fallback):
-        levels.append(Level(f"fallback[{i}].", level.channel, level.template_id, level.sender_id))
+        variables = normalize_variables(level.variables)
+        levels.append(Level(f"fallback[{i}].", level.channel, level.template_id, level.sender_id, variables))
     return levels
 
 
@@ -66,8 +72,10 @@ def check_level(
     template: TemplateFacts | None,
     approved_senders: Collection[str],
     enabled: frozenset[Channel],
-    variables: dict[str, str],
 ) -> None:
+    """The level is sendable: channel on, its template of this account and channel,
+    APPROVED, its WABA number or bot active, an approved sender ID for SMS, and every
+    variable its template needs given on this level (field `fallback[i].variables`)."""
     if level.channel not in enabled:
         raise ApiError(
             ErrorCode.CHANNEL_NOT_CONFIGURED,
@@ -108,13 +116,14 @@ def check_level(
                 f"sender ID {level.sender_id!r} is not an approved sender ID of this account",
                 field=f"{level.field}senderId",
             )
-    missing = missing_positions(template.variable_count, variables)
+    missing = missing_positions(template.variable_count, level.variables)
     if missing:
+        where = f" of {level.field.rstrip('.')}" if level.field else ""
         raise ApiError(
             ErrorCode.MISSING_VARIABLES,
-            f"template {template.name!r} needs {template.variable_count} variables; missing position(s) "
+            f"template {template.name!r}{where} needs {template.variable_count} variables; missing position(s) "
             + ", ".join(missing),
-            field="variables",
+            field=f"{level.field}variables",
         )
 
 
@@ -136,20 +145,23 @@ def check_balance(balance_minor: int) -> None:
 
 
 def build_event(
-    request: SubmitRequest, *, message_id: str, account_id: int, recipient: str, primary: TemplateFacts, now: datetime
+    levels: list[Level], *, message_id: str, account_id: int, recipient: str, primary: TemplateFacts, now: datetime
 ) -> MessageSubmittedV1:
+    """Attempt 1's submit; each fallback level keeps its own variables for the router."""
+    first, *fallback = levels
     return MessageSubmittedV1(
         message_id=message_id,
         account_id=account_id,
-        channel=request.channel,
+        channel=first.channel,
         recipient=recipient,
-        template_id=request.template_id,
+        template_id=first.template_id,
         template_name=primary.name,
-        sender_id=request.sender_id if request.channel == Channel.SMS else None,
-        variables=normalize_variables(request.variables),
+        sender_id=first.sender_id if first.channel == Channel.SMS else None,
+        variables=first.variables,
         attempt=1,
         fallback=[
-            FallbackLevel(channel=f.channel, template_id=f.template_id, sender_id=f.sender_id) for f in request.fallback
+            FallbackLevel(channel=f.channel, template_id=f.template_id, sender_id=f.sender_id, variables=f.variables)
+            for f in fallback
         ],
         submitted_at=now,
     )

@@ -7,8 +7,19 @@ from cpaas.router.domain.chains import (
     Chain,
     Decision,
     deadline_for,
+    level_variables,
     on_deadline,
     on_status,
 )
 
-__all__ = ["ACTIVE", "DELIVERED", "EXHAUSTED", "Chain", "Decision", "deadline_for", "on_deadline", "on_status"]
+__all__ = [
+    "ACTIVE",
+    "DELIVERED",
+    "EXHAUSTED",
+    "Chain",
+    "Decision",
+    "deadline_for",
+    "level_variables",
+    "on_deadline",
+    "on_status",
+]

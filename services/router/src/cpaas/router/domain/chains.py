@@ -21,7 +21,7 @@ class Chain:
     message_id: str
     account_id: int
     recipient: str
-    variables: dict[str, str]
+    variables: dict[str, str]  # the primary's; each level carries its own
     campaign_id: int | None
     levels: list[FallbackLevel]  # primary first
     current_attempt: int
@@ -69,6 +69,12 @@ def _level_failed(chain: Chain, error_code: ErrorCode | None, *, already_failed:
     if chain.current_attempt < len(chain.levels):
         return Decision(next_attempt=chain.current_attempt + 1, error_code=error_code)
     return Decision(failed_final=True, error_code=error_code, publish_failed_status=not already_failed)
+
+
+def level_variables(chain: Chain, level: FallbackLevel) -> dict[str, str]:
+    """The variables a level is sent with: its own. A level without any (None: published by
+    a gateway from before levels had their own) keeps the old rule, the primary's."""
+    return dict(level.variables) if level.variables is not None else chain.variables
 
 
 def deadline_for(channel: Channel, start: datetime, timeouts: dict[Channel, float]) -> datetime:
