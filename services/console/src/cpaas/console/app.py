@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from cpaas.console.api import account, admin, auth, media, messages, reports, templates
+from cpaas.console.api import account, admin, auth, campaigns, media, messages, reports, templates
 from cpaas.console.api.deps import install_invalid_field_handler
 from cpaas.console.api.input_guard import TextGuard
 from cpaas.console.api.internal import build_router as internal_router
@@ -57,8 +57,9 @@ def build_app(
     db: asyncpg.Pool | None = None,
     http: httpx.AsyncClient | None = None,
 ) -> FastAPI:
-    """`db` is a pool on the console schema; `http` the client for billing's and the
-    gateway's internal APIs (at `settings.billing_url` and `settings.gateway_url`). A broker
+    """`db` is a pool on the console schema; `http` the client for billing's, the
+    gateway's and campaigns' internal APIs (at `settings.billing_url`, `settings.gateway_url`
+    and `settings.campaigns_url`). A broker
     not passed in is made at each start, so a start that failed leaves no subscriber behind."""
     health = HealthState()
 
@@ -87,6 +88,7 @@ def build_app(
                 client,
                 billing_url=settings.billing_url,
                 gateway_url=settings.gateway_url,
+                campaigns_url=settings.campaigns_url,
                 service_token=settings.service_token,
             )
             app.state.publisher = EventPublisher(events, settings.kafka, source=settings.service_name)
@@ -102,7 +104,7 @@ def build_app(
     install_invalid_field_handler(app)
     app.add_middleware(TextGuard)  # NUL and lone surrogates: 422 before any route (api/input_guard.py)
     mount_ops(app, health)
-    for module in (auth, templates, account, admin, reports, messages, media):
+    for module in (auth, templates, account, admin, reports, messages, media, campaigns):
         app.include_router(module.build_router())
     app.include_router(internal_router())  # /internal/: answered on the internal listener only
     if settings.web_dist.is_dir():  # after every API route, so the app only answers what they do not

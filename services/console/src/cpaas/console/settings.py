@@ -24,6 +24,11 @@ class ConsoleSettings(ServiceSettings):
         "http://127.0.0.1:9081",
         description="Base URL of the gateway's internal listener (Quick Message sends through its /internal/ submit)",
     )
+    campaigns_url: str = Field(
+        "http://127.0.0.1:9096",
+        description="Base URL of the campaigns service's internal listener (the Bulk Campaign page's"
+        " /internal/v1/accounts/{id}/campaigns routes)",
+    )
     public_url: str = Field(
         "http://127.0.0.1:8088",
         description="Base URL at which carriers and providers reach this console (uploaded media is served under it)",

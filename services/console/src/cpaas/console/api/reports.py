@@ -1,4 +1,8 @@
-"""The Reports screen (delivery log, a message's detail, CSV export) and the Dashboard."""
+"""The Reports screen (delivery log, a message's detail, CSV export) and the Dashboard.
+
+A message of a campaign carries its campaign id (the log's); its name is the campaigns
+service's, asked for the campaigns on the page (api/campaigns.py `campaign_names`, the
+user's account only), so a renamed or another account's campaign never shows a wrong one."""
 
 import csv
 import io
@@ -9,7 +13,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
+from cpaas.console.api.campaigns import campaign_names
 from cpaas.console.api.deps import MAX_ID, ApiModel, Apis, Page, PageNo, PageSize, Reports, User, not_found
+from cpaas.console.platform_apis import PlatformApis
 from cpaas.message_log import ReportFilter
 from cpaas.platform.api_errors import ApiError
 
@@ -25,6 +31,7 @@ CSV_COLUMNS = (
     "template_name",
     "sender_id",
     "campaign_id",
+    "campaign_name",
     "cost_minor",
     "currency",
     "segments",
@@ -48,6 +55,7 @@ class MessageOut(ApiModel):
     template_name: str | None
     sender_id: str | None
     campaign_id: int | None
+    campaign_name: str | None = None  # the campaign's name (the campaigns service's)
     cost_minor: int | None
     currency: str | None
     segments: int | None
@@ -129,11 +137,22 @@ def report_filter(
 Filter = Annotated[ReportFilter, Depends(report_filter)]
 
 
-async def _csv(rows: AsyncIterator) -> AsyncIterator[str]:
+async def _named(apis: PlatformApis, account_id: int, rows: list) -> list["MessageOut"]:
+    names = await campaign_names(apis, account_id, (r["campaign_id"] for r in rows if r["campaign_id"]))
+    return [MessageOut(**dict(r), campaign_name=names.get(r["campaign_id"])) for r in rows]
+
+
+async def _csv(rows: AsyncIterator, apis: PlatformApis, account_id: int) -> AsyncIterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    async for row in rows:
+    names: dict[int, str | None] = {}  # campaign names, asked once per export
+    async for record in rows:
+        row = dict(record)
+        campaign = row["campaign_id"]
+        if campaign and campaign not in names:
+            names[campaign] = (await campaign_names(apis, account_id, [campaign])).get(campaign)
+        row["campaign_name"] = names.get(campaign) if campaign else None
         writer.writerow(
             [
                 "" if row[c] is None else row[c].isoformat() if isinstance(row[c], datetime) else row[c]
@@ -151,26 +170,29 @@ def build_router() -> APIRouter:
     router = APIRouter(prefix="/api", tags=["reports"])
 
     @router.get("/reports", response_model=MessagePage)
-    async def list_messages(flt: Filter, reports: Reports, page: PageNo = 1, page_size: PageSize = 20) -> MessagePage:
+    async def list_messages(
+        flt: Filter, reports: Reports, apis: Apis, page: PageNo = 1, page_size: PageSize = 20
+    ) -> MessagePage:
         rows, total = await reports.page(flt, page=page, page_size=page_size)
-        return MessagePage(items=[MessageOut(**dict(r)) for r in rows], page=page, page_size=page_size, total=total)
+        items = await _named(apis, flt.account_id, rows)
+        return MessagePage(items=items, page=page, page_size=page_size, total=total)
 
     @router.get("/reports/export.csv")
-    async def export_csv(flt: Filter, reports: Reports) -> StreamingResponse:
+    async def export_csv(flt: Filter, reports: Reports, apis: Apis) -> StreamingResponse:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         return StreamingResponse(
-            _csv(reports.export(flt)),
+            _csv(reports.export(flt), apis, flt.account_id),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="messages-{stamp}.csv"'},
         )
 
     @router.get("/reports/{message_id}", response_model=MessageDetail)
-    async def message_detail(message_id: str, reports: Reports, user: User) -> MessageDetail:
+    async def message_detail(message_id: str, reports: Reports, apis: Apis, user: User) -> MessageDetail:
         row, attempts, history = await reports.message(user.account_id, message_id)
         if row is None:
             raise not_found("message")
         return MessageDetail(
-            message=MessageOut(**dict(row)),
+            message=(await _named(apis, user.account_id, [row]))[0],
             attempts=[AttemptOut(**dict(a)) for a in attempts],
             history=[HistoryOut(**dict(h)) for h in history],
         )
