@@ -79,9 +79,7 @@ class Harness:
         return await self.db.fetch("SELECT * FROM message_attempts WHERE message_id = $1 ORDER BY attempt", message_id)
 
     async def history(self, message_id: str) -> list[asyncpg.Record]:
-        return await self.db.fetch(
-            "SELECT * FROM message_events WHERE message_id = $1 ORDER BY occurred_at, attempt", message_id
-        )
+        return await self.db.fetch("SELECT * FROM message_events WHERE message_id = $1 ORDER BY seq", message_id)
 
     async def wait_until(self, check: Callable[[], Awaitable[Any]], what: str) -> Any:
         return await wait_until(check, what)
@@ -138,6 +136,7 @@ def submitted() -> Callable[..., MessageSubmittedV1]:
         template_id: int = 42,
         campaign_id: int | None = None,
         submitted_at: datetime | None = None,
+        variables: dict[str, str] | None = None,
     ) -> MessageSubmittedV1:
         return MessageSubmittedV1(
             message_id=message_id,
@@ -151,6 +150,7 @@ def submitted() -> Callable[..., MessageSubmittedV1]:
             fallback=fallback or [],
             campaign_id=campaign_id,
             submitted_at=submitted_at or datetime.now(UTC),
+            variables=variables or {},
         )
 
     return build

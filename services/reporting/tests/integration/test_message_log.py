@@ -2,6 +2,7 @@
 statuses in any order, duplicates, fallback attempts, poison records, day partitions."""
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -18,7 +19,8 @@ from cpaas.reporting.maintenance import maintain_partitions
 
 S = MessageStatus
 HEADERS = {"content-type": CLOUDEVENTS_CONTENT_TYPE}
-T0 = datetime.now(UTC).replace(microsecond=0)
+# after every message's creation: times before it are shown as its creation (migration 0007)
+T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
 
 
 def at(seconds: int) -> datetime:
@@ -256,3 +258,96 @@ async def test_a_late_receipt_corrects_an_expired_attempt(harness, submitted, st
         again = await harness.message(message_id)
     assert (row["error_code"], row["delivered_at"]) == (None, at(90))
     assert (again["status"], again["error_code"]) == ("DELIVERED", None)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def test_receipt_stamped_to_the_minute_reads_after_the_send(harness, submitted, status) -> None:
+    """An SMPP receipt 1 ms after submit_sm_resp carries a done date to the minute: earlier
+    than the send. The report shows it after the send, keeping the carrier's time."""
+    message_id = new_message_id()
+    submit_at = _now()
+    sent = submit_at + timedelta(milliseconds=5)
+    done_date = sent.replace(second=0, microsecond=0)  # YYMMDDhhmm
+    async with harness.service():
+        await harness.publish(
+            submitted(message_id, submitted_at=submit_at, variables={"1": "482913", "2": "10"}),
+            status(message_id, S.SUBMITTED_OPERATOR, occurred_at=sent),
+            status(message_id, S.DELIVERED, occurred_at=done_date),
+        )
+        row = await harness.wait_for_message(message_id, status="DELIVERED")
+        [attempt] = await harness.attempts(message_id)
+        history = await harness.history(message_id)
+    assert row["submitted_at"] <= row["sent_at"] <= row["delivered_at"]
+    assert (row["sent_at"], row["delivered_at"]) == (sent, sent)
+    assert (attempt["provider_sent_at"], attempt["provider_delivered_at"]) == (sent, done_date)
+    assert [h["status"] for h in history] == ["SUBMITTED", "SUBMITTED_OPERATOR", "DELIVERED"]
+    times = [h["occurred_at"] for h in history]
+    assert times == sorted(times)
+    assert history[-1]["provider_at"] == done_date
+    assert json.loads(attempt["variables"]) == {"1": "482913", "2": "10"}  # the body is rendered from them
+
+
+async def test_read_without_delivered_fills_the_delivered_time(harness, submitted, status) -> None:
+    message_id = new_message_id()
+    submit_at = _now()
+    async with harness.service():
+        await harness.publish(
+            submitted(message_id, channel=Channel.WHATSAPP, submitted_at=submit_at),
+            status(
+                message_id, S.SUBMITTED_OPERATOR, channel=Channel.WHATSAPP, occurred_at=submit_at + timedelta(seconds=1)
+            ),
+            status(message_id, S.READ, channel=Channel.WHATSAPP, occurred_at=submit_at + timedelta(seconds=3)),
+        )
+        row = await harness.wait_for_message(message_id, status="READ")
+        assert row["delivered_at"] == row["read_at"] == submit_at + timedelta(seconds=3)
+        # the DELIVERED arrives after its READ: its own time is taken
+        await harness.publish(
+            status(message_id, S.DELIVERED, channel=Channel.WHATSAPP, occurred_at=submit_at + timedelta(seconds=2))
+        )
+        row = await harness.wait_for_message(message_id, delivered_at=submit_at + timedelta(seconds=2))
+        history = await harness.history(message_id)
+    assert row["status"] == "READ"
+    assert [h["status"] for h in history] == ["SUBMITTED", "SUBMITTED_OPERATOR", "DELIVERED", "READ"]
+
+
+async def test_provider_time_before_creation_is_shown_as_the_submit(harness, submitted, status) -> None:
+    message_id = new_message_id()
+    submit_at = _now()
+    skewed = submit_at - timedelta(hours=1)  # a carrier clock an hour behind
+    async with harness.service():
+        await harness.publish(
+            submitted(message_id, submitted_at=submit_at),
+            status(message_id, S.SUBMITTED_OPERATOR, occurred_at=skewed),
+        )
+        row = await harness.wait_for_message(message_id, status="SUBMITTED_OPERATOR")
+        [attempt] = await harness.attempts(message_id)
+        history = await harness.history(message_id)
+    assert row["sent_at"] == submit_at >= row["created_at"]
+    assert attempt["provider_sent_at"] == skewed
+    assert [(h["status"], h["occurred_at"], h["provider_at"]) for h in history] == [
+        ("SUBMITTED", submit_at, submit_at),
+        ("SUBMITTED_OPERATOR", submit_at, skewed),
+    ]
+
+
+async def test_history_is_causal_whatever_the_arrival_order(harness, submitted, status) -> None:
+    """The receipt arrives (in an earlier batch) before the send's status, stamped earlier."""
+    message_id = new_message_id()
+    submit_at = _now()
+    async with harness.service():
+        await harness.publish(
+            submitted(message_id, submitted_at=submit_at),
+            status(message_id, S.DELIVERED, occurred_at=submit_at + timedelta(seconds=1)),
+        )
+        await harness.wait_for_message(message_id, status="DELIVERED")
+        await harness.publish(status(message_id, S.SUBMITTED_OPERATOR, occurred_at=submit_at + timedelta(seconds=2)))
+        row = await harness.wait_for_message(message_id, sent_at=submit_at + timedelta(seconds=2))
+        history = await harness.history(message_id)
+    assert row["delivered_at"] == submit_at + timedelta(seconds=2)
+    assert [h["status"] for h in history] == ["SUBMITTED", "SUBMITTED_OPERATOR", "DELIVERED"]
+    assert [h["seq"] for h in history] == [1, 2, 3]
+    times = [h["occurred_at"] for h in history]
+    assert times == sorted(times)

@@ -19,7 +19,8 @@ from cpaas.reporting.domain import Item, plan_batch, status_update, submit_updat
 from cpaas.reporting.store import MessageLog
 
 S = MessageStatus
-T0 = datetime.now(UTC).replace(microsecond=0)
+# after every message's creation: times before it are shown as its creation (migration 0007)
+T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
 RECIPIENT = "+919876543210"
 
 
@@ -45,7 +46,7 @@ def lifecycle(message_id: str) -> list[Item]:
             template_id=attempt,
             attempt=attempt,
             fallback=fallback,
-            submitted_at=T0 + timedelta(seconds=attempt * 10),
+            submitted_at=T0 + timedelta(seconds=(attempt - 1) * 20),
         )
         return submit_update(f"{message_id}-submit-{attempt}", data)
 
@@ -102,7 +103,7 @@ async def test_concurrent_batches_of_one_message_converge(pool: asyncpg.Pool) ->
             T0 + timedelta(seconds=s) for s in (1, 22, 23)
         )
         assert (row["template_id"], row["fallback_levels"], row["error_code"]) == (2, 1, None)
-        assert row["submitted_at"] == T0 + timedelta(seconds=10)
+        assert row["submitted_at"] == T0
     assert sorted(a["status"] for a in attempts) == ["FAILED"] * 30 + ["READ"] * 30
     assert events == 30 * 7
 

@@ -232,3 +232,24 @@ def test_a_failed_attempt_with_a_fallback_level_to_come_shows_the_message_retryi
     assert message_status(S.FAILED, 3, 2) == S.FAILED  # the last level: every channel failed
     assert message_status(S.UNDELIVERED, 1, 0) == S.UNDELIVERED  # no fallback
     assert message_status(S.DELIVERED, 1, 2) == S.DELIVERED
+
+
+def test_shown_times_are_in_causal_order() -> None:
+    from cpaas.reporting.domain.message_log import causal_times
+
+    created = datetime(2026, 1, 1, 10, 0, 0, tzinfo=UTC)
+    second = timedelta(seconds=1)
+    # a receipt stamped to the minute (before its send) reads as the send
+    assert causal_times(created, created, created + second, created - 30 * second, None) == (
+        created + second,
+        created + second,
+        None,
+    )
+    # a READ without a DELIVERED: delivered when read; a delivery without a send: sent when delivered
+    assert causal_times(created, created, None, None, created + 5 * second) == (
+        created + 5 * second,
+        created + 5 * second,
+        created + 5 * second,
+    )
+    # a provider clock before the message's creation
+    assert causal_times(created, None, created - 3600 * second, None, None).sent_at == created

@@ -92,17 +92,20 @@ class MessageLogReader:
             attempts = await conn.fetch(
                 "SELECT attempt, channel, status, template_id, template_name, sender_id, submitted_at, sent_at,"
                 " delivered_at, read_at, COALESCE(carrier_error_code, error_code) AS error_code, error_detail,"
-                " cost_minor FROM reporting.message_attempts WHERE message_id = $1 AND created_at = $2"
+                " cost_minor, provider_sent_at, provider_delivered_at, provider_read_at, variables"
+                " FROM reporting.message_attempts WHERE message_id = $1 AND created_at = $2"
                 " ORDER BY attempt",
                 message_id,
                 row["created_at"],
             )
             history = await conn.fetch(
-                "SELECT attempt, channel, status, occurred_at, COALESCE(carrier_error_code, error_code) AS error_code"
+                "SELECT attempt, channel, status, occurred_at, provider_at,"
+                " COALESCE(carrier_error_code, error_code) AS error_code, error_detail"
                 " FROM reporting.message_events WHERE message_id = $1 AND created_at = $2"
                 # a fallback level's submit and the router's RETRYING say the same thing: show the RETRYING
                 " AND NOT (event_type = 'cpaas.message.submitted.v1' AND attempt > 1)"
-                " ORDER BY occurred_at, attempt",
+                # causal order (reporting's migration 0007): occurred_at never decreases along seq
+                " ORDER BY seq NULLS LAST, occurred_at, attempt",
                 message_id,
                 row["created_at"],
             )

@@ -5,14 +5,18 @@ Per batch, in one transaction (READ COMMITTED):
    locks the rows of known ones (ON CONFLICT DO UPDATE locks even the rows its WHERE
    leaves unchanged), in message id order so that concurrent batches cannot deadlock.
    Every writer of a message therefore waits here for the one before it to commit.
-2. UPSERT_ATTEMPTS applies each round of attempt updates (domain.fold_attempt).
+2. UPSERT_ATTEMPTS applies each round of attempt updates (domain.fold_attempt), with the
+   times as reported (provider_*_at).
 3. INSERT_EVENTS appends the history; a duplicate event id is ignored.
-4. PROJECT_MESSAGES sets each touched message row to the state of its highest attempt
+4. CAUSAL_ATTEMPTS and CAUSAL_EVENTS put the shown times and the history in causal order
+   (migration 0007), whatever order the events arrived in.
+5. PROJECT_MESSAGES sets each touched message row to the state of its highest attempt
    (RETRYING while that attempt failed and a fallback level remains: the router opens
    it); a new statement, so it sees every attempt committed by the writers it waited for.
 Rows that would not change are not written, so redelivered batches cost only reads.
 """
 
+import json
 import logging
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -47,12 +51,12 @@ WHERE (m.campaign_id IS NULL AND EXCLUDED.campaign_id IS NOT NULL)
 UPSERT_ATTEMPTS = """
 INSERT INTO message_attempts AS a (
     message_id, created_at, attempt, channel, status, status_rank, status_at, template_id, template_name,
-    sender_id, carrier_message_id, segments, submitted_at, sent_at, delivered_at, read_at,
-    error_code, error_detail, carrier_error_code)
+    sender_id, carrier_message_id, segments, submitted_at, provider_sent_at, provider_delivered_at,
+    provider_read_at, error_code, error_detail, carrier_error_code, variables)
 SELECT * FROM unnest(
     $1::text[], $2::timestamptz[], $3::int[], $4::text[], $5::text[], $6::smallint[], $7::timestamptz[],
     $8::bigint[], $9::text[], $10::text[], $11::text[], $12::int[], $13::timestamptz[], $14::timestamptz[],
-    $15::timestamptz[], $16::timestamptz[], $17::text[], $18::text[], $19::text[])
+    $15::timestamptz[], $16::timestamptz[], $17::text[], $18::text[], $19::text[], $20::jsonb[])
 ON CONFLICT (message_id, created_at, attempt) DO UPDATE SET
     status = CASE WHEN status_advances(a.status, a.status_rank, a.error_code, EXCLUDED.status, EXCLUDED.status_rank, EXCLUDED.error_code)
         THEN EXCLUDED.status ELSE a.status END,
@@ -72,29 +76,82 @@ ON CONFLICT (message_id, created_at, attempt) DO UPDATE SET
     carrier_message_id = COALESCE(EXCLUDED.carrier_message_id, a.carrier_message_id),
     segments = COALESCE(EXCLUDED.segments, a.segments),
     submitted_at = LEAST(a.submitted_at, EXCLUDED.submitted_at),
-    sent_at = LEAST(a.sent_at, EXCLUDED.sent_at),
-    delivered_at = LEAST(a.delivered_at, EXCLUDED.delivered_at),
-    read_at = LEAST(a.read_at, EXCLUDED.read_at),
+    provider_sent_at = LEAST(a.provider_sent_at, EXCLUDED.provider_sent_at),
+    provider_delivered_at = LEAST(a.provider_delivered_at, EXCLUDED.provider_delivered_at),
+    provider_read_at = LEAST(a.provider_read_at, EXCLUDED.provider_read_at),
+    variables = COALESCE(EXCLUDED.variables, a.variables),
     updated_at = now()
 WHERE status_advances(a.status, a.status_rank, a.error_code, EXCLUDED.status, EXCLUDED.status_rank, EXCLUDED.error_code)
    OR (a.template_id, a.template_name, a.sender_id, a.carrier_message_id, a.segments,
-       a.submitted_at, a.sent_at, a.delivered_at, a.read_at)
+       a.submitted_at, a.provider_sent_at, a.provider_delivered_at, a.provider_read_at, a.variables)
       IS DISTINCT FROM
       (COALESCE(EXCLUDED.template_id, a.template_id), COALESCE(EXCLUDED.template_name, a.template_name),
        COALESCE(EXCLUDED.sender_id, a.sender_id), COALESCE(EXCLUDED.carrier_message_id, a.carrier_message_id),
        COALESCE(EXCLUDED.segments, a.segments), LEAST(a.submitted_at, EXCLUDED.submitted_at),
-       LEAST(a.sent_at, EXCLUDED.sent_at), LEAST(a.delivered_at, EXCLUDED.delivered_at),
-       LEAST(a.read_at, EXCLUDED.read_at))
+       LEAST(a.provider_sent_at, EXCLUDED.provider_sent_at),
+       LEAST(a.provider_delivered_at, EXCLUDED.provider_delivered_at),
+       LEAST(a.provider_read_at, EXCLUDED.provider_read_at), COALESCE(EXCLUDED.variables, a.variables))
 """
 
 INSERT_EVENTS = """
 INSERT INTO message_events (
     event_id, event_type, message_id, created_at, attempt, channel, status, occurred_at,
-    error_code, error_detail, carrier_error_code)
-SELECT * FROM unnest(
+    error_code, error_detail, carrier_error_code, provider_at)
+SELECT *, u.occurred_at FROM unnest(
     $1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::text[], $7::text[],
     $8::timestamptz[], $9::text[], $10::text[], $11::text[])
+    AS u (event_id, event_type, message_id, created_at, attempt, channel, status, occurred_at,
+          error_code, error_detail, carrier_error_code)
 ON CONFLICT (event_id, created_at) DO NOTHING
+"""
+
+# The shown times of each touched attempt from the reported ones (migration 0007's
+# causal_times); status_at is lifted to at least them. $3/$4 bound the day partitions.
+CAUSAL_ATTEMPTS = """
+WITH touched AS (
+    SELECT * FROM unnest($1::text[], $2::timestamptz[]) AS t (message_id, created_at)
+), shown AS (
+    SELECT a.message_id, a.created_at, a.attempt, c.sent_at, c.delivered_at, c.read_at,
+        GREATEST(a.status_at, a.created_at, a.submitted_at, c.sent_at,
+            CASE WHEN a.status IN ('DELIVERED', 'READ') THEN c.delivered_at END,
+            CASE WHEN a.status = 'READ' THEN c.read_at END) AS status_at
+    FROM message_attempts a
+    JOIN touched t ON t.message_id = a.message_id AND t.created_at = a.created_at
+    CROSS JOIN LATERAL causal_times(a.created_at, a.submitted_at, a.provider_sent_at, a.provider_delivered_at,
+        a.provider_read_at) c
+    WHERE a.created_at >= $3 AND a.created_at <= $4
+)
+UPDATE message_attempts a SET sent_at = s.sent_at, delivered_at = s.delivered_at, read_at = s.read_at,
+    status_at = s.status_at
+FROM shown s
+WHERE a.message_id = s.message_id AND a.created_at = s.created_at AND a.attempt = s.attempt
+  AND a.created_at >= $3 AND a.created_at <= $4
+  AND (a.sent_at, a.delivered_at, a.read_at, a.status_at)
+      IS DISTINCT FROM (s.sent_at, s.delivered_at, s.read_at, s.status_at)
+"""
+
+# The history of each touched message in causal order (attempt, status rank, reported time,
+# arrival), each occurred_at at least the one before it and the message's creation; the
+# reported time stays in provider_at. $3/$4 bound the day partitions.
+CAUSAL_EVENTS = """
+WITH touched AS (
+    SELECT * FROM unnest($1::text[], $2::timestamptz[]) AS t (message_id, created_at)
+), ordered AS (
+    SELECT e.event_id, e.created_at,
+        row_number() OVER w AS seq,
+        GREATEST(e.created_at, max(e.provider_at) OVER w) AS occurred_at
+    FROM message_events e
+    JOIN touched t ON t.message_id = e.message_id AND t.created_at = e.created_at
+    WHERE e.created_at >= $3 AND e.created_at <= $4
+    WINDOW w AS (PARTITION BY e.message_id, e.created_at
+        ORDER BY e.attempt, event_rank(e.status), e.provider_at, e.recorded_at, e.event_id
+        ROWS UNBOUNDED PRECEDING)
+)
+UPDATE message_events e SET seq = o.seq, occurred_at = o.occurred_at
+FROM ordered o
+WHERE e.event_id = o.event_id AND e.created_at = o.created_at
+  AND e.created_at >= $3 AND e.created_at <= $4
+  AND (e.seq, e.occurred_at) IS DISTINCT FROM (o.seq, o.occurred_at)
 """
 
 # $3/$4 bound created_at so that only the batch's day partitions are read.
@@ -167,6 +224,7 @@ def _attempt_tuple(a: AttemptUpdate) -> tuple[Any, ...]:
         a.message_id, a.created_at, a.attempt, a.channel, a.status, a.status_rank, a.status_at, a.template_id,
         a.template_name, a.sender_id, a.carrier_message_id, a.segments, a.submitted_at, a.sent_at,
         a.delivered_at, a.read_at, a.error_code, a.error_detail, a.carrier_error_code,
+        None if a.variables is None else json.dumps(a.variables),
     )  # fmt: skip
 
 
@@ -242,7 +300,10 @@ class MessageLog:
             for updates in plan.attempt_rounds:
                 await conn.execute(UPSERT_ATTEMPTS, *_columns([_attempt_tuple(a) for a in updates]))
             await conn.execute(INSERT_EVENTS, *_columns([_event_tuple(e) for e in plan.events]))
-            await conn.execute(PROJECT_MESSAGES, ids, created, min(created), max(created))
+            bounds = (ids, created, min(created), max(created))
+            await conn.execute(CAUSAL_ATTEMPTS, *bounds)
+            await conn.execute(CAUSAL_EVENTS, *bounds)
+            await conn.execute(PROJECT_MESSAGES, *bounds)
 
     async def apply_charges(self, charges: list[MessageChargedV1], created: list[datetime]) -> set[tuple[str, int]]:
         """Each charge's amount on its attempt row and the sum over attempts on its message,

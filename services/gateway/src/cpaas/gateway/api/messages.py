@@ -171,6 +171,9 @@ async def message(message_id: str, request: Request, caller: Annotated[Caller, D
                 read_at=a["read_at"],
                 error_code=a["error_code"],
                 cost=money(a["cost_minor"]),
+                provider_sent_at=a["provider_sent_at"],
+                provider_delivered_at=a["provider_delivered_at"],
+                provider_read_at=a["provider_read_at"],
             )
             for a in attempts
         ],
@@ -180,6 +183,7 @@ async def message(message_id: str, request: Request, caller: Annotated[Caller, D
                 channel=h["channel"],
                 status=h["status"],
                 occurred_at=h["occurred_at"],
+                provider_at=h["provider_at"],
                 error_code=h["error_code"],
             )
             for h in history

@@ -61,13 +61,19 @@ class AttemptReport(ApiModel):
     read_at: datetime | None
     error_code: str | None
     cost: str | None
+    provider_sent_at: datetime | None = Field(None, description="The send time as the carrier or provider reported it")
+    provider_delivered_at: datetime | None = Field(None, description="The delivery time as reported")
+    provider_read_at: datetime | None = Field(None, description="The read time as reported")
 
 
 class StatusEventReport(ApiModel):
     attempt: int
     channel: str
     status: str
-    occurred_at: datetime
+    occurred_at: datetime = Field(
+        description="In causal order: never before the step before it nor the message's creation"
+    )
+    provider_at: datetime | None = Field(None, description="The time the event itself carried (the provider's clock)")
     error_code: str | None
 
 

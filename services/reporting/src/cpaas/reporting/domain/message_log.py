@@ -122,6 +122,7 @@ class AttemptUpdate(NamedTuple):
     error_code: str | None = None
     error_detail: str | None = None
     carrier_error_code: str | None = None
+    variables: dict[str, str] | None = None  # the submit's template variables
 
     @property
     def status_rank(self) -> int:
@@ -132,7 +133,8 @@ def apply_update(current: AttemptUpdate, new: AttemptUpdate) -> AttemptUpdate:
     """The attempt row after `new` arrives (SQL: store.UPSERT_ATTEMPTS).
 
     The status and its error fields change only when `new` advances the status; times
-    keep the earliest; ids, segments, template and sender keep the latest value set.
+    (as reported: `causal_times` derives the shown ones) keep the earliest; ids, segments,
+    template, sender and variables keep the latest value set.
     """
     head = new if advances(current.status, new.status, current.error_code, new.error_code) else current
     return head._replace(
@@ -145,6 +147,7 @@ def apply_update(current: AttemptUpdate, new: AttemptUpdate) -> AttemptUpdate:
         sender_id=_latest(current.sender_id, new.sender_id),
         carrier_message_id=_latest(current.carrier_message_id, new.carrier_message_id),
         segments=_latest(current.segments, new.segments),
+        variables=_latest(current.variables, new.variables),
     )
 
 
@@ -250,6 +253,7 @@ def submit_update(event_id: str, data: MessageSubmittedV1) -> tuple[MessageFacts
         template_id=data.template_id,
         template_name=_text(data.template_name),
         sender_id=data.sender_id,
+        variables={key: _text(value) for key, value in data.variables.items()},
     )
     return facts, update, _event_row(event_id, MessageSubmittedV1.event_type, update)
 
@@ -340,8 +344,42 @@ def _merge_facts(current: MessageFacts | None, new: MessageFacts) -> MessageFact
     )
 
 
+class ShownTimes(NamedTuple):
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    read_at: datetime | None
+
+
+def causal_times(
+    created_at: datetime,
+    submitted_at: datetime | None,
+    sent_at: datetime | None,
+    delivered_at: datetime | None,
+    read_at: datetime | None,
+) -> ShownTimes:
+    """An attempt's shown times from the reported ones (SQL: causal_times, migration 0007):
+    none before the attempt's creation or submit, each at least the one before it, so a
+    receipt stamped to the minute never reads before its send; a READ implies delivered and
+    a delivery implies sent (their shown time is then the later step's)."""
+    floor = max(created_at, submitted_at) if submitted_at is not None else created_at
+    sent = max(sent_at, floor) if sent_at is not None else None
+    delivered = max(delivered_at, sent or floor) if delivered_at is not None else None
+    read = max(read_at, delivered or sent or floor) if read_at is not None else None
+    delivered = delivered or read
+    return ShownTimes(sent or delivered, delivered, read)
+
+
+def shown(attempt: AttemptUpdate) -> AttemptUpdate:
+    """The attempt with its shown times in place of the reported ones (`causal_times`)."""
+    times = causal_times(
+        attempt.created_at, attempt.submitted_at, attempt.sent_at, attempt.delivered_at, attempt.read_at
+    )
+    return attempt._replace(**times._asdict())
+
+
 def _project(facts: MessageFacts, attempts: list[AttemptUpdate]) -> MessageRow:
     """The message row of a new message: the state of its highest attempt (SQL: store.PROJECT_MESSAGES)."""
+    attempts = [shown(a) for a in attempts]
     if len(attempts) == 1:
         [only] = attempts
         facts = facts._replace(fallback_levels=max(facts.fallback_levels, only.attempt - 1))
