@@ -39,6 +39,7 @@ SERVICES = [
             "BILLING_URL": "http://billing:8082",
             "GATEWAY_URL": "http://gateway:9081",  # the gateway's internal listener
             "PUBLIC_URL": {"configMapKeyRef": {"name": "cpaas-config", "key": "console-public-url"}},
+            "AI_URL": {"configMapKeyRef": {"name": "cpaas-config", "key": "ai-url"}},
         },
         {"SERVICE_TOKEN": "service-token", "SECRETS_KEY": "secrets-key"},
     ),
@@ -109,6 +110,7 @@ WEBHOOK_PATHS = {
 CONFIG = {
     "kafka-bootstrap-servers": "kafka-bootstrap.kafka.svc:9092",
     "console-public-url": "https://console.cpaas.example.com",
+    "ai-url": "http://ai:8095",  # the ai service (the console's compliance check and AI Assist)
     "smpp-host": "smsc.carrier.example.com",
     "smpp-port": "2775",
     "smpp-system-id": "cpaas",

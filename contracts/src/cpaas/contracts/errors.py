@@ -29,6 +29,8 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_IN_PROGRESS = "IDEMPOTENCY_IN_PROGRESS"
     CONFLICT = "CONFLICT"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    # the compliance check rates a template HIGH risk: the submit must confirm it (confirmHighRisk)
+    HIGH_RISK_CONFIRMATION_REQUIRED = "HIGH_RISK_CONFIRMATION_REQUIRED"
     # a webhook URL the platform may not send to (loopback, private, metadata, credentials, ...)
     WEBHOOK_URL_NOT_ALLOWED = "WEBHOOK_URL_NOT_ALLOWED"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
@@ -68,6 +70,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.IDEMPOTENCY_IN_PROGRESS: 409,
     ErrorCode.CONFLICT: 409,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.HIGH_RISK_CONFIRMATION_REQUIRED: 422,
     ErrorCode.WEBHOOK_URL_NOT_ALLOWED: 422,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_ERROR: 500,

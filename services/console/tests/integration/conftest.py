@@ -77,6 +77,7 @@ async def console(kafka_settings, pg_settings, tmp_path: Path) -> AsyncIterator[
             postgres=pg_settings,
             billing_url=BILLING_URL,
             gateway_url=f"http://127.0.0.1:{refused_port()}",
+            ai_url=f"http://127.0.0.1:{refused_port()}",  # no ai service: templates are saved unchecked (test_ai.py runs one)
         )
         app = build_app(settings, http=http)
         async with app.router.lifespan_context(app):

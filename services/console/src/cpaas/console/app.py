@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from cpaas.console.api import account, admin, auth, campaigns, media, messages, reports, templates
+from cpaas.console.api import account, admin, ai, auth, campaigns, media, messages, reports, templates
 from cpaas.console.api.deps import install_invalid_field_handler
 from cpaas.console.api.input_guard import TextGuard
 from cpaas.console.api.internal import build_router as internal_router
@@ -104,7 +104,7 @@ def build_app(
     install_invalid_field_handler(app)
     app.add_middleware(TextGuard)  # NUL and lone surrogates: 422 before any route (api/input_guard.py)
     mount_ops(app, health)
-    for module in (auth, templates, account, admin, reports, messages, media, campaigns):
+    for module in (auth, templates, ai, account, admin, reports, messages, media, campaigns):
         app.include_router(module.build_router())
     app.include_router(internal_router())  # /internal/: answered on the internal listener only
     if settings.web_dist.is_dir():  # after every API route, so the app only answers what they do not

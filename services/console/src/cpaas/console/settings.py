@@ -29,6 +29,15 @@ class ConsoleSettings(ServiceSettings):
         description="Base URL of the campaigns service's internal listener (the Bulk Campaign page's"
         " /internal/v1/accounts/{id}/campaigns routes)",
     )
+    ai_url: str = Field(
+        "http://127.0.0.1:8095",
+        description="Base URL of the ai service (the compliance check and AI Assist of the Templates screen)",
+    )
+    require_confirm_high_risk: bool = Field(
+        True,
+        description="Submitting a template whose compliance check is HIGH risk needs the user's explicit"
+        " confirmation (`confirmHighRisk: true`; the form asks)",
+    )
     public_url: str = Field(
         "http://127.0.0.1:8088",
         description="Base URL at which carriers and providers reach this console (uploaded media is served under it)",

@@ -1,12 +1,14 @@
 """Admin screens (across accounts): the approvals queue, users and accounts, balance
 adjustments; and the Billing screen of the logged-in user (both through billing's API)."""
 
+import json
 from datetime import datetime
 from typing import Annotated, Literal
 
 import asyncpg
 from fastapi import APIRouter, Header, Query
 
+from cpaas.console.api.ai import StoredCompliance
 from cpaas.console.api.deps import Admin, ApiModel, Apis, BodyId, Page, PageNo, PageSize, PathId, Store, User, not_found
 from cpaas.console.domain import accounts, approvals, users
 from cpaas.console.domain.billing import adjustment
@@ -18,6 +20,17 @@ from cpaas.platform.api_errors import ApiError
 ApprovalKind = Literal["templates", "sender-ids", "rcs-bots"]
 
 
+class ApprovalTemplate(ApiModel):
+    """What a template under review shows: its parts, rendered as its form's preview does, and
+    its compliance check at submission (None when the ai service could not be reached then)."""
+
+    category: str | None
+    template_type: str
+    body: str
+    content: dict
+    compliance: StoredCompliance | None
+
+
 class Approval(ApiModel):
     kind: ApprovalKind
     id: int
@@ -27,6 +40,24 @@ class Approval(ApiModel):
     channel: str | None = None
     detail: str | None = None
     created_at: datetime
+    template: ApprovalTemplate | None = None  # templates only
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def approval_out(row) -> Approval:
+    item = {k: row[k] for k in ("kind", "id", "account_id", "account_name", "name", "channel", "detail", "created_at")}
+    if row["kind"] == "templates":
+        item["template"] = ApprovalTemplate(
+            category=row["category"],
+            template_type=row["template_type"],
+            body=row["detail"],
+            content=_json(row["content"]) or {},
+            compliance=_json(row["compliance"]),
+        )
+    return Approval(**item)
 
 
 class ApprovalPage(Page):
@@ -120,7 +151,7 @@ def build_router() -> APIRouter:
         page_size: PageSize = 20,
     ) -> ApprovalPage:
         rows, total = await store.approvals.page(kind=kind, search=search, page=page, page_size=page_size)
-        items = [Approval(**dict(r)) for r in rows]
+        items = [approval_out(r) for r in rows]
         return ApprovalPage(items=items, page=page, page_size=page_size, total=total)
 
     @router.post("/admin/approvals/{kind}/{item_id}", status_code=204)

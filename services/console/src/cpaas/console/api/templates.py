@@ -12,7 +12,9 @@ from typing import Annotated, Literal
 
 import asyncpg
 from fastapi import APIRouter, Query
+from pydantic import Field
 
+from cpaas.console.api.ai import ComplianceGate, Gate
 from cpaas.console.api.deps import ApiModel, BodyId, Page, PageNo, PageSize, PathId, Publisher, Store, User, not_found
 from cpaas.console.domain import templates as rules
 from cpaas.console.domain.preview import preview
@@ -41,6 +43,9 @@ class TemplateEdit(ApiModel):
     content: dict = {}
     waba_number_id: BodyId | None = None
     rcs_bot_id: BodyId | None = None
+    confirm_high_risk: bool = Field(
+        False, description="Submit even though the compliance check rates the template HIGH risk"
+    )
 
 
 class _NameAndChannel(ApiModel):
@@ -144,16 +149,26 @@ async def _reviewed(publisher: EventPublisher, row) -> TemplateOut:
     return out
 
 
-async def create(store: ConsoleStore, publisher: EventPublisher, account_id: int, body: TemplateIn) -> TemplateOut:
-    """A new template of the account (this screen's form and the public API's create)."""
+async def create(
+    store: ConsoleStore,
+    publisher: EventPublisher,
+    account_id: int,
+    body: TemplateIn,
+    gate: ComplianceGate | None = None,
+) -> TemplateOut:
+    """A new template of the account (this screen's form and the public API's create); with a
+    gate, checked for compliance first (the verdict is stored with it)."""
     name = rules.template_name(body.name)
     draft = await _draft(store, account_id, body.channel, body)
+    verdict = await gate.verdict(body.channel, draft, confirmed=body.confirm_high_risk) if gate else None
     try:
         template_id = await store.templates.create(
             account_id, name=name, channel=body.channel, **dataclasses.asdict(draft)
         )
     except asyncpg.UniqueViolationError:
         raise ApiError(ErrorCode.CONFLICT, "a template with this name exists", field="name") from None
+    if verdict is not None:
+        await store.templates.set_compliance(account_id, template_id, verdict)
     return await _reviewed(publisher, await store.templates.get(account_id, template_id))
 
 
@@ -187,19 +202,25 @@ def build_router() -> APIRouter:
         return template_out(row)
 
     @router.post("", response_model=TemplateOut, status_code=201)
-    async def create_template(body: TemplateIn, store: Store, publisher: Publisher, user: User) -> TemplateOut:
-        return await create(store, publisher, user.account_id, body)
+    async def create_template(
+        body: TemplateIn, store: Store, publisher: Publisher, gate: Gate, user: User
+    ) -> TemplateOut:
+        return await create(store, publisher, user.account_id, body, gate)
 
     @router.put("/{template_id}", response_model=TemplateOut)
     async def resubmit_template(
-        template_id: PathId, body: TemplateEdit, store: Store, publisher: Publisher, user: User
+        template_id: PathId, body: TemplateEdit, store: Store, publisher: Publisher, gate: Gate, user: User
     ) -> TemplateOut:
         row = await store.templates.get(user.account_id, template_id)
         if row is None:
             raise not_found("template")
         draft = await _draft(store, user.account_id, row["channel"], body)
+        if row["status"] not in ("REJECTED", "FAILED"):  # refused before its check (resubmit() decides too)
+            raise ApiError(ErrorCode.CONFLICT, "only a REJECTED or FAILED template can be edited and re-submitted")
+        verdict = await gate.verdict(row["channel"], draft, confirmed=body.confirm_high_risk)
         if not await store.templates.resubmit(user.account_id, template_id, **dataclasses.asdict(draft)):
             raise ApiError(ErrorCode.CONFLICT, "only a REJECTED or FAILED template can be edited and re-submitted")
+        await store.templates.set_compliance(user.account_id, template_id, verdict)
         return await _reviewed(publisher, await store.templates.get(user.account_id, template_id))
 
     return router

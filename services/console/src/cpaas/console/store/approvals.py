@@ -6,22 +6,27 @@ import asyncpg
 
 from cpaas.console.store.paging import fetch_page, like
 
+# a template's parts (its rendering and its compliance check at submission); NULL for the other kinds
+_NO_TEMPLATE = " NULL::text AS category, NULL::text AS template_type, NULL::jsonb AS content, NULL::jsonb AS compliance"
 # one SELECT per kind with the same columns
 _SOURCES = (
     (
         "templates",
-        "SELECT 'templates' AS kind, id, account_id, name, channel, body AS detail, created_at FROM templates"
+        "SELECT 'templates' AS kind, id, account_id, name, channel, body AS detail, created_at,"
+        " category, template_type, content, compliance FROM templates"
         " WHERE status = 'PENDING' AND channel IN ('WHATSAPP', 'RCS')",
     ),
     (
         "sender-ids",
         "SELECT 'sender-ids' AS kind, id, account_id, sender_id AS name, 'SMS' AS channel,"
-        " 'PE ID ' || pe_id AS detail, created_at FROM sender_ids WHERE status = 'PENDING'",
+        " 'PE ID ' || pe_id AS detail, created_at,"
+        f"{_NO_TEMPLATE} FROM sender_ids WHERE status = 'PENDING'",
     ),
     (
         "rcs-bots",
         "SELECT 'rcs-bots' AS kind, id, account_id, display_name AS name, 'RCS' AS channel,"
-        " '@' || handle || ' (' || bot_id || ')' AS detail, created_at FROM rcs_bots WHERE status = 'PENDING'",
+        " '@' || handle || ' (' || bot_id || ')' AS detail, created_at,"
+        f"{_NO_TEMPLATE} FROM rcs_bots WHERE status = 'PENDING'",
     ),
 )
 
@@ -40,7 +45,8 @@ class ApprovalStore:
             where, args = " WHERE q.name ILIKE $1 OR a.name ILIKE $1", [like(search)]
         return await fetch_page(
             self.pool,
-            columns="q.kind, q.id, q.account_id, a.name AS account_name, q.name, q.channel, q.detail, q.created_at",
+            columns="q.kind, q.id, q.account_id, a.name AS account_name, q.name, q.channel, q.detail, q.created_at,"
+            " q.category, q.template_type, q.content, q.compliance",
             source=f" FROM ({queue}) q JOIN accounts a ON a.id = q.account_id{where}",
             args=args,
             order="q.created_at, q.id, q.kind",

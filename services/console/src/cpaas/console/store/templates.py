@@ -141,6 +141,15 @@ class TemplateStore:
             rcs_bot_id,
         )
 
+    async def set_compliance(self, account_id: int, template_id: int, verdict: dict | None) -> None:
+        """The compliance check made at (re-)submission; None when it could not be made."""
+        await self.pool.execute(
+            "UPDATE templates SET compliance = $3::jsonb WHERE id = $1 AND account_id = $2",
+            template_id,
+            account_id,
+            json.dumps(verdict) if verdict is not None else None,
+        )
+
     async def review(self, template_id: int, status: str, reason: str | None) -> bool:
         """An admin's verdict on a PENDING WhatsApp/RCS template; False when there is none such."""
         result = await self.pool.execute(
