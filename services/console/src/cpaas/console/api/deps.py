@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from cpaas.console.domain.audit import Actor
 from cpaas.console.domain.errors import InvalidField
 from cpaas.console.platform_apis import PlatformApis
 from cpaas.console.settings import ConsoleSettings
@@ -86,6 +87,14 @@ async def require_admin(user: Annotated[SessionUser, Depends(current_user)]) -> 
 
 User = Annotated[SessionUser, Depends(current_user)]
 Admin = Annotated[SessionUser, Depends(require_admin)]
+
+
+async def acting_user(request: Request, user: User) -> Actor:
+    """The logged-in user and their client address, as the audit log records them."""
+    return Actor(user.id, user.username, client_address(request, request.app.state.settings.trusted_proxies))
+
+
+Acting = Annotated[Actor, Depends(acting_user)]
 PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, alias="pageSize")]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]  # an id in the URL path

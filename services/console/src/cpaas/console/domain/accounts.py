@@ -1,7 +1,9 @@
-"""An account's own settings: its name and the IP allow-list of its API key. (Webhook URLs
+"""An account's own settings: its name, its time zone and the IP allow-list of its API key. (Webhook URLs
 are checked by cpaas.platform.destination, which resolves the host.)"""
 
 import ipaddress
+import zoneinfo
+from functools import cache
 
 from cpaas.console.domain.errors import InvalidField
 
@@ -35,3 +37,22 @@ def _allowed(index: int, entry: str) -> str:
         return str(ipaddress.ip_network(entry, strict=False)) if "/" in entry else str(ipaddress.ip_address(entry))
     except ValueError:
         raise InvalidField(f"entries.{index}", f"{entry!r} is not an IP address, a CIDR range or *") from None
+
+
+DEFAULT_TIME_ZONE = "Asia/Kolkata"
+MAX_TIME_ZONE_CHARS = 64
+
+
+def time_zone(value: str | None) -> str:
+    """An IANA time zone name (Asia/Kolkata, Europe/Berlin, UTC), as the tz database spells
+    it; None or blank: the default. Names are checked against the zones zoneinfo knows, not
+    opened as paths, so `../etc` is just an unknown name."""
+    name = (value or "").strip() or DEFAULT_TIME_ZONE
+    if len(name) > MAX_TIME_ZONE_CHARS or name not in _known_zones():
+        raise InvalidField("timeZone", f"{name[:MAX_TIME_ZONE_CHARS]!r} is not an IANA time zone (e.g. Asia/Kolkata)")
+    return name
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
