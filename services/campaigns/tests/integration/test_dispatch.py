@@ -3,6 +3,7 @@ balance running out, pause / resume / cancel, a scheduled start, and the deliver
 counts from msg.status."""
 
 import asyncio
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -204,3 +205,36 @@ async def test_delivery_counts_come_from_the_status_stream_each_message_once(wor
         assert (counted["delivered"], counted["undelivered"], counted["failed"]) == (3, 1, 1)
     finally:
         await broker.stop()
+
+
+async def test_each_fallback_level_takes_its_own_columns_after_the_primarys(
+    world: World, service, submits: Submits
+) -> None:
+    """Issue 20, point 1: an SMS (otp_alert: 2 variables) with a WhatsApp fallback
+    (order_update: 2 variables) reads columns 2-3 for the SMS and 4-5 for WhatsApp; a row
+    with only the primary's columns is refused by the file check."""
+    fallback = f'[{{"channel": "WHATSAPP", "templateId": {world.creds["templates"]["WHATSAPP"]}}}]'
+    good, short = numbers(2, start=500)
+    async with service() as svc:
+        created = await svc.create(
+            world.sms_form("own_columns", fallback=fallback), csv_of([f"{good},482913,10,Asha,A-1042", f"{short},1,2"])
+        )
+        assert created.status_code == 201, created.text
+        campaign_id = created.json()["id"]
+        assert created.json()["fallback"][0]["variableCount"] == 2
+        done = await svc.until(campaign_id, lambda c: c["status"] == "COMPLETED", "completed")
+        detail = await svc.campaign(campaign_id)
+    assert (done["sent"], done["rejected"]) == (1, 1)
+    [rejected] = detail["rejectedRows"]
+    assert rejected["code"] == "WRONG_VARIABLE_COUNT" and "need 4 variable column(s)" in rejected["reason"]
+    [event] = await submits.until(1)
+    assert event["recipient"] == good and event["variables"] == {"1": "482913", "2": "10"}
+    assert [(f["channel"], f["variables"]) for f in event["fallback"]] == [("WHATSAPP", {"1": "Asha", "2": "A-1042"})]
+
+
+async def test_a_fallback_level_with_variables_in_the_form_is_refused(world: World, service) -> None:
+    level = {"channel": "WHATSAPP", "templateId": world.creds["templates"]["WHATSAPP"], "variables": ["Asha", "A-1"]}
+    async with service() as svc:
+        created = await svc.create(world.sms_form("form_variables", fallback=json.dumps([level])), csv_of(rows(1)))
+    assert created.status_code == 422, created.text
+    assert created.json()["error"]["field"] == "fallback[0].variables"

@@ -3,15 +3,19 @@
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from cpaas.campaigns.domain.csvfile import Entry
 from cpaas.campaigns.domain.estimate import Estimate, SmsShape, price_code
 from cpaas.campaigns.domain.ids import campaign_message_id
 from cpaas.campaigns.domain.outcomes import DELIVERED, FAILED, merge, outcome_of
 from cpaas.campaigns.domain.pacing import TokenBucket, allowance, take
 from cpaas.campaigns.domain.quiet_hours import SendingWindow, is_promotional
+from cpaas.campaigns.domain.request import column_counts, level_variables, parse_fallback
 from cpaas.campaigns.domain.rows import GoodRow, Reason, check_entry
 from cpaas.campaigns.domain.status import Action, CampaignStatus, refusal
 from cpaas.contracts import Channel, MessageStatus, MessageStatusChangedV1
+from cpaas.contracts.errors import ApiError
 
 IST = ZoneInfo("Asia/Kolkata")
 
@@ -103,3 +107,34 @@ def test_actions_follow_the_status() -> None:
     assert refusal(Action.RESUME, CampaignStatus.PAUSED) is None
     assert refusal(Action.RESUME, CampaignStatus.PROCESSING) == "a PROCESSING campaign cannot be resumed"
     assert refusal(Action.CANCEL, CampaignStatus.COMPLETED) == "a COMPLETED campaign cannot be cancelled"
+
+
+def test_each_level_takes_its_own_columns_primary_first_then_each_fallback_in_order() -> None:
+    fallback = [
+        {"channel": "WHATSAPP", "templateId": 2, "variableCount": 2},
+        {"channel": "VOICE", "templateId": 3, "variableCount": 0},
+    ]
+    counts = column_counts(5, [{"channel": "SMS", "templateId": 1, "variableCount": 2}])
+    assert counts == [3, 2]
+    assert level_variables(["482913", "10", "x", "Asha", "A-1042"], counts) == [
+        {"1": "482913", "2": "10", "3": "x"},
+        {"1": "Asha", "2": "A-1042"},
+    ]
+    assert level_variables(["482913", "10", "Asha", "A-1042"], column_counts(4, fallback)) == [
+        {"1": "482913", "2": "10"},
+        {"1": "Asha", "2": "A-1042"},
+        {},
+    ]
+
+
+def test_a_campaign_from_before_levels_had_columns_shares_them_as_it_did() -> None:
+    counts = column_counts(2, [{"channel": "SMS", "templateId": 1, "senderId": "CPAASD"}])
+    assert counts == [2, None]
+    assert level_variables(["Asha", "A-1042"], counts) == [{"1": "Asha", "2": "A-1042"}, None]
+
+
+def test_a_campaigns_fallback_field_may_not_carry_variables() -> None:
+    assert [lv.template_id for lv in parse_fallback('[{"channel": "WHATSAPP", "templateId": 2}]')] == [2]
+    with pytest.raises(ApiError) as raised:
+        parse_fallback('[{"channel": "WHATSAPP", "templateId": 2, "variables": ["Asha"]}]')
+    assert raised.value.field == "fallback[0].variables"

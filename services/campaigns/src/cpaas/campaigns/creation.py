@@ -77,10 +77,15 @@ class Campaigns:
             template_name=templates[0].name,
             sender_id=form.sender_id if form.channel is Channel.SMS else None,
             fallback=[
-                {"channel": lv.channel.value, "templateId": lv.template_id, "senderId": lv.sender_id}
-                for lv in levels[1:]
+                {
+                    "channel": lv.channel.value,
+                    "templateId": lv.template_id,
+                    "senderId": lv.sender_id,
+                    "variableCount": t.variables,  # its columns follow the primary's (domain/request.py)
+                }
+                for lv, t in zip(levels[1:], templates[1:], strict=True)
             ],
-            variables=max(t.variables for t in templates),
+            variables=sum(t.variables for t in templates),
             promotional=any(t.promotional for t in templates),
             scheduled_at=scheduled,
             time_zone=zone,

@@ -28,7 +28,7 @@ from cpaas.campaigns.control_plane import ConsoleData
 from cpaas.campaigns.domain.ids import campaign_message_id
 from cpaas.campaigns.domain.pacing import TokenBucket, allowance, take
 from cpaas.campaigns.domain.quiet_hours import SendingWindow
-from cpaas.campaigns.domain.request import Level, sendability
+from cpaas.campaigns.domain.request import Level, column_counts, level_variables, sendability
 from cpaas.campaigns.domain.rows import Reason, Rejection
 from cpaas.campaigns.domain.status import CampaignStatus, PauseCode
 from cpaas.campaigns.ownership import Ownership
@@ -109,6 +109,7 @@ class Sender:
     def _event(campaign: Campaign, row, template_name: str, now: datetime) -> MessageSubmittedV1:
         channel = Channel(campaign.channel)
         assert campaign.id_time_ms is not None
+        primary, *fallback = level_variables(row["variables"], column_counts(campaign.variables, campaign.fallback))
         return MessageSubmittedV1(
             message_id=campaign_message_id(campaign.id_time_ms, campaign.id, row["seq"]),
             account_id=campaign.account_id,
@@ -117,11 +118,13 @@ class Sender:
             template_id=campaign.template_id,
             template_name=template_name,
             sender_id=campaign.sender_id if channel is Channel.SMS else None,
-            variables={str(i): v for i, v in enumerate(row["variables"], start=1)},
+            variables=primary or {},  # the primary always has its count
             attempt=1,
             fallback=[
-                FallbackLevel(channel=f["channel"], template_id=f["templateId"], sender_id=f.get("senderId"))
-                for f in campaign.fallback
+                FallbackLevel(
+                    channel=f["channel"], template_id=f["templateId"], sender_id=f.get("senderId"), variables=own
+                )
+                for f, own in zip(campaign.fallback, fallback, strict=True)
             ],
             campaign_id=campaign.id,
             submitted_at=now,

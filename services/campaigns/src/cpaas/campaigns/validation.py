@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from cpaas.campaigns.control_plane import ConsoleData
 from cpaas.campaigns.domain.csvfile import Entry, FileReader, NotACsvFile
 from cpaas.campaigns.domain.estimate import SmsShape
+from cpaas.campaigns.domain.request import column_counts
 from cpaas.campaigns.domain.rows import GoodRow, Rejection, check_entry
 from cpaas.campaigns.domain.status import CampaignStatus
 from cpaas.campaigns.store import Campaign, CampaignStore, Validated
@@ -86,7 +87,9 @@ class Validator:
             batch.rejected.append(checked)
             counts[1] += 1
         else:
-            batch.good.append((checked, shape.segments(checked.variables) if shape else 1))
+            # the primary's SMS is measured with the primary's columns only (the first ones)
+            primary = column_counts(campaign.variables, campaign.fallback)[0]
+            batch.good.append((checked, shape.segments(checked.variables[:primary]) if shape else 1))
 
     async def _flush(self, campaign: Campaign, batch: _Batch, counts) -> None:
         await self.store.copy_rows(campaign.id, batch.good, batch.rejected)

@@ -47,7 +47,8 @@ FORM_SCHEMA = {
                         "senderId": {"type": "string", "description": "Approved sender ID (SMS)"},
                         "fallback": {
                             "type": "string",
-                            "description": 'JSON list of up to 2 levels: [{"channel": "WHATSAPP", "templateId": 12}]',
+                            "description": 'JSON list of up to 2 levels: [{"channel": "WHATSAPP", "templateId": 12}];'
+                            " each level's variables come from the file's columns after the primary's",
                         },
                         "scheduledAt": {
                             "type": "string",
@@ -56,7 +57,8 @@ FORM_SCHEMA = {
                         "file": {
                             "type": "string",
                             "format": "binary",
-                            "description": "CSV: E.164 numbers in the first column, template variables in the next",
+                            "description": "CSV: E.164 numbers in the first column, then the primary template's"
+                            " variables, then each fallback level's, in level order",
                         },
                     },
                 }

@@ -43,6 +43,11 @@ class FallbackView(_Model):
     channel: Channel
     template_id: int
     sender_id: str | None = None
+    variable_count: int | None = Field(
+        None,
+        description="How many of the file's variable columns this level takes: they follow the primary's"
+        " and the earlier levels' (null: a campaign from before, every level on the primary's columns)",
+    )
 
 
 class RejectedRow(_Model):

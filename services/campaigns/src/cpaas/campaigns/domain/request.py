@@ -2,10 +2,15 @@
 IDs by the same rules as an API submit's levels. Pure: the lookups are done by the
 caller and passed in.
 
-Variables: every level takes its variables from the same columns, by position (column 2
-is variable 1, column 3 variable 2, ...), exactly as a submit's `variables` serve its
-fallback levels; so each row must carry as many variable columns as the level that
-needs the most.
+Variables: each level has its own, from its own columns. After the number, the file's
+columns fill the primary template's variables in order, then the first fallback level's,
+then the second's: with a primary of 2 variables and an SMS fallback of 2, column 2 and 3
+are the primary's variable 1 and 2, columns 4 and 5 the fallback's variable 1 and 2. So a
+row carries as many variable columns as all its levels need together (a level without
+variables takes none). A fallback level never reuses the primary's columns: an SMS
+fallback of an RCS message once read "Your OTP is Asha" when they did. Each fallback
+level records how many columns it takes (`variableCount`); a campaign created before
+that (no count) keeps the old rule, every level on the same columns.
 """
 
 import json
@@ -58,8 +63,36 @@ class Level:
     sender_id: str | None
 
 
+def column_counts(total: int, fallback: list[dict]) -> list[int | None]:
+    """How many of a row's `total` variable columns each level takes, primary first: each
+    fallback level its `variableCount`, the primary the rest. A campaign whose levels have
+    no count (created before they had their own columns) shares every column: [total,
+    None, ...]."""
+    counts = [f.get("variableCount") for f in fallback]
+    if None in counts:
+        return [total, *(None for _ in counts)]
+    return [total - sum(counts), *counts]
+
+
+def level_variables(values: list[str], counts: list[int | None]) -> list[dict[str, str] | None]:
+    """A row's variable columns split into each level's variables, numbered from 1: the
+    primary's first, then each fallback level's, each taking `counts[i]` columns (see the
+    module's note). A None count (a campaign from before levels had their own columns)
+    gives None: that level is sent with the primary's variables, as it used to be."""
+    split: list[dict[str, str] | None] = []
+    start = 0
+    for count in counts:
+        if count is None:
+            split.append(None)
+            continue
+        split.append({str(i): v for i, v in enumerate(values[start : start + count], start=1)})
+        start += count
+    return split
+
+
 def parse_fallback(raw: str | None) -> list[Level]:
-    """The `fallback` form field: a JSON list of {channel, templateId, senderId}, at most 2."""
+    """The `fallback` form field: a JSON list of {channel, templateId, senderId}, at most 2
+    (their variables come from the file's columns)."""
     if raw is None or not raw.strip():
         return []
     try:
@@ -71,6 +104,13 @@ def parse_fallback(raw: str | None) -> list[Level]:
         raise ApiError(ErrorCode.VALIDATION_ERROR, f"fallback: {error.message}", field="fallback") from exc
     if len(levels) > 2:
         raise ApiError(ErrorCode.VALIDATION_ERROR, "at most 2 fallback levels", field="fallback")
+    for i, level in enumerate(levels):
+        if level.variables is not None:
+            message = (
+                "a campaign's fallback levels take their variables from the file's columns"
+                " (after the primary's, in level order), not from the fallback field"
+            )
+            raise ApiError(ErrorCode.VALIDATION_ERROR, message, field=f"fallback[{i}].variables")
     return [Level(f"fallback[{i}].", lv.channel, lv.template_id, lv.sender_id) for i, lv in enumerate(levels)]
 
 

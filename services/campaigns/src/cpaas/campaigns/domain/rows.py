@@ -57,7 +57,8 @@ def check_entry(entry: Entry, *, variables: int, blacklist: frozenset[str]) -> G
         return _reject(
             entry,
             Reason.WRONG_VARIABLE_COUNT,
-            f"the template needs {variables} variable(s) after the number; this row has {len(entry.variables)}",
+            f"the campaign's templates need {variables} variable column(s) after the number (the primary's,"
+            f" then each fallback level's); this row has {len(entry.variables)}",
         )
     problem = variable_problem(entry.variables)
     if problem:
