@@ -222,7 +222,7 @@ class BillingStore:
     async def prices(self) -> list[asyncpg.Record]:
         async with self.pool.acquire() as conn:
             return await conn.fetch(
-                "SELECT price_code, channel, unit, description, amount_minor, updated_at, updated_by"
+                "SELECT price_code, channel, unit, description, message_type, amount_minor, updated_at, updated_by"
                 " FROM billing.prices ORDER BY channel, price_code"
             )
 
@@ -232,7 +232,7 @@ class BillingStore:
             return await conn.fetchrow(
                 "UPDATE billing.prices SET amount_minor = $2, updated_at = now(), updated_by = $3"
                 " WHERE price_code = $1"
-                " RETURNING price_code, channel, unit, description, amount_minor, updated_at, updated_by",
+                " RETURNING price_code, channel, unit, description, message_type, amount_minor, updated_at, updated_by",
                 price_code,
                 amount_minor,
                 actor,

@@ -68,7 +68,8 @@ class Price(CamelModel):
     channel: str
     unit: str
     description: str
-    category: str | None
+    category: str | None  # the guide's Billing category: UIC, MIC, SIC, Auth, Auth INT (WhatsApp)
+    message_type: str  # what is sent: "Text (per segment)", "Template: MARKETING", "Rich card", ...
     amount_minor: int
     currency: str
     updated_at: datetime
@@ -78,3 +79,4 @@ class Price(CamelModel):
 class PriceList(CamelModel):
     currency: str
     items: list[Price]
+    account_id: int | None = None  # the account whose price list this is (GET /accounts/{id}/prices)

@@ -112,6 +112,15 @@ def build_router(*, service_token: str, max_page_size: int) -> APIRouter:
     async def list_prices(store: Store) -> PriceList:
         return PriceList(currency=store.currency, items=[_price(r, store.currency) for r in await store.prices()])
 
+    @router.get("/accounts/{account_id}/prices", response_model=PriceList)
+    async def account_prices(account_id: AccountId, store: Store) -> PriceList:
+        """The price list this account is charged from, per channel, category and message
+        type (the user's Billing page). Every account is charged from the one list today,
+        so it is that list; the route is the account's so a per-account list needs no new
+        caller."""
+        items = [_price(r, store.currency) for r in await store.prices()]
+        return PriceList(currency=store.currency, items=items, account_id=account_id)
+
     @router.put("/prices/{price_code}", response_model=Price)
     async def put_price(price_code: str, body: PriceUpdate, store: Store) -> Price:
         row = await store.set_price(price_code, body.amount_minor, actor=body.actor)
