@@ -34,9 +34,9 @@ from pathlib import Path
 import smpp34
 
 from cpaas.local.processes import spawn, stop, wait_for_port
-from cpaas.sms_connector.smpp.model import Segment
-from cpaas.sms_connector.smpp.pdu import relative_time
-from cpaas.sms_connector.smpp.session import SmppSession
+from cpaas.sms_connector.providers.smpp.model import Segment
+from cpaas.sms_connector.providers.smpp.pdu import relative_time
+from cpaas.sms_connector.providers.smpp.session import SmppSession
 
 SYSTEM_ID, PASSWORD = "cpaas", "localdev"
 RECIPIENT, SENDER = "919876543210", "ACMEIN"

@@ -21,10 +21,10 @@ OLD, NEW = NOW - timedelta(days=10), NOW - timedelta(days=1)
 CASES = {
     "sms_connector": (
         "sms",
-        "INSERT INTO submissions (message_id, attempt, account_id, recipient, template_id, created_at)"
+        "INSERT INTO sends (message_id, attempt, account_id, recipient, template_id, created_at)"
         " VALUES ($1, 1, 1, '+919876543210', 1, $2)",
         "INSERT INTO segments (carrier_message_id, message_id, attempt, seq) VALUES ($1 || '-c', $1, 1, 1)",
-        ("SELECT count(*) FROM submissions", "SELECT count(*) FROM segments"),
+        ("SELECT count(*) FROM sends", "SELECT count(*) FROM segments"),
     ),
     "wa_connector": (
         "wa",

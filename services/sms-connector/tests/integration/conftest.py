@@ -1,7 +1,7 @@
 """The SMS connector's world in-process: the console schema with an account, an
-approved sender ID and templates; a sandbox SMSC; a reader of msg.status."""
+approved sender ID and templates; a sandbox SMSC over real SMPP; a reader of msg.status
+(the connector kit's test world)."""
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -11,20 +11,12 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 
-from cpaas.contracts import (
-    SUBMIT_TOPICS,
-    Channel,
-    CloudEvent,
-    MessageStatus,
-    MessageStatusChangedV1,
-    MessageSubmittedV1,
-    new_message_id,
-)
-from cpaas.contracts.topics import MSG_STATUS
-from cpaas.platform.broker import EventPublisher, make_broker
+from cpaas.connector_kit.testing import fixtures
+from cpaas.connector_kit.testing.database import Database
+from cpaas.connector_kit.testing.stream import StatusStream
+from cpaas.contracts import Channel, MessageSubmittedV1, new_message_id
 from cpaas.platform.db import create_pool
 from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.settings import KafkaSettings, PostgresSettings
@@ -33,9 +25,11 @@ from cpaas.sandbox.settings import SandboxSettings
 from cpaas.sms_connector.app import build_app
 from cpaas.sms_connector.settings import SmsConnectorSettings
 
+db, kafka = fixtures.db, fixtures.kafka  # the kit's fixtures, for this folder's tests
+Kafka = StatusStream  # the `kafka` fixture's type: submit events in, msg.status out
+
 REPO = Path(__file__).resolve().parents[4]
 CONSOLE_MIGRATIONS = REPO / "services" / "console" / "src" / "cpaas" / "console" / "migrations"
-WAIT_SECONDS = 12
 SENDER_ID, PE_ID = "ACMEIN", "1101234567890123456"
 OTP_DLT_TEMPLATE_ID, HINDI_DLT_TEMPLATE_ID = "1107161234567890123", "1107169876543210987"
 SMSC_PASSWORD = "localdev"
@@ -131,7 +125,7 @@ def connector(
     kafka_settings: KafkaSettings, pg_settings: PostgresSettings
 ) -> Callable[..., AbstractAsyncContextManager[FastAPI]]:
     """`async with connector(sandbox[, setting=value...]):` runs the SMS connector bound
-    to that sandbox."""
+    to that sandbox (`smpp_port` and `postgres` among the settings it may replace)."""
 
     def start(sandbox: FastAPI, **overrides: object) -> AbstractAsyncContextManager[FastAPI]:
         return running_connector(connector_settings(kafka_settings, pg_settings, sandbox, **overrides))
@@ -146,23 +140,15 @@ def smsc() -> Callable[[FastAPI, str], Awaitable[list[dict]]]:
 
 
 @pytest.fixture
-def sql(pg_settings: PostgresSettings) -> Callable[..., Awaitable[str]]:
+def sql(db: Database) -> Callable[..., Awaitable[str]]:
     """`await sql(statement, *args)` on the test's database."""
-
-    async def execute(statement: str, *args: object) -> str:
-        conn = await asyncpg.connect(pg_settings.dsn)
-        try:
-            return await conn.execute(statement, *args)
-        finally:
-            await conn.close()
-
-    return execute
+    return db.execute
 
 
 @pytest.fixture
-def segment_rows(pg_settings: PostgresSettings) -> Callable[[str], Awaitable[list[asyncpg.Record]]]:
+def segment_rows(db: Database) -> Callable[[str], Awaitable[list[asyncpg.Record]]]:
     async def rows(message_id: str) -> list[asyncpg.Record]:
-        return await sms_rows(pg_settings, message_id)
+        return await db.fetch("SELECT * FROM sms.segments WHERE message_id = $1 ORDER BY seq", message_id)
 
     return rows
 
@@ -170,14 +156,15 @@ def segment_rows(pg_settings: PostgresSettings) -> Callable[[str], Awaitable[lis
 def connector_settings(
     kafka: KafkaSettings, pg: PostgresSettings, sandbox: FastAPI, **overrides: object
 ) -> SmsConnectorSettings:
-    return SmsConnectorSettings(
-        kafka=kafka,
-        postgres=pg,
-        smpp_port=sandbox.state.smsc.port,
-        password=SMSC_PASSWORD,
-        shutdown_grace_seconds=5,
+    values: dict[str, object] = {
+        "kafka": kafka,
+        "postgres": pg,
+        "smpp_port": sandbox.state.smsc.port,
+        "password": SMSC_PASSWORD,
+        "shutdown_grace_seconds": 5,
         **overrides,
-    )
+    }
+    return SmsConnectorSettings(**values)  # type: ignore[arg-type]
 
 
 @asynccontextmanager
@@ -194,85 +181,3 @@ async def received_by_smsc(sandbox: FastAPI, recipient: str) -> list[dict]:
         response = await http.get("/sandbox/smsc/messages", params={"recipient": recipient})
     response.raise_for_status()
     return response.json()["messages"]
-
-
-class Kafka:
-    """Publishes submit events (as the gateway would) and reads msg.status."""
-
-    def __init__(self, settings: KafkaSettings) -> None:
-        self.settings = settings
-        self.broker = make_broker(settings, client_id="test")
-        self.publisher = EventPublisher(self.broker, settings, source="test")
-        self.consumer = AIOKafkaConsumer(
-            settings.topic(MSG_STATUS.name),
-            bootstrap_servers=settings.bootstrap_servers,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-        )
-        self.statuses: list[MessageStatusChangedV1] = []
-
-    async def submit(self, event: MessageSubmittedV1) -> None:
-        await self.publisher.publish(SUBMIT_TOPICS[Channel.SMS].name, event, subject=event.message_id)
-
-    async def submit_raw(self, value: bytes, key: bytes) -> None:
-        await self.broker.publish(value, self.settings.topic(SUBMIT_TOPICS[Channel.SMS].name), key=key)
-
-    async def wait_for(self, message_id: str, status: MessageStatus) -> MessageStatusChangedV1:
-        async with asyncio.timeout(WAIT_SECONDS):
-            while True:
-                for event in self.statuses:
-                    if event.message_id == message_id and event.status is status:
-                        return event
-                await self._poll()
-
-    async def settle(self, seconds: float) -> None:
-        """Keep reading for a while (to see that nothing more arrives)."""
-        async with asyncio.timeout(seconds + 1):
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + seconds
-            while loop.time() < deadline:
-                await self._poll()
-
-    async def read_dlq(self) -> list:
-        """Every record on msg.submit.sms.dlq."""
-        consumer = AIOKafkaConsumer(
-            self.settings.topic(SUBMIT_TOPICS[Channel.SMS].dlq),
-            bootstrap_servers=self.settings.bootstrap_servers,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-        )
-        await consumer.start()
-        try:
-            batch = await consumer.getmany(timeout_ms=2000)
-            return [record for records in batch.values() for record in records]
-        finally:
-            await consumer.stop()
-
-    def of(self, message_id: str) -> list[MessageStatus]:
-        return [e.status for e in self.statuses if e.message_id == message_id]
-
-    async def _poll(self) -> None:
-        batch = await self.consumer.getmany(timeout_ms=100)
-        for records in batch.values():
-            for record in records:
-                self.statuses.append(CloudEvent[MessageStatusChangedV1].model_validate_json(record.value).data)
-
-
-@pytest.fixture
-async def kafka(kafka_settings: KafkaSettings) -> AsyncIterator[Kafka]:
-    k = Kafka(kafka_settings)
-    await k.broker.start()
-    await k.consumer.start()
-    try:
-        yield k
-    finally:
-        await k.consumer.stop()
-        await k.broker.stop()
-
-
-async def sms_rows(pg: PostgresSettings, message_id: str) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(pg.dsn)
-    try:
-        return await conn.fetch("SELECT * FROM sms.segments WHERE message_id = $1 ORDER BY seq", message_id)
-    finally:
-        await conn.close()

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from cpaas.contracts import MessageStatus
 from cpaas.local.processes import spawn, stop
 from cpaas.platform.settings import KafkaSettings, PostgresSettings
-from cpaas.sms_connector.smpp.session import BindRefused, SmppSession
+from cpaas.sms_connector.providers.smpp.session import BindRefused, SmppSession
 
 if TYPE_CHECKING:  # fixtures' types, from this folder's conftest
     from conftest import Console, Kafka
@@ -86,12 +86,12 @@ async def test_a_receipt_not_yet_durable_when_the_connector_is_killed_is_sent_ag
         try:
             await kafka.submit(event)
             await kafka.wait_for(event.message_id, SUBMITTED_OPERATOR)
-            announced = "SELECT announced FROM sms.submissions WHERE message_id = $1"
+            announced = "SELECT announced FROM sms.sends WHERE message_id = $1"
             await eventually(lambda: fetchval(pg_settings, announced, event.message_id), "announced")
             # the receipt's transaction cannot commit while its submission is locked
             lock = blocker.transaction()
             await lock.start()
-            await blocker.execute("SELECT 1 FROM sms.submissions WHERE message_id = $1 FOR UPDATE", event.message_id)
+            await blocker.execute("SELECT 1 FROM sms.sends WHERE message_id = $1 FOR UPDATE", event.message_id)
             await eventually(lambda: smsc.unacked_receipts(SYSTEM_ID) == 1, "the receipt was sent")
             await asyncio.sleep(1.0)
             assert smsc.unacked_receipts(SYSTEM_ID) == 1  # read, not stored: not acknowledged
@@ -124,17 +124,13 @@ async def test_a_receipt_for_a_submission_not_yet_announced_is_parked_acknowledg
         await kafka.submit(event)
         await kafka.wait_for(event.message_id, SUBMITTED_OPERATOR)
         # as if its SUBMITTED_OPERATOR were not in Kafka yet: the receipt must wait for it
-        await fetchval(
-            pg_settings, "UPDATE sms.submissions SET announced = false WHERE message_id = $1", event.message_id
-        )
+        await fetchval(pg_settings, "UPDATE sms.sends SET announced = false WHERE message_id = $1", event.message_id)
         await eventually(lambda: fetchval(pg_settings, parked), "parked")
         await eventually(lambda: smsc.unacked_receipts(SYSTEM_ID) == 0, "acknowledged once parked")
         assert smsc.queued_receipts(SYSTEM_ID) == 0
         await kafka.settle(0.3)
         assert kafka.of(event.message_id) == [SUBMITTED_OPERATOR]
-        await fetchval(
-            pg_settings, "UPDATE sms.submissions SET announced = true WHERE message_id = $1", event.message_id
-        )
+        await fetchval(pg_settings, "UPDATE sms.sends SET announced = true WHERE message_id = $1", event.message_id)
         await kafka.wait_for(event.message_id, DELIVERED)
         assert await fetchval(pg_settings, parked) == 0
     assert kafka.of(event.message_id) == [SUBMITTED_OPERATOR, DELIVERED]

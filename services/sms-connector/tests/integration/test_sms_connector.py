@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 from fastapi import FastAPI
 
-from cpaas.contracts import ErrorCode, MessageStatus
+from cpaas.contracts import Channel, ErrorCode, MessageStatus
 
 if TYPE_CHECKING:  # fixtures' types, from this folder's conftest
     from conftest import Console, Kafka
@@ -137,11 +137,13 @@ async def test_poison_record_goes_to_the_dlq_and_the_next_message_is_still_sent(
     connector: Connector, console: Console, sandbox: FastAPI, kafka: Kafka
 ) -> None:
     event = console.submit_event("+919876543214")
-    await kafka.submit_raw(b"{not an event", key=event.message_id.encode())  # same key: same partition, first
+    await kafka.submit_raw(
+        Channel.SMS, b"{not an event", key=event.message_id.encode()
+    )  # same key: same partition, first
     await kafka.submit(event)
     async with connector(sandbox):
         await kafka.wait_for(event.message_id, DELIVERED)
-    dead = await kafka.read_dlq()
+    dead = await kafka.read_dlq(Channel.SMS)
     assert [record.value for record in dead] == [b"{not an event"]
     assert dict(dead[0].headers)["x-dlq-source-topic"] == kafka.settings.topic("msg.submit.sms").encode()
 
@@ -213,7 +215,7 @@ async def test_an_attempt_left_submitting_by_a_crash_is_sent_again(
     async with connector(sandbox):
         # a previous run claimed it and died before it could record the submit_sm_resp
         await sql(
-            "INSERT INTO sms.submissions (message_id, attempt, account_id, recipient, template_id)"
+            "INSERT INTO sms.sends (message_id, attempt, account_id, recipient, template_id)"
             " VALUES ($1, 1, $2, $3, $4)",
             event.message_id,
             event.account_id,

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cpaas.sms_connector.domain.receipts import (
+from cpaas.sms_connector.providers.smpp.receipts import (
     NotAReceipt,
     parse_receipt,
     parse_receipt_text,

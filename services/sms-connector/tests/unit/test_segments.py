@@ -2,7 +2,8 @@
 
 import pytest
 
-from cpaas.sms_connector.domain.segments import EmptyMessage, concat_reference, encode_message
+from cpaas.sms_connector.domain.segments import EmptyMessage, concat_reference
+from cpaas.sms_connector.providers.smpp.segments import encode_message
 
 
 def test_a_short_gsm_text_is_one_segment_without_udh() -> None:

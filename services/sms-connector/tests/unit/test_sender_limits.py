@@ -1,7 +1,7 @@
 import asyncio
 import time
 
-from cpaas.sms_connector.smpp.rate import SenderRateLimits
+from cpaas.sms_connector.providers.smpp.rate import SenderRateLimits
 
 
 async def test_each_sender_id_is_held_to_its_own_rate() -> None:

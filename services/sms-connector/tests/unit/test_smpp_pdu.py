@@ -5,8 +5,8 @@ import struct
 import pytest
 import smpp34
 
-from cpaas.sms_connector.smpp import pdu
-from cpaas.sms_connector.smpp.model import Segment
+from cpaas.sms_connector.providers.smpp import pdu
+from cpaas.sms_connector.providers.smpp.model import Segment
 
 
 def test_validity_period_is_written_in_smpp_relative_time() -> None:

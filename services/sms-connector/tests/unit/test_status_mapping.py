@@ -3,7 +3,7 @@
 import pytest
 
 from cpaas.contracts import ErrorCode, MessageStatus
-from cpaas.sms_connector.domain.statuses import (
+from cpaas.sms_connector.providers.smpp.statuses import (
     MESSAGE_STATE_STAT,
     RECEIPT_STATUS,
     RETRYABLE_SUBMIT_STATUSES,

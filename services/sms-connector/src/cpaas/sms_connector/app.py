@@ -1,105 +1,88 @@
-"""Composition root of the SMS connector.
+"""Composition root of the SMS connector: the kit's skeleton (its lifespan is in
+`cpaas.connector_kit.runtime`) with the SMS provider (SMPP binds), the delivery-receipt
+processor and the deadline sweep that asks the provider about messages whose receipts
+never came.
 
-Start: pool and migrations, the console LISTEN, SMPP binds, the receipt processor, the
-Kafka subscriber, then the receipt-deadline sweeper. Stop (the reverse, so nothing in
-flight is lost): readiness drops, the sweeper stops (a round in flight rolls back), the
-subscriber finishes its batch in flight and commits it, the binds unbind (receipts still
-due, and those read but not yet acknowledged, wait at the SMSC for the next bind), the
-receipts already read are applied and published, then the broker and the pool close.
+Stop, so that nothing in flight is lost: once the subscriber finished its batch in
+flight, the provider disconnects (SMPP: the binds unbind; receipts still due, and those
+read but not yet acknowledged, wait at the SMSC for the next bind), then the receipts
+already read are applied and published, then the broker stops.
 """
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
+import httpx
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
-from cpaas.platform.broker import EventPublisher, make_broker
-from cpaas.platform.db import ping, pool_lifespan
-from cpaas.platform.deadlines import start_deadline_sweeper, stop_deadline_sweeper
-from cpaas.platform.migrations import apply_migrations
-from cpaas.platform.ops import HealthState, mount_ops
-from cpaas.platform.pg_listen import Listener
-from cpaas.platform.retention import start_sweeping, stop_sweeping
-from cpaas.platform.serve import broker_lifespan
-from cpaas.sms_connector.catalog import ConsoleCatalog
+from cpaas.connector_kit.runtime import ConnectorKit, Parts
+from cpaas.connector_kit.sending import SendCounts, SendPipeline
 from cpaas.sms_connector.delivery_reports import DeliveryReportProcessor
-from cpaas.sms_connector.handlers import register_submit_handler
+from cpaas.sms_connector.handlers import Sms, register_handlers
+from cpaas.sms_connector.metrics import MESSAGES
+from cpaas.sms_connector.providers import make_provider
 from cpaas.sms_connector.receipt_deadlines import receipt_sweeper
 from cpaas.sms_connector.retention import RETENTION
-from cpaas.sms_connector.sending import SendingDeps
+from cpaas.sms_connector.sending import SmsSending
 from cpaas.sms_connector.settings import SmsConnectorSettings
-from cpaas.sms_connector.smpp import SmppCarrier
-from cpaas.sms_connector.smpp.rate import SenderRateLimits
 from cpaas.sms_connector.store import SmsStore
 
 SCHEMA = "sms"
 MIGRATIONS = Path(__file__).parent / "migrations"
-CONSOLE_CHANNEL = "cpaas_console"
+COUNTS = SendCounts(MESSAGES, accepted="submitted", not_sent=None)
 
 
-def build_app(settings: SmsConnectorSettings, *, broker: KafkaBroker | None = None) -> FastAPI:
-    health = HealthState()
-    broker = broker or make_broker(
-        settings.kafka, client_id=settings.service_name, graceful_timeout=settings.shutdown_grace_seconds
+def build_app(
+    settings: SmsConnectorSettings,
+    *,
+    broker: KafkaBroker | None = None,
+    db: asyncpg.Pool | None = None,
+    http: httpx.AsyncClient | None = None,
+) -> FastAPI:
+    """`http`: the client an HTTP provider calls through (SMPP opens its own sockets)."""
+    kit: ConnectorKit[Sms] = ConnectorKit(
+        settings, schema=SCHEMA, migrations=MIGRATIONS, retention=RETENTION, broker=broker, db=db
     )
-    publisher = EventPublisher(broker, settings.kafka, source=settings.service_name)
-    carrier = SmppCarrier(settings)
-    holder: dict[str, SendingDeps] = {}
-    subscriber = register_submit_handler(broker, settings, lambda: holder["deps"])
+    register_handlers(kit)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with pool_lifespan(settings.postgres, schema=SCHEMA, application_name=settings.service_name) as pool:
-            await apply_migrations(pool, SCHEMA, MIGRATIONS)
-            sweep = start_sweeping(pool, RETENTION, keep_days=settings.retention_days)
-            store = SmsStore(pool)
-            catalog = ConsoleCatalog(pool, settings.cache_ttl_seconds)
-            listener = Listener(settings.postgres.dsn, CONSOLE_CHANNEL, catalog.on_notify, catalog.clear)
-            await listener.start()
-            holder["deps"] = SendingDeps(
-                store,
-                catalog,
-                carrier,
-                publisher,
-                settings.max_segments,
-                settings.receipt_deadline_seconds,
-                SenderRateLimits(settings.sender_rate_per_second),
-            )
-            receipts = DeliveryReportProcessor(
-                carrier.receipts,
-                store,
-                publisher,
-                batch_seconds=settings.receipt_batch_seconds,
-                batch_max=settings.receipt_batch_max,
-                hold_seconds=settings.receipt_hold_seconds,
-                park_seconds=settings.receipt_park_seconds,
-            )
-            deadlines = receipt_sweeper(
-                store, carrier, publisher, service=settings.service_name, every_seconds=settings.receipt_sweep_seconds
-            )
-            try:
-                carrier.start()
-                receipts.start()
-                async with broker_lifespan(broker, health):
-                    health.add_check("postgres", lambda: ping(pool))
-                    health.add_check("smpp", carrier.is_bound)
-                    sweeping = start_deadline_sweeper(deadlines)
-                    health.started = True
-                    app.state.carrier, app.state.store, app.state.receipt_sweeper = carrier, store, deadlines
-                    try:
-                        yield
-                    finally:  # stop taking work, finish receipts, then the broker (producer) stops
-                        health.draining = True
-                        await stop_deadline_sweeper(sweeping)
-                        await subscriber.stop()
-                        await carrier.stop()
-                        await receipts.stop()
-            finally:
-                await listener.stop()
-                await stop_sweeping(sweep)
+    async def start(parts: Parts) -> Sms:
+        provider = make_provider(settings, http)
+        store = SmsStore(parts.pool)
+        sending = SendPipeline(
+            store,
+            parts.publisher,
+            SmsSending(parts.control, provider, settings.max_segments),
+            COUNTS,
+            settings.receipt_deadline_seconds,
+        )
+        receipts = DeliveryReportProcessor(
+            provider.receipts,
+            store,
+            parts.publisher,
+            provider.receipt_meaning,
+            batch_seconds=settings.receipt_batch_seconds,
+            batch_max=settings.receipt_batch_max,
+            hold_seconds=settings.receipt_hold_seconds,
+            park_seconds=settings.receipt_park_seconds,
+        )
+        # a start that fails later still stops both (stopping twice does nothing more)
+        parts.stack.push_async_callback(receipts.stop)
+        parts.stack.push_async_callback(provider.stop)
+        provider.start()
+        receipts.start()
+        parts.on_drain(provider.stop)
+        parts.on_drain(receipts.stop)
+        parts.check(provider.name, provider.is_ready)
+        deadlines = receipt_sweeper(
+            store,
+            provider,
+            parts.publisher,
+            service=settings.service_name,
+            every_seconds=settings.receipt_sweep_seconds,
+        )
+        parts.sweep_deadlines(deadlines)
+        parts.app.state.carrier, parts.app.state.store, parts.app.state.receipt_sweeper = provider, store, deadlines
+        return Sms(sending)
 
-    app = FastAPI(title="CPaaS SMS connector", lifespan=lifespan)
-    mount_ops(app, health)
-    return app
+    return kit.app("CPaaS SMS connector", start=start)

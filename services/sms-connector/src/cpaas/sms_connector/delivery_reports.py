@@ -1,24 +1,24 @@
-"""Delivery receipts (DLRs) to status events, in batches; each deliver_sm acknowledged
-only once its receipt is durable.
+"""Delivery receipts (DLRs) to status events, in batches; each receipt acknowledged to
+the provider only once it is durable.
 
 Receipts are collected for `receipt_batch_seconds` (up to `receipt_batch_max`), applied
 in one transaction, and the final statuses they complete are published before that
 transaction commits, so a message is marked FINAL only once its status is in Kafka.
 
-Guarantee: a receipt is acknowledged only once durable. The deliver_sm_resp of a final
-receipt is sent after the transaction that stored it (or found it stored already)
-committed; an intermediate receipt (ENROUTE, ACCEPTD) is answered at once, as nothing
-of it is kept. Until then the SMSC holds the receipt: if this process dies, the SMSC
-sends it again (on the session's end, to another bind or the next one; a real SMSC
-also after its response timer), and it is applied then (a duplicate changes nothing).
+Guarantee: a receipt is acknowledged only once durable. A final receipt is acknowledged
+after the transaction that stored it (or found it stored already) committed; an
+intermediate one (the provider's mapping table says it is not final) at once, as nothing
+of it is kept. Until then the provider holds the receipt: if this process dies, it sends
+it again (an SMSC: when the session ends, to another bind or the next one, and after its
+response timer), and it is applied then (a duplicate changes nothing).
 
-A receipt whose carrier id is not known (its submit_sm_resp not written yet, or its
-submission not yet announced: usually milliseconds) is held, unacknowledged, and retried
+A receipt whose carrier id is not known (its send's result not written yet, or its
+send not yet announced: usually milliseconds) is held, unacknowledged, and retried
 every few ms for `receipt_hold_seconds`; then it is parked in `parked_receipts` (in the
-transaction of its batch) and acknowledged. An SMSC counts unanswered deliver_sm
-against its window and resends them after its response timer (typically 30-60 s), so a
-receipt is not held past a few seconds. Parked receipts are applied as soon as their
-submission is known (looked for every second) and dropped after
+transaction of its batch) and acknowledged. A provider counts unanswered receipts
+against its window and resends them after its response timer (an SMSC: typically
+30-60 s), so a receipt is not held past a few seconds. Parked receipts are applied as
+soon as their send is known (looked for every second) and dropped after
 `receipt_park_seconds`. A batch that failed to apply (database or Kafka down) is
 retried, unacknowledged, until it applies.
 """
@@ -31,14 +31,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cpaas.connector_kit.statuses import StatusMeaning, status_event
 from cpaas.contracts import Channel, MessageStatus, MessageStatusChangedV1
 from cpaas.contracts.topics import MSG_STATUS
 from cpaas.platform.broker import EventPublisher
 from cpaas.platform.logs import bind_log_context
-from cpaas.sms_connector.domain.receipts import Receipt
-from cpaas.sms_connector.domain.statuses import final_status, receipt_meaning
+from cpaas.sms_connector.domain.statuses import final_status
 from cpaas.sms_connector.metrics import RECEIPT_OUTCOMES, RECEIPTS_HELD
-from cpaas.sms_connector.smpp.model import InboundReceipt
+from cpaas.sms_connector.providers.base import InboundReceipt, Receipt
 from cpaas.sms_connector.store import Finished, SmsStore
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,8 @@ IDLE_POLL_SECONDS = 0.25  # how often an idle loop looks at held receipts and at
 
 @dataclass
 class Held:
-    """A final receipt not applied yet, with the acks of every deliver_sm that carried it
-    (the SMSC may send the same receipt again while we hold it)."""
+    """A final receipt not applied yet, with the acks of every delivery that carried it
+    (the provider may send the same receipt again while we hold it)."""
 
     receipt: Receipt
     first_seen: float
@@ -79,6 +79,7 @@ class DeliveryReportProcessor:
         receipts: asyncio.Queue[InboundReceipt],
         store: SmsStore,
         publisher: EventPublisher,
+        meaning: Callable[[str], StatusMeaning],
         *,
         batch_seconds: float,
         batch_max: int,
@@ -89,6 +90,7 @@ class DeliveryReportProcessor:
         self.receipts = receipts
         self.store = store
         self.publisher = publisher
+        self.meaning = meaning
         self.batch_seconds, self.batch_max = batch_seconds, batch_max
         self.hold_seconds, self.park_seconds = hold_seconds, park_seconds
         self.clock = clock
@@ -104,8 +106,8 @@ class DeliveryReportProcessor:
 
     async def stop(self) -> None:
         """Apply what is queued, park what is still unknown, then stop. Nothing can be
-        acknowledged any more (the binds are down): the SMSC sends those receipts again
-        on the next bind, where they are found stored."""
+        acknowledged any more (the provider is stopped first): it sends those receipts
+        again once connected anew, and they are found stored."""
         self._stopping.set()
         if self._task is not None:
             await self._task
@@ -137,7 +139,7 @@ class DeliveryReportProcessor:
         now = self.clock()
         finals: dict[str, Held] = {}
         for item in batch:
-            if receipt_meaning(item.receipt.stat).is_final:
+            if self.meaning(item.receipt.stat).is_final:
                 _merge(finals, Held(item.receipt, now, [item.ack]))
             else:
                 RECEIPT_OUTCOMES.labels("intermediate").inc()
@@ -211,13 +213,15 @@ class DeliveryReportProcessor:
             )
 
     async def _publish(self, finished: list[Finished]) -> None:
-        await publish_final_statuses(self.publisher, finished)
+        await publish_final_statuses(self.publisher, finished, self.meaning)
 
 
-async def publish_final_statuses(publisher: EventPublisher, finished: list[Finished]) -> None:
+async def publish_final_statuses(
+    publisher: EventPublisher, finished: list[Finished], meaning: Callable[[str], StatusMeaning]
+) -> None:
     """The final status of each message its receipts finished, pipelined (before the
-    caller's transaction marks them FINAL)."""
-    events = [_final_event(f) for f in finished]
+    caller's transaction marks them FINAL); `meaning`: the provider's mapping table."""
+    events = [_final_event(f, meaning) for f in finished]
     for event in events:
         with bind_log_context(message_id=event.message_id, account_id=event.account_id):
             log.log(
@@ -228,24 +232,16 @@ async def publish_final_statuses(publisher: EventPublisher, finished: list[Finis
     await publisher.publish_many((MSG_STATUS.name, e, e.message_id) for e in events)
 
 
-def _final_event(f: Finished) -> MessageStatusChangedV1:
-    outcome = final_status(f.stats, f.errors)
-    occurred_at: datetime | None = f.last_receipt_at or f.submitted_at
+def _final_event(f: Finished, meaning: Callable[[str], StatusMeaning]) -> MessageStatusChangedV1:
+    outcome = final_status(f.stats, f.errors, meaning)
+    occurred_at: datetime | None = f.last_receipt_at or f.sent_at
     assert occurred_at is not None
-    return MessageStatusChangedV1(
-        message_id=f.message_id,
-        account_id=f.account_id,
-        channel=Channel.SMS,
-        attempt=f.attempt,
-        status=outcome.status,
-        recipient=f.recipient,
-        occurred_at=occurred_at,
-        carrier_message_id=f.carrier_message_id,
+    return status_event(
+        Channel.SMS,
+        f,
+        outcome.status,
+        occurred_at,
         error_code=outcome.error_code,
         error_detail=outcome.error_detail,
         carrier_error_code=outcome.carrier_error_code,
-        segments=f.segments,
-        sender_id=f.sender_id,
-        template_id=f.template_id,
-        campaign_id=f.campaign_id,
     )

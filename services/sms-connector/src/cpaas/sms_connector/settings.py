@@ -1,24 +1,23 @@
 """Settings of the SMS connector (env prefix CPAAS_SMS_CONNECTOR_)."""
 
+from typing import Literal
+
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from cpaas.platform.settings import ServiceSettings
+from cpaas.connector_kit.settings import ConnectorSettings
 
 # SMPP 3.4 allows 8 password characters, too few for the usual "local-dev-" marker, so
 # the local default is refused in production by name instead.
 LOCAL_SMPP_PASSWORD = "localdev"  # noqa: S105 - the local default, refused in production
 
 
-class SmsConnectorSettings(ServiceSettings):
+class SmsConnectorSettings(ConnectorSettings):
     model_config = SettingsConfigDict(env_prefix="CPAAS_SMS_CONNECTOR_", extra="ignore")
-
-    retention_days: float = Field(
-        7.0, gt=0, description="Days a send's rows are kept (receipts and provider events for it come before then)"
-    )
 
     service_name: str = Field("sms-connector", description="Name in logs, metrics and event sources")
     http_port: int = Field(8084, description="Port of /healthz, /readyz and /metrics")
+    provider: Literal["smpp"] = Field("smpp", description="SMS provider (an SMSC over SMPP 3.4)")
     smpp_host: str = Field("127.0.0.1", description="SMSC host")
     smpp_port: int = Field(2775, ge=1, le=65535, description="SMSC port")
     system_id: str = Field("cpaas", min_length=1, max_length=15, description="SMPP system_id of our ESME account")
@@ -72,9 +71,6 @@ class SmsConnectorSettings(ServiceSettings):
     )
     receipt_batch_seconds: float = Field(0.005, ge=0, description="How long receipts are collected into one batch")
     receipt_batch_max: int = Field(500, ge=1, description="Most receipts applied in one database transaction")
-    cache_ttl_seconds: float = Field(30.0, ge=0, description="Lifetime of cached templates and sender IDs")
-    batch_max_records: int = Field(500, ge=1, description="Most submit events handled in one batch")
-    batch_timeout_ms: int = Field(5, ge=0, description="How long the consumer waits to fill a batch")
     max_segments: int = Field(10, ge=1, le=255, description="Longest message, in SMS segments, that is sent")
 
     @property
@@ -82,11 +78,9 @@ class SmsConnectorSettings(ServiceSettings):
         """From the submit_sm_resp to the receipt deadline of an accepted message."""
         return self.validity_period_seconds + self.receipt_grace_seconds
 
-    @model_validator(mode="after")
-    def _deadline_within_retention(self) -> "SmsConnectorSettings":
-        if self.receipt_deadline_seconds >= self.retention_days * 86_400:
-            raise ValueError("validity_period_seconds + receipt_grace_seconds must be shorter than retention_days")
-        return self
+    @property
+    def deadline_setting_names(self) -> str:
+        return "validity_period_seconds + receipt_grace_seconds"
 
     @model_validator(mode="after")
     def _refuse_local_password(self) -> "SmsConnectorSettings":

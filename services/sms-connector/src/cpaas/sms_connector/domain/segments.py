@@ -1,46 +1,43 @@
-"""Splitting a text into SMS segments: GSM 03.38 (160, or 153 per part) or UCS-2 (70,
-or 67 per part), concatenated with an 8-bit-reference UDH (esm_class 0x40)."""
+"""How a text goes out as SMS: its alphabet and the parts it is cut into.
+
+GSM 03.38 when every character is in it, else UCS-2; 160 GSM characters (70 UCS-2) go
+as one message, a longer text as parts of 153 (67) each, an emoji never cut in half.
+No provider terms: a provider encodes the parts its own way (SMPP: `providers/smpp/segments.py`).
+"""
 
 import zlib
 from dataclasses import dataclass
+from typing import Literal
 
 import smsutil
 
-GSM_DATA_CODING, UCS2_DATA_CODING = 0, 8
-UDHI = 0x40  # esm_class bit: short_message starts with a user data header
-UDH_LENGTH, UDH_IEI_CONCAT_8BIT, UDH_IE_LENGTH = 5, 0x00, 3
-MAX_SHORT_MESSAGE_BYTES = 254  # SMPP 3.4 short_message limit
-_CODECS = {"gsm0338": ("gsm0338", GSM_DATA_CODING), "utf_16_be": ("utf_16_be", UCS2_DATA_CODING)}
-
-
-@dataclass(frozen=True)
-class EncodedMessage:
-    data_coding: int
-    esm_class: int
-    payloads: list[bytes]  # short_message of each submit_sm, UDH included
+Alphabet = Literal["GSM", "UCS2"]
+_ALPHABETS: dict[str, Alphabet] = {"gsm0338": "GSM", "utf_16_be": "UCS2"}
 
 
 class EmptyMessage(ValueError):
     pass
 
 
-def concat_reference(message_id: str) -> int:
-    """Same message, same reference: a resend after a crash reassembles the same way."""
-    return zlib.crc32(message_id.encode()) & 0xFF
+@dataclass(frozen=True)
+class SmsText:
+    """A rendered text cut into the parts it goes out as (one part: no concatenation)."""
+
+    alphabet: Alphabet
+    parts: tuple[str, ...]
+
+    @property
+    def segments(self) -> int:
+        return len(self.parts)
 
 
-def encode_message(text: str, reference: int) -> EncodedMessage:
+def split_text(text: str) -> SmsText:
     if not text:
         raise EmptyMessage("the rendered text is empty")
     split = smsutil.split(text)
-    codec, data_coding = _CODECS[split.encoding]
-    parts = [part.content.encode(codec) for part in split.parts]
-    if len(parts) == 1:
-        return EncodedMessage(data_coding, 0, parts)
-    total = len(parts)
-    payloads = [
-        bytes([UDH_LENGTH, UDH_IEI_CONCAT_8BIT, UDH_IE_LENGTH, reference, total, seq]) + part
-        for seq, part in enumerate(parts, start=1)
-    ]
-    assert all(len(p) <= MAX_SHORT_MESSAGE_BYTES for p in payloads)
-    return EncodedMessage(data_coding, UDHI, payloads)
+    return SmsText(_ALPHABETS[split.encoding], tuple(part.content for part in split.parts))
+
+
+def concat_reference(message_id: str) -> int:
+    """Same message, same reference: a resend after a crash reassembles the same way."""
+    return zlib.crc32(message_id.encode()) & 0xFF

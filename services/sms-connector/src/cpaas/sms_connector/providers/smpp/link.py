@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 
 import smpp34
 
-from cpaas.sms_connector.metrics import BINDS_UP, RECONNECTS, SUBMIT_SECONDS, WINDOW_IN_USE
+from cpaas.connector_kit.errors import SendError
+from cpaas.sms_connector.providers.smpp import pdu
+from cpaas.sms_connector.providers.smpp.metrics import BINDS_UP, RECONNECTS, SUBMIT_SECONDS, WINDOW_IN_USE
+from cpaas.sms_connector.providers.smpp.model import Segment, SubmitResult
+from cpaas.sms_connector.providers.smpp.rate import TokenBucket
+from cpaas.sms_connector.providers.smpp.session import BindRefused, DeliverAck, SessionLost, SmppSession
 from cpaas.sms_connector.settings import SmsConnectorSettings
-from cpaas.sms_connector.smpp import pdu
-from cpaas.sms_connector.smpp.errors import SendError
-from cpaas.sms_connector.smpp.model import Segment, SubmitResult
-from cpaas.sms_connector.smpp.rate import TokenBucket
-from cpaas.sms_connector.smpp.session import BindRefused, DeliverAck, SessionLost, SmppSession
 
 log = logging.getLogger(__name__)
 FIRST_RECONNECT_DELAY_SECONDS = 0.25

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import smpp34
 
-from cpaas.sms_connector.smpp.model import Segment
+from cpaas.sms_connector.providers.smpp.model import Segment
 
 HEADER = struct.Struct("!IIII")  # command_length, command_id, command_status, sequence_number
 HEADER_BYTES = 16

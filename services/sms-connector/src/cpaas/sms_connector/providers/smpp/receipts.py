@@ -1,4 +1,5 @@
-"""Delivery receipts: the SMPP 3.4 Appendix B text and the receipt TLVs.
+"""Delivery receipts as SMPP writes them: the SMPP 3.4 Appendix B text of a deliver_sm
+and the receipt TLVs, and a query_sm_resp that stands for a receipt.
 
 `id:<id> sub:001 dlvrd:001 submit date:YYMMDDhhmm[ss] done date:YYMMDDhhmm[ss] stat:DELIVRD
 err:000 text:...`. Keys are matched without regard to case; everything from `text:` on
@@ -7,25 +8,16 @@ zone; they are read as UTC.
 """
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
-from cpaas.sms_connector.domain.statuses import MESSAGE_STATE_STAT, QUERY_FINAL_STATES
+from cpaas.sms_connector.providers.base import Receipt
+from cpaas.sms_connector.providers.smpp.statuses import MESSAGE_STATE_STAT, QUERY_FINAL_STATES
 
 _FIELD = re.compile(r"(?i)\b(id|sub|dlvrd|submit date|done date|stat|err):(\S*)")
 _TEXT = re.compile(r"(?i)\btext:")
 DATE_FORMATS = {10: "%y%m%d%H%M", 12: "%y%m%d%H%M%S"}
 _ABSOLUTE_TIME = re.compile(r"^(\d{12})(\d)(\d{2})([+-])$")  # YYMMDDhhmmss t nn p (SMPP 3.4, 7.1.1.1)
 QUARTER_HOUR_MINUTES = 15
-
-
-@dataclass(frozen=True)
-class Receipt:
-    carrier_message_id: str
-    stat: str
-    error: str | None
-    done_at: datetime | None  # the receipt's done date
-    received_at: datetime  # when the connector got it
 
 
 class NotAReceipt(ValueError):

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import smpp34
 
-from cpaas.sms_connector.smpp import pdu
-from cpaas.sms_connector.smpp.model import Segment
+from cpaas.sms_connector.providers.smpp import pdu
+from cpaas.sms_connector.providers.smpp.model import Segment
 
 log = logging.getLogger(__name__)
 READ_BYTES = 64 * 1024

@@ -1,10 +1,7 @@
-"""What the provider is given and gives back."""
+"""What an SMPP session is given (a segment: one submit_sm) and gives back."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-
-from cpaas.sms_connector.domain.receipts import Receipt
 
 
 @dataclass(frozen=True)
@@ -35,12 +32,3 @@ class SubmitResult:
     @property
     def accepted(self) -> bool:
         return self.command_status == 0 and bool(self.carrier_message_id)
-
-
-@dataclass(frozen=True)
-class InboundReceipt:
-    """A delivery receipt as read, with the acknowledgement of its deliver_sm: call
-    `ack()` once the receipt is durable (it does nothing if its session has ended)."""
-
-    receipt: Receipt
-    ack: Callable[[], None]
