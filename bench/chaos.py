@@ -188,9 +188,9 @@ class Client:
             "channel": "RCS",
             "templateId": t["RCS"],
             "variables": [token, "10"],
-            "fallback": [
-                {"channel": "WHATSAPP", "templateId": t["WHATSAPP"]},
-                {"channel": "SMS", "templateId": t["SMS"], "senderId": "CPAASD"},
+            "fallback": [  # each level its own variables (the token in each, for the carrier counts)
+                {"channel": "WHATSAPP", "templateId": t["WHATSAPP"], "variables": [token, "10"]},
+                {"channel": "SMS", "templateId": t["SMS"], "senderId": "CPAASD", "variables": [token, "10"]},
             ],
         }
 

@@ -298,8 +298,13 @@ def channel_bodies(creds: dict) -> dict[str, dict]:
             "templateId": t["RCS"],
             "variables": ["Asha", "10"],
             "fallback": [
-                {"channel": "WHATSAPP", "templateId": t["WHATSAPP"]},
-                {"channel": "SMS", "templateId": t["SMS"], "senderId": creds["senderId"]},
+                {"channel": "WHATSAPP", "templateId": t["WHATSAPP"], "variables": ["Asha", "A-1042"]},
+                {
+                    "channel": "SMS",
+                    "templateId": t["SMS"],
+                    "senderId": creds["senderId"],
+                    "variables": ["482913", "10"],
+                },
             ],
         },
     }

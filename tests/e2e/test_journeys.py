@@ -36,10 +36,15 @@ def chain_body(platform, recipient: str) -> dict:
         "recipient": recipient,
         "channel": "RCS",
         "templateId": t["RCS"],
-        "variables": ["Asha", "A-1042"],
-        "fallback": [
-            {"channel": "WHATSAPP", "templateId": t["WHATSAPP"]},
-            {"channel": "SMS", "templateId": t["SMS"], "senderId": platform.creds["senderId"]},
+        "variables": ["Asha"],
+        "fallback": [  # each level with its own template's variables
+            {"channel": "WHATSAPP", "templateId": t["WHATSAPP"], "variables": ["Asha", "A-1042"]},
+            {
+                "channel": "SMS",
+                "templateId": t["SMS"],
+                "senderId": platform.creds["senderId"],
+                "variables": ["482913", "10"],
+            },
         ],
     }
 
@@ -71,6 +76,14 @@ async def test_rcs_to_a_903_number_falls_back_to_whatsapp_then_sms_and_each_carr
     assert attempts == [("RCS", "FAILED", None), ("WHATSAPP", "FAILED", "0.35"), ("SMS", "DELIVERED", "0.25")]
     assert message["cost"] == "0.60"
     assert [h["status"] for h in message["history"]].count("RETRYING") == 2
+    # each level is sent with its own variables (an SMS fallback once read "Your OTP is Asha")
+    smsc_url = f"{platform.urls['sandbox']}/sandbox/smsc/messages?recipient=919811100903"
+    smsc = (await platform.gateway.get(smsc_url)).json()["messages"]
+    assert [m["text"] for m in smsc][-1].startswith("Your OTP is 482913. It is valid for 10 minutes.")
+    wa_url = f"{platform.urls['whatsapp']}/sandbox/whatsapp/messages?to=919811100903"
+    [sent_wa] = (await platform.gateway.get(wa_url)).json()["messages"]
+    parameters = json.dumps(sent_wa["request"])
+    assert '"Asha"' in parameters and '"A-1042"' in parameters
 
 
 async def test_901_on_every_level_ends_failed(platform) -> None:
