@@ -22,6 +22,9 @@ async def run_schemathesis(base_url: str, api_key: str) -> tuple[int, str]:
         "run",
         f"{base_url}/openapi.json",
         "--checks=not_a_server_error",
+        # the gateway's own operations; the forwarded ones (campaigns, templates, ...) are answered by
+        # services not running here (503 by design: test_edge.py), and fuzzed by their owners
+        "--include-path-regex=^/api/v1/messages/",
         f"--max-examples={EXAMPLES}",
         "--phases=examples,coverage,fuzzing",
         "--mode=all",

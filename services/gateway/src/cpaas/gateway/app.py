@@ -15,10 +15,15 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
 from cpaas.control_plane import ControlPlane
+from cpaas.gateway.api.account import router as account_router
+from cpaas.gateway.api.ai import router as ai_router
+from cpaas.gateway.api.campaigns import router as campaigns_router
+from cpaas.gateway.api.edge_models import REQUEST_MODELS
 from cpaas.gateway.api.internal import build_router as internal_router
 from cpaas.gateway.api.messages import router as messages_router
 from cpaas.gateway.api.submit import SUBMIT_PATH, serve_submit
 from cpaas.gateway.domain.limits import InvalidKeyThrottle, RateLimiter
+from cpaas.gateway.downstream import Downstream
 from cpaas.gateway.handlers import SubmitHandler
 from cpaas.gateway.settings import GatewaySettings
 from cpaas.gateway.store import Balances, IdempotencyStore
@@ -72,8 +77,9 @@ def build_app(
     db: asyncpg.Pool | None = None,
     http: httpx.AsyncClient | None = None,
 ) -> FastAPI:
-    """`db`: a pool the caller owns (else one is opened in the lifespan); `http` is unused:
-    the gateway calls no HTTP service (the parameter keeps every service's shape)."""
+    """`db`: a pool the caller owns (else one is opened in the lifespan); `http`: the client
+    of the services behind the forwarded routes (campaigns, console, billing, ai; else one is
+    opened in the lifespan)."""
     health = HealthState()
     broker = broker or make_broker(
         settings.kafka, client_id="gateway", graceful_timeout=settings.shutdown_grace_seconds
@@ -99,6 +105,8 @@ def build_app(
             app.state.control_plane = control
             app.state.key_throttle = InvalidKeyThrottle(settings.invalid_key_limit_per_minute)
             app.state.reports = MessageLogReader(pool)
+            client = http or await stack.enter_async_context(httpx.AsyncClient())
+            app.state.downstream = Downstream(client, settings)
             app.state.submit_handler = SubmitHandler(
                 settings,
                 control=control,
@@ -124,19 +132,23 @@ def build_app(
         version="1.0.0",
         lifespan=lifespan,
         description="The public REST API: submit SMS, WhatsApp, RCS and Voice messages and read"
-        " their delivery reports. Authenticate with the `X-API-Key` header.",
+        " their delivery reports; bulk campaigns; templates, sender IDs and the blacklist; the balance and"
+        " transactions; the compliance check and AI Assist. Authenticate with the `X-API-Key` header.",
     )
     app.state.settings = settings
     install_error_handlers(app)
     mount_ops(app, health)
     app.include_router(messages_router)
+    for router in (campaigns_router, account_router, ai_router):  # forwarded (downstream.py)
+        app.include_router(router)
     app.include_router(internal_router(settings.service_token))
     _document_submit_request(app)
     return app
 
 
 def _document_submit_request(app: FastAPI) -> None:
-    """The submit route parses its body itself; publish its schema in the OpenAPI document."""
+    """The submit route parses its body itself, and the forwarded routes pass theirs through;
+    publish their schemas in the OpenAPI document."""
     from cpaas.contracts.submit import SubmitRequest
 
     build_openapi = app.openapi
@@ -148,6 +160,10 @@ def _document_submit_request(app: FastAPI) -> None:
             for name, definition in definitions.pop("$defs", {}).items():
                 schema["components"]["schemas"].setdefault(name, definition)
             schema["components"]["schemas"]["SubmitRequest"] = definitions
+            for model in REQUEST_MODELS:
+                schema["components"]["schemas"][model.__name__] = model.model_json_schema(
+                    by_alias=True, ref_template="#/components/schemas/{model}"
+                )
         return app.openapi_schema or schema
 
     app.openapi = openapi

@@ -70,9 +70,33 @@ class GatewaySettings(ServiceSettings):
     service_token: str = Field(
         "local-dev-service-token",
         min_length=16,
-        description="Shared token that trusted services (the console's Quick Message) send as X-Service-Token",
+        description="Shared token that trusted services (the console's Quick Message) send as X-Service-Token, and"
+        " that the gateway sends to the services behind its forwarded routes",
     )
     max_page_size: int = Field(200, ge=1, description="Largest page of the reports API")
+    campaigns_url: str = Field(
+        "http://127.0.0.1:9096",
+        description="Base URL of the campaigns service's internal listener (the public /api/v1/campaigns routes)",
+    )
+    console_internal_url: str = Field(
+        "http://127.0.0.1:9088",
+        description="Base URL of the console's internal listener (the public templates, sender IDs and blacklist)",
+    )
+    billing_url: str = Field(
+        "http://127.0.0.1:8082", description="Base URL of billing's internal API (the public balance and transactions)"
+    )
+    ai_url: str = Field(
+        "http://127.0.0.1:8095", description="Base URL of the AI service (the public compliance check and AI Assist)"
+    )
+    downstream_timeout_seconds: float = Field(
+        10.0, gt=0, description="Longest wait for one of those services' answer before 503 SERVICE_UNAVAILABLE"
+    )
+    upload_timeout_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="Longest a campaign's file upload may take to stream through to the campaigns service and be"
+        " answered",
+    )
 
     @model_validator(mode="after")
     def _lease_outlives_publish(self) -> "GatewaySettings":
