@@ -40,6 +40,7 @@ SERVICES = [
             "GATEWAY_URL": "http://gateway:9081",  # the gateway's internal listener
             "PUBLIC_URL": {"configMapKeyRef": {"name": "cpaas-config", "key": "console-public-url"}},
             "AI_URL": {"configMapKeyRef": {"name": "cpaas-config", "key": "ai-url"}},
+            "CAMPAIGNS_URL": {"configMapKeyRef": {"name": "cpaas-config", "key": "campaigns-url"}},
         },
         {"SERVICE_TOKEN": "service-token", "SECRETS_KEY": "secrets-key"},
     ),
@@ -111,6 +112,7 @@ CONFIG = {
     "kafka-bootstrap-servers": "kafka-bootstrap.kafka.svc:9092",
     "console-public-url": "https://console.cpaas.example.com",
     "ai-url": "http://ai:8095",  # the ai service (the console's compliance check and AI Assist)
+    "campaigns-url": "http://campaigns:9096",  # the campaigns service's internal listener (Bulk Campaign)
     "smpp-host": "smsc.carrier.example.com",
     "smpp-port": "2775",
     "smpp-system-id": "cpaas",

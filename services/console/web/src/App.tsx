@@ -14,13 +14,15 @@ import { BillingPage } from "./pages/Billing";
 import { ChannelsPage } from "./pages/Channels";
 import { QuickMessagePage } from "./pages/QuickMessage";
 import { AdminPage } from "./pages/Admin";
+import { CampaignsPage } from "./pages/Campaigns";
 
 // The sidebar uses the user guide's names, in its order (each page's heading is its name; the admin's
-// approvals queue and users are the guide's User Management panel). Bulk Campaign, Campaign Intelligence, Report Summary,
+// approvals queue and users are the guide's User Management panel). Campaign Intelligence, Report Summary,
 // Traffic Anomaly and Spam Detection belong to later capabilities and are left out.
 const NAV = [
   { path: "/dashboard", label: "Dashboard" },
   { path: "/quick-message", label: "Quick Message" },
+  { path: "/campaigns", label: "Bulk Campaign" },
   { path: "/templates", label: "Templates" },
   { path: "/channels", label: "Channels" },
   { path: "/sender-ids", label: "Sender IDs" },
@@ -92,6 +94,7 @@ function Shell() {
         <Routes>
           <Route path="/dashboard" element={<DashboardPage />} />
           <Route path="/quick-message" element={<QuickMessagePage />} />
+          <Route path="/campaigns" element={<CampaignsPage />} />
           <Route path="/templates" element={<TemplatesPage />} />
           <Route path="/channels" element={<ChannelsPage />} />
           <Route path="/sender-ids" element={<SenderIdsPage />} />

@@ -33,7 +33,12 @@ class ServiceSpec:
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("sandbox", "cpaas.sandbox", 8090),
     ServiceSpec("ai", "cpaas.ai", 8095),
-    ServiceSpec("console", "cpaas.console", 8088, {"CPAAS_CONSOLE_AI_URL": "http://127.0.0.1:8095"}),
+    ServiceSpec(
+        "console",
+        "cpaas.console",
+        8088,
+        {"CPAAS_CONSOLE_AI_URL": "http://127.0.0.1:8095", "CPAAS_CONSOLE_CAMPAIGNS_URL": "http://127.0.0.1:9096"},
+    ),
     ServiceSpec("reporting", "cpaas.reporting", 8083),
     ServiceSpec("billing", "cpaas.billing", 8082),
     ServiceSpec("webhooks", "cpaas.webhooks", 8089),

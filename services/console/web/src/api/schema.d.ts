@@ -249,6 +249,101 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Campaigns */
+        get: operations["list_campaigns_api_campaigns_get"];
+        put?: never;
+        /**
+         * Create Campaign
+         * @description The form and its CSV, streamed through to the campaigns service as they arrive.
+         */
+        post: operations["create_campaign_api_campaigns_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{campaign_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Campaign */
+        get: operations["get_campaign_api_campaigns__campaign_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{campaign_id}/rejected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rejected Rows */
+        get: operations["rejected_rows_api_campaigns__campaign_id__rejected_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{campaign_id}/rejected.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Rejected Csv
+         * @description Every rejected row, streamed through from the campaigns service.
+         */
+        get: operations["rejected_csv_api_campaigns__campaign_id__rejected_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{campaign_id}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Act
+         * @description Pause, resume or cancel (409 CONFLICT when the status does not allow it).
+         */
+        post: operations["act_api_campaigns__campaign_id___action__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/channels/rcs": {
         parameters: {
             query?: never;
@@ -278,6 +373,23 @@ export interface paths {
         get: operations["list_waba_numbers_api_channels_whatsapp_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/compliance/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Compliance Check */
+        post: operations["compliance_check_api_compliance_check_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -495,6 +607,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/templates/assist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Templates Assist */
+        post: operations["templates_assist_api_templates_assist_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/templates/preview": {
         parameters: {
             query?: never;
@@ -589,6 +718,7 @@ export interface components {
             kind: "templates" | "sender-ids" | "rcs-bots";
             /** Name */
             name: string;
+            template?: components["schemas"]["ApprovalTemplate"] | null;
         };
         /** ApprovalPage */
         ApprovalPage: {
@@ -600,6 +730,60 @@ export interface components {
             pageSize: number;
             /** Total */
             total: number;
+        };
+        /**
+         * ApprovalTemplate
+         * @description What a template under review shows: its parts, rendered as its form's preview does, and
+         *     its compliance check at submission (None when the ai service could not be reached then).
+         */
+        ApprovalTemplate: {
+            /** Body */
+            body: string;
+            /** Category */
+            category: string | null;
+            compliance: components["schemas"]["StoredCompliance"] | null;
+            /** Content */
+            content: {
+                [key: string]: unknown;
+            };
+            /** Templatetype */
+            templateType: string;
+        };
+        /** AssistIn */
+        AssistIn: {
+            /** Category */
+            category?: string | null;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "SMS" | "WHATSAPP" | "RCS" | "VOICE";
+            /**
+             * Instructions
+             * @description "formal tone", "include a discount offer", "in Hindi", ...
+             */
+            instructions?: string | null;
+            /**
+             * Name
+             * @description The template's name: its topic (diwali_offer_2025, otp_alert, ...)
+             */
+            name: string;
+        };
+        /** AssistOut */
+        AssistOut: {
+            /** Drafts */
+            drafts: components["schemas"]["Draft"][];
+            /**
+             * Engine
+             * @description Which engine wrote the drafts: local, or the model
+             * @enum {string}
+             */
+            engine: "local" | "llm";
+            /**
+             * Fallbackreason
+             * @description Why the model's answer was not used, when one is set up
+             */
+            fallbackReason?: string | null;
         };
         /** AttemptOut */
         AttemptOut: {
@@ -656,6 +840,91 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** CampaignOut */
+        CampaignOut: {
+            /** Channel */
+            channel: string;
+            /** Completedat */
+            completedAt: string | null;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Delivered */
+            delivered: number;
+            /** Estimatedunits */
+            estimatedUnits: number;
+            /** Failed */
+            failed: number;
+            /** Fallback */
+            fallback: components["schemas"]["FallbackOut"][];
+            /** Filebytes */
+            fileBytes: number;
+            /** Filename */
+            fileName: string | null;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Pausecode */
+            pauseCode: string | null;
+            /** Processed */
+            processed: number;
+            /** Progress */
+            progress: number;
+            /** Promotional */
+            promotional: boolean;
+            /** Refused */
+            refused: number;
+            /** Rejected */
+            rejected: number;
+            /** Rejectedrows */
+            rejectedRows?: components["schemas"]["RejectedRowOut"][] | null;
+            /** Scheduledat */
+            scheduledAt: string | null;
+            /** Senderid */
+            senderId: string | null;
+            /** Sent */
+            sent: number;
+            /** Startedat */
+            startedAt: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "CREATED" | "QUEUED" | "PROCESSING" | "COMPLETED" | "FAILED" | "PAUSED" | "CANCELLED";
+            /** Statusreason */
+            statusReason: string | null;
+            /** Templateid */
+            templateId: number;
+            /** Templatename */
+            templateName: string;
+            /** Timezone */
+            timeZone: string;
+            /** Total */
+            total: number;
+            /** Undelivered */
+            undelivered: number;
+            /**
+             * Updatedat
+             * Format: date-time
+             */
+            updatedAt: string;
+            /** Waitinguntil */
+            waitingUntil: string | null;
+        };
+        /** CampaignPage */
+        CampaignPage: {
+            /** Items */
+            items: components["schemas"]["CampaignOut"][];
+            /** Page */
+            page: number;
+            /** Pagesize */
+            pageSize: number;
+            /** Total */
+            total: number;
+        };
         /**
          * Channel
          * @enum {string}
@@ -669,6 +938,59 @@ export interface components {
             channel: string;
             /** Today */
             today: number;
+        };
+        /** ComplianceIn */
+        ComplianceIn: {
+            /**
+             * Category
+             * @description UIC, MIC, SIC, Auth (SMS); MARKETING, UTILITY, AUTHENTICATION
+             */
+            category?: string | null;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "SMS" | "WHATSAPP" | "RCS" | "VOICE";
+            /**
+             * Text
+             * @description Everything the recipient reads, one part (header, body, footer, button) per line
+             */
+            text: string;
+        };
+        /** ComplianceOut */
+        ComplianceOut: {
+            /**
+             * Risklevel
+             * @enum {string}
+             */
+            riskLevel: "LOW" | "MEDIUM" | "HIGH";
+            /** Riskscore */
+            riskScore: number;
+            /** Warnings */
+            warnings: components["schemas"]["ComplianceWarning"][];
+        };
+        /** ComplianceWarning */
+        ComplianceWarning: {
+            /**
+             * Check
+             * @description The rule: CHECK-1 ... CHECK-9
+             */
+            check: string;
+            /** Confidence */
+            confidence: number;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "rule" | "model";
+            span: components["schemas"]["Span"];
+            /**
+             * Suggestion
+             * @description The span rewritten: applying it replaces the span
+             */
+            suggestion: string;
+            /** Title */
+            title: string;
         };
         /** CreatedUser */
         CreatedUser: {
@@ -708,6 +1030,63 @@ export interface components {
             /** Reason */
             reason?: string | null;
         };
+        /** Draft */
+        Draft: {
+            /** Body */
+            body: string;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "SMS" | "WHATSAPP" | "RCS" | "VOICE";
+            /**
+             * Content
+             * @description The channel's template content (header, footer, buttons; suggestions)
+             */
+            content?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Encoding
+             * @description SMS: GSM-7 or UCS-2
+             */
+            encoding?: string | null;
+            /**
+             * Examplesegments
+             * @description SMS: segments with the example values filled in
+             */
+            exampleSegments?: number | null;
+            /** Intent */
+            intent: string;
+            /** Language */
+            language: string;
+            /**
+             * Notes
+             * @default []
+             */
+            notes: string[];
+            /**
+             * Segments
+             * @description SMS: segments of the body as written
+             */
+            segments?: number | null;
+            /**
+             * Variables
+             * @default []
+             */
+            variables: components["schemas"]["DraftVariable"][];
+        };
+        /** DraftVariable */
+        DraftVariable: {
+            /** Example */
+            example: string;
+            /** Index */
+            index: number;
+            /** Maxlength */
+            maxLength?: number | null;
+            /** Name */
+            name: string;
+        };
         /** FailureReason */
         FailureReason: {
             /** Count */
@@ -715,7 +1094,10 @@ export interface components {
             /** Reason */
             reason: string;
         };
-        /** FallbackLevelIn */
+        /**
+         * FallbackLevelIn
+         * @description One fallback level, with its own template and that template's own variables.
+         */
         FallbackLevelIn: {
             /** @description Channel of this fallback level */
             channel: components["schemas"]["Channel"];
@@ -729,6 +1111,24 @@ export interface components {
              * @description An approved template of that channel
              */
             templateId: number;
+            /**
+             * Variables
+             * @description This level's template variables by position (a level never reuses the primary's); may be left out only when its template has none. Template variables by position: ["482913", "10"] or {"1": "482913", "2": "10"}. Text, newline and tab; other control characters (NUL, CR, ESC, DEL, C1) are refused
+             */
+            variables?: string[] | {
+                [key: string]: string;
+            } | null;
+        };
+        /** FallbackOut */
+        FallbackOut: {
+            /** Channel */
+            channel: string;
+            /** Senderid */
+            senderId?: string | null;
+            /** Templateid */
+            templateId: number;
+            /** Variablecount */
+            variableCount?: number | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -826,6 +1226,8 @@ export interface components {
             attempt: number;
             /** Campaignid */
             campaignId: number | null;
+            /** Campaignname */
+            campaignName?: string | null;
             /** Channel */
             channel: string;
             /** Costminor */
@@ -961,6 +1363,30 @@ export interface components {
             /** Statusreason */
             statusReason: string | null;
         };
+        /** RejectedPage */
+        RejectedPage: {
+            /** Items */
+            items: components["schemas"]["RejectedRowOut"][];
+            /** Page */
+            page: number;
+            /** Pagesize */
+            pageSize: number;
+            /** Total */
+            total: number;
+        };
+        /** RejectedRowOut */
+        RejectedRowOut: {
+            /** Code */
+            code: string;
+            /** Line */
+            line: number;
+            /** Reason */
+            reason: string;
+            /** Row */
+            row: string;
+            /** Stage */
+            stage: string;
+        };
         /** SenderIdIn */
         SenderIdIn: {
             /** Peid */
@@ -1015,6 +1441,38 @@ export interface components {
             /** Webhookurl */
             webhookUrl: string | null;
         };
+        /** Span */
+        Span: {
+            /**
+             * End
+             * @description Offset after the last character
+             */
+            end: number;
+            /**
+             * Start
+             * @description Offset of the first character in the checked text
+             */
+            start: number;
+            /** Text */
+            text: string;
+        };
+        /**
+         * StoredCompliance
+         * @description A template's check as stored at its submission, with the text it was made on.
+         */
+        StoredCompliance: {
+            /**
+             * Risklevel
+             * @enum {string}
+             */
+            riskLevel: "LOW" | "MEDIUM" | "HIGH";
+            /** Riskscore */
+            riskScore: number;
+            /** Text */
+            text: string;
+            /** Warnings */
+            warnings: components["schemas"]["ComplianceWarning"][];
+        };
         /**
          * SubmitRequest
          * @description `POST /api/v1/messages/submit`, as in the user guide's REST API section.
@@ -1024,7 +1482,7 @@ export interface components {
             channel: components["schemas"]["Channel"];
             /**
              * Fallback
-             * @description Up to 2 fallback levels, tried in order
+             * @description Up to 2 fallback levels, tried in order; each carries its own template's variables
              */
             fallback?: components["schemas"]["FallbackLevelIn"][];
             /**
@@ -1044,7 +1502,7 @@ export interface components {
             templateId: number;
             /**
              * Variables
-             * @description Template variables by position: ["482913", "10"] or {"1": "482913", "2": "10"}
+             * @description The primary template's variables. Template variables by position: ["482913", "10"] or {"1": "482913", "2": "10"}. Text, newline and tab; other control characters (NUL, CR, ESC, DEL, C1) are refused
              */
             variables?: string[] | {
                 [key: string]: string;
@@ -1066,6 +1524,12 @@ export interface components {
             body: string;
             /** Category */
             category?: string | null;
+            /**
+             * Confirmhighrisk
+             * @description Submit even though the compliance check rates the template HIGH risk
+             * @default false
+             */
+            confirmHighRisk: boolean;
             /**
              * Content
              * @default {}
@@ -1098,6 +1562,12 @@ export interface components {
              * @enum {string}
              */
             channel: "SMS" | "WHATSAPP" | "RCS" | "VOICE";
+            /**
+             * Confirmhighrisk
+             * @description Submit even though the compliance check rates the template HIGH risk
+             * @default false
+             */
+            confirmHighRisk: boolean;
             /**
              * Content
              * @default {}
@@ -1196,6 +1666,11 @@ export interface components {
              * @enum {string}
              */
             role: "admin" | "user";
+            /**
+             * Timezone
+             * @default Asia/Kolkata
+             */
+            timeZone: string;
             /** Username */
             username: string;
         };
@@ -1760,6 +2235,205 @@ export interface operations {
             };
         };
     };
+    list_campaigns_api_campaigns_get: {
+        parameters: {
+            query?: {
+                search?: string | null;
+                status?: ("CREATED" | "QUEUED" | "PROCESSING" | "COMPLETED" | "FAILED" | "PAUSED" | "CANCELLED") | null;
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_campaign_api_campaigns_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @enum {string} */
+                    channel: "SMS" | "WHATSAPP" | "RCS" | "VOICE";
+                    /** @description JSON: [{"channel", "templateId", "senderId"}] */
+                    fallback?: string;
+                    /** Format: binary */
+                    file: string;
+                    /** @example diwali_promo_2025 */
+                    name: string;
+                    /** @description ISO 8601; no offset: the account's time zone */
+                    scheduledAt?: string;
+                    senderId?: string;
+                    templateId: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignOut"];
+                };
+            };
+        };
+    };
+    get_campaign_api_campaigns__campaign_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rejected_rows_api_campaigns__campaign_id__rejected_get: {
+        parameters: {
+            query?: {
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RejectedPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rejected_csv_api_campaigns__campaign_id__rejected_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description line,code,reason,row */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    act_api_campaigns__campaign_id___action__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+                action: "pause" | "resume" | "cancel";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_rcs_bots_api_channels_rcs_get: {
         parameters: {
             query?: never;
@@ -1829,6 +2503,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WabaNumberOut"][];
+                };
+            };
+        };
+    };
+    compliance_check_api_compliance_check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComplianceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2259,6 +2966,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TemplateOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    templates_assist_api_templates_assist_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssistIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistOut"];
                 };
             };
             /** @description Validation Error */

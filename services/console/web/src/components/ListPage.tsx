@@ -46,6 +46,8 @@ export interface ListPageState<P extends PageOf<unknown>, F extends Filters> {
   error: unknown;
   loading: boolean;
   reload: () => void;
+  /** Load the shown page again without dimming it (a poll). */
+  refresh: () => void;
 }
 
 /** A server-paged list: `load` runs for each page, search (debounced) and filter change; a new
@@ -98,6 +100,7 @@ export function useListPage<P extends PageOf<unknown>, F extends Filters = Recor
     error: state.error,
     loading: state.loading,
     reload: state.reload,
+    refresh: state.refresh,
   };
 }
 

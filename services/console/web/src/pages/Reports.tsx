@@ -6,6 +6,7 @@ import { Empty, Loaded } from "../components/States";
 import { describeError, describeFailure } from "../lib/errors";
 import { dateTime, money, STATUS_COLORS } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
+import { CampaignSelect } from "./campaigns/CampaignParts";
 
 type Channel = "SMS" | "WHATSAPP" | "RCS" | "VOICE";
 type Status = "SUBMITTED" | "SUBMITTED_OPERATOR" | "DELIVERED" | "READ" | "RETRYING" | "FAILED" | "UNDELIVERED";
@@ -36,20 +37,20 @@ function reportQuery(f: ReportFilters) {
     channel: (f.channel as Channel) ?? undefined,
     status: (f.status as Status) ?? undefined,
     recipient: f.recipient ?? undefined,
-    campaignId: f.campaign && /^\d+$/.test(f.campaign) ? Number(f.campaign) : undefined,
+    campaignId: f.campaign && /^\d+$/.test(f.campaign) ? Number(f.campaign) : undefined, // chosen by name
   };
 }
 
 export function ReportsPage() {
   const [selected, setSelected] = useState<string | null>(() => new URLSearchParams(window.location.search).get("message"));
   const list = useListPage({
-    filters: NO_FILTERS,
-    debounce: ["recipient", "campaign"],
+    // a campaign's page links here with ?campaign=<id>
+    filters: { ...NO_FILTERS, campaign: new URLSearchParams(window.location.search).get("campaign") },
+    debounce: ["recipient"],
     load: async ({ filters, page, pageSize }) =>
       unwrap(await api.GET("/api/reports", { params: { query: { ...reportQuery(filters), page, pageSize } } })),
   });
   const { filters, setFilter } = list;
-  const campaign = list.applied.filters.campaign;
   const csv = new URLSearchParams(
     Object.entries(reportQuery(list.applied.filters))
       .filter(([, v]) => v !== undefined && v !== "")
@@ -73,14 +74,7 @@ export function ReportsPage() {
             <Select label="Channel" clearable data={["SMS", "WHATSAPP", "RCS", "VOICE"]} value={filters.channel} onChange={(v) => setFilter("channel", v)} w={140} />
             <Select label="Status" clearable data={STATUSES} value={filters.status} onChange={(v) => setFilter("status", v)} w={200} />
             <TextInput label="Recipient" placeholder="+91…" value={filters.recipient ?? ""} onChange={(e) => setFilter("recipient", e.currentTarget.value)} />
-            <TextInput
-              label="Campaign"
-              placeholder="Campaign ID"
-              value={filters.campaign ?? ""}
-              onChange={(e) => setFilter("campaign", e.currentTarget.value)}
-              error={campaign && !/^\d+$/.test(campaign) ? "a campaign ID is a number" : undefined}
-              w={140}
-            />
+            <CampaignSelect value={filters.campaign} onChange={(v) => setFilter("campaign", v)} />
           </>
         }
         table={{ highlightOnHover: true }}
@@ -119,7 +113,10 @@ export function ReportsPage() {
               </Text>
             ),
           },
-          { header: "Campaign", cell: (m) => m.campaignId ?? "—" },
+          {
+            header: "Campaign",
+            cell: (m) => (m.campaignId ? <span title={`campaign ${m.campaignId}`}>{m.campaignName ?? `#${m.campaignId}`}</span> : "—"),
+          },
         ]}
       />
       <Drawer opened={selected !== null} onClose={() => setSelected(null)} title="Message detail" position="right" size={960}>

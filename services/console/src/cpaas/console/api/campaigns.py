@@ -56,6 +56,7 @@ class FallbackOut(ApiModel):
     channel: str
     template_id: int
     sender_id: str | None = None
+    variable_count: int | None = None  # the CSV columns this level takes (after the levels before it)
 
 
 class RejectedRowOut(ApiModel):
