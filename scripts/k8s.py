@@ -28,7 +28,20 @@ GRACE_SECONDS = 15  # ServiceSettings.shutdown_grace_seconds
 
 # name, module, port, env prefix, replicas, extra env (from the ConfigMap or literal), secrets
 SERVICES = [
-    ("gateway", "cpaas.gateway", 8081, "CPAAS_GATEWAY_", 2, {}, {"SERVICE_TOKEN": "service-token"}),
+    (
+        "gateway",
+        "cpaas.gateway",
+        8081,
+        "CPAAS_GATEWAY_",
+        2,
+        {  # the services behind its forwarded public routes (campaigns and console: their internal listeners)
+            "CAMPAIGNS_URL": "http://campaigns:9096",
+            "CONSOLE_INTERNAL_URL": "http://console:9088",
+            "BILLING_URL": "http://billing:8082",
+            "AI_URL": "http://ai:8095",
+        },
+        {"SERVICE_TOKEN": "service-token"},
+    ),
     (
         "console",
         "cpaas.console",

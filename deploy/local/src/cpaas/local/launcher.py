@@ -48,7 +48,17 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("rcs-connector", "cpaas.rcs_connector", 8086),
     ServiceSpec("voice-connector", "cpaas.voice_connector", 8087),
     ServiceSpec("campaigns", "cpaas.campaigns", 8096),
-    ServiceSpec("gateway", "cpaas.gateway", 8081),
+    ServiceSpec(
+        "gateway",
+        "cpaas.gateway",
+        8081,
+        {  # the services behind its forwarded public routes (their local default ports)
+            "CPAAS_GATEWAY_CAMPAIGNS_URL": "http://127.0.0.1:9096",
+            "CPAAS_GATEWAY_CONSOLE_INTERNAL_URL": "http://127.0.0.1:9088",
+            "CPAAS_GATEWAY_BILLING_URL": "http://127.0.0.1:8082",
+            "CPAAS_GATEWAY_AI_URL": "http://127.0.0.1:8095",
+        },
+    ),
 )
 FIRST_READY = "sandbox"
 REPLICA_PORT_STEP = 100  # replica n (from 0) of a service serves on its ports + n x 100
