@@ -111,3 +111,12 @@ def test_a_draft_raises_its_first_fault_in_the_order_the_form_reads():
 )
 def test_a_providers_rejection_is_recorded_as_failed(given, recorded):
     assert templates.provider_status(given) == recorded
+
+
+def test_a_template_language_is_a_code_the_provider_knows() -> None:
+    from cpaas.console.domain.languages import template_language
+
+    assert [template_language(code) for code in ("en_US", "en", "hi", "pt_BR")] == ["en_US", "en", "hi", "pt_BR"]
+    for wrong in ("english", "en-US", "EN", ""):
+        with pytest.raises(InvalidField, match="language"):
+            template_language(wrong)

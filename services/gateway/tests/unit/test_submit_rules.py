@@ -24,6 +24,7 @@ class Template:
     status: str = "APPROVED"
     variable_count: int = 2
     identity_active: bool = True
+    provider_status: str | None = "APPROVED"
 
 
 def request(**overrides: object) -> SubmitRequest:
@@ -116,6 +117,25 @@ def test_a_fallback_level_is_refused_on_its_own_field() -> None:
         ErrorCode.TEMPLATE_NOT_APPROVED,
         "fallback[0].templateId",
     )
+
+
+@pytest.mark.parametrize("provider_status", ["PENDING", "FAILED", None])
+def test_a_whatsapp_template_the_admin_approved_waits_for_its_providers_approval(provider_status) -> None:
+    """Meta refuses a template it has not approved: so does the submit, on the level's field."""
+    body = request(fallback=[{"channel": "WHATSAPP", "templateId": 8, "variables": ["Asha", "A-1042"]}])
+    pending = Template(channel="WHATSAPP", provider_status=provider_status)
+    assert refusal(lambda: check(1, pending, body=body)) == (
+        ErrorCode.TEMPLATE_NOT_APPROVED_BY_PROVIDER,
+        "fallback[0].templateId",
+    )
+    check(1, Template(channel="WHATSAPP"), body=body)  # both approved: sendable
+
+
+def test_an_rcs_template_not_yet_approved_by_rbm_is_refused_with_a_clear_message() -> None:
+    body = request(channel="RCS", senderId=None)
+    with pytest.raises(ApiError, match="not approved by RBM") as refused:
+        check(template=Template(channel="RCS", provider_status="PENDING"), body=body)
+    assert refused.value.code == ErrorCode.TEMPLATE_NOT_APPROVED_BY_PROVIDER
 
 
 def test_the_missing_variables_are_named_by_position() -> None:

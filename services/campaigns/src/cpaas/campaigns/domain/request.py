@@ -133,6 +133,10 @@ def parse_schedule(raw: str | None, zone: ZoneInfo, now: datetime) -> datetime |
     return at if at > now else None
 
 
+# as the gateway's submit rule: a WhatsApp or RCS template needs its provider's approval too
+PROVIDER_REVIEWED = {Channel.WHATSAPP: "Meta", Channel.RCS: "RBM"}
+
+
 def check_level(
     level: Level, template: Template | None, approved_senders: frozenset[str], enabled: frozenset[Channel]
 ) -> None:
@@ -153,6 +157,13 @@ def check_level(
     if template.status != "APPROVED":
         message = f"template {template.name!r} is {template.status}; only APPROVED templates can be sent"
         raise ApiError(ErrorCode.TEMPLATE_NOT_APPROVED, message, field=field)
+    if level.channel in PROVIDER_REVIEWED and template.provider_status != "APPROVED":
+        provider = PROVIDER_REVIEWED[level.channel]
+        message = (
+            f"template {template.name!r} is not approved by {provider} (its status there:"
+            f" {template.provider_status or 'PENDING'}); it can be sent once {provider} approves it"
+        )
+        raise ApiError(ErrorCode.TEMPLATE_NOT_APPROVED_BY_PROVIDER, message, field=field)
     if not template.identity_active:
         owner = "WABA number" if level.channel == Channel.WHATSAPP else "RCS bot"
         message = f"the {owner} of template {template.name!r} is not active"

@@ -17,6 +17,7 @@ from pydantic import Field
 from cpaas.console.api.ai import ComplianceGate, Gate
 from cpaas.console.api.deps import ApiModel, BodyId, Page, PageNo, PageSize, PathId, Publisher, Store, User, not_found
 from cpaas.console.domain import templates as rules
+from cpaas.console.domain.languages import template_language
 from cpaas.console.domain.preview import preview
 from cpaas.console.domain.templates import REVIEWED_CHANNELS, TemplateDraft
 from cpaas.console.store import ConsoleStore
@@ -66,8 +67,12 @@ class TemplateOut(ApiModel):
     identity: str | None  # the WABA number (WhatsApp) or the bot's display name (RCS)
     category: str | None
     template_type: str
-    status: TemplateStatus
+    status: TemplateStatus  # the admin's review (SMS and voice: APPROVED at once)
     status_reason: str | None
+    # WhatsApp and RCS: the provider's own review (Meta, RBM), None until registered
+    provider_status: Literal["PENDING", "APPROVED", "FAILED"] | None = None
+    provider_reason: str | None = None
+    usable: bool = False  # may be sent: the admin and (WhatsApp, RCS) the provider approved it
     created_at: datetime
     updated_at: datetime
     body: str
@@ -95,6 +100,12 @@ class PreviewOut(ApiModel):
     segments: int | None
 
 
+def usable(channel: str, status: str, provider_status: str | None) -> bool:
+    """Both steps passed: the admin's review and, for WhatsApp and RCS, the provider's (the
+    gateway refuses the rest with TEMPLATE_NOT_APPROVED or TEMPLATE_NOT_APPROVED_BY_PROVIDER)."""
+    return status == "APPROVED" and (channel not in REVIEWED_CHANNELS or provider_status == "APPROVED")
+
+
 def template_out(row) -> TemplateOut:
     body = row["body"]
     return TemplateOut(
@@ -107,6 +118,9 @@ def template_out(row) -> TemplateOut:
         template_type=row["template_type"],
         status=row["status"],
         status_reason=row["status_reason"],
+        provider_status=row["provider_status"],
+        provider_reason=row["provider_reason"],
+        usable=usable(row["channel"], row["status"], row["provider_status"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         body=body,
@@ -121,6 +135,7 @@ def template_out(row) -> TemplateOut:
 
 async def _draft(store: ConsoleStore, account_id: int, channel: str, body: TemplateEdit) -> TemplateDraft:
     """The template's checked parts with its identity, or the refusal naming the field at fault."""
+    template_language(body.language)
     draft = rules.draft(channel, **body.model_dump(include=DRAFTED))
     if channel == "WHATSAPP":
         waba = await store.channels.active_waba(account_id, body.waba_number_id)

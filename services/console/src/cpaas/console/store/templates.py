@@ -12,7 +12,7 @@ from cpaas.console.store.paging import fetch_page, like
 _COLUMNS = (
     "t.id, t.account_id, t.name, t.channel, t.status, t.status_reason, t.category, t.template_type, t.body,"
     " t.dlt_template_id, t.language, t.content, t.waba_number_id, t.rcs_bot_id, t.provider_status,"
-    " t.provider_template_id, t.created_at, t.updated_at, w.phone_number AS waba_number, b.display_name AS bot_name"
+    " t.provider_template_id, t.provider_reason, t.created_at, t.updated_at, w.phone_number AS waba_number, b.display_name AS bot_name"
 )
 _FROM = (
     " FROM templates t LEFT JOIN waba_numbers w ON w.id = t.waba_number_id LEFT JOIN rcs_bots b ON b.id = t.rcs_bot_id"

@@ -16,6 +16,10 @@ from cpaas.contracts.phone import InvalidPhoneNumber, normalize_e164
 from cpaas.contracts.submit import SubmitRequest
 from cpaas.contracts.templating import missing_positions, normalize_variables
 
+# A WhatsApp or RCS template is usable once the admin AND its provider approved it (the
+# provider refuses a template it has not approved: Meta answers 132001).
+PROVIDER_REVIEWED = {Channel.WHATSAPP: "Meta", Channel.RCS: "RBM"}
+
 
 class TemplateFacts(Protocol):
     """What the rules need of a template (cpaas.control_plane.Template has it)."""
@@ -26,6 +30,8 @@ class TemplateFacts(Protocol):
     def channel(self) -> str: ...
     @property
     def status(self) -> str: ...
+    @property
+    def provider_status(self) -> str | None: ...
     @property
     def variable_count(self) -> int: ...
     @property
@@ -98,6 +104,14 @@ def check_level(
         raise ApiError(
             ErrorCode.TEMPLATE_NOT_APPROVED,
             f"template {template.name!r} is {template.status}; only APPROVED templates can be sent",
+            field=f"{level.field}templateId",
+        )
+    if level.channel in PROVIDER_REVIEWED and template.provider_status != "APPROVED":
+        provider = PROVIDER_REVIEWED[level.channel]
+        raise ApiError(
+            ErrorCode.TEMPLATE_NOT_APPROVED_BY_PROVIDER,
+            f"template {template.name!r} is not approved by {provider} (its status there:"
+            f" {template.provider_status or 'PENDING'}); it can be sent once {provider} approves it",
             field=f"{level.field}templateId",
         )
     if not template.identity_active:

@@ -163,12 +163,20 @@ class MessagesValue(_Inbound):
     messages: list[dict[str, Any]] = Field(default_factory=list)  # inbound messages: not handled here
 
 
+class RejectionInfo(_Inbound):
+    """Meta's explanation of an INVALID_FORMAT rejection: what is wrong and what to change."""
+
+    reason: str | None = None
+    recommendation: str | None = None
+
+
 class TemplateStatusValue(_Inbound):
     event: str
     message_template_id: str
     message_template_name: str
     message_template_language: str
     reason: str | None = None
+    rejection_info: RejectionInfo | None = None
 
 
 class Change(_Inbound):

@@ -45,6 +45,9 @@ SIGNATURE_HEADER = "x-hub-signature-256"
 SIGNATURE_PREFIX = "sha256="
 WEBHOOK_OBJECT = "whatsapp_business_account"
 DEFAULT_CATEGORY = "UTILITY"
+# Meta's template categories are MARKETING, UTILITY and AUTHENTICATION; the console's SERVICE
+# (priced SIC by billing) is a non-promotional template, registered with Meta as UTILITY
+META_CATEGORIES = {"SERVICE": "UTILITY"}
 NO_REASON = "NONE"
 UNAVAILABLE = ErrorCode.CARRIER_UNAVAILABLE  # Meta writes this when a verdict has no reason
 
@@ -102,9 +105,15 @@ def template_request(registration: TemplateRegistration) -> wire.CreateTemplateR
     return wire.CreateTemplateRequest(
         name=provider_template_name(registration.name),
         language=registration.language,
-        category=(registration.category or DEFAULT_CATEGORY).upper(),
+        category=meta_category(registration.category),
         components=components,
     )
+
+
+def meta_category(category: str | None) -> str:
+    """The category Meta is asked to approve a template under."""
+    name = (category or DEFAULT_CATEGORY).upper()
+    return META_CATEGORIES.get(name, name)
 
 
 def refusal(response: httpx.Response) -> SendError:
@@ -247,8 +256,20 @@ def _status_update(status: wire.Status) -> StatusUpdate:
     )
 
 
+def verdict_reason(value: wire.TemplateStatusValue) -> str | None:
+    """The reason the user reads: Meta's code with its rejection_info (what is wrong, what to
+    change) when it gives one, e.g. "INVALID_FORMAT: ... Recommendation: ..."."""
+    code = value.reason if value.reason and value.reason.upper() != NO_REASON else None
+    info = value.rejection_info or wire.RejectionInfo()
+    advice = f"Recommendation: {info.recommendation}" if info.recommendation else None
+    text = " ".join(part for part in (info.reason, advice) if part)
+    if not text:
+        return code
+    return f"{code}: {text}" if code else text
+
+
 def _verdict(waba_id: str, value: wire.TemplateStatusValue) -> TemplateVerdict:
-    reason = value.reason if value.reason and value.reason.upper() != NO_REASON else None
+    reason = verdict_reason(value)
     return TemplateVerdict(
         waba_id=waba_id,
         provider_template_id=value.message_template_id,
