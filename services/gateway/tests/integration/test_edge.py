@@ -189,6 +189,20 @@ async def test_an_api_client_automates_an_account_with_one_key_on_the_gateway(
         # one key, checked once by the gateway: none or a wrong one never reaches a service
         assert_error(await gw.get("/api/v1/templates"), 401, "UNAUTHORIZED", "X-API-Key")
         assert_error(await gw.get("/api/v1/campaigns", headers=api("cpk_wrong")), 401, "UNAUTHORIZED")
+        # the account's IP allow-list holds on these routes as on submit
+        async with httpx.AsyncClient(base_url=edge.urls["console"], timeout=10) as user:
+            login = await user.post("/api/auth/login", json={"username": "globex_ops", "password": other["password"]})
+            allow = await user.put(
+                "/api/settings/ip-allowlist",
+                json={"entries": ["203.0.113.0/24"]},
+                headers={"X-CSRF-Token": login.json()["csrfToken"]},
+            )
+            assert allow.status_code == 200, allow.text
+        outside = await eventually(
+            lambda: gw.get("/api/v1/templates", headers=foreign), lambda r: r.status_code == 403, "allow-list applied"
+        )
+        assert_error(outside, 403, "IP_NOT_ALLOWED")
+        assert (await gw.get("/api/v1/templates", headers=key)).status_code == 200
         # and the services' internal routes are not on their public ports
         public_console = await edge.console.get(f"/internal/v1/accounts/{acme['accountId']}/templates")
         assert public_console.status_code == 404
