@@ -15,6 +15,7 @@ import pytest
 from fastapi import FastAPI, Request, Response
 
 from cpaas.sandbox.whatsapp import WhatsAppSandboxSettings, bind_socket, build_whatsapp_app, serving
+from cpaas.sandbox.whatsapp.cloud import REJECTION_INFO
 
 TOKEN = "local-dev-wa-token"
 APP_SECRET = "local-dev-wa-app-secret"
@@ -374,6 +375,8 @@ async def test_registered_template_is_pending_then_reviewed_by_webhook(
         "message_template_name": name,
         "message_template_language": "en",
         "reason": reason,
+        "message_template_category": "UTILITY",
+        **({"rejection_info": REJECTION_INFO} if reason else {}),
     }
     assert receiver.payloads()[0]["entry"][0]["id"] == WABA_ID
 
@@ -423,3 +426,35 @@ async def test_a_linked_media_header_is_fetched_at_review_and_an_unfetchable_one
     assert verdicts["box_ok"] == ("APPROVED", None)
     assert verdicts["box_gone"][0] == "REJECTED" and "(404)" in verdicts["box_gone"][1]
     assert verdicts["box_text"][0] == "REJECTED" and "not an image" in verdicts["box_text"][1]
+
+
+async def test_a_template_pending_review_is_refused_with_132001_until_meta_approves_it(
+    sandbox_with, receiver: Receiver
+) -> None:
+    async with sandbox_with(receiver.url, template_review_delay_seconds=0.3) as graph:
+        registered = await graph.post(TEMPLATES, json=template_registration("order_update"), headers=auth())
+        assert registered.json()["status"] == "PENDING"
+        pending = await graph.post(SEND, json=template_send("+919876543210"), headers=auth())
+        assert pending.status_code == 404
+        error = pending.json()["error"]
+        assert (error["code"], error["message"]) == (
+            132001,
+            "(#132001) Template name does not exist in the translation",
+        )
+        assert error["error_data"]["details"] == "template name (order_update) does not exist in en"
+        await receiver.wait_until(lambda: bool(receiver.payloads()))
+        approved = await graph.post(SEND, json=template_send("+919876543210"), headers=auth())
+        assert approved.status_code == 200
+
+
+async def test_a_rejected_template_is_refused_and_its_review_says_why_and_what_to_change(
+    graph: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    await graph.post(TEMPLATES, json=template_registration("reject_promo"), headers=auth())
+    await receiver.wait_until(lambda: bool(receiver.payloads()))
+    [review] = await reviews(receiver)
+    assert review["rejection_info"]["reason"] and review["rejection_info"]["recommendation"]
+    send = template_send("+919876543210")
+    send["template"]["name"] = "reject_promo"
+    refused = await graph.post(SEND, json=send, headers=auth())
+    assert (refused.status_code, refused.json()["error"]["code"]) == (404, 132001)

@@ -19,7 +19,9 @@ arrive in order.
 131026 is what Meta sends for a number without WhatsApp; it arrives as a status, not as
 an answer to the send, which is why ...903 is accepted first. Registered templates are
 reviewed after `template_review_delay_seconds`: names starting with `reject_` are
-REJECTED (reason INVALID_FORMAT), the others APPROVED.
+REJECTED (reason INVALID_FORMAT, with Meta's `rejection_info`: reason and recommendation),
+the others APPROVED. A send with a template registered here that is not (yet) APPROVED is
+refused with 132001, as Meta refuses it.
 """
 
 import asyncio
@@ -45,6 +47,11 @@ from cpaas.sandbox.whatsapp.webhooks import WebhookSender, envelope, status_valu
 log = logging.getLogger(__name__)
 REJECT_PREFIX = "reject_"
 REJECTION_REASON = "INVALID_FORMAT"
+# what Meta adds to an INVALID_FORMAT rejection (message_template_status_update's rejection_info)
+REJECTION_INFO = {
+    "reason": "The template's variables are not separated by enough text (sandbox: names starting with reject_).",
+    "recommendation": "Add words between adjacent variables and do not start or end the body with one.",
+}
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,7 @@ class WhatsAppCloud:
 
     def send(self, phone_number_id: str, request: SendMessageRequest) -> dict[str, Any]:
         """The answer to an accepted send; raises GraphError for a refused one."""
+        self._check_template(request)
         outcome = outcome_for(request.wa_id)
         refused = outcome is Outcome.REFUSED
         wamid = None if refused else new_wamid()
@@ -179,6 +187,18 @@ class WhatsAppCloud:
             "contacts": [{"input": request.to, "wa_id": request.wa_id}],
             "messages": [{"id": wamid, "message_status": "accepted"}],
         }
+
+    def _check_template(self, request: SendMessageRequest) -> None:
+        """Meta sends only an APPROVED template: one registered here and still PENDING, or
+        REJECTED, is refused as Meta refuses it (132001, "does not exist in the translation").
+        A template never registered here is taken as registered out of band (the demo's)."""
+        if request.template is None:
+            return
+        name, language = request.template.name, request.template.language.code
+        known = [t for t in self.templates.values() if (t.name, t.language) == (name, language)]
+        if known and not any(t.status == "APPROVED" for t in known):
+            WA_SENDS.labels("template_not_approved").inc()
+            raise graph.template_not_approved(name, language)
 
     def register_template(self, waba_id: str, request: CreateTemplateRequest) -> RegisteredTemplate:
         template = RegisteredTemplate(
@@ -245,7 +265,10 @@ class WhatsAppCloud:
             "message_template_name": template.name,
             "message_template_language": template.language,
             "reason": template.reason,
+            "message_template_category": template.category,
         }
+        if rejected:  # Meta explains an INVALID_FORMAT rejection
+            value["rejection_info"] = REJECTION_INFO
         await self._webhooks.post(envelope(template.waba_id, "message_template_status_update", value))
 
     async def _check_media(self, template: RegisteredTemplate) -> str | None:

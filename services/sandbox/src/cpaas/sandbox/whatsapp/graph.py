@@ -15,6 +15,7 @@ INVALID_TOKEN = 190  # "Invalid OAuth access token", HTTP 401
 INVALID_PARAMETER = 100  # "(#100) Invalid parameter", HTTP 400
 RECIPIENT_NOT_ALLOWED = 131030  # "Recipient phone number not in allowed list", HTTP 400: a refusal at the send
 UNDELIVERABLE = 131026  # status webhook: "Receiver is incapable of receiving this message"
+TEMPLATE_DOES_NOT_EXIST = 132001  # HTTP 404: no APPROVED template of that name in that language
 ECOSYSTEM_ENGAGEMENT = 131049  # status webhook: "not delivered to maintain healthy ecosystem engagement"
 
 
@@ -45,6 +46,16 @@ def invalid_token() -> GraphError:
 
 def invalid_parameter(details: str) -> GraphError:
     return GraphError(400, INVALID_PARAMETER, "(#100) Invalid parameter", details=details)
+
+
+def template_not_approved(name: str, language: str) -> GraphError:
+    """What Meta answers a send with a template it has not approved (PENDING or REJECTED)."""
+    return GraphError(
+        404,
+        TEMPLATE_DOES_NOT_EXIST,
+        "(#132001) Template name does not exist in the translation",
+        details=f"template name ({name}) does not exist in {language}",
+    )
 
 
 def recipient_refused() -> GraphError:
