@@ -240,3 +240,27 @@ async def test_a_template_edited_in_the_console_is_used_at_once(
         await kafka.wait_for(second.message_id, SUBMITTED_OPERATOR)
     [sms] = await smsc(sandbox, "+919876543223")
     assert sms["text"] == "Code 482913"
+
+
+async def test_with_two_binds_a_long_message_is_submitted_over_both_and_delivered_once(
+    connector: Connector,
+    console: Console,
+    sandbox: FastAPI,
+    kafka: Kafka,
+    smsc: Smsc,
+    segment_rows: Callable[[str], Awaitable[list[asyncpg.Record]]],
+) -> None:
+    event = console.submit_event("+919876543224", template_id=console.hindi_template_id, variables={"1": HINDI_TEXT})
+    async with connector(sandbox, binds=2) as app:
+        async with asyncio.timeout(5):
+            while not all(link.bound.is_set() for link in app.state.carrier.links):
+                await asyncio.sleep(0.05)
+        await kafka.submit(event)
+        submitted = await kafka.wait_for(event.message_id, SUBMITTED_OPERATOR)
+        await kafka.wait_for(event.message_id, DELIVERED)
+        await kafka.settle(0.5)
+        used = {link.name for link in app.state.carrier.links if link.answered}
+    assert used == {"0", "1"}  # the segments went round robin over the bound links
+    assert len(await smsc(sandbox, "+919876543224")) == submitted.segments == 3
+    assert kafka.of(event.message_id) == [SUBMITTED_OPERATOR, DELIVERED]
+    assert [r["receipt_status"] for r in await segment_rows(event.message_id)] == ["DELIVRD"] * 3

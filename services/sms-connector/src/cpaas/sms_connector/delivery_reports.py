@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cpaas.connector_kit.statuses import StatusMeaning, status_event
+from cpaas.connector_kit.unmatched import UNKNOWN_MESSAGE, unmatched
 from cpaas.contracts import Channel, MessageStatus, MessageStatusChangedV1
 from cpaas.contracts.topics import MSG_STATUS
 from cpaas.platform.broker import EventPublisher
@@ -207,10 +208,8 @@ class DeliveryReportProcessor:
         RECEIPT_OUTCOMES.labels("applied_from_parked").inc(applied)
         if dropped:
             RECEIPT_OUTCOMES.labels("dropped_unknown").inc(len(dropped))
-            log.warning(
-                "parked receipts for unknown carrier message ids dropped",
-                extra={"count": len(dropped), "carrier_message_ids": dropped[:10]},
-            )
+            # answered (deliver_sm_resp) long ago; never matched a send of ours
+            unmatched("sms-connector", UNKNOWN_MESSAGE, len(dropped), carrier_message_ids=dropped[:10])
 
     async def _publish(self, finished: list[Finished]) -> None:
         await publish_final_statuses(self.publisher, finished, self.meaning)

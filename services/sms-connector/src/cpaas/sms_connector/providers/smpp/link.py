@@ -39,6 +39,7 @@ class SmscLink:
         self.name = name
         self.bound = asyncio.Event()
         self.in_flight = 0
+        self.answered = 0  # submit_sm answered on this bind since it was made
         self._on_deliver = on_deliver
         self._window = asyncio.Semaphore(settings.window_size)
         self._bucket = TokenBucket(settings.submit_rate_per_second)
@@ -87,6 +88,7 @@ class SmscLink:
         except TimeoutError as exc:
             raise SendError(f"no submit_sm_resp on bind {self.name} in time", retryable=True) from exc
         SUBMIT_SECONDS.observe(time.perf_counter() - started)
+        self.answered += 1
         return SubmitResult(message_id, status, datetime.now(UTC))
 
     async def query(self, message_id: str, source: str, source_ton: int, source_npi: int) -> pdu.QueryAnswer:
