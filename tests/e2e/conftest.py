@@ -143,6 +143,8 @@ async def platform(infra: LocalInfra, tmp_path_factory) -> AsyncIterator[Platfor
                     billing_url=f"http://127.0.0.1:{port['billing']}",
                     gateway_url=f"http://127.0.0.1:{port['gateway']}",
                     public_url=f"http://127.0.0.1:{port['console']}",
+                    whatsapp_api_url=f"http://127.0.0.1:{wa_api}",  # linked numbers register there
+                    rbm_api_url=f"http://127.0.0.1:{rbm_api}",  # requested bots are created there
                 )
             ),
             socks["console"],

@@ -8,7 +8,7 @@ nothing listens (a test that needs it runs one: test_quick_message.py)."""
 
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -19,6 +19,8 @@ from cpaas.billing.settings import BillingSettings
 from cpaas.console.app import build_app
 from cpaas.console.seed import seed
 from cpaas.console.settings import ConsoleSettings
+from cpaas.sandbox.rbm import RbmSandboxSettings, build_rbm_app
+from cpaas.sandbox.whatsapp import WhatsAppSandboxSettings, build_whatsapp_app
 
 
 @dataclass
@@ -28,6 +30,7 @@ class Console:
     billing: httpx.AsyncClient  # the billing service's own API (with no service token)
     clients: list
     gateway: httpx.AsyncClient | None = None  # the gateway's API, where a test runs one
+    providers: dict = field(default_factory=dict)  # the sandbox's "whatsapp" and "rbm" apps
 
     def client(self) -> httpx.AsyncClient:
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://console.test")
@@ -67,21 +70,32 @@ def service_client(**apps) -> httpx.AsyncClient:
 @pytest.fixture
 async def console(kafka_settings, pg_settings, tmp_path: Path) -> AsyncIterator[Console]:
     creds = await seed(pg_settings, tmp_path / "creds.json")
-    # the real billing service (its own app, schema and API) behind the console
+    # the real billing service (its own app, schema and API) behind the console, and the
+    # sandbox's WhatsApp Cloud API and RBM platform, where linked numbers and bots register
     billing = build_billing(BillingSettings(kafka=kafka_settings, postgres=pg_settings))
-    async with billing.router.lifespan_context(billing):
+    whatsapp = build_whatsapp_app(WhatsAppSandboxSettings(webhook_url=f"http://127.0.0.1:{refused_port()}/wa"))
+    rbm = build_rbm_app(
+        RbmSandboxSettings(webhook_url=f"http://127.0.0.1:{refused_port()}/rbm", review_delay_seconds=0.05)
+    )
+    async with (
+        billing.router.lifespan_context(billing),
+        whatsapp.router.lifespan_context(whatsapp),
+        rbm.router.lifespan_context(rbm),
+    ):
         billing_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=billing), base_url=BILLING_URL)
-        http = service_client(billing=billing)
+        http = service_client(billing=billing, whatsapp=whatsapp, rbm=rbm)
         settings = ConsoleSettings(
             kafka=kafka_settings,
             postgres=pg_settings,
             billing_url=BILLING_URL,
+            whatsapp_api_url="http://whatsapp.test",
+            rbm_api_url="http://rbm.test",
             gateway_url=f"http://127.0.0.1:{refused_port()}",
             ai_url=f"http://127.0.0.1:{refused_port()}",  # no ai service: templates are saved unchecked (test_ai.py runs one)
         )
         app = build_app(settings, http=http)
         async with app.router.lifespan_context(app):
-            console = Console(app, creds, billing_http, [])
+            console = Console(app, creds, billing_http, [], providers={"whatsapp": whatsapp, "rbm": rbm})
             yield console
             for client in console.clients:
                 await client.aclose()

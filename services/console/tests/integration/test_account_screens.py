@@ -97,7 +97,7 @@ async def test_webhook_url_and_ip_allowlist_are_validated_and_saved(console) -> 
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "url"
     saved = (await client.put("/api/settings/webhook", json={"url": "https://93.184.216.34/dlr"})).json()
     assert saved["webhookUrl"] == "https://93.184.216.34/dlr"
-    assert saved["webhookSecret"] == console.creds["webhookSecret"]
+    assert saved["webhookSecret"] == "whsec_" + "•" * 8 + console.creds["webhookSecret"][-4:]  # masked once saved
     bad = await client.put("/api/settings/ip-allowlist", json={"entries": ["10.0.0.0/8", "not-an-ip"]})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "entries.1"
     saved = (await client.put("/api/settings/ip-allowlist", json={"entries": ["10.1.2.3/8", " 203.0.113.7 "]})).json()
@@ -148,12 +148,12 @@ async def test_provider_credentials_are_stored_sealed_and_shown_masked(console) 
     assert stored and all(value.startswith("enc:v1:") for value in stored)
 
     client = await console.user()
-    created = await client.post(
-        "/api/channels/rcs", json={"displayName": "Sealed", "handle": "sealed-bot", "apiKey": "bot-secret-4321"}
-    )
-    assert created.status_code == 201 and created.json()["apiKey"].endswith("4321")
+    created = await client.post("/api/channels/rcs", json={"displayName": "Sealed", "handle": "sealed-bot"})
+    assert created.status_code == 201
     row = await pool.fetchrow("SELECT api_key FROM console.rcs_bots WHERE handle = 'sealed-bot'")
-    assert "bot-secret" not in row["api_key"] and box.open(row["api_key"]) == "bot-secret-4321"
+    secret = box.open(row["api_key"])  # the secret the RBM platform answered the agent's creation with
+    assert secret.startswith("rbm-secret-") and secret not in row["api_key"]
+    assert created.json()["apiKey"].endswith(secret[-4:]) and secret not in created.json()["apiKey"]
 
     # a value written before encryption is sealed at the console's next start
     await pool.execute("UPDATE console.rcs_bots SET api_key = 'legacy-plain-9876' WHERE handle = 'sealed-bot'")

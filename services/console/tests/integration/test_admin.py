@@ -1,5 +1,8 @@
 """Admin: the approvals queue, user management, balance adjustments through billing."""
 
+import asyncio
+import re
+
 import httpx
 
 WHATSAPP = {
@@ -45,11 +48,20 @@ async def test_admin_rejects_with_a_reason_the_user_sees_and_approves_after_resu
 
 
 async def test_an_rcs_bot_request_is_activated_by_the_admin(console) -> None:
+    """The request creates the agent on the RBM platform; the admin's activation launches it
+    there, which RBM allows once it verified the agent (until then: 422 with RBM's reason)."""
     user, admin = await console.user(), await console.admin()
     bot = (await user.post("/api/channels/rcs", json={"displayName": "Shop", "handle": "shop-bot"})).json()
-    assert (
-        await admin.post(f"/api/admin/approvals/rcs-bots/{bot['id']}", json={"decision": "APPROVE"})
-    ).status_code == 204
+    rbm = console.providers["rbm"].state.rbm
+    assert bot["botId"] in rbm.agents and bot["botId"] not in rbm.launched  # created there, not launched
+    async with asyncio.timeout(5):
+        while True:
+            decided = await admin.post(f"/api/admin/approvals/rcs-bots/{bot['id']}", json={"decision": "APPROVE"})
+            if decided.status_code == 204:
+                break
+            assert decided.status_code == 422 and "verification is PENDING" in decided.json()["error"]["message"]
+            await asyncio.sleep(0.05)
+    assert bot["botId"] in rbm.launched
     bots = {b["handle"]: b["status"] for b in (await user.get("/api/channels/rcs")).json()}
     assert bots["shop-bot"] == "ACTIVE"
 
@@ -75,12 +87,8 @@ async def test_the_approvals_queue_is_filtered_searched_and_paged_by_the_server(
     assert [a["name"] for a in senders["items"]] == ["SHOPPY", "ACMERT"] and senders["total"] == 2
     assert [a["detail"] for a in senders["items"]] == ["PE ID 1101000000000002", "PE ID 1101000000000003"]
     [bot] = (await queue(kind="rcs-bots"))["items"]
-    assert (bot["name"], bot["channel"], bot["detail"], bot["accountName"]) == (
-        "Acme_Bot",
-        "RCS",
-        "@acme-bot (acme-bot)",
-        "Acme Retail",
-    )
+    assert (bot["name"], bot["channel"], bot["accountName"]) == ("Acme_Bot", "RCS", "Acme Retail")
+    assert re.fullmatch(r"@acme-bot \(acme_bot_[0-9a-f]{8}_agent\)", bot["detail"])  # the agent id RBM gave it
     [template] = (await queue(kind="templates"))["items"]
     assert (template["name"], template["channel"], template["detail"]) == ("promo_offer", "WHATSAPP", WHATSAPP["body"])
     by_account = await queue(search="acme retail")  # by account name, case-insensitive

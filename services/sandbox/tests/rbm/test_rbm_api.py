@@ -353,8 +353,43 @@ async def test_registered_agent_is_approved_and_its_secret_then_sends(rbm: Rbm) 
     assert early.status_code == 401  # not approved yet
     [event] = await rbm.webhook.wait_for(1)
     assert event == {"agentEvent": {"agentId": agent["agentId"], "name": agent["name"], "state": "APPROVED"}}
+    unlaunched = await rbm.http.post(
+        "/v1/phones/+919876543210/agentMessages", params=params, json=TEXT, headers=headers
+    )
+    assert (unlaunched.status_code, unlaunched.json()["error"]["status"]) == (403, "PERMISSION_DENIED")
+    partner = {"Authorization": f"Bearer {rbm.settings.partner_token}"}
+    launch = await rbm.http.post(f"/v1/brands/-/agents/{agent['agentId']}:requestLaunch", headers=partner)
+    assert (launch.status_code, launch.json()["launchState"]) == (200, "LAUNCHED")
     sent = await rbm.http.post("/v1/phones/+919876543210/agentMessages", params=params, json=TEXT, headers=headers)
     assert sent.status_code == 200
+
+
+async def test_only_a_verified_agent_is_launched_and_only_by_the_partner(rbm: Rbm) -> None:
+    partner = {"Authorization": f"Bearer {rbm.settings.partner_token}"}
+    created = await rbm.http.post(
+        "/v1/brands/-/agents", json={"displayName": "Acme", "handle": "acme-launch"}, headers=partner
+    )
+    agent_id = created.json()["agentId"]
+    early = await rbm.http.post(f"/v1/brands/-/agents/{agent_id}:requestLaunch", headers=partner)
+    assert (early.status_code, early.json()["error"]["status"]) == (400, "FAILED_PRECONDITION")  # not verified yet
+    await rbm.webhook.wait_for(1)
+    by_bot = await rbm.http.post(f"/v1/brands/-/agents/{agent_id}:requestLaunch", headers=AUTH)
+    assert by_bot.status_code == 401
+    unknown = await rbm.http.post("/v1/brands/-/agents/nobody_agent:requestLaunch", headers=partner)
+    assert (unknown.status_code, unknown.json()["error"]["status"]) == (404, "NOT_FOUND")
+    assert (await rbm.http.post(f"/v1/brands/-/agents/{agent_id}:requestLaunch", headers=partner)).status_code == 200
+    [listed] = [a for a in (await rbm.http.get("/sandbox/rbm/agents")).json()["agents"] if a["agent_id"] == agent_id]
+    assert listed["launched"] is True
+
+
+async def test_an_unknown_agent_cannot_send(rbm: Rbm) -> None:
+    response = await rbm.http.post(
+        "/v1/phones/+919876543210/agentMessages",
+        params={"messageId": "m-x", "agentId": "nobody_agent"},
+        json=TEXT,
+        headers=AUTH,
+    )
+    assert (response.status_code, response.json()["error"]["status"]) == (401, "UNAUTHENTICATED")
 
 
 async def test_agent_registration_needs_the_partner_token(rbm: Rbm) -> None:

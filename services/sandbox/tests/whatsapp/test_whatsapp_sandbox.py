@@ -97,12 +97,18 @@ def sandbox_settings(webhook_url: str, **overrides: Any) -> WhatsAppSandboxSetti
 
 
 @asynccontextmanager
-async def running_sandbox(settings: WhatsAppSandboxSettings) -> AsyncIterator[httpx.AsyncClient]:
-    """The imitation's lifespan running; a client talking to it in-process (ASGI)."""
+async def running_sandbox(
+    settings: WhatsAppSandboxSettings, *, register: bool = True
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The imitation's lifespan running; a client talking to it in-process (ASGI). The demo
+    number is registered first (as the console does when a number is linked), unless not `register`."""
     app = build_whatsapp_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://graph.sandbox") as client:
+            if register:
+                registered = await client.post(f"/v21.0/{PHONE_NUMBER_ID}/register", json=REGISTER, headers=auth())
+                assert registered.json() == {"success": True}
             yield client
 
 
@@ -144,6 +150,31 @@ def auth(token: str = TOKEN) -> dict[str, str]:
 
 
 SEND = f"/v21.0/{PHONE_NUMBER_ID}/messages"
+REGISTER = {"messaging_product": "whatsapp", "pin": "000000"}
+
+
+async def test_a_number_sends_only_once_registered_as_meta_registers_it(receiver: Receiver) -> None:
+    async with running_sandbox(sandbox_settings(receiver.url), register=False) as graph:
+        refused = await graph.post(SEND, json=template_send("919876543210"), headers=auth())
+        assert refused.status_code == 400
+        error = refused.json()["error"]
+        assert (error["code"], error["error_subcode"], error["type"]) == (100, 33, "GraphMethodException")
+        assert f"Object with ID '{PHONE_NUMBER_ID}' does not exist" in error["message"]
+        assert (await graph.get("/sandbox/whatsapp/messages")).json()["messages"] == []  # nothing was sent
+        stranger = await graph.post(f"/v21.0/{PHONE_NUMBER_ID}/register", json=REGISTER, headers=auth("wrong"))
+        assert stranger.status_code == 401  # a registration needs a valid access token
+        bad_pin = await graph.post(f"/v21.0/{PHONE_NUMBER_ID}/register", json={**REGISTER, "pin": "12"}, headers=auth())
+        assert (bad_pin.status_code, bad_pin.json()["error"]["code"]) == (400, 100)
+        ok = await graph.post(f"/v21.0/{PHONE_NUMBER_ID}/register", json=REGISTER, headers=auth())
+        assert (ok.status_code, ok.json()) == (200, {"success": True})
+        listed = (await graph.get("/sandbox/whatsapp/phone-numbers")).json()["phone_numbers"]
+        assert [n["id"] for n in listed] == [PHONE_NUMBER_ID]
+        sent = await graph.post(SEND, json=template_send("919876543210"), headers=auth())
+        assert sent.status_code == 200
+        other = await graph.post("/v21.0/999000111/messages", json=template_send("919876543210"), headers=auth())
+        assert (other.status_code, other.json()["error"]["error_subcode"]) == (400, 33)
+
+
 TEMPLATES = f"/v21.0/{WABA_ID}/message_templates"
 
 

@@ -176,6 +176,9 @@ async def open_world(
             }
         )
     )
+    # the console registers a linked number with the Cloud API (Meta refuses sends from others)
+    for number_id in await Database(pg_settings).fetch("SELECT phone_number_id FROM console.waba_numbers"):
+        sandbox_app.state.cloud.register(number_id["phone_number_id"])
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     connector_app = build_app(
         WaConnectorSettings(

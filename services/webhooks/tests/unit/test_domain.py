@@ -84,6 +84,19 @@ def test_signature_from_the_service_verifies_with_the_readme_snippet(verify_webh
     assert not verify_webhook("s3cret", {}, body, now=1741271400)
 
 
+def test_during_a_grace_period_the_header_carries_a_signature_by_each_secret(verify_webhook):
+    body = b'{"messageId":"msg_x","status":"DELIVERED"}'
+    headers = signed_headers(("whsec_new", "whsec_old"), 1741271400, body)
+    new, old = signature("whsec_new", 1741271400, body), signature("whsec_old", 1741271400, body)
+    assert headers["X-CPaaS-Signature"] == f"{new},{old}"  # current first, two v1= entries
+    assert verify_webhook("whsec_new", headers, body, now=1741271400)
+    assert verify_webhook("whsec_old", headers, body, now=1741271400)
+    assert not verify_webhook("whsec_other", headers, body, now=1741271400)
+    # one secret: exactly the header the README always documented
+    assert signed_headers(("whsec_new",), 1741271400, body)["X-CPaaS-Signature"] == new
+    assert signed_headers("whsec_new", 1741271400, body)["X-CPaaS-Signature"] == new
+
+
 SCHEDULE = RetrySchedule(
     base_seconds=2, factor=2, min_seconds=1, max_interval_seconds=3600, give_up_after_seconds=86400
 )

@@ -22,7 +22,10 @@ from cpaas.control_plane.records import (
 
 OpenSecret = Callable[[str], str]
 
-_ACCOUNT_COLUMNS = "a.id, a.name, a.status, a.ip_allowlist, a.submit_rate_per_second, a.webhook_url, a.webhook_secret"
+_ACCOUNT_COLUMNS = (
+    "a.id, a.name, a.status, a.ip_allowlist, a.submit_rate_per_second, a.webhook_url, a.webhook_secret,"
+    " a.webhook_secret_previous, a.webhook_secret_previous_until, a.time_zone"
+)
 _ACCOUNTS = f"SELECT {_ACCOUNT_COLUMNS} FROM console.accounts a WHERE a.id = ANY($1::bigint[])"
 _ACCOUNTS_BY_KEY = (
     f"SELECT k.key_hash, {_ACCOUNT_COLUMNS} FROM console.api_keys k JOIN console.accounts a ON a.id = k.account_id"
@@ -53,7 +56,11 @@ _RCS_BOTS = (
 )
 
 
-def _account(row: asyncpg.Record) -> Account:
+def _opened(value: str | None, open_secret: OpenSecret) -> str | None:
+    return None if value is None else open_secret(value)
+
+
+def _account(row: asyncpg.Record, open_secret: OpenSecret) -> Account:
     return Account(
         id=row["id"],
         name=row["name"],
@@ -61,7 +68,10 @@ def _account(row: asyncpg.Record) -> Account:
         ip_networks=parse_allowlist(list(row["ip_allowlist"])),
         submit_rate_per_second=row["submit_rate_per_second"],
         webhook_url=row["webhook_url"],
-        webhook_secret=row["webhook_secret"],
+        webhook_secret=_opened(row["webhook_secret"], open_secret),
+        webhook_secret_previous=_opened(row["webhook_secret_previous"], open_secret),
+        webhook_secret_previous_until=row["webhook_secret_previous_until"],
+        time_zone=row["time_zone"],
     )
 
 
@@ -72,12 +82,15 @@ def _template(row: asyncpg.Record) -> Template:
     return Template(**values, variable_count=placeholder_count(row["body"]))
 
 
-async def accounts(pool: asyncpg.Pool, ids: list[int], _open: OpenSecret) -> dict[int, Account]:
-    return {row["id"]: _account(row) for row in await pool.fetch(_ACCOUNTS, ids)}
+async def accounts(pool: asyncpg.Pool, ids: list[int], open_secret: OpenSecret) -> dict[int, Account]:
+    return {row["id"]: _account(row, open_secret) for row in await pool.fetch(_ACCOUNTS, ids)}
 
 
-async def accounts_by_key(pool: asyncpg.Pool, key_hashes: list[bytes], _open: OpenSecret) -> dict[bytes, Account]:
-    return {bytes(row["key_hash"]): _account(row) for row in await pool.fetch(_ACCOUNTS_BY_KEY, key_hashes)}
+async def accounts_by_key(
+    pool: asyncpg.Pool, key_hashes: list[bytes], open_secret: OpenSecret
+) -> dict[bytes, Account]:
+    rows = await pool.fetch(_ACCOUNTS_BY_KEY, key_hashes)
+    return {bytes(row["key_hash"]): _account(row, open_secret) for row in rows}
 
 
 async def templates(pool: asyncpg.Pool, ids: list[int], _open: OpenSecret) -> dict[int, Template]:

@@ -7,12 +7,24 @@ never appear in a repr, so not in a log or a traceback either.
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
 from typing import Any, Protocol, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ACTIVE = "ACTIVE"  # accounts, WABA numbers and RCS bots that may send
 APPROVED = "APPROVED"  # templates and sender IDs that may be used
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+DEFAULT_TIME_ZONE = "Asia/Kolkata"  # the console's default for an account
+
+
+@lru_cache(maxsize=1024)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # the console checks names; a reader's tz data may lag
+        return ZoneInfo(DEFAULT_TIME_ZONE)
 
 
 def parse_allowlist(entries: Sequence[str]) -> tuple[IpNetwork, ...]:
@@ -33,6 +45,26 @@ class Account:
     submit_rate_per_second: int | None  # the account's override of the gateway's default; None: the default
     webhook_url: str | None
     webhook_secret: str | None = field(default=None, repr=False)  # signs delivery-receipt webhooks
+    # the secret a rotation replaced, still valid (receipts signed by both) until `..._until`
+    webhook_secret_previous: str | None = field(default=None, repr=False)
+    webhook_secret_previous_until: datetime | None = None
+    time_zone: str = DEFAULT_TIME_ZONE  # IANA name: the account's "today", scheduled starts, quiet hours
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The account's time zone; the default should the stored name be unknown here."""
+        return _zone(self.time_zone)
+
+    def signing_secrets(self, now: datetime) -> tuple[str, ...]:
+        """The secrets a receipt sent at `now` is signed with: the current one, then the
+        previous one while its grace period lasts; () when the account has no secret."""
+        if not self.webhook_secret:
+            return ()
+        previous = self.webhook_secret_previous
+        until = self.webhook_secret_previous_until
+        if previous and until is not None and now < until and previous != self.webhook_secret:
+            return (self.webhook_secret, previous)
+        return (self.webhook_secret,)
 
     @property
     def active(self) -> bool:

@@ -5,6 +5,7 @@ subscriber (handlers.py).
 `build_app` opens nothing: the pool, the HTTP client and the broker are made, started and
 closed by the app's lifespan, or passed in by a test (then the test closes them)."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -16,12 +17,25 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from cpaas.console.api import account, admin, ai, auth, campaigns, media, messages, reports, templates
+from cpaas.console.api import (
+    account,
+    admin,
+    ai,
+    audit,
+    auth,
+    campaigns,
+    media,
+    messages,
+    onboarding,
+    reports,
+    templates,
+)
 from cpaas.console.api.deps import install_invalid_field_handler
 from cpaas.console.api.input_guard import TextGuard
 from cpaas.console.api.internal import build_router as internal_router
 from cpaas.console.handlers import register
 from cpaas.console.platform_apis import PlatformApis
+from cpaas.console.providers import channel_providers, keep_registering, register_numbers
 from cpaas.console.settings import ConsoleSettings
 from cpaas.console.store import MIGRATIONS, SCHEMA, ConsoleStore
 from cpaas.console.store.throttle import SWEEP_STALE
@@ -73,6 +87,7 @@ def build_app(
             health.add_check("postgres", lambda: ping(pool))
             store = ConsoleStore(pool, SecretBox(settings.secrets_key))
             await store.channels.seal_credentials()  # credentials stored before encryption
+            await store.webhook_secrets.seal_and_backfill()  # every account has its own sealed secret
             keep_days = settings.login_failure_memory_minutes / 1440
             sweeper = start_sweeping(pool, [SWEEP_STALE], keep_days=keep_days, every_seconds=THROTTLE_SWEEP_SECONDS)
             stack.push_async_callback(stop_sweeping, sweeper)
@@ -92,6 +107,13 @@ def build_app(
                 service_token=settings.service_token,
             )
             app.state.publisher = EventPublisher(events, settings.kafka, source=settings.service_name)
+            app.state.providers = channel_providers(settings, client)
+            every = settings.register_every_number_at_start
+            every = settings.environment == "local" if every is None else every
+            # once before the console is ready (the seed's demo number sends at once), then in the background
+            if await register_numbers(store, app.state.providers, every_active=every):
+                registering = asyncio.create_task(keep_registering(store, app.state.providers, every_active=every))
+                stack.callback(registering.cancel)
             health.started = True
             try:
                 yield
@@ -104,7 +126,7 @@ def build_app(
     install_invalid_field_handler(app)
     app.add_middleware(TextGuard)  # NUL and lone surrogates: 422 before any route (api/input_guard.py)
     mount_ops(app, health)
-    for module in (auth, templates, ai, account, admin, reports, messages, media, campaigns):
+    for module in (auth, templates, ai, account, admin, audit, reports, messages, media, campaigns, onboarding):
         app.include_router(module.build_router())
     app.include_router(internal_router())  # /internal/: answered on the internal listener only
     if settings.web_dist.is_dir():  # after every API route, so the app only answers what they do not

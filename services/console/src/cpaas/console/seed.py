@@ -7,7 +7,6 @@ still matches the database, and issues a new key (rewriting the file) when it do
 
 import json
 import logging
-import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -165,10 +164,8 @@ async def seed(pg: PostgresSettings, credentials_path: Path, secrets_key: str | 
                 template_id, account_id, "APPROVED", None, None, datetime.fromtimestamp(0, UTC)
             )
             templates[key] = template_id
-        webhook_secret = await store.accounts.webhook_secret(account_id)
-        if webhook_secret is None:
-            webhook_secret = "whsec_" + secrets.token_urlsafe(32)
-            await store.accounts.set_webhook_secret(account_id, webhook_secret)
+        await store.webhook_secrets.issue(account_id)  # sealed; kept when it had one
+        webhook_secret = await store.webhook_secrets.current(account_id)
     finally:
         await pool.close()
     credentials = {

@@ -1,4 +1,5 @@
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -52,6 +53,30 @@ class ConsoleSettings(ServiceSettings):
         description="Key that seals provider credentials at rest (WABA tokens, RBM bot secrets): the same value"
         " for the console and the WhatsApp and RCS connectors",
     )
+    whatsapp_api_url: str = Field(
+        "http://127.0.0.1:8092",
+        description="Base URL of the WhatsApp Cloud API (Graph) where linked numbers are registered"
+        " (https://graph.facebook.com in production; the sandbox's locally)",
+    )
+    whatsapp_api_version: str = Field("v21.0", description="Graph API version of the registration call")
+    rbm_api_url: str = Field(
+        "http://127.0.0.1:8093", description="Base URL of the RBM platform where requested RCS bots are created"
+    )
+    rbm_partner_token: str = Field(
+        "local-dev-rbm-partner-token",
+        description="Partner token that creates and launches RBM agents (the RCS connector's partner token)",
+    )
+    register_every_number_at_start: bool | None = Field(
+        None,
+        description="Register every ACTIVE WhatsApp number with the Cloud API at each start, not only those never"
+        " registered; unset: in the local environment only (the sandbox forgets registrations when it stops)",
+    )
+    webhook_secret_grace_hours: float = Field(
+        24.0,
+        ge=0,
+        description="After a webhook secret rotation the old secret stays valid this long: receipts are signed"
+        " with both meanwhile (0: the old secret stops at once)",
+    )
     web_dist: Path = Field(
         WEB_DIST, description="The built web app (services/console/web/dist) that the console serves"
     )
@@ -100,6 +125,14 @@ class ConsoleSettings(ServiceSettings):
         description="Accept webhook URLs on private, link-local and CGNAT addresses (RFC 1918, fc00::/7, ...), as"
         " the webhooks service's setting of that name",
     )
+
+    @model_validator(mode="after")
+    def _refuse_loopback_providers(self) -> "ConsoleSettings":
+        if self.environment == "production":
+            for name in ("whatsapp_api_url", "rbm_api_url"):
+                if urlsplit(getattr(self, name)).hostname in ("127.0.0.1", "localhost", "::1"):
+                    raise ValueError(f"{name} points at this machine (the sandbox); set CPAAS_CONSOLE_{name.upper()}")
+        return self
 
     @model_validator(mode="after")
     def _loopback_default(self) -> "ConsoleSettings":

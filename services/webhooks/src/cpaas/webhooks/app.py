@@ -26,6 +26,7 @@ from cpaas.platform.api_errors import install_error_handlers
 from cpaas.platform.broker import make_broker
 from cpaas.platform.db import ping, service_pool
 from cpaas.platform.ops import HealthState, mount_ops
+from cpaas.platform.secretbox import SecretBox
 from cpaas.platform.serve import broker_lifespan
 from cpaas.platform.started import Started, started
 from cpaas.webhooks.api.deliveries import router
@@ -98,7 +99,9 @@ def build_app(
             pool = await service_pool(stack, settings, schema=SCHEMA, migrations=MIGRATIONS, given=db)
             health.add_check("postgres", lambda: ping(pool))
             store = DeliveryStore(pool)
-            control = ControlPlane(pool, ttl_seconds=settings.account_cache_ttl_seconds)
+            control = ControlPlane(
+                pool, ttl_seconds=settings.account_cache_ttl_seconds, open_secret=SecretBox(settings.secrets_key).open
+            )
             await stack.enter_async_context(control.listening(settings.postgres.dsn))
             dispatcher = build_dispatcher(settings, store, control)
             await dispatcher.start()

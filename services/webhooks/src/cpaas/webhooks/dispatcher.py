@@ -243,8 +243,9 @@ class Dispatcher:
     async def _attempt(self, delivery: ClaimedDelivery, account: Account | None) -> AttemptResult:
         started_at = datetime.now(UTC)
         began = time.perf_counter()
-        secret = account.webhook_secret if account is not None else None
-        if not secret:
+        # the current secret, and the previous one during its grace period: a signature by each
+        secrets = account.signing_secrets(started_at) if account is not None else ()
+        if not secrets:
             ATTEMPTS.labels("no_secret").inc()
             return self._failed(delivery, started_at, began, None, "the account has no webhook secret to sign with")
         try:
@@ -258,7 +259,9 @@ class Dispatcher:
             log.warning("webhook destination not allowed; the receipt is not sent", extra={"reason": str(exc)})
             return self._result(delivery, started_at, began, None, REFUSED_MESSAGE, "FAILED")
         body = delivery.body
-        post = await self.sender.post(delivery.account_id, target, body, signed_headers(secret, int(time.time()), body))
+        post = await self.sender.post(
+            delivery.account_id, target, body, signed_headers(secrets, int(time.time()), body)
+        )
         ATTEMPT_SECONDS.observe(time.perf_counter() - began)
         ATTEMPTS.labels(post.outcome).inc()
         if post.ok:

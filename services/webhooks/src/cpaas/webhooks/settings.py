@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from cpaas.platform.secretbox import LOCAL_KEY
 from cpaas.platform.settings import ServiceSettings
 
 # The dispatcher claims up to this many receipts per POST slot of an account, so a slot
@@ -87,6 +88,11 @@ class WebhooksSettings(ServiceSettings):
         60.0, gt=0, description="Longest a cached webhook URL and secret live (changes are also pushed by NOTIFY)"
     )
     max_page_size: int = Field(200, ge=1, description="Largest page of the deliveries API")
+    secrets_key: str = Field(
+        LOCAL_KEY,
+        description="Key that opens the accounts' webhook signing secrets, which the console stores sealed: the"
+        " console's CPAAS_CONSOLE_SECRETS_KEY",
+    )
 
     @model_validator(mode="after")
     def _loopback_default(self) -> "WebhooksSettings":

@@ -1,14 +1,15 @@
 """The Sender IDs, Channels, Blacklist and Settings screens of the logged-in user's account."""
 
-import secrets
 from datetime import datetime
 from typing import Annotated, Literal
 
 import asyncpg
 from fastapi import APIRouter, Query, Response
 
-from cpaas.console.api.deps import ApiModel, Page, PageNo, PageSize, Settings, Store, User, not_found
+from cpaas.console.api.deps import Acting, ApiModel, Page, PageNo, PageSize, Settings, Store, User, not_found
 from cpaas.console.domain import accounts, blacklist, channels, sender_ids
+from cpaas.console.domain.audit import Action, Entry
+from cpaas.console.providers import Providers
 from cpaas.console.store import ConsoleStore
 from cpaas.contracts.errors import ErrorCode
 from cpaas.platform.api_errors import ApiError
@@ -51,10 +52,10 @@ class WabaNumberOut(ApiModel):
 
 
 class RcsBotIn(ApiModel):
+    """The bot's agent id and secret are the RBM platform's answer to its creation."""
+
     display_name: str
     handle: str
-    bot_id: str | None = None
-    api_key: str | None = None
 
 
 class RcsBotOut(ApiModel):
@@ -87,6 +88,7 @@ class SettingsOut(ApiModel):
     webhook_url: str | None
     webhook_secret: str | None
     ip_allowlist: list[str]
+    time_zone: str  # IANA name: the console's dates and "today" are in it
 
 
 class NewApiKey(ApiModel):
@@ -100,6 +102,10 @@ class WebhookIn(ApiModel):
 
 class AllowlistIn(ApiModel):
     entries: list[str]
+
+
+class TimeZoneIn(ApiModel):
+    time_zone: str
 
 
 def _waba(row, box) -> WabaNumberOut:
@@ -117,6 +123,7 @@ def _settings_out(row) -> SettingsOut:
         webhook_url=row["webhook_url"],
         webhook_secret=row["webhook_secret"],
         ip_allowlist=list(row["ip_allowlist"]),
+        time_zone=row["time_zone"],
     )
 
 
@@ -171,15 +178,19 @@ def build_router() -> APIRouter:
         return [_bot(r, store.channels.box) for r in await store.channels.rcs_bots(user.account_id)]
 
     @router.post("/channels/rcs", response_model=RcsBotOut, status_code=201)
-    async def request_rcs_bot(body: RcsBotIn, store: Store, user: User) -> RcsBotOut:
+    async def request_rcs_bot(
+        body: RcsBotIn, store: Store, providers: Providers, user: User, actor: Acting
+    ) -> RcsBotOut:
+        """The bot is created on the RBM platform (its agent id and secret come from there; the
+        secret is stored sealed) and is PENDING until an admin activates it, which launches it."""
         display_name, handle = channels.bot_display_name(body.display_name), channels.bot_handle(body.handle)
-        secret = body.api_key or secrets.token_urlsafe(24)
+        agent = await providers.create_rbm_agent(display_name, handle)
         try:
-            row = await store.channels.request_rcs_bot(
-                user.account_id, display_name, body.bot_id or handle, handle, secret
-            )
+            row = await store.channels.request_rcs_bot(user.account_id, display_name, agent.agent_id, handle, agent.secret)
         except asyncpg.UniqueViolationError:
             raise ApiError(ErrorCode.CONFLICT, "this bot handle or bot ID is taken", field="handle") from None
+        changes = {"id": row["id"], "displayName": display_name, "handle": handle, "botId": row["bot_id"]}
+        await store.audit.record(Action.RCS_BOT_REQUESTED, actor, user.account_id, changes)
         return _bot(row, store.channels.box)
 
     @router.get("/blacklist", response_model=BlacklistPage)
@@ -205,16 +216,19 @@ def build_router() -> APIRouter:
 
     @router.get("/settings", response_model=SettingsOut)
     async def get_settings(store: Store, user: User) -> SettingsOut:
-        return _settings_out(await store.accounts.settings(user.account_id))
+        out = _settings_out(await store.accounts.settings(user.account_id))
+        return out.model_copy(update={"webhook_secret": store.webhook_secrets.masked(out.webhook_secret)})
 
     @router.post("/settings/api-key/rotate", response_model=NewApiKey)
-    async def rotate_api_key(store: Store, user: User) -> NewApiKey:
-        key = await store.accounts.rotate_api_key(user.account_id)
+    async def rotate_api_key(store: Store, user: User, actor: Acting) -> NewApiKey:
+        before = await store.accounts.settings(user.account_id)
+        audit = Entry(Action.API_KEY_ROTATED, actor, user.account_id, {"revokedKeyPrefix": before["key_prefix"]})
+        key = await store.accounts.rotate_api_key(user.account_id, audit=audit)
         row = await store.accounts.settings(user.account_id)
         return NewApiKey(api_key=key, api_key_prefix=row["key_prefix"])
 
     @router.put("/settings/webhook", response_model=SettingsOut)
-    async def set_webhook(body: WebhookIn, store: Store, settings: Settings, user: User) -> SettingsOut:
+    async def set_webhook(body: WebhookIn, store: Store, settings: Settings, user: User, actor: Acting) -> SettingsOut:
         """The URL must be http(s) without credentials, and its host must be or resolve to public
         addresses only (not loopback, private, link-local, CGNAT, multicast or reserved ones),
         else 422 WEBHOOK_URL_NOT_ALLOWED saying why. It is checked again before every POST."""
@@ -225,12 +239,32 @@ def build_router() -> APIRouter:
                 raise ApiError(
                     ErrorCode.WEBHOOK_URL_NOT_ALLOWED, f"this webhook URL is refused: {refusal}", field="url"
                 )
-        await store.accounts.set_webhook_url(user.account_id, url)
+        before = await store.accounts.settings(user.account_id)
+        changes = {"webhookUrl": {"from": before["webhook_url"], "to": url}}
+        audit = Entry(Action.WEBHOOK_URL_CHANGED, actor, user.account_id, changes)
+        await store.accounts.set_webhook_url(user.account_id, url, audit=audit)
         return await get_settings(store, user)
 
     @router.put("/settings/ip-allowlist", response_model=SettingsOut)
-    async def set_ip_allowlist(body: AllowlistIn, store: Store, user: User) -> SettingsOut:
-        await store.accounts.set_ip_allowlist(user.account_id, accounts.ip_allowlist(body.entries))
+    async def set_ip_allowlist(body: AllowlistIn, store: Store, user: User, actor: Acting) -> SettingsOut:
+        entries = accounts.ip_allowlist(body.entries)
+        before = await store.accounts.settings(user.account_id)
+        changes = {"ipAllowlist": {"from": list(before["ip_allowlist"]), "to": entries}}
+        audit = Entry(Action.IP_ALLOWLIST_CHANGED, actor, user.account_id, changes)
+        await store.accounts.set_ip_allowlist(user.account_id, entries, audit=audit)
+        return await get_settings(store, user)
+
+    @router.put("/settings/time-zone", response_model=SettingsOut)
+    async def set_time_zone(body: TimeZoneIn, store: Store, user: User, actor: Acting) -> SettingsOut:
+        """The account's IANA time zone (Asia/Kolkata, Europe/London, UTC...): the Dashboard's
+        "today", the Reports date filters, the CSV export and the console's dates use it;
+        the API's times stay UTC. Any of the account's users may change it."""
+        zone = accounts.time_zone(body.time_zone)
+        before = await store.accounts.time_zone(user.account_id)
+        changes = {"timeZone": {"from": before, "to": zone}}
+        await store.accounts.set_time_zone(
+            user.account_id, zone, audit=Entry(Action.TIME_ZONE_CHANGED, actor, user.account_id, changes)
+        )
         return await get_settings(store, user)
 
     return router

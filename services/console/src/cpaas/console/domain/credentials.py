@@ -59,3 +59,19 @@ def session_hash(session_id: str) -> bytes:
 def new_session() -> tuple[str, str]:
     """(a session id for the cookie, its CSRF token)."""
     return secrets.token_urlsafe(SESSION_ID_BYTES), secrets.token_urlsafe(CSRF_TOKEN_BYTES)
+
+
+WEBHOOK_SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
+WEBHOOK_SECRET_BYTES = 32
+SECRET_CHARS_SHOWN = 4  # the end of a secret, shown to recognise it
+
+
+def new_webhook_secret() -> str:
+    """An account's webhook signing secret: 256 random bits."""
+    return WEBHOOK_SECRET_PREFIX + secrets.token_urlsafe(WEBHOOK_SECRET_BYTES)
+
+
+def mask_secret(secret: str) -> str:
+    """A secret as Settings shows it once saved: its kind prefix and its last characters."""
+    prefix = WEBHOOK_SECRET_PREFIX if secret.startswith(WEBHOOK_SECRET_PREFIX) else ""
+    return prefix + "•" * 8 + secret[-SECRET_CHARS_SHOWN:]

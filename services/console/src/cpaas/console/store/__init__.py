@@ -14,6 +14,7 @@ import asyncpg
 
 from cpaas.console.store.accounts import AccountStore
 from cpaas.console.store.approvals import ApprovalStore
+from cpaas.console.store.audit import AuditStore
 from cpaas.console.store.blacklist import BlacklistStore
 from cpaas.console.store.channels import ChannelStore
 from cpaas.console.store.media import MediaStore
@@ -22,6 +23,7 @@ from cpaas.console.store.sessions import SessionStore
 from cpaas.console.store.templates import TemplateStore
 from cpaas.console.store.throttle import ThrottleStore
 from cpaas.console.store.users import UserStore
+from cpaas.console.store.webhook_secrets import WebhookSecretStore
 from cpaas.platform.secretbox import LOCAL_KEY, SecretBox
 
 SCHEMA = "console"
@@ -39,7 +41,10 @@ class ConsoleStore:
         self.throttle = ThrottleStore(pool)
         self.templates = TemplateStore(pool)
         self.sender_ids = SenderIdStore(pool)
-        self.channels = ChannelStore(pool, box or SecretBox(LOCAL_KEY))
+        box = box or SecretBox(LOCAL_KEY)
+        self.channels = ChannelStore(pool, box)
+        self.webhook_secrets = WebhookSecretStore(pool, box)  # sealed, rotatable with a grace period
         self.blacklist = BlacklistStore(pool)
         self.approvals = ApprovalStore(pool)
         self.media = MediaStore(pool)
+        self.audit = AuditStore(pool)  # the append-only audit log: record(...) from any area

@@ -4,9 +4,12 @@ WhatsApp and RCS connectors open them with; `box` opens them for masking."""
 
 import asyncpg
 
+from cpaas.console.domain.audit import Entry
+from cpaas.console.store import audit as audit_log
 from cpaas.platform.secretbox import SecretBox
 
 _BOT_COLUMNS = "id, display_name, bot_id, handle, api_key, status, status_reason, created_at"
+_WABA_COLUMNS = "id, phone_number, display_name, waba_id, phone_number_id, api_key, status, registered_at, created_at"
 SEALED_TABLES = ("waba_numbers", "rcs_bots")
 
 
@@ -16,8 +19,7 @@ class ChannelStore:
 
     async def waba_numbers(self, account_id: int) -> list[asyncpg.Record]:
         return await self.pool.fetch(
-            "SELECT id, phone_number, display_name, waba_id, phone_number_id, api_key, status, created_at"
-            " FROM waba_numbers WHERE account_id = $1 ORDER BY id",
+            f"SELECT {_WABA_COLUMNS} FROM waba_numbers WHERE account_id = $1 ORDER BY id",
             account_id,
         )
 
@@ -106,6 +108,71 @@ class ChannelStore:
             self.box.seal(api_key),
             status,
         )
+
+    async def link_waba_number(
+        self,
+        account_id: int,
+        *,
+        phone_number: str,
+        display_name: str,
+        waba_id: str,
+        phone_number_id: str,
+        access_token: str,
+        audit: Entry | None = None,
+    ) -> asyncpg.Record:
+        """A new ACTIVE number of the account, registered with the provider just now (the
+        caller registered it); UniqueViolationError when the number or its id is linked already."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                "INSERT INTO waba_numbers"
+                " (account_id, phone_number, display_name, waba_id, phone_number_id, api_key, registered_at)"
+                f" VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING {_WABA_COLUMNS}",
+                account_id,
+                phone_number,
+                display_name,
+                waba_id,
+                phone_number_id,
+                self.box.seal(access_token),
+            )
+            if audit is not None:
+                await audit_log.write(conn, audit)
+        return row
+
+    async def set_waba_status(
+        self, account_id: int, number_id: int, status: str, *, audit: Entry | None = None
+    ) -> asyncpg.Record | None:
+        """The number with its new status; None when the account has no such number."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                f"UPDATE waba_numbers SET status = $3 WHERE id = $2 AND account_id = $1 RETURNING {_WABA_COLUMNS}",
+                account_id,
+                number_id,
+                status,
+            )
+            if row is not None and audit is not None:
+                await audit_log.write(conn, audit)
+        return row
+
+    async def active_waba_numbers(self) -> list[asyncpg.Record]:
+        """Every account's ACTIVE numbers with their access tokens opened (registration at start)."""
+        rows = await self.pool.fetch(
+            "SELECT id, phone_number, waba_id, phone_number_id, api_key, registered_at FROM waba_numbers"
+            " WHERE status = 'ACTIVE'"
+            " ORDER BY id"
+        )
+        return [{**dict(r), "api_key": self.box.open(r["api_key"])} for r in rows]
+
+    async def mark_registered(self, number_id: int) -> None:
+        await self.pool.execute("UPDATE waba_numbers SET registered_at = now() WHERE id = $1", number_id)
+
+    async def pending_bot(self, row_id: int) -> asyncpg.Record | None:
+        """A PENDING bot awaiting the admin's decision (its RBM agent id), or None."""
+        return await self.pool.fetchrow(
+            f"SELECT account_id, {_BOT_COLUMNS} FROM rcs_bots WHERE id = $1 AND status = 'PENDING'", row_id
+        )
+
+    async def mark_launched(self, row_id: int) -> None:
+        await self.pool.execute("UPDATE rcs_bots SET launched_at = now() WHERE id = $1", row_id)
 
     async def seal_credentials(self) -> int:
         """Seal the provider credentials stored before encryption; returns how many."""

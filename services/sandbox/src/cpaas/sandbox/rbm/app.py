@@ -143,6 +143,16 @@ def build_rbm_app(
     def poster() -> EventPoster:
         return app.state.rbm_events
 
+    def launched(agent_id: str) -> None:
+        """An agent messages users only once launched (RBM: unlaunched agents reach test devices only)."""
+        if agent_id not in world.launched:
+            raise RbmError("PERMISSION_DENIED", f"Agent {agent_id} is not launched; request its launch first.")
+
+    def partner(request: Request) -> None:
+        bearer = _bearer(request)
+        if bearer is None or not secrets.compare_digest(bearer, settings.partner_token):
+            raise UNAUTHENTICATED
+
     @app.get("/v1/phones/{msisdn}/capabilities")
     async def capabilities(
         request: Request,
@@ -151,6 +161,7 @@ def build_rbm_app(
         agent_id: str = Query(alias="agentId"),
     ) -> JSONResponse:
         authorize(request, agent_id)
+        launched(agent_id)
         _check_msisdn(msisdn)
         capable = outcome_for(msisdn) is not Outcome.CHANNEL_NOT_SUPPORTED
         world.capability_checks.append(
@@ -174,6 +185,7 @@ def build_rbm_app(
         agent_id: str = Query(alias="agentId"),
     ) -> JSONResponse:
         authorize(request, agent_id)
+        launched(agent_id)
         _check_msisdn(msisdn)
         body = await _json(request)
         outcome = outcome_for(msisdn)
@@ -230,11 +242,20 @@ def build_rbm_app(
             raise RbmError("NOT_FOUND", NOT_FOUND)
         return JSONResponse(_template_view(template))
 
+    @app.post("/v1/brands/{brand_id}/agents/{agent_id}:requestLaunch")
+    async def launch_agent(request: Request, brand_id: str, agent_id: str) -> JSONResponse:
+        """The partner's launch request: a verified agent may message users from now on."""
+        partner(request)
+        problem = world.launch(agent_id)
+        if problem == "not found":
+            raise RbmError("NOT_FOUND", NOT_FOUND)
+        if problem is not None:
+            raise RbmError("FAILED_PRECONDITION", problem)
+        return JSONResponse({"name": f"brands/{brand_id}/agents/{agent_id}/launch", "launchState": "LAUNCHED"})
+
     @app.post("/v1/brands/{brand_id}/agents")
     async def register_agent(request: Request, brand_id: str) -> JSONResponse:
-        bearer = _bearer(request)
-        if bearer is None or not secrets.compare_digest(bearer, settings.partner_token):
-            raise UNAUTHENTICATED
+        partner(request)
         try:
             spec = AgentRequest.model_validate(await _json(request))
         except ValidationError as exc:

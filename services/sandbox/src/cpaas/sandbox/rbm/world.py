@@ -49,6 +49,7 @@ class RegisteredAgent(BaseModel):
     handle: str
     state: str = "PENDING"
     reason: str | None = None
+    launched: bool = False  # may message users (the partner's launch request succeeded)
     created_at: str
 
 
@@ -61,6 +62,8 @@ class RbmWorld:
         self.templates: dict[str, RegisteredTemplate] = {}
         self.agents: dict[str, RegisteredAgent] = {}
         self._pending_secrets: dict[str, str] = {}  # agent id -> secret, usable once approved
+        # agents that may message users: the configured ones, and created ones once launched
+        self.launched: set[str] = set(self.bot_secrets)
 
     def authorized(self, agent_id: str, bearer: str | None) -> bool:
         expected = self.bot_secrets.get(agent_id)
@@ -81,3 +84,16 @@ class RbmWorld:
         secret = self._pending_secrets.pop(agent_id, None)
         if state == "APPROVED" and secret is not None:
             self.bot_secrets[agent_id] = secret
+
+    def launch(self, agent_id: str) -> str | None:
+        """Launch a verified agent; the reason it cannot be launched, or None once launched."""
+        if agent_id in self.launched:
+            return None
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            return "not found"
+        if agent.state != "APPROVED":
+            return f"the agent's verification is {agent.state}; only a verified agent can be launched"
+        self.launched.add(agent_id)
+        agent.launched = True
+        return None

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse
 from cpaas.platform.ops import HealthState, mount_ops
 from cpaas.sandbox.whatsapp import graph
 from cpaas.sandbox.whatsapp.cloud import ReceivedMessage, RegisteredTemplate, WhatsAppCloud
-from cpaas.sandbox.whatsapp.graph import CreateTemplateRequest, GraphError, SendMessageRequest
+from cpaas.sandbox.whatsapp.graph import CreateTemplateRequest, GraphError, RegisterRequest, SendMessageRequest
 from cpaas.sandbox.whatsapp.settings import WhatsAppSandboxSettings
 
 _VERSION = re.compile(r"^v[0-9]{1,2}\.[0-9]$")
@@ -27,6 +27,10 @@ class ReceivedMessages(BaseModel):
 
 class RegisteredTemplates(BaseModel):
     templates: list[RegisteredTemplate]
+
+
+class RegisteredNumbers(BaseModel):
+    phone_numbers: list[dict[str, Any]]
 
 
 def build_whatsapp_app(settings: WhatsAppSandboxSettings) -> FastAPI:
@@ -73,6 +77,22 @@ def build_whatsapp_app(settings: WhatsAppSandboxSettings) -> FastAPI:
         _check_version(version)
         cloud.authorize(request.headers.get("authorization"))
         return cloud.send(phone_number_id, await _parse(request, SendMessageRequest))
+
+    @app.post("/{version}/{phone_number_id}/register", tags=["graph"])
+    async def register_number(version: str, phone_number_id: str, request: Request) -> dict[str, Any]:
+        """Meta's registration of a business phone number for the Cloud API; until then the
+        number's sends are refused (400, code 100, subcode 33)."""
+        _check_version(version)
+        cloud.authorize(request.headers.get("authorization"))
+        if not phone_number_id.isdigit():
+            raise graph.unknown_object(phone_number_id)
+        await _parse(request, RegisterRequest)
+        cloud.register(phone_number_id)
+        return {"success": True}
+
+    @app.get("/sandbox/whatsapp/phone-numbers", response_model=RegisteredNumbers, tags=["sandbox"])
+    async def registered_numbers() -> RegisteredNumbers:
+        return RegisteredNumbers(phone_numbers=[{"id": k, "registeredAt": v} for k, v in cloud.phone_numbers.items()])
 
     @app.post("/{version}/{waba_id}/message_templates", tags=["graph"])
     async def create_template(version: str, waba_id: str, request: Request) -> dict[str, Any]:

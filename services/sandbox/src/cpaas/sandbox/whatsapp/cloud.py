@@ -40,7 +40,7 @@ from pydantic import BaseModel, Field
 from cpaas.sandbox.outcomes import Outcome, outcome_for
 from cpaas.sandbox.whatsapp import graph
 from cpaas.sandbox.whatsapp.graph import CreateTemplateRequest, SendMessageRequest
-from cpaas.sandbox.whatsapp.metrics import WA_SENDS, WA_TEMPLATES
+from cpaas.sandbox.whatsapp.metrics import WA_REGISTRATIONS, WA_SENDS, WA_TEMPLATES
 from cpaas.sandbox.whatsapp.settings import WhatsAppSandboxSettings
 from cpaas.sandbox.whatsapp.webhooks import WebhookSender, envelope, status_value
 
@@ -134,6 +134,8 @@ class WhatsAppCloud:
     settings: WhatsAppSandboxSettings
     _received: deque[ReceivedMessage] = field(init=False)
     templates: dict[str, RegisteredTemplate] = field(init=False, default_factory=dict)
+    # phone-number id -> when it was registered (POST /{id}/register); sends from others are refused
+    phone_numbers: dict[str, datetime] = field(init=False, default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
     _client: httpx.AsyncClient | None = field(init=False, default=None)
     _webhooks: WebhookSender | None = field(init=False, default=None)
@@ -159,8 +161,18 @@ class WhatsAppCloud:
         if scheme.lower() != "bearer" or token.strip() not in self.settings.access_tokens:
             raise graph.invalid_token()
 
+    def register(self, phone_number_id: str) -> None:
+        """Meta's registration of a business number for the Cloud API (idempotent here; Meta
+        also limits how often). From now on the number may send."""
+        self.phone_numbers.setdefault(phone_number_id, datetime.now(UTC))
+        WA_REGISTRATIONS.inc()
+
     def send(self, phone_number_id: str, request: SendMessageRequest) -> dict[str, Any]:
-        """The answer to an accepted send; raises GraphError for a refused one."""
+        """The answer to an accepted send; raises GraphError for a refused one (a number never
+        registered is refused as Graph refuses an unknown object: 400, code 100, subcode 33)."""
+        if phone_number_id not in self.phone_numbers:
+            WA_SENDS.labels("unknown_number").inc()
+            raise graph.unknown_object(phone_number_id)
         self._check_template(request)
         outcome = outcome_for(request.wa_id)
         refused = outcome is Outcome.REFUSED

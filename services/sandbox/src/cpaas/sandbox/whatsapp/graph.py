@@ -17,18 +17,34 @@ RECIPIENT_NOT_ALLOWED = 131030  # "Recipient phone number not in allowed list", 
 UNDELIVERABLE = 131026  # status webhook: "Receiver is incapable of receiving this message"
 TEMPLATE_DOES_NOT_EXIST = 132001  # HTTP 404: no APPROVED template of that name in that language
 ECOSYSTEM_ENGAGEMENT = 131049  # status webhook: "not delivered to maintain healthy ecosystem engagement"
+UNKNOWN_OBJECT_SUBCODE = 33  # with code 100: "Object with ID ... does not exist"
+
+
+class RegisterRequest(BaseModel):
+    """`POST /{phone_number_id}/register`: Meta's registration of a number for the Cloud API."""
+
+    model_config = ConfigDict(extra="forbid")
+    messaging_product: Literal["whatsapp"]
+    pin: str = Field(pattern=r"^[0-9]{6}$", description="the two-step verification PIN to set (6 digits)")
 
 
 class GraphError(Exception):
     def __init__(
-        self, http_status: int, code: int, message: str, *, details: str | None = None, subcode: int | None = None
+        self,
+        http_status: int,
+        code: int,
+        message: str,
+        *,
+        details: str | None = None,
+        subcode: int | None = None,
+        kind: str = "OAuthException",
     ) -> None:
         super().__init__(message)
         self.http_status, self.code, self.message = http_status, code, message
-        self.details, self.subcode = details, subcode
+        self.details, self.subcode, self.kind = details, subcode, kind
 
     def body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"message": self.message, "type": "OAuthException", "code": self.code}
+        error: dict[str, Any] = {"message": self.message, "type": self.kind, "code": self.code}
         if self.details is not None:
             error["error_data"] = {"messaging_product": "whatsapp", "details": self.details}
         if self.subcode is not None:
@@ -46,6 +62,20 @@ def invalid_token() -> GraphError:
 
 def invalid_parameter(details: str) -> GraphError:
     return GraphError(400, INVALID_PARAMETER, "(#100) Invalid parameter", details=details)
+
+
+def unknown_object(object_id: str) -> GraphError:
+    """What Graph answers a call on an id it does not know (a phone-number id never registered):
+    HTTP 400, code 100, subcode 33, type GraphMethodException."""
+    return GraphError(
+        400,
+        INVALID_PARAMETER,
+        f"Unsupported post request. Object with ID '{object_id}' does not exist, cannot be loaded due to missing"
+        " permissions, or does not support this operation. Please read the Graph API documentation at"
+        " https://developers.facebook.com/docs/graph-api",
+        subcode=UNKNOWN_OBJECT_SUBCODE,
+        kind="GraphMethodException",
+    )
 
 
 def template_not_approved(name: str, language: str) -> GraphError:

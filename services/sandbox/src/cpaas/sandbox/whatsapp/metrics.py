@@ -13,3 +13,6 @@ WA_WEBHOOK_TRIES = Counter(
 )
 WA_WEBHOOKS_WAITING = Gauge("cpaas_sandbox_wa_webhooks_waiting", "Webhooks waiting for a redelivery")
 WA_TEMPLATES = Counter("cpaas_sandbox_wa_templates_total", "Template reviews, by verdict", ["event"])
+WA_REGISTRATIONS = Counter(
+    "cpaas_sandbox_wa_registrations_total", "Phone-number registrations (POST /{phone_number_id}/register)"
+)

@@ -12,6 +12,7 @@ from cpaas.webhooks.domain.receipts import (
     iso8601,
     receipt_payload,
     signature,
+    signature_header,
     signed_headers,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "iso8601",
     "receipt_payload",
     "signature",
+    "signature_header",
     "signed_headers",
 ]

@@ -8,6 +8,7 @@ the same bytes on every attempt; the signature covers a fresh timestamp and that
 import hashlib
 import hmac
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,11 +72,22 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return f"{SIGNATURE_VERSION}={mac.hexdigest()}"
 
 
-def signed_headers(secret: str, timestamp: int, body: bytes) -> dict[str, str]:
+def signature_header(secrets: Sequence[str], timestamp: int, body: bytes) -> str:
+    """One `v1=` entry per secret, comma-separated, the current secret first: while a
+    rotated-out secret is in its grace period a receipt carries a signature by each
+    (Stripe-style), so a receiver verifying with either secret accepts it. With one
+    secret the header is exactly `v1=<hex>`, as before rotation existed."""
+    return ",".join(signature(secret, timestamp, body) for secret in secrets)
+
+
+def signed_headers(secret: str | Sequence[str], timestamp: int, body: bytes) -> dict[str, str]:
+    """The headers of one POST; `secret` is the account's secret, or its current and
+    still-valid previous secrets (current first)."""
+    secrets = (secret,) if isinstance(secret, str) else tuple(secret)
     return {
         "Content-Type": "application/json",
         TIMESTAMP_HEADER: str(timestamp),
-        SIGNATURE_HEADER: signature(secret, timestamp, body),
+        SIGNATURE_HEADER: signature_header(secrets, timestamp, body),
     }
 
 
