@@ -112,12 +112,28 @@ class MessageLogReader:
         return row, attempts, history
 
     async def dashboard(self, account_id: int, today: datetime) -> dict:
-        """Per-channel counts today and all time, today's successes and cost, failures by reason."""
+        """Per-channel counts today and all time, today's successes and cost, failures by reason.
+
+        A message counts under the channel it was sent on first (`primary_channel`), once,
+        whichever level delivered it; `fallback_*` count those of them a fallback level
+        delivered (attempt > 1), and `fallbacks` says by which channel."""
         async with self.pool.acquire() as conn:
             channels = await conn.fetch(
-                "SELECT channel, count(*) FILTER (WHERE created_at >= $2) AS today, count(*) AS all_time,"
-                " count(*) FILTER (WHERE created_at >= $2 AND status IN ('DELIVERED', 'READ')) AS delivered_today"
-                " FROM reporting.messages WHERE account_id = $1 GROUP BY channel ORDER BY channel",
+                "SELECT primary_channel AS channel, count(*) FILTER (WHERE created_at >= $2) AS today,"
+                " count(*) AS all_time,"
+                " count(*) FILTER (WHERE created_at >= $2 AND status IN ('DELIVERED', 'READ')) AS delivered_today,"
+                " count(*) FILTER (WHERE created_at >= $2 AND attempt > 1 AND status IN ('DELIVERED', 'READ'))"
+                " AS fallback_today,"
+                " count(*) FILTER (WHERE attempt > 1 AND status IN ('DELIVERED', 'READ')) AS fallback_all_time"
+                " FROM reporting.messages WHERE account_id = $1 GROUP BY primary_channel ORDER BY primary_channel",
+                account_id,
+                today,
+            )
+            fallbacks = await conn.fetch(
+                "SELECT primary_channel, channel, count(*) FILTER (WHERE created_at >= $2) AS today,"
+                " count(*) AS all_time FROM reporting.messages"
+                " WHERE account_id = $1 AND attempt > 1 AND status IN ('DELIVERED', 'READ')"
+                " GROUP BY primary_channel, channel ORDER BY primary_channel, channel",
                 account_id,
                 today,
             )
@@ -134,4 +150,4 @@ class MessageLogReader:
                 " GROUP BY 1 ORDER BY 2 DESC, 1",
                 account_id,
             )
-        return {"channels": channels, "cost_today": cost_today, "failures": failures}
+        return {"channels": channels, "fallbacks": fallbacks, "cost_today": cost_today, "failures": failures}
