@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from cpaas.connector_kit.testing.metrics import unmatched_count
 from cpaas.contracts import ErrorCode, MessageStatus
 
 if TYPE_CHECKING:  # the fixture's type, from this folder's conftest
@@ -241,6 +242,7 @@ async def test_event_before_its_submission_is_announced_is_answered_503_then_app
 
 
 async def test_event_for_a_message_never_sent_here_is_acknowledged_and_ignored(world: World) -> None:
+    before = await unmatched_count(world.connector_url, "rcs-connector", "unknown_message")
     event = {
         "senderPhoneNumber": "+919876543218",
         "eventType": "READ",
@@ -252,3 +254,5 @@ async def test_event_for_a_message_never_sent_here_is_acknowledged_and_ignored(w
     assert (await world.post_webhook(event)).status_code == 200
     await world.kafka.settle(0.5)
     assert world.kafka.statuses == []
+    # counted for the operator (the console's "Unmatched provider events" panel): a mis-set webhook shows
+    assert await unmatched_count(world.connector_url, "rcs-connector", "unknown_message") == before + 1

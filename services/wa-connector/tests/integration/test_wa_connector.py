@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from cpaas.connector_kit.testing.metrics import unmatched_count
 from cpaas.contracts import ErrorCode, MessageStatus
 
 if TYPE_CHECKING:  # the fixture's type, from this folder's conftest
@@ -154,6 +155,15 @@ async def test_duplicate_webhook_changes_nothing(world: World) -> None:
         "SELECT provider_status FROM wa.webhook_statuses WHERE wamid = $1 ORDER BY provider_status", wamid
     )
     assert [r["provider_status"] for r in applied] == ["delivered", "sent"]
+
+
+async def test_a_status_for_a_message_never_sent_here_is_answered_200_and_counted(world: World) -> None:
+    """A mis-set webhook (another platform's statuses) is acknowledged and shows as unmatched."""
+    url = world.connector_url
+    before = await unmatched_count(url, "wa-connector", "unknown_message")
+    stranger = status_webhook("wamid.someone-elses", "delivered", "+919876543299")
+    assert (await world.post_webhook(stranger)).status_code == 200
+    assert await unmatched_count(url, "wa-connector", "unknown_message") == before + 1
 
 
 async def test_webhook_with_a_bad_signature_is_401_and_changes_nothing(

@@ -30,6 +30,16 @@ class ConsoleSettings(ServiceSettings):
         description="Base URL of the campaigns service's internal listener (the Bulk Campaign page's"
         " /internal/v1/accounts/{id}/campaigns routes)",
     )
+    connector_metrics_urls: dict[str, str] = Field(
+        {
+            "sms-connector": "http://127.0.0.1:8084/metrics",
+            "wa-connector": "http://127.0.0.1:8085/metrics",
+            "rcs-connector": "http://127.0.0.1:8086/metrics",
+            "voice-connector": "http://127.0.0.1:8087/metrics",
+        },
+        description="Each connector's /metrics, read by the admin's Unmatched provider events panel"
+        ' (JSON: {"wa-connector": "http://...:8085/metrics", ...})',
+    )
     ai_url: str = Field(
         "http://127.0.0.1:8095",
         description="Base URL of the ai service (the compliance check and AI Assist of the Templates screen)",

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from cpaas.connector_kit.sends import ACCEPTED, Send
 from cpaas.connector_kit.statuses import status_event
+from cpaas.connector_kit.unmatched import UNKNOWN_EVENT_TYPE, UNKNOWN_MESSAGE, unmatched
 from cpaas.contracts import Channel, ErrorCode, MessageStatusChangedV1
 from cpaas.contracts.topics import MSG_STATUS
 from cpaas.platform.api_errors import ApiError, error_response
@@ -36,6 +37,7 @@ from cpaas.rcs_connector.templates import TemplateDeps, apply_template_verdict
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/rbm"
+CONNECTOR = "rcs-connector"
 
 
 @dataclass
@@ -94,14 +96,14 @@ async def apply_webhook(request: WebhookRequest, deps: WebhookDeps) -> bool:
         WEBHOOK_EVENTS.labels("bot", "logged").inc()
     for kind in request.ignored:
         WEBHOOK_EVENTS.labels("other", "ignored").inc()
-        log.debug("webhook event not acted on", extra={"event_kind": kind})
+        unmatched(CONNECTOR, UNKNOWN_EVENT_TYPE, event_kind=kind)
     return complete
 
 
 async def apply_delivery(update: DeliveryUpdate, store: RcsStore, publisher: EventPublisher) -> bool:
     send = await store.send_by_provider_id(update.provider_message_id)
     if send is None or (send.state != ACCEPTED and send.announced):
-        log.warning("event for a message not sent here", extra={"carrier_message_id": update.provider_message_id})
+        unmatched(CONNECTOR, UNKNOWN_MESSAGE, carrier_message_id=update.provider_message_id)
         WEBHOOK_EVENTS.labels(update.event_type, "unknown_message").inc()
         return True
     if not send.announced:

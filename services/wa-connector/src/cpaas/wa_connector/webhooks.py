@@ -16,6 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from cpaas.connector_kit.errors import WebhookMalformed, WebhookRejected
 from cpaas.connector_kit.statuses import status_event
+from cpaas.connector_kit.unmatched import UNKNOWN_EVENT_TYPE, UNKNOWN_MESSAGE, unmatched
 from cpaas.contracts import Channel, ErrorCode, MessageStatusChangedV1
 from cpaas.contracts.topics import MSG_STATUS
 from cpaas.platform.api_errors import ApiError
@@ -28,6 +29,7 @@ from cpaas.wa_connector.templates import apply_verdicts
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/whatsapp"
+CONNECTOR = "wa-connector"
 
 
 @dataclass
@@ -70,6 +72,7 @@ def webhook_router(deps: Callable[[], WebhookDeps]) -> APIRouter:
             await apply_status_updates(events.statuses, d.store, d.publisher)
         if events.templates:
             await apply_verdicts(events.templates, d.store, d.publisher)
+        unmatched(CONNECTOR, UNKNOWN_EVENT_TYPE, events.ignored)  # inbound messages, fields not handled
         WEBHOOKS.labels("ok").inc()
         return d.provider.acknowledge()
 
@@ -84,7 +87,9 @@ async def apply_status_updates(updates: list[StatusUpdate], store: WaStore, publ
     for update, outcome in outcomes:
         WEBHOOK_STATUSES.labels(update.provider_status, outcome).inc()
         if outcome == "unknown":
-            log.warning("status for an unknown message", extra={"carrier_message_id": update.provider_message_id})
+            unmatched(CONNECTOR, UNKNOWN_MESSAGE, carrier_message_id=update.provider_message_id)
+        elif outcome == "ignored":
+            unmatched(CONNECTOR, UNKNOWN_EVENT_TYPE, provider_status=update.provider_status)
 
 
 def _status_event(change: StatusChange) -> MessageStatusChangedV1:
