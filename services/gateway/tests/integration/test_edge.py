@@ -7,6 +7,7 @@ the tenants are created through the console's admin API, never by SQL."""
 import asyncio
 import csv
 import io
+import tracemalloc
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -173,6 +174,7 @@ async def test_an_api_client_automates_an_account_with_one_key_on_the_gateway(
         assert (await gw.get("/api/v1/billing/balance", headers=api(other["apiKey"]))).json()["balanceMinor"] == 0
 
         campaign = await _campaign_with_bad_rows(gw, key, template["id"])
+        await _a_large_upload_streams_through(gw, key, template["id"])
         await _compliance_and_assist(gw, key)
 
         # the other account's key sees none of it
@@ -258,6 +260,48 @@ async def _campaign_with_bad_rows(gw: httpx.AsyncClient, key: dict, template_id:
     cancelled = await gw.post(f"{path}/cancel", headers=key)
     assert cancelled.json()["status"] == "CANCELLED" and cancelled.json()["sent"] == 0
     return campaign
+
+
+UPLOAD_MIB = 16  # a file far larger than anything the gateway may hold
+UPLOAD_PEAK_LIMIT_BYTES = 8 * 1024 * 1024  # 4 MiB measured (a gateway buffering 24 MiB: 65)
+
+
+async def _a_large_upload_streams_through(gw: httpx.AsyncClient, key: dict, template_id: int) -> None:
+    """16 MiB sent in 64 KiB pieces: the gateway and the campaigns service (both in this
+    process) never allocate anything near the file's size, so neither holds it whole."""
+    boundary = "edge-upload-boundary"
+    fields = {"name": "large_upload", "channel": "SMS", "templateId": str(template_id), "senderId": "ACMEIN"}
+
+    async def body():
+        for name, value in fields.items():
+            yield f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        yield f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.pdf"\r\n\r\n'.encode()
+        yield b"%PDF-1.7\n"  # not a CSV: the campaign fails once stored, nothing is sent
+        piece = b"0" * 65536
+        for _ in range(UPLOAD_MIB * 16):
+            yield piece
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    headers = {**key, "content-type": f"multipart/form-data; boundary={boundary}"}
+    tracemalloc.start()
+    try:
+        created = await gw.post("/api/v1/campaigns", content=body(), headers=headers, timeout=60)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert created.status_code == 201, created.text
+    assert created.json()["fileBytes"] > UPLOAD_MIB * 1024 * 1024
+    assert peak < UPLOAD_PEAK_LIMIT_BYTES, f"{peak / 2**20:.1f} MiB allocated while {UPLOAD_MIB} MiB streamed"
+    failed = await eventually(
+        lambda: _json(gw.get(f"/api/v1/campaigns/{created.json()['id']}", headers=key)),
+        lambda c: c["status"] == "FAILED",
+        "the file is judged",
+    )
+    assert "not a CSV" in failed["statusReason"]
+
+
+async def _json(response) -> dict:
+    return (await response).json()
 
 
 async def _compliance_and_assist(gw: httpx.AsyncClient, key: dict) -> None:
