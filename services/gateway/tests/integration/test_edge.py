@@ -357,3 +357,19 @@ async def test_a_service_that_is_down_answers_503_with_a_clear_message(start_gat
             assert_error(upload, 503, "SERVICE_UNAVAILABLE")
     finally:
         closed.close()
+
+
+async def test_a_service_that_does_not_answer_in_time_is_503_saying_it_may_have_acted(start_gateway) -> None:
+    silent = bind_socket()
+    silent.listen(8)  # connections are taken by the kernel and never answered
+    try:
+        async with start_gateway(
+            console_internal_url=f"http://127.0.0.1:{silent.getsockname()[1]}", downstream_timeout_seconds=0.5
+        ) as gw:
+            response = await gw.client.post(
+                "/api/v1/blacklist", json={"recipient": "+919811100777"}, headers=gw.headers()
+            )
+        assert_error(response, 503, "SERVICE_UNAVAILABLE")
+        assert "did not answer in time" in response.json()["error"]["message"]
+    finally:
+        silent.close()
