@@ -208,6 +208,11 @@ async def test_an_api_client_automates_an_account_with_one_key_on_the_gateway(
         # and the services' internal routes are not on their public ports
         public_console = await edge.console.get(f"/internal/v1/accounts/{acme['accountId']}/templates")
         assert public_console.status_code == 404
+        async with httpx.AsyncClient(base_url=edge.urls["console_in"], timeout=10) as internal:
+            no_token = await internal.get(f"/internal/v1/accounts/{acme['accountId']}/templates")
+            assert_error(no_token, 401, "UNAUTHORIZED", "X-Service-Token")
+            token = {"X-Service-Token": "local-dev-service-token"}
+            assert_error(await internal.get("/internal/v1/accounts/999999/templates", headers=token), 404, "NOT_FOUND")
 
 
 async def _campaign_with_bad_rows(gw: httpx.AsyncClient, key: dict, template_id: int) -> dict:
