@@ -145,3 +145,20 @@ async def test_the_seeded_demo_number_is_registered_at_the_console_start(console
         console.creds["accountId"],
     )
     assert demo["phone_number_id"] in cloud.phone_numbers and demo["registered_at"] is not None
+
+
+async def test_the_template_list_shows_an_identity_for_every_channel(console) -> None:
+    client = await console.user()
+    voice = {"name": "voice_code", "channel": "VOICE", "templateType": "TTS", "body": "Your code is {{1}}."}
+    assert (await client.post("/api/templates", json=voice)).status_code == 201
+    items = (await client.get("/api/templates", params={"pageSize": 50})).json()["items"]
+    identities = {t["channel"]: t["identity"] for t in items}
+    assert identities == {
+        "SMS": "CPAASD",  # the demo account's approved sender ID
+        "WHATSAPP": "+919000000001",
+        "RCS": "CPaaS Demo",
+        "VOICE": "+919000000002",  # the voice connector's caller ID (CPAAS_CONSOLE_VOICE_CALLER_ID)
+    }
+    await client.post("/api/sender-ids", json={"senderId": "SHOPPY", "peId": "1101000000000002"})
+    sms = (await client.get("/api/templates", params={"channel": "SMS"})).json()["items"][0]
+    assert sms["identity"] == "CPAASD"  # a PENDING sender ID is no identity yet

@@ -5,6 +5,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from cpaas.console.domain.login_throttle import Backoff, ThrottlePolicy
+from cpaas.console.domain.templates import DEFAULT_VOICE_CALLER_ID
 from cpaas.platform.secretbox import LOCAL_KEY
 from cpaas.platform.settings import ServiceSettings
 
@@ -80,6 +81,12 @@ class ConsoleSettings(ServiceSettings):
         None,
         description="Register every ACTIVE WhatsApp number with the Cloud API at each start, not only those never"
         " registered; unset: in the local environment only (the sandbox forgets registrations when it stops)",
+    )
+    voice_caller_id: str = Field(
+        DEFAULT_VOICE_CALLER_ID,
+        pattern=r"^\+[1-9][0-9]{6,14}$",
+        description="The caller ID voice calls come from (the voice connector's CPAAS_VOICE_CONNECTOR_CALLER_ID):"
+        " a voice template's identity on the Templates screen",
     )
     webhook_secret_grace_hours: float = Field(
         24.0,

@@ -4,6 +4,27 @@
  */
 
 export interface paths {
+    "/api/account/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Account Audit
+         * @description The logged-in user's own account's entries, whatever their role (an admin reads
+         *     other accounts' at /api/admin/audit).
+         */
+        get: operations["account_audit_api_account_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/accounts": {
         parameters: {
             query?: never;
@@ -38,6 +59,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/accounts/{account_id}/whatsapp-numbers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Linked Numbers */
+        get: operations["linked_numbers_api_admin_accounts__account_id__whatsapp_numbers_get"];
+        put?: never;
+        /**
+         * Link Number
+         * @description Link a WhatsApp Business number to the account: registered with the Cloud API
+         *     (`POST /{version}/{phoneNumberId}/register`, with the number's access token) first,
+         *     then stored ACTIVE with the token sealed. The provider's refusal is 422
+         *     CHANNEL_NOT_CONFIGURED with its reason, and nothing is stored.
+         */
+        post: operations["link_number_api_admin_accounts__account_id__whatsapp_numbers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/accounts/{account_id}/whatsapp-numbers/{number_id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Number Status
+         * @description ACTIVE numbers send; an INACTIVE one is refused at submit (CHANNEL_NOT_CONFIGURED).
+         */
+        put: operations["set_number_status_api_admin_accounts__account_id__whatsapp_numbers__number_id__status_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/approvals": {
         parameters: {
             query?: never;
@@ -64,8 +129,53 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Decide */
+        /**
+         * Decide
+         * @description Activating an RCS bot launches its agent on the RBM platform first (a refusal there
+         *     is 422 CHANNEL_NOT_CONFIGURED with RBM's reason, and the bot stays PENDING).
+         */
         post: operations["decide_api_admin_approvals__kind___item_id__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Admin Audit
+         * @description Every account's entries (or one account's), by actor (part of the username),
+         *     action (an exact name or an area such as `auth`) and time range [from, to).
+         */
+        get: operations["admin_audit_api_admin_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/unmatched-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Unmatched Events
+         * @description Since each connector started (a restart resets its counters; Prometheus keeps history).
+         */
+        get: operations["unmatched_events_api_admin_unmatched_events_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -214,6 +324,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/billing/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Billing Prices
+         * @description The logged-in user's account's price list: per channel, category (UIC, MIC, SIC,
+         *     Auth, Auth INT for WhatsApp) and message type, from billing.
+         */
+        get: operations["billing_prices_api_billing_prices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/blacklist": {
         parameters: {
             query?: never;
@@ -354,7 +485,11 @@ export interface paths {
         /** List Rcs Bots */
         get: operations["list_rcs_bots_api_channels_rcs_get"];
         put?: never;
-        /** Request Rcs Bot */
+        /**
+         * Request Rcs Bot
+         * @description The bot is created on the RBM platform (its agent id and secret come from there; the
+         *     secret is stored sealed) and is PENDING until an admin activates it, which launches it.
+         */
         post: operations["request_rcs_bot_api_channels_rcs_post"];
         delete?: never;
         options?: never;
@@ -567,6 +702,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/settings/time-zone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Time Zone
+         * @description The account's IANA time zone (Asia/Kolkata, Europe/London, UTC...): the Dashboard's
+         *     "today", the Reports date filters, the CSV export and the console's dates use it;
+         *     the API's times stay UTC. Any of the account's users may change it.
+         */
+        put: operations["set_time_zone_api_settings_time_zone_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/settings/webhook": {
         parameters: {
             query?: never;
@@ -583,6 +740,45 @@ export interface paths {
          */
         put: operations["set_webhook_api_settings_webhook_put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settings/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhook Secret */
+        get: operations["webhook_secret_api_settings_webhook_secret_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settings/webhook-secret/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Webhook Secret
+         * @description A new secret, shown once. The old one stays valid for the grace period
+         *     (`CPAAS_CONSOLE_WEBHOOK_SECRET_GRACE_HOURS`, 24 h): receipts are signed with both
+         *     meanwhile (two `v1=` entries in X-CPaaS-Signature).
+         */
+        post: operations["rotate_webhook_secret_api_settings_webhook_secret_rotate_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -679,6 +875,8 @@ export interface components {
              * @enum {string}
              */
             status: "ACTIVE" | "SUSPENDED";
+            /** Timezone */
+            timeZone: string;
             /** Users */
             users: number;
         };
@@ -789,6 +987,8 @@ export interface components {
         AttemptOut: {
             /** Attempt */
             attempt: number;
+            /** Body */
+            body?: string | null;
             /** Channel */
             channel: string;
             /** Costminor */
@@ -799,6 +999,12 @@ export interface components {
             errorCode: string | null;
             /** Errordetail */
             errorDetail: string | null;
+            /** Providerdeliveredat */
+            providerDeliveredAt?: string | null;
+            /** Providerreadat */
+            providerReadAt?: string | null;
+            /** Providersentat */
+            providerSentAt?: string | null;
             /** Readat */
             readAt: string | null;
             /** Senderid */
@@ -813,6 +1019,45 @@ export interface components {
             templateId: number | null;
             /** Templatename */
             templateName: string | null;
+        };
+        /** AuditEntryOut */
+        AuditEntryOut: {
+            /** Accountid */
+            accountId: number | null;
+            /** Accountname */
+            accountName: string | null;
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /** Actoruserid */
+            actorUserId: number | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Changes */
+            changes: {
+                [key: string]: unknown;
+            };
+            /** Clientaddress */
+            clientAddress: string | null;
+            /** Id */
+            id: number;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Actions */
+            actions: string[];
+            /** Items */
+            items: components["schemas"]["AuditEntryOut"][];
+            /** Page */
+            page: number;
+            /** Pagesize */
+            pageSize: number;
+            /** Total */
+            total: number;
         };
         /** BlacklistEntry */
         BlacklistEntry: {
@@ -930,12 +1175,25 @@ export interface components {
          * @enum {string}
          */
         Channel: "SMS" | "WHATSAPP" | "RCS" | "VOICE";
-        /** ChannelCount */
+        /**
+         * ChannelCount
+         * @description Messages by the channel they were sent on first, each once whichever level delivered it.
+         */
         ChannelCount: {
             /** Alltime */
             allTime: number;
             /** Channel */
             channel: string;
+            /**
+             * Fallbackalltime
+             * @default 0
+             */
+            fallbackAllTime: number;
+            /**
+             * Fallbacktoday
+             * @default 0
+             */
+            fallbackToday: number;
             /** Today */
             today: number;
         };
@@ -992,6 +1250,15 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** ConnectorUnmatched */
+        ConnectorUnmatched: {
+            /** Connector */
+            connector: string;
+            /** Counts */
+            counts: components["schemas"]["UnmatchedCount"][];
+            /** Reachable */
+            reachable: boolean;
+        };
         /** CreatedUser */
         CreatedUser: {
             /** Accountid */
@@ -1002,6 +1269,8 @@ export interface components {
             password: string;
             /** Userid */
             userId: number;
+            /** Webhooksecret */
+            webhookSecret?: string | null;
         };
         /** Dashboard */
         Dashboard: {
@@ -1015,6 +1284,11 @@ export interface components {
             currency: string | null;
             /** Failures */
             failures: components["schemas"]["FailureReason"][];
+            /**
+             * Fallbacks
+             * @default []
+             */
+            fallbacks: components["schemas"]["FallbackCount"][];
             /** Messagestoday */
             messagesToday: number;
             /** Successrate */
@@ -1095,6 +1369,20 @@ export interface components {
             reason: string;
         };
         /**
+         * FallbackCount
+         * @description Messages first sent on `from_channel` and delivered by a fallback level on `channel`.
+         */
+        FallbackCount: {
+            /** Alltime */
+            allTime: number;
+            /** Channel */
+            channel: string;
+            /** Fromchannel */
+            fromChannel: string;
+            /** Today */
+            today: number;
+        };
+        /**
          * FallbackLevelIn
          * @description One fallback level, with its own template and that template's own variables.
          */
@@ -1143,11 +1431,15 @@ export interface components {
             channel: string;
             /** Errorcode */
             errorCode: string | null;
+            /** Errordetail */
+            errorDetail?: string | null;
             /**
              * Occurredat
              * Format: date-time
              */
             occurredAt: string;
+            /** Providerat */
+            providerAt?: string | null;
             /** Status */
             status: string;
         };
@@ -1178,6 +1470,35 @@ export interface components {
             kind: "CHARGE" | "CREDIT" | "DEBIT";
             /** Reason */
             reason?: string | null;
+        };
+        /** LinkedWabaNumber */
+        LinkedWabaNumber: {
+            /** Accountid */
+            accountId: number;
+            /** Apikey */
+            apiKey: string;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Displayname */
+            displayName: string;
+            /** Id */
+            id: number;
+            /** Phonenumber */
+            phoneNumber: string;
+            /** Phonenumberid */
+            phoneNumberId: string;
+            /** Registeredat */
+            registeredAt: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ACTIVE" | "INACTIVE";
+            /** Wabaid */
+            wabaId: string;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -1303,8 +1624,17 @@ export interface components {
              * @enum {string}
              */
             role: "admin" | "user";
+            /** Timezone */
+            timeZone?: string | null;
             /** Username */
             username: string;
+        };
+        /** NewWebhookSecret */
+        NewWebhookSecret: {
+            /** Previousvaliduntil */
+            previousValidUntil: string | null;
+            /** Webhooksecret */
+            webhookSecret: string;
         };
         /** PreviewIn */
         PreviewIn: {
@@ -1327,12 +1657,43 @@ export interface components {
             /** Segments */
             segments: number | null;
         };
-        /** RcsBotIn */
+        /** PriceList */
+        PriceList: {
+            /** Currency */
+            currency: string;
+            /** Items */
+            items: components["schemas"]["PriceOut"][];
+        };
+        /**
+         * PriceOut
+         * @description One price of the account's list (billing's).
+         */
+        PriceOut: {
+            /** Amountminor */
+            amountMinor: number;
+            /** Category */
+            category: string | null;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "SMS" | "WHATSAPP" | "RCS" | "VOICE";
+            /** Currency */
+            currency: string;
+            /** Description */
+            description: string;
+            /** Messagetype */
+            messageType: string;
+            /** Pricecode */
+            priceCode: string;
+            /** Unit */
+            unit: string;
+        };
+        /**
+         * RcsBotIn
+         * @description The bot's agent id and secret are the RBM platform's answer to its creation.
+         */
         RcsBotIn: {
-            /** Apikey */
-            apiKey?: string | null;
-            /** Botid */
-            botId?: string | null;
             /** Displayname */
             displayName: string;
             /** Handle */
@@ -1436,6 +1797,8 @@ export interface components {
             apiKeyPrefix: string | null;
             /** Ipallowlist */
             ipAllowlist: string[];
+            /** Timezone */
+            timeZone: string;
             /** Webhooksecret */
             webhookSecret: string | null;
             /** Webhookurl */
@@ -1625,6 +1988,10 @@ export interface components {
             name: string;
             /** Placeholders */
             placeholders: number;
+            /** Providerreason */
+            providerReason?: string | null;
+            /** Providerstatus */
+            providerStatus?: ("PENDING" | "APPROVED" | "FAILED") | null;
             /** Rcsbotid */
             rcsBotId: number | null;
             /**
@@ -1641,6 +2008,11 @@ export interface components {
              * Format: date-time
              */
             updatedAt: string;
+            /**
+             * Usable
+             * @default false
+             */
+            usable: boolean;
             /** Wabanumberid */
             wabaNumberId: number | null;
         };
@@ -1654,6 +2026,25 @@ export interface components {
             pageSize: number;
             /** Total */
             total: number;
+        };
+        /** TimeZoneIn */
+        TimeZoneIn: {
+            /** Timezone */
+            timeZone: string;
+        };
+        /** UnmatchedCount */
+        UnmatchedCount: {
+            /** Count */
+            count: number;
+            /** Meaning */
+            meaning: string;
+            /** Reason */
+            reason: string;
+        };
+        /** UnmatchedEvents */
+        UnmatchedEvents: {
+            /** Connectors */
+            connectors: components["schemas"]["ConnectorUnmatched"][];
         };
         /** UserOut */
         UserOut: {
@@ -1723,6 +2114,19 @@ export interface components {
             /** Error Type */
             type: string;
         };
+        /** WabaNumberIn */
+        WabaNumberIn: {
+            /** Accesstoken */
+            accessToken: string;
+            /** Displayname */
+            displayName?: string | null;
+            /** Phonenumber */
+            phoneNumber: string;
+            /** Phonenumberid */
+            phoneNumberId: string;
+            /** Wabaid */
+            wabaId: string;
+        };
         /** WabaNumberOut */
         WabaNumberOut: {
             /** Apikey */
@@ -1741,10 +2145,27 @@ export interface components {
             /** Wabaid */
             wabaId: string;
         };
+        /** WabaStatusIn */
+        WabaStatusIn: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ACTIVE" | "INACTIVE";
+        };
         /** WebhookIn */
         WebhookIn: {
             /** Url */
             url: string | null;
+        };
+        /** WebhookSecretOut */
+        WebhookSecretOut: {
+            /** Previousvaliduntil */
+            previousValidUntil: string | null;
+            /** Rotatedat */
+            rotatedAt: string | null;
+            /** Webhooksecret */
+            webhookSecret: string | null;
         };
     };
     responses: never;
@@ -1755,6 +2176,42 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    account_audit_api_account_audit_get: {
+        parameters: {
+            query?: {
+                actor?: string | null;
+                action?: string | null;
+                from?: string | null;
+                to?: string | null;
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_accounts_api_admin_accounts_get: {
         parameters: {
             query?: never;
@@ -1799,6 +2256,108 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LedgerEntry"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    linked_numbers_api_admin_accounts__account_id__whatsapp_numbers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkedWabaNumber"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    link_number_api_admin_accounts__account_id__whatsapp_numbers_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WabaNumberIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkedWabaNumber"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_number_status_api_admin_accounts__account_id__whatsapp_numbers__number_id__status_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: number;
+                number_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WabaStatusIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkedWabaNumber"];
                 };
             };
             /** @description Validation Error */
@@ -1876,6 +2435,63 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    admin_audit_api_admin_audit_get: {
+        parameters: {
+            query?: {
+                accountId?: number | null;
+                actor?: string | null;
+                action?: string | null;
+                from?: string | null;
+                to?: string | null;
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unmatched_events_api_admin_unmatched_events_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnmatchedEvents"];
                 };
             };
         };
@@ -2136,6 +2752,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    billing_prices_api_billing_prices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceList"];
                 };
             };
         };
@@ -2878,6 +3514,39 @@ export interface operations {
             };
         };
     };
+    set_time_zone_api_settings_time_zone_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeZoneIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     set_webhook_api_settings_webhook_put: {
         parameters: {
             query?: never;
@@ -2907,6 +3576,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    webhook_secret_api_settings_webhook_secret_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretOut"];
+                };
+            };
+        };
+    };
+    rotate_webhook_secret_api_settings_webhook_secret_rotate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewWebhookSecret"];
                 };
             };
         };

@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Code, Group, Modal, PasswordInput, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Badge, Button, Code, Group, Modal, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
 import { ModalActions } from "../components/ModalActions";
 import { notifications } from "@mantine/notifications";
 import { useState } from "react";
@@ -8,6 +8,7 @@ import { Loaded } from "../components/States";
 import { describeStatusReason } from "../lib/errors";
 import { STATUS_COLORS } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
+import { UpdatedAt, usePolling } from "../components/LiveRefresh";
 
 const WABA_STATUS_LABELS: Record<Schemas["WabaNumberOut"]["status"], string> = { ACTIVE: "Active", INACTIVE: "Inactive" };
 
@@ -71,6 +72,7 @@ function WhatsApp() {
 
 function Rcs() {
   const bots = useLoad(async () => unwrap(await api.GET("/api/channels/rcs")), []);
+  const updatedAt = usePolling(bots.refresh, bots.data); // an admin's activation shows without a reload
   const [requesting, setRequesting] = useState(false);
   const [requested, setRequested] = useState<Schemas["RcsBotOut"] | null>(null);
   return (
@@ -79,7 +81,10 @@ function Rcs() {
         <Text size="sm" c="dimmed">
           Your business identities on the Virtuoso RBM platform. A requested bot stays PENDING until an administrator activates it.
         </Text>
-        <Button onClick={() => setRequesting(true)}>Request RCS bot</Button>
+        <Group gap="sm">
+          <UpdatedAt at={updatedAt} onRefresh={bots.refresh} />
+          <Button onClick={() => setRequesting(true)}>Request RCS bot</Button>
+        </Group>
       </Group>
       {requested && (
         <Alert color="yellow" title={`${requested.displayName} is PENDING`} withCloseButton closeButtonLabel="Dismiss" onClose={() => setRequested(null)} mb="sm">
@@ -141,14 +146,12 @@ function Rcs() {
   );
 }
 
-const BOT_FIELDS = ["displayName", "handle", "botId", "apiKey"] as const;
+const BOT_FIELDS = ["displayName", "handle"] as const;
 
 /** Mounted afresh each time it opens, so it starts empty. */
 function RequestBotModal({ onClose, onRequested }: { onClose: () => void; onRequested: (bot: Schemas["RcsBotOut"]) => void }) {
   const [displayName, setDisplayName] = useState("");
   const [handle, setHandle] = useState("");
-  const [botId, setBotId] = useState("");
-  const [apiKey, setApiKey] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
 
@@ -163,7 +166,7 @@ function RequestBotModal({ onClose, onRequested }: { onClose: () => void; onRequ
     try {
       const bot = unwrap(
         await api.POST("/api/channels/rcs", {
-          body: { displayName: displayName.trim(), handle: handle.trim(), botId: botId.trim() || null, apiKey: apiKey.trim() || null },
+          body: { displayName: displayName.trim(), handle: handle.trim() },
         }),
       );
       onRequested(bot);
@@ -177,7 +180,10 @@ function RequestBotModal({ onClose, onRequested }: { onClose: () => void; onRequ
     <Modal opened onClose={onClose} title="Request RCS bot" size="lg">
       <form onSubmit={submit} noValidate>
         <Stack>
-          <Text size="sm">The bot is created PENDING: an administrator must activate it before you can use it.</Text>
+          <Text size="sm">
+            The bot is created on the RBM platform, which gives it its bot ID and secret; it stays PENDING until an
+            administrator activates (launches) it.
+          </Text>
           <TextInput
             label="Display name"
             description="Bot name shown to recipients (up to 100 characters)"
@@ -198,21 +204,6 @@ function RequestBotModal({ onClose, onRequested }: { onClose: () => void; onRequ
             error={errors.handle}
             withAsterisk
             aria-required
-          />
-          <TextInput
-            label="Bot ID (optional)"
-            description="Virtuoso-assigned bot identifier; the handle is used if left blank"
-            value={botId}
-            onChange={(e) => setBotId(e.currentTarget.value)}
-            error={errors.botId}
-          />
-          <PasswordInput
-            label="API key (optional)"
-            description="The bot secret from Virtuoso; one is generated if left blank"
-            value={apiKey}
-            onChange={(e) => setApiKey(e.currentTarget.value)}
-            error={errors.apiKey}
-            autoComplete="off"
           />
           <ModalActions error={errors._form} busy={busy} label="Submit request" onCancel={onClose} />
         </Stack>

@@ -5,7 +5,9 @@ import { useEffect, useState } from "react";
 import { api, unwrap, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { Loaded } from "../components/States";
-import { dateTime, maskSecret } from "../lib/format";
+import { TimeZoneSelect } from "../components/TimeZoneSelect";
+import { dateTime, setDisplayTimeZone } from "../lib/format";
+import { AuditLog } from "./AuditLog";
 import { useLoad } from "../lib/useLoad";
 
 export function SettingsPage() {
@@ -21,9 +23,17 @@ export function SettingsPage() {
             <ApiKeyCard settings={s} onRotated={state.reload} />
             <WebhookCard settings={s} onSaved={state.reload} />
             <AllowlistCard settings={s} onSaved={state.reload} />
+            <TimeZoneCard settings={s} onSaved={state.reload} />
           </Stack>
         )}
       </Loaded>
+      <Title order={3} mt="xl" mb="sm">
+        Audit log
+      </Title>
+      <Text size="sm" c="dimmed" mb="sm">
+        Logins, key and secret rotations, approvals, balance adjustments and changes to your account, newest first.
+      </Text>
+      <AuditLog scope="account" />
     </>
   );
 }
@@ -109,37 +119,78 @@ function WebhookCard({ settings, onSaved }: { settings: Schemas["SettingsOut"]; 
   );
 }
 
-/** The webhook signing secret, masked until the user asks to see it, with a copy button. */
+/** The webhook signing secret: masked once saved (the server never sends it again), rotated
+ * with a confirmation, the new one shown once; the old one keeps signing for the grace period. */
 function SigningSecret({ secret }: { secret: string | null }) {
-  const [shown, setShown] = useState(false);
+  const state = useLoad(async () => unwrap(await api.GET("/api/settings/webhook-secret")), []);
+  const [confirm, setConfirm] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [fresh, setFresh] = useState<Schemas["NewWebhookSecret"] | null>(null);
+  async function rotate() {
+    setBusy(true);
+    setError(null);
+    try {
+      setFresh(unwrap(await api.POST("/api/settings/webhook-secret/rotate")));
+      setConfirm(false);
+      state.reload();
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  const detail = state.data;
+  const masked = detail?.webhookSecret ?? secret;
   return (
     <Stack gap={4} mt="sm">
       <Group gap="xs">
         <Text size="sm">Signing secret:</Text>
-        <Code data-testid="webhook-secret">{secret === null ? "none" : shown ? secret : maskSecret(secret)}</Code>
-        {secret !== null && (
-          <>
-            <Button size="compact-xs" variant="default" onClick={() => setShown((s) => !s)}>
-              {shown ? "Hide" : "Reveal"}
-            </Button>
-            <CopyButton value={secret}>
+        <Code data-testid="webhook-secret">{masked ?? "none"}</Code>
+        <Button size="compact-xs" color="orange" variant="light" onClick={() => setConfirm(true)}>
+          Rotate signing secret
+        </Button>
+      </Group>
+      <Text size="xs" c="dimmed">
+        Receipts are signed with this secret (verify the X-CPaaS-Signature on your server). It is shown only when it is
+        made: at the account's creation and after a rotation.
+        {detail?.rotatedAt ? ` Last rotated ${dateTime(detail.rotatedAt)}.` : ""}
+        {detail?.previousValidUntil
+          ? ` The previous secret still signs receipts too until ${dateTime(detail.previousValidUntil)}.`
+          : ""}
+      </Text>
+      {fresh && (
+        <Alert color="green" mt="xs" title="Your new signing secret — copy it now, it is shown only once">
+          <Group>
+            <Code data-testid="new-webhook-secret">{fresh.webhookSecret}</Code>
+            <CopyButton value={fresh.webhookSecret}>
               {({ copied, copy }) => (
-                <Button size="compact-xs" variant="default" onClick={copy}>
+                <Button size="xs" onClick={copy}>
                   {copied ? "Copied" : "Copy"}
                 </Button>
               )}
             </CopyButton>
-          </>
-        )}
-        {/* the console API has no rotation route yet: the control is there, and says so */}
-        <Button size="compact-xs" color="orange" variant="light" disabled aria-describedby="webhook-secret-rotation">
-          Rotate signing secret
-        </Button>
-      </Group>
-      <Text size="xs" c="dimmed" id="webhook-secret-rotation">
-        Receipts are signed with this secret (verify the signature on your server). Rotating it from the console is not
-        available yet.
-      </Text>
+          </Group>
+          {fresh.previousValidUntil && (
+            <Text size="xs" mt="xs">
+              Until {dateTime(fresh.previousValidUntil)} every receipt carries a signature by each secret, so your
+              server may switch over meanwhile.
+            </Text>
+          )}
+        </Alert>
+      )}
+      {error && (
+        <Alert color="red" mt="xs">
+          {error}
+        </Alert>
+      )}
+      <Modal opened={confirm} onClose={() => setConfirm(false)} title="Rotate the webhook signing secret?">
+        <Text size="sm">
+          A new secret signs every receipt from now on. The current one stays valid for a grace period (24 hours by
+          default), then stops.
+        </Text>
+        <ModalActions busy={busy} label="Rotate" color="orange" onCancel={() => setConfirm(false)} onConfirm={rotate} />
+      </Modal>
     </Stack>
   );
 }
@@ -178,6 +229,44 @@ function AllowlistCard({ settings, onSaved }: { settings: Schemas["SettingsOut"]
       <Button mt="sm" loading={busy} onClick={save}>
         Save
       </Button>
+    </Paper>
+  );
+}
+
+function TimeZoneCard({ settings, onSaved }: { settings: Schemas["SettingsOut"]; onSaved: () => void }) {
+  const [zone, setZone] = useState(settings.timeZone);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => setZone(settings.timeZone), [settings.timeZone]);
+  async function save() {
+    setBusy(true);
+    setError(null);
+    try {
+      const out = unwrap(await api.PUT("/api/settings/time-zone", { body: { timeZone: zone } }));
+      setDisplayTimeZone(out.timeZone);
+      notifications.show({ color: "green", message: `Time zone set to ${out.timeZone}` });
+      onSaved();
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Paper withBorder p="md">
+      <Title order={4}>Time zone</Title>
+      <Group align="flex-end" mt="xs">
+        <TimeZoneSelect
+          label="Account time zone"
+          description="“Today” on the Dashboard, the Reports filters, the CSV export and every date shown here use it"
+          value={zone}
+          onChange={setZone}
+          error={error}
+        />
+        <Button loading={busy} onClick={save} disabled={zone === settings.timeZone}>
+          Save
+        </Button>
+      </Group>
     </Paper>
   );
 }

@@ -15,7 +15,19 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from cpaas.console.api.ai import ComplianceGate, Gate
-from cpaas.console.api.deps import ApiModel, BodyId, Page, PageNo, PageSize, PathId, Publisher, Store, User, not_found
+from cpaas.console.api.deps import (
+    ApiModel,
+    BodyId,
+    Page,
+    PageNo,
+    PageSize,
+    PathId,
+    Publisher,
+    Settings,
+    Store,
+    User,
+    not_found,
+)
 from cpaas.console.domain import templates as rules
 from cpaas.console.domain.languages import template_language
 from cpaas.console.domain.preview import preview
@@ -64,7 +76,8 @@ class TemplateOut(ApiModel):
     name: str
     channel: ChannelName
     content_preview: str
-    identity: str | None  # the WABA number (WhatsApp) or the bot's display name (RCS)
+    # WhatsApp: the WABA number; RCS: the bot; SMS: the approved sender IDs (else the DLT ID); voice: the caller ID
+    identity: str | None
     category: str | None
     template_type: str
     status: TemplateStatus  # the admin's review (SMS and voice: APPROVED at once)
@@ -106,14 +119,22 @@ def usable(channel: str, status: str, provider_status: str | None) -> bool:
     return status == "APPROVED" and (channel not in REVIEWED_CHANNELS or provider_status == "APPROVED")
 
 
-def template_out(row) -> TemplateOut:
+def template_out(row, caller_id: str | None = None) -> TemplateOut:
+    """`caller_id`: the voice connector's (the console's `voice_caller_id`), a voice template's identity."""
     body = row["body"]
     return TemplateOut(
         id=row["id"],
         name=row["name"],
         channel=row["channel"],
         content_preview=body if len(body) <= PREVIEW_CHARS else body[: PREVIEW_CHARS - 1] + "…",
-        identity=row["waba_number"] or row["bot_name"],
+        identity=rules.identity(
+            row["channel"],
+            waba_number=row["waba_number"],
+            bot_name=row["bot_name"],
+            sender_ids=row.get("sender_ids"),
+            dlt_template_id=row["dlt_template_id"],
+            caller_id=caller_id,
+        ),
         category=row["category"],
         template_type=row["template_type"],
         status=row["status"],
@@ -193,6 +214,7 @@ def build_router() -> APIRouter:
     @router.get("", response_model=TemplatePage)
     async def list_templates(
         store: Store,
+        settings: Settings,
         user: User,
         search: Annotated[str | None, Query(max_length=100)] = None,
         channel: ChannelName | None = None,
@@ -203,18 +225,19 @@ def build_router() -> APIRouter:
         rows, total = await store.templates.page(
             user.account_id, search=search, channel=channel, status=status, page=page, page_size=page_size
         )
-        return TemplatePage(items=[template_out(r) for r in rows], page=page, page_size=page_size, total=total)
+        items = [template_out(r, settings.voice_caller_id) for r in rows]
+        return TemplatePage(items=items, page=page, page_size=page_size, total=total)
 
     @router.post("/preview", response_model=PreviewOut)
     async def preview_template(body: PreviewIn, user: User) -> PreviewOut:
         return PreviewOut(**dataclasses.asdict(preview(body.channel, body.body)))
 
     @router.get("/{template_id}", response_model=TemplateOut)
-    async def get_template(template_id: PathId, store: Store, user: User) -> TemplateOut:
+    async def get_template(template_id: PathId, store: Store, settings: Settings, user: User) -> TemplateOut:
         row = await store.templates.get(user.account_id, template_id)
         if row is None:
             raise not_found("template")
-        return template_out(row)
+        return template_out(row, settings.voice_caller_id)
 
     @router.post("", response_model=TemplateOut, status_code=201)
     async def create_template(

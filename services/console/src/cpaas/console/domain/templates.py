@@ -16,7 +16,9 @@ from cpaas.contracts.template_content import parse_content
 
 TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SMS_CATEGORIES = ("UIC", "MIC", "SIC", "Auth")
-WHATSAPP_CATEGORIES = ("MARKETING", "UTILITY", "AUTHENTICATION")
+# billing prices them UIC (UTILITY), MIC (MARKETING), SIC (SERVICE), Auth / Auth INT
+# (AUTHENTICATION, by the recipient's country); Meta is asked to approve SERVICE as UTILITY
+WHATSAPP_CATEGORIES = ("MARKETING", "UTILITY", "SERVICE", "AUTHENTICATION")
 TEMPLATE_TYPES = {
     "SMS": ("TEXT",),
     "WHATSAPP": ("TEXT", "MEDIA"),
@@ -132,3 +134,29 @@ def provider_status(status: str) -> str:
     """A provider's verdict as the console records it: PENDING, APPROVED or FAILED (a
     provider's REJECTED counts as FAILED: the template cannot be sent)."""
     return "FAILED" if status in ("REJECTED", "FAILED") else status
+
+
+DEFAULT_VOICE_CALLER_ID = "+919000000002"  # the voice connector's default caller ID (CPAAS_VOICE_CONNECTOR_CALLER_ID)
+
+
+def identity(
+    channel: str,
+    *,
+    waba_number: str | None,
+    bot_name: str | None,
+    sender_ids: str | None,
+    dlt_template_id: str | None,
+    caller_id: str | None,
+) -> str | None:
+    """What a template goes out as, the Templates list's Identity column: WhatsApp its WABA
+    number, RCS its bot, SMS the account's approved sender IDs (the DLT headers it can go out
+    under) or else its DLT template ID, voice the caller ID the calls come from."""
+    if channel == "WHATSAPP":
+        return waba_number
+    if channel == "RCS":
+        return bot_name
+    if channel == "SMS":
+        return sender_ids or (f"DLT {dlt_template_id}" if dlt_template_id else None)
+    if channel == "VOICE":
+        return caller_id or DEFAULT_VOICE_CALLER_ID
+    return None

@@ -12,7 +12,10 @@ from cpaas.console.store.paging import fetch_page, like
 _COLUMNS = (
     "t.id, t.account_id, t.name, t.channel, t.status, t.status_reason, t.category, t.template_type, t.body,"
     " t.dlt_template_id, t.language, t.content, t.waba_number_id, t.rcs_bot_id, t.provider_status,"
-    " t.provider_template_id, t.provider_reason, t.created_at, t.updated_at, w.phone_number AS waba_number, b.display_name AS bot_name"
+    " t.provider_template_id, t.provider_reason, t.created_at, t.updated_at, w.phone_number AS waba_number, b.display_name AS bot_name,"
+    # an SMS template's identity: the account's approved sender IDs (the headers it goes out under)
+    " (SELECT string_agg(s.sender_id, ', ' ORDER BY s.sender_id) FROM sender_ids s"
+    "   WHERE s.account_id = t.account_id AND s.status = 'APPROVED' AND t.channel = 'SMS') AS sender_ids"
 )
 _FROM = (
     " FROM templates t LEFT JOIN waba_numbers w ON w.id = t.waba_number_id LEFT JOIN rcs_bots b ON b.id = t.rcs_bot_id"

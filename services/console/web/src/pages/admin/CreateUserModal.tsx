@@ -3,11 +3,13 @@ import { ModalActions } from "../../components/ModalActions";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { fieldErrors } from "../../api/errors";
+import { TimeZoneSelect } from "../../components/TimeZoneSelect";
+import { DEFAULT_TIME_ZONE } from "../../lib/timeZones";
 import { AccountSelect } from "./AccountSelect";
 import type { AccountOption } from "./accounts";
 import type { Secrets } from "./ShownOnce";
 
-const FIELDS = ["username", "role", "password", "accountId", "accountName"] as const;
+const FIELDS = ["username", "role", "password", "accountId", "accountName", "timeZone"] as const;
 
 /** The form is mounted afresh each time it opens (see Users), so it always starts empty. */
 export function CreateUserModal({
@@ -26,6 +28,7 @@ export function CreateUserModal({
   const [mode, setMode] = useState<"existing" | "new">(accounts.length ? "existing" : "new");
   const [accountId, setAccountId] = useState("");
   const [accountName, setAccountName] = useState("");
+  const [timeZone, setTimeZone] = useState(DEFAULT_TIME_ZONE);
   const [password, setPassword] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
@@ -55,10 +58,11 @@ export function CreateUserModal({
             password: password || null,
             accountId: mode === "existing" ? Number(accountId) : null,
             accountName: mode === "new" ? accountName.trim() : null,
+            timeZone: mode === "new" ? timeZone : null,
           },
         }),
       );
-      onCreated({ title: `User ${username.trim()} created`, username: username.trim(), password: out.password, apiKey: out.apiKey });
+      onCreated({ title: `User ${username.trim()} created`, username: username.trim(), password: out.password, apiKey: out.apiKey, webhookSecret: out.webhookSecret });
     } catch (err) {
       const found = fieldErrors(err, FIELDS);
       // an error on the account field that is not shown goes to the form
@@ -111,6 +115,15 @@ export function CreateUserModal({
               error={errors.accountName}
               withAsterisk
               aria-required
+            />
+          )}
+          {mode === "new" && (
+            <TimeZoneSelect
+              label="Account time zone"
+              description="Its users see dates, “today” and report filters in it; they can change it in Settings"
+              value={timeZone}
+              onChange={setTimeZone}
+              error={errors.timeZone}
             />
           )}
           <PasswordInput

@@ -6,6 +6,8 @@ export interface Secrets {
   password: string;
   /** a new account's API key */
   apiKey?: string | null;
+  /** a new account's webhook signing secret */
+  webhookSecret?: string | null;
 }
 
 /** Shows a generated password (and a new account's API key) the one time the API returns them. */
@@ -21,6 +23,9 @@ export function ShownOnceModal({ secrets, onClose }: { secrets: Secrets | null; 
           <TextInput label="Username" value={secrets.username} readOnly />
           <Secret label="New password" copyText="Copy password" value={secrets.password} />
           {secrets.apiKey && <Secret label="API key of the new account" copyText="Copy API key" value={secrets.apiKey} />}
+          {secrets.webhookSecret && (
+            <Secret label="Webhook signing secret of the new account" copyText="Copy secret" value={secrets.webhookSecret} />
+          )}
           <Group justify="flex-end">
             <Button onClick={onClose}>I have copied it</Button>
           </Group>

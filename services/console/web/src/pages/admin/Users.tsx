@@ -12,6 +12,7 @@ import type { AccountOption } from "./accounts";
 import { BalanceModal } from "./BalanceModal";
 import { CreateUserModal } from "./CreateUserModal";
 import { ShownOnceModal, type Secrets } from "./ShownOnce";
+import { WhatsAppNumbersModal } from "./WhatsAppNumbers";
 
 type UserRow = Schemas["UserRow"];
 const NO_NAMES: ReadonlySet<string> = new Set<string>();
@@ -29,6 +30,7 @@ export function Users() {
   const [confirming, setConfirming] = useState<{ user: UserRow; action: Action } | null>(null);
   const [adjusting, setAdjusting] = useState<{ accountId: number | null } | null>(null);
   const [secrets, setSecrets] = useState<Secrets | null>(null);
+  const [numbersOf, setNumbersOf] = useState<{ id: number; name: string } | null>(null);
   const accounts: AccountOption[] = useMemo(
     () => (accountsState.data ?? []).map((a) => ({ id: a.id, name: a.name })).sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id),
     [accountsState.data],
@@ -103,6 +105,9 @@ export function Users() {
                 <Button size="xs" variant="default" aria-label={`Adjust balance of ${u.accountName}`} onClick={() => setAdjusting({ accountId: u.accountId })}>
                   Adjust balance
                 </Button>
+                <Button size="xs" variant="default" aria-label={`WhatsApp numbers of ${u.accountName}`} onClick={() => setNumbersOf({ id: u.accountId, name: u.accountName })}>
+                  WhatsApp numbers
+                </Button>
               </Group>
             ),
           },
@@ -137,6 +142,7 @@ export function Users() {
       )}
       {adjusting && <BalanceModal accounts={accounts} accountId={adjusting.accountId} onClose={() => setAdjusting(null)} />}
       <ShownOnceModal secrets={secrets} onClose={() => setSecrets(null)} />
+      {numbersOf && <WhatsAppNumbersModal accountId={numbersOf.id} accountName={numbersOf.name} onClose={() => setNumbersOf(null)} />}
     </>
   );
 }
