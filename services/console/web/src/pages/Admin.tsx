@@ -1,5 +1,6 @@
 import { Tabs, Title } from "@mantine/core";
 import { Approvals } from "./admin/Approvals";
+import { UnmatchedEventsPanel } from "./admin/UnmatchedEvents";
 import { Users } from "./admin/Users";
 
 export function AdminPage() {
@@ -8,6 +9,7 @@ export function AdminPage() {
       <Title order={2} mb="md">
         User Management
       </Title>
+      <UnmatchedEventsPanel />
       <Tabs defaultValue="approvals">
         <Tabs.List>
           <Tabs.Tab value="approvals">Approvals</Tabs.Tab>

@@ -57,7 +57,8 @@ export function useAccountChannels() {
       api.GET("/api/channels/rcs").then(unwrap),
     ]);
     return {
-      templates: templates.items,
+      // only what can be sent: a WhatsApp or RCS template needs its provider's approval too
+      templates: templates.items.filter((t) => (t as { usable?: boolean }).usable !== false),
       senders: senders.items.map((s) => s.senderId),
       waba: waba.filter((w) => w.status === "ACTIVE"),
       bots: bots.filter((b) => b.status === "ACTIVE"),

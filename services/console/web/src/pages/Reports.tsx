@@ -1,12 +1,12 @@
-import { Anchor, Badge, Button, Drawer, Group, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
-import { useEffect, useState } from "react";
+import { Anchor, Badge, Button, Drawer, Select, Text, TextInput } from "@mantine/core";
+import { useState } from "react";
 import { api, unwrap } from "../api/client";
+import { UpdatedAt, usePolling } from "../components/LiveRefresh";
 import { ListPage, useListPage } from "../components/ListPage";
-import { Empty, Loaded } from "../components/States";
-import { describeError, describeFailure } from "../lib/errors";
+import { describeError } from "../lib/errors";
 import { dateTime, money, STATUS_COLORS } from "../lib/format";
-import { useLoad } from "../lib/useLoad";
 import { CampaignSelect } from "./campaigns/CampaignParts";
+import { MessageDetail } from "./reports/MessageDetail";
 
 type Channel = "SMS" | "WHATSAPP" | "RCS" | "VOICE";
 type Status = "SUBMITTED" | "SUBMITTED_OPERATOR" | "DELIVERED" | "READ" | "RETRYING" | "FAILED" | "UNDELIVERED";
@@ -51,6 +51,8 @@ export function ReportsPage() {
       unwrap(await api.GET("/api/reports", { params: { query: { ...reportQuery(filters), page, pageSize } } })),
   });
   const { filters, setFilter } = list;
+  // statuses move on their own: the page re-reads itself, and at once when an opened detail changes
+  const updatedAt = usePolling(list.refresh, list.data);
   const csv = new URLSearchParams(
     Object.entries(reportQuery(list.applied.filters))
       .filter(([, v]) => v !== undefined && v !== "")
@@ -63,9 +65,12 @@ export function ReportsPage() {
         list={list}
         title="Reports"
         actions={
-          <Button component="a" variant="default" href={`/api/reports/export.csv?${csv}`}>
-            Export CSV
-          </Button>
+          <>
+            <UpdatedAt at={updatedAt} onRefresh={list.refresh} />
+            <Button component="a" variant="default" href={`/api/reports/export.csv?${csv}`}>
+              Export CSV
+            </Button>
+          </>
         }
         filters={
           <>
@@ -120,107 +125,8 @@ export function ReportsPage() {
         ]}
       />
       <Drawer opened={selected !== null} onClose={() => setSelected(null)} title="Message detail" position="right" size={960}>
-        {selected && <MessageDetail messageId={selected} />}
+        {selected && <MessageDetail messageId={selected} onChange={list.refresh} />}
       </Drawer>
     </>
-  );
-}
-
-// A message in one of these is settled; until then the detail refreshes itself.
-const FINAL = new Set(["DELIVERED", "READ", "FAILED", "UNDELIVERED"]);
-const REFRESH_MS = 2000;
-
-function MessageDetail({ messageId }: { messageId: string }) {
-  const state = useLoad(async () => unwrap(await api.GET("/api/reports/{message_id}", { params: { path: { message_id: messageId } } })), [messageId]);
-  const settled = state.data ? FINAL.has(state.data.message.status) : false;
-  const { reload } = state;
-  useEffect(() => {
-    if (settled) return;
-    const timer = window.setInterval(reload, REFRESH_MS);
-    return () => window.clearInterval(timer);
-  }, [settled, reload]);
-  return (
-    <Loaded state={state}>
-      {(d) => (
-        <Stack>
-          <Text size="sm">
-            <b>Message</b> {d.message.messageId}
-          </Text>
-          <Group>
-            <Text size="sm">
-              <b>Recipient</b> {d.message.recipient}
-            </Text>
-            <Badge color={STATUS_COLORS[d.message.status]} data-testid="message-status">
-              {d.message.status}
-            </Badge>
-            <Text size="sm" data-testid="message-channel">
-              {FINAL.has(d.message.status) ? "by" : "on"} {d.message.channel}
-              {d.message.attempt > 1 ? ` (fallback ${d.message.attempt - 1} of ${d.message.primaryChannel})` : ""}
-            </Text>
-          </Group>
-          {(d.message.errorCode || d.message.errorDetail) && (
-            <Text size="sm" c="red" data-testid="message-error">
-              {describeFailure(d.message.errorCode, d.message.errorDetail, d.message.channel)}
-            </Text>
-          )}
-          <Title order={5}>Attempts</Title>
-          {d.attempts.length === 0 ? (
-            <Empty>No attempts yet.</Empty>
-          ) : (
-            <Table>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>#</Table.Th>
-                  <Table.Th>Channel</Table.Th>
-                  <Table.Th miw={170}>Status</Table.Th>
-                  <Table.Th>Template</Table.Th>
-                  <Table.Th>Sent</Table.Th>
-                  <Table.Th>Delivered</Table.Th>
-                  <Table.Th>Error</Table.Th>
-                  <Table.Th>Cost</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {d.attempts.map((a) => (
-                  <Table.Tr key={a.attempt}>
-                    <Table.Td>{a.attempt}</Table.Td>
-                    <Table.Td>{a.channel}</Table.Td>
-                    <Table.Td>
-                      <Badge color={STATUS_COLORS[a.status]}>{a.status}</Badge>
-                    </Table.Td>
-                    <Table.Td>{a.templateName ?? "—"}</Table.Td>
-                    <Table.Td>{dateTime(a.sentAt)}</Table.Td>
-                    <Table.Td>{dateTime(a.deliveredAt)}</Table.Td>
-                    <Table.Td>{a.errorCode ? describeFailure(a.errorCode, a.errorDetail, a.channel) : "—"}</Table.Td>
-                    <Table.Td>{money(a.costMinor, d.message.currency)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
-          <Title order={5}>History</Title>
-          {d.history.length === 0 ? (
-            <Empty>No status changes yet.</Empty>
-          ) : (
-            <Table>
-              <Table.Tbody>
-                {d.history.map((h, i) => (
-                  <Table.Tr key={i}>
-                    <Table.Td>{dateTime(h.occurredAt)}</Table.Td>
-                    <Table.Td>
-                      attempt {h.attempt} · {h.channel}
-                    </Table.Td>
-                    <Table.Td>
-                      <Badge color={STATUS_COLORS[h.status]}>{h.status}</Badge>
-                    </Table.Td>
-                    <Table.Td>{h.errorCode ? describeError(h.errorCode, h.channel) : ""}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
-        </Stack>
-      )}
-    </Loaded>
   );
 }

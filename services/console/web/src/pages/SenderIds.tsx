@@ -3,6 +3,7 @@ import { notifications } from "@mantine/notifications";
 import { useState } from "react";
 import { api, unwrap } from "../api/client";
 import { fieldErrors } from "../api/errors";
+import { UpdatedAt, usePolling } from "../components/LiveRefresh";
 import { ListPage, useListPage } from "../components/ListPage";
 import { describeStatusReason } from "../lib/errors";
 import { dateTime, STATUS_COLORS } from "../lib/format";
@@ -40,10 +41,13 @@ export function SenderIdsPage() {
     }
   }
 
+  const updatedAt = usePolling(list.refresh, list.data); // an admin's verdict shows without a reload
+
   return (
     <ListPage
       list={list}
       title="Sender IDs"
+      actions={<UpdatedAt at={updatedAt} onRefresh={list.refresh} />}
       above={
         <Paper withBorder p="md" mb="md" maw={720}>
           <form onSubmit={request}>

@@ -1,10 +1,11 @@
-import { Badge, Button, Drawer, Select, Text } from "@mantine/core";
+import { Button, Drawer, Select, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useState } from "react";
 import { api, unwrap } from "../api/client";
+import { UpdatedAt, usePolling } from "../components/LiveRefresh";
 import { ListPage, useListPage } from "../components/ListPage";
-import { describeStatusReason } from "../lib/errors";
-import { dateTime, STATUS_COLORS } from "../lib/format";
+import { dateTime } from "../lib/format";
+import { ReviewSteps } from "./templates/ReviewSteps";
 import type { Template } from "./templates/shared";
 import { CreateTemplate, EditTemplate } from "./templates/TemplateForm";
 
@@ -34,12 +35,19 @@ export function TemplatesPage() {
       ),
   });
 
+  const updatedAt = usePolling(list.refresh, list.data);
+
   return (
     <>
       <ListPage
         list={list}
         title="Templates"
-        actions={<Button onClick={() => setCreating(true)}>Create template</Button>}
+        actions={
+          <>
+            <UpdatedAt at={updatedAt} onRefresh={list.refresh} />
+            <Button onClick={() => setCreating(true)}>Create template</Button>
+          </>
+        }
         search={{ label: "Search", placeholder: "Search by name or content", w: 280 }}
         filters={
           <>
@@ -66,19 +74,8 @@ export function TemplatesPage() {
           { header: "Identity", cell: (t) => t.identity ?? "—" },
           { header: "Category", cell: (t) => t.category ?? "—" },
           { header: "Type", cell: (t) => t.templateType },
-          {
-            header: "Status",
-            cell: (t) => (
-              <>
-                <Badge color={STATUS_COLORS[t.status]}>{t.status}</Badge>
-                {t.statusReason && (
-                  <Text size="xs" c="red" maw={240} data-testid="status-reason">
-                    {describeStatusReason(t.statusReason)}
-                  </Text>
-                )}
-              </>
-            ),
-          },
+          { header: "Status", th: { miw: 190 }, cell: (t) => <ReviewSteps t={t} /> },
+          { header: "Language", cell: (t) => t.language },
           { header: "Created", cell: (t) => dateTime(t.createdAt) },
           {
             header: "Actions",

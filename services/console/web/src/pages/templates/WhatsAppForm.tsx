@@ -14,10 +14,11 @@ import {
   type WaForm,
   type WaHeaderType,
 } from "../../lib/rcs";
+import { DEFAULT_TEMPLATE_LANGUAGE, LANGUAGE_OPTIONS } from "../../lib/languages";
 import { Choice, MediaUpload, revokeAll, TemplateFormLayout, type FormProps } from "./shared";
 import { useIdentity, useMediaCleanup, useTemplateForm } from "./useTemplateForm";
 
-const WA_FIELDS = ["name", "wabaNumberId", "category", "body", "templateType", "content.header", "content.footer", "content.buttons"] as const;
+const WA_FIELDS = ["name", "wabaNumberId", "language", "category", "body", "templateType", "content.header", "content.footer", "content.buttons"] as const;
 const HEADER_TYPES: { value: WaHeaderType; label: string }[] = [
   { value: "NONE", label: "None" },
   { value: "TEXT", label: "Text" },
@@ -34,6 +35,7 @@ const BUTTON_TYPES = [
 export function WhatsAppForm({ editing, onSaved }: FormProps) {
   const waba = useIdentity(async () => unwrap(await api.GET("/api/channels/whatsapp")), editing?.wabaNumberId);
   const [form, setForm] = useState<WaForm>(() => (editing ? waFormFromTemplate(editing.content) : emptyWaForm()));
+  const [language, setLanguage] = useState(editing?.language ?? DEFAULT_TEMPLATE_LANGUAGE);
   const template = useTemplateForm({
     channel: "WHATSAPP",
     editing,
@@ -44,7 +46,7 @@ export function WhatsAppForm({ editing, onSaved }: FormProps) {
       if (!waba.value) invalid.wabaNumberId = "choose the WABA number";
       return invalid;
     },
-    build: () => ({ ...buildWhatsAppContent(form), wabaNumberId: waba.value ? Number(waba.value) : undefined }),
+    build: () => ({ ...buildWhatsAppContent(form), language, wabaNumberId: waba.value ? Number(waba.value) : undefined }),
   });
   const { body, errors } = template;
   useMediaCleanup(() => [form.headerMedia]);
@@ -68,7 +70,7 @@ export function WhatsAppForm({ editing, onSaved }: FormProps) {
   return (
     <TemplateFormLayout
       form={template}
-      hint="WhatsApp templates go to PENDING until an admin approves them."
+      hint="WhatsApp templates can be sent once an admin and then Meta approve them."
       preview={
         <PhoneBubble
           header={form.headerType === "TEXT" ? form.headerText : undefined}
@@ -86,6 +88,16 @@ export function WhatsAppForm({ editing, onSaved }: FormProps) {
         value={waba.value}
         onChange={(v) => waba.setValue(v)}
         error={errors.wabaNumberId ?? (waba.state.error ? errorMessage(waba.state.error) : undefined)}
+        required
+      />
+      <Choice
+        label="Language"
+        description="The language Meta registers the template in (a send names it)"
+        data={LANGUAGE_OPTIONS}
+        value={language}
+        onChange={(v) => setLanguage(v)}
+        error={errors.language}
+        searchable
         required
       />
       <Choice
