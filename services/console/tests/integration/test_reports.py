@@ -123,6 +123,27 @@ async def test_a_message_detail_has_its_attempts_and_history(console, log) -> No
     assert [h["status"] for h in detail["history"]] == ["SUBMITTED", "READ"]
 
 
+async def test_the_detail_shows_each_attempts_rendered_body_with_an_otp_masked(console, log) -> None:
+    pool = console.app.state.store.pool
+    templates = console.creds["templates"]
+    for message, template, variables in (
+        (log["wa"], templates["WHATSAPP"], '{"1": "Asha", "2": "A-7"}'),
+        (log["sms"], templates["SMS"], '{"1": "482913", "2": "10"}'),
+    ):
+        await pool.execute(
+            "UPDATE reporting.message_attempts SET template_id = $2, variables = $3::jsonb WHERE message_id = $1",
+            message,
+            template,
+            variables,
+        )
+    client = await console.user()
+    [wa] = (await client.get(f"/api/reports/{log['wa']}")).json()["attempts"]
+    assert wa["body"] == "Hi Asha, your order A-7 has shipped and arrives tomorrow."
+    [sms] = (await client.get(f"/api/reports/{log['sms']}")).json()["attempts"]
+    assert sms["body"].startswith("Your OTP is ••••. It is valid for •••• minutes.")
+    assert "482913" not in sms["body"]
+
+
 async def test_a_user_cannot_read_another_accounts_message(console, log) -> None:
     client = await console.user()
     assert (await client.get(f"/api/reports/{log['theirs']}")).status_code == 404

@@ -14,8 +14,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from cpaas.console.api.campaigns import campaign_names
-from cpaas.console.api.deps import MAX_ID, ApiModel, Apis, Page, PageNo, PageSize, Reports, User, not_found
+from cpaas.console.api.deps import MAX_ID, ApiModel, Apis, Page, PageNo, PageSize, Reports, Store, User, not_found
+from cpaas.console.domain.message_body import attempt_variables, rendered_body
 from cpaas.console.platform_apis import PlatformApis
+from cpaas.console.store import ConsoleStore
 from cpaas.message_log import ReportFilter
 from cpaas.platform.api_errors import ApiError
 
@@ -85,14 +87,21 @@ class AttemptOut(ApiModel):
     error_code: str | None
     error_detail: str | None
     cost_minor: int | None
+    # the times as the carrier or provider reported them (the shown ones are in causal order)
+    provider_sent_at: datetime | None = None
+    provider_delivered_at: datetime | None = None
+    provider_read_at: datetime | None = None
+    body: str | None = None  # the rendered message (domain/message_body.py: an OTP is masked)
 
 
 class HistoryOut(ApiModel):
     attempt: int
     channel: str
     status: str
-    occurred_at: datetime
+    occurred_at: datetime  # in causal order: never before the step before it
+    provider_at: datetime | None = None  # the time the event itself carried
     error_code: str | None
+    error_detail: str | None = None
 
 
 class MessageDetail(ApiModel):
@@ -135,6 +144,16 @@ def report_filter(
 
 
 Filter = Annotated[ReportFilter, Depends(report_filter)]
+
+
+async def _attempt(store: ConsoleStore, account_id: int, record) -> AttemptOut:
+    """An attempt with its body rendered from its template (the account's own) and variables."""
+    row = dict(record)
+    variables = attempt_variables(row.pop("variables", None))
+    template = await store.templates.get(account_id, row["template_id"]) if row["template_id"] else None
+    if template is not None:
+        row["body"] = rendered_body(template["body"], template["category"], variables)
+    return AttemptOut(**row)
 
 
 async def _named(apis: PlatformApis, account_id: int, rows: list) -> list["MessageOut"]:
@@ -187,13 +206,13 @@ def build_router() -> APIRouter:
         )
 
     @router.get("/reports/{message_id}", response_model=MessageDetail)
-    async def message_detail(message_id: str, reports: Reports, apis: Apis, user: User) -> MessageDetail:
+    async def message_detail(message_id: str, reports: Reports, apis: Apis, store: Store, user: User) -> MessageDetail:
         row, attempts, history = await reports.message(user.account_id, message_id)
         if row is None:
             raise not_found("message")
         return MessageDetail(
             message=(await _named(apis, user.account_id, [row]))[0],
-            attempts=[AttemptOut(**dict(a)) for a in attempts],
+            attempts=[await _attempt(store, user.account_id, a) for a in attempts],
             history=[HistoryOut(**dict(h)) for h in history],
         )
 
