@@ -1,14 +1,17 @@
 """The audit log: every account's entries for an admin (User Management's "Audit log" tab),
 the logged-in user's own account's entries for everyone else (Settings). Newest first,
-filtered and paged by the server; times are UTC ISO 8601 with their offset."""
+filtered and paged by the server; times are UTC ISO 8601 with their offset, and a `from` or
+`to` without an offset is a wall-clock time in the reader's account's time zone."""
 
 import json
 from datetime import datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
 from cpaas.console.api.deps import MAX_ID, Admin, ApiModel, Page, PageNo, PageSize, Store, User
+from cpaas.console.api.reports import in_zone
 from cpaas.console.domain.audit import ACTIONS, AuditFilter, action_filter, time_range
 from cpaas.console.store import ConsoleStore
 
@@ -64,7 +67,8 @@ def build_router() -> APIRouter:
     ) -> AuditPage:
         """Every account's entries (or one account's), by actor (part of the username),
         action (an exact name or an area such as `auth`) and time range [from, to)."""
-        flt = AuditFilter(account_id, actor or None, action_filter(action), from_, to)
+        zone = ZoneInfo(admin.time_zone)
+        flt = AuditFilter(account_id, actor or None, action_filter(action), in_zone(from_, zone), in_zone(to, zone))
         return await _page(store, flt, page, page_size)
 
     @router.get("/account/audit", response_model=AuditPage)
@@ -80,7 +84,10 @@ def build_router() -> APIRouter:
     ) -> AuditPage:
         """The logged-in user's own account's entries, whatever their role (an admin reads
         other accounts' at /api/admin/audit)."""
-        flt = AuditFilter(user.account_id, actor or None, action_filter(action), from_, to)
+        zone = ZoneInfo(user.time_zone)
+        flt = AuditFilter(
+            user.account_id, actor or None, action_filter(action), in_zone(from_, zone), in_zone(to, zone)
+        )
         return await _page(store, flt, page, page_size)
 
     return router

@@ -7,8 +7,9 @@ user's account only), so a renamed or another account's campaign never shows a w
 import csv
 import io
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
@@ -140,7 +141,22 @@ def report_filter(
     recipient: Annotated[str | None, Query(max_length=20)] = None,
     campaign_id: Annotated[int | None, Query(alias="campaignId", ge=1, le=MAX_ID)] = None,
 ) -> ReportFilter:
-    return ReportFilter(user.account_id, recipient or None, status, channel, campaign_id, from_, to)
+    """`from` and `to` without an offset are in the account's time zone (a date alone is its
+    midnight there); with one, they are that instant."""
+    zone = ZoneInfo(user.time_zone)
+    since, until = in_zone(from_, zone), in_zone(to, zone)
+    return ReportFilter(user.account_id, recipient or None, status, channel, campaign_id, since, until)
+
+
+def in_zone(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """An instant: a naive time is read as a wall-clock time in `zone`."""
+    return value.replace(tzinfo=zone) if value is not None and value.tzinfo is None else value
+
+
+def start_of_today(zone: ZoneInfo, now: datetime | None = None) -> datetime:
+    """Midnight of today in `zone` (the Dashboard's "today"), as an instant."""
+    local = (now or datetime.now(UTC)).astimezone(zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 Filter = Annotated[ReportFilter, Depends(report_filter)]
@@ -161,7 +177,8 @@ async def _named(apis: PlatformApis, account_id: int, rows: list) -> list["Messa
     return [MessageOut(**dict(r), campaign_name=names.get(r["campaign_id"])) for r in rows]
 
 
-async def _csv(rows: AsyncIterator, apis: PlatformApis, account_id: int) -> AsyncIterator[str]:
+async def _csv(rows: AsyncIterator, apis: PlatformApis, account_id: int, zone: tzinfo = UTC) -> AsyncIterator[str]:
+    """The export's lines; its times are ISO 8601 in the account's zone `zone`, with their offset."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
@@ -174,7 +191,11 @@ async def _csv(rows: AsyncIterator, apis: PlatformApis, account_id: int) -> Asyn
         row["campaign_name"] = names.get(campaign) if campaign else None
         writer.writerow(
             [
-                "" if row[c] is None else row[c].isoformat() if isinstance(row[c], datetime) else row[c]
+                ""
+                if row[c] is None
+                else row[c].astimezone(zone).isoformat()
+                if isinstance(row[c], datetime)
+                else row[c]
                 for c in CSV_COLUMNS
             ]
         )
@@ -197,10 +218,10 @@ def build_router() -> APIRouter:
         return MessagePage(items=items, page=page, page_size=page_size, total=total)
 
     @router.get("/reports/export.csv")
-    async def export_csv(flt: Filter, reports: Reports, apis: Apis) -> StreamingResponse:
+    async def export_csv(flt: Filter, reports: Reports, apis: Apis, user: User) -> StreamingResponse:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         return StreamingResponse(
-            _csv(reports.export(flt), apis, flt.account_id),
+            _csv(reports.export(flt), apis, flt.account_id, ZoneInfo(user.time_zone)),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="messages-{stamp}.csv"'},
         )
@@ -218,7 +239,7 @@ def build_router() -> APIRouter:
 
     @router.get("/dashboard", response_model=Dashboard)
     async def dashboard(reports: Reports, apis: Apis, user: User) -> Dashboard:
-        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        today = start_of_today(ZoneInfo(user.time_zone))  # the account's day, not UTC's
         data = await reports.dashboard(user.account_id, today)
         channels = data["channels"]
         messages_today = sum(c["today"] for c in channels)

@@ -53,3 +53,8 @@ class ApprovalStore:
             page=page,
             page_size=page_size,
         )
+
+    async def pending_item(self, kind: str, item_id: int) -> asyncpg.Record | None:
+        """The PENDING item `item_id` of `kind` (its account, name and detail), or None."""
+        [sql] = [sql for name, sql in _SOURCES if name == kind]
+        return await self.pool.fetchrow(f"SELECT q.* FROM ({sql}) q WHERE q.id = $1", item_id)
