@@ -22,3 +22,16 @@ def test_without_one_named_the_first_active_identity_is_used() -> None:
 def test_an_empty_or_star_allow_list_admits_everyone() -> None:
     assert parse_allowlist([]) == () and parse_allowlist(["10.0.0.0/8", "*"]) == ()
     assert [str(n) for n in parse_allowlist(["10.1.2.3/16", " ", "2001:db8::/32"])] == ["10.1.0.0/16", "2001:db8::/32"]
+
+
+def test_an_accounts_zone_is_its_iana_name_or_the_default_when_unknown() -> None:
+    from datetime import datetime, timedelta
+
+    from cpaas.control_plane import Account
+
+    berlin = Account(1, "a", "ACTIVE", (), None, None, time_zone="Europe/Berlin")
+    assert berlin.zone.key == "Europe/Berlin"
+    assert Account(2, "b", "ACTIVE", (), None, None).zone.key == "Asia/Kolkata"
+    stale = Account(3, "c", "ACTIVE", (), None, None, time_zone="Mars/Olympus_Mons")
+    assert stale.zone.key == "Asia/Kolkata"
+    assert stale.zone.utcoffset(datetime(2026, 6, 1)) == timedelta(hours=5, minutes=30)

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useState } from "react";
 import { api, onUnauthorized, setCsrfToken, unwrap, type Schemas } from "./api/client";
+import { setDisplayTimeZone } from "./lib/format";
 
 type User = Schemas["UserOut"];
 
@@ -13,7 +14,12 @@ interface AuthState {
 const AuthContext = createContext<AuthState | null>(null);
 
 export function AuthProvider({ children }: { children: React.ReactNode }) {
-  const [user, setUser] = useState<User | null>(null);
+  const [user, setSignedIn] = useState<User | null>(null);
+  // every date the console shows is in the account's time zone (lib/format.ts dateTime)
+  const setUser = useCallback((u: User | null) => {
+    setDisplayTimeZone(u?.timeZone ?? undefined);
+    setSignedIn(u);
+  }, []);
   const [checking, setChecking] = useState(true);
 
   useEffect(() => {

@@ -1,7 +1,15 @@
 import { Tabs, Title } from "@mantine/core";
+import { api, unwrap } from "../api/client";
+import { useLoad } from "../lib/useLoad";
 import { Approvals } from "./admin/Approvals";
 import { UnmatchedEventsPanel } from "./admin/UnmatchedEvents";
 import { Users } from "./admin/Users";
+import { AuditLog } from "./AuditLog";
+
+function AdminAuditLog() {
+  const accounts = useLoad(async () => unwrap(await api.GET("/api/admin/accounts")), []);
+  return <AuditLog scope="admin" accounts={(accounts.data ?? []).map((a) => ({ id: a.id, name: a.name }))} />;
+}
 
 export function AdminPage() {
   return (
@@ -14,12 +22,16 @@ export function AdminPage() {
         <Tabs.List>
           <Tabs.Tab value="approvals">Approvals</Tabs.Tab>
           <Tabs.Tab value="users">Users</Tabs.Tab>
+          <Tabs.Tab value="audit">Audit log</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="approvals" pt="md">
           <Approvals />
         </Tabs.Panel>
         <Tabs.Panel value="users" pt="md">
           <Users />
+        </Tabs.Panel>
+        <Tabs.Panel value="audit" pt="md">
+          <AdminAuditLog />
         </Tabs.Panel>
       </Tabs>
     </>

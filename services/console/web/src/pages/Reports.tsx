@@ -5,6 +5,7 @@ import { UpdatedAt, usePolling } from "../components/LiveRefresh";
 import { ListPage, useListPage } from "../components/ListPage";
 import { describeError } from "../lib/errors";
 import { dateTime, money, STATUS_COLORS } from "../lib/format";
+import { wallClock } from "../lib/timeZones";
 import { CampaignSelect } from "./campaigns/CampaignParts";
 import { MessageDetail } from "./reports/MessageDetail";
 
@@ -12,12 +13,9 @@ type Channel = "SMS" | "WHATSAPP" | "RCS" | "VOICE";
 type Status = "SUBMITTED" | "SUBMITTED_OPERATOR" | "DELIVERED" | "READ" | "RETRYING" | "FAILED" | "UNDELIVERED";
 const STATUSES: Status[] = ["SUBMITTED", "SUBMITTED_OPERATOR", "DELIVERED", "READ", "RETRYING", "FAILED", "UNDELIVERED"];
 
-/** datetime-local value (browser's local time) -> ISO instant for the API. */
-function toIso(local: string): string | undefined {
-  if (!local) return undefined;
-  const d = new Date(local);
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
-}
+/** datetime-local value -> the API's `from`/`to`: a wall-clock time without an offset, which
+ * the server reads in the account's time zone (the zone the page shows dates in). */
+const toIso = wallClock;
 
 type ReportFilters = {
   from: string | null;

@@ -102,9 +102,9 @@ export function WhatsAppForm({ editing, onSaved }: FormProps) {
       />
       <Choice
         label="Category"
-        description="Affects the per-message price"
+        description="Affects the per-message price: MIC (marketing), UIC (utility), SIC (service), Auth / Auth INT"
         placeholder="Choose a category"
-        data={["MARKETING", "UTILITY", "AUTHENTICATION"]}
+        data={["MARKETING", "UTILITY", "SERVICE", "AUTHENTICATION"]}
         value={template.category}
         onChange={(v) => template.setCategory(v)}
         error={errors.category}

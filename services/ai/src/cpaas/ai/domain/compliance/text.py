@@ -31,6 +31,7 @@ CATEGORY_KINDS = {
     "UIC": CategoryKind.TRANSACTIONAL,
     "UTILITY": CategoryKind.TRANSACTIONAL,
     "SIC": CategoryKind.SERVICE,
+    "SERVICE": CategoryKind.SERVICE,  # WhatsApp's service template (priced SIC)
     "AUTH": CategoryKind.AUTHENTICATION,
     "AUTHENTICATION": CategoryKind.AUTHENTICATION,
 }
