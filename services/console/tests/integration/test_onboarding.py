@@ -2,6 +2,7 @@
 secret, rotatable with a grace period; WhatsApp numbers an admin links, registered with the
 Cloud API (the sandbox's); the demo number registered the same way at the console's start."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from cpaas.control_plane import ControlPlane
@@ -162,3 +163,20 @@ async def test_the_template_list_shows_an_identity_for_every_channel(console) ->
     await client.post("/api/sender-ids", json={"senderId": "SHOPPY", "peId": "1101000000000002"})
     sms = (await client.get("/api/templates", params={"channel": "SMS"})).json()["items"][0]
     assert sms["identity"] == "CPAASD"  # a PENDING sender ID is no identity yet
+
+
+async def test_make_runs_credentials_file_follows_a_rotation_of_the_demo_account(console, tmp_path) -> None:
+    path = tmp_path / "demo-credentials.json"
+    path.write_text(json.dumps(console.creds))
+    console.app.state.settings.demo_credentials_file = path  # what `make run` sets
+    user = await console.user()
+    key = (await user.post("/api/settings/api-key/rotate")).json()["apiKey"]
+    secret = (await user.post("/api/settings/webhook-secret/rotate")).json()["webhookSecret"]
+    written = json.loads(path.read_text())
+    assert (written["apiKey"], written["webhookSecret"]) == (key, secret)
+    assert written["user"] == console.creds["user"] and path.stat().st_mode & 0o777 == 0o600
+
+    other = await new_account(console, "acme_ops")  # another account's rotation leaves the file alone
+    acme = await console.login("acme_ops", other["password"])
+    await acme.post("/api/settings/api-key/rotate")
+    assert json.loads(path.read_text())["apiKey"] == key

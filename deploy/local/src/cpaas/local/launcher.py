@@ -164,6 +164,8 @@ def service_env(settings: LocalSettings, spec: ServiceSpec) -> dict[str, str]:
         "CPAAS_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap,
         "CPAAS_PG_DSN": settings.pg_dsn,
         "CPAAS_ENVIRONMENT": "local",
+        # the console rewrites it when the demo account's API key or webhook secret is rotated
+        "CPAAS_CONSOLE_DEMO_CREDENTIALS_FILE": str(settings.data_dir / "demo-credentials.json"),
         "PYTHONUNBUFFERED": "1",
         **spec.env,
     }

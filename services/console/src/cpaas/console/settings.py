@@ -88,6 +88,11 @@ class ConsoleSettings(ServiceSettings):
         description="The caller ID voice calls come from (the voice connector's CPAAS_VOICE_CONNECTOR_CALLER_ID):"
         " a voice template's identity on the Templates screen",
     )
+    demo_credentials_file: Path | None = Field(
+        None,
+        description="`make run` sets it to .data/demo-credentials.json: a rotation of the demo account's API key or"
+        " webhook secret is written there too, so the file stays true while the platform runs",
+    )
     webhook_secret_grace_hours: float = Field(
         24.0,
         ge=0,

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 import asyncpg
 from fastapi import APIRouter, Query, Response
 
+from cpaas.console import demo_credentials
 from cpaas.console.api.deps import Acting, ApiModel, Page, PageNo, PageSize, Settings, Store, User, not_found
 from cpaas.console.domain import accounts, blacklist, channels, sender_ids
 from cpaas.console.domain.audit import Action, Entry
@@ -220,10 +221,11 @@ def build_router() -> APIRouter:
         return out.model_copy(update={"webhook_secret": store.webhook_secrets.masked(out.webhook_secret)})
 
     @router.post("/settings/api-key/rotate", response_model=NewApiKey)
-    async def rotate_api_key(store: Store, user: User, actor: Acting) -> NewApiKey:
+    async def rotate_api_key(store: Store, settings: Settings, user: User, actor: Acting) -> NewApiKey:
         before = await store.accounts.settings(user.account_id)
         audit = Entry(Action.API_KEY_ROTATED, actor, user.account_id, {"revokedKeyPrefix": before["key_prefix"]})
         key = await store.accounts.rotate_api_key(user.account_id, audit=audit)
+        demo_credentials.update(settings.demo_credentials_file, user.account_id, apiKey=key)  # make run's file
         row = await store.accounts.settings(user.account_id)
         return NewApiKey(api_key=key, api_key_prefix=row["key_prefix"])
 

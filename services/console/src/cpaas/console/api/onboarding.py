@@ -10,6 +10,7 @@ from typing import Literal
 import asyncpg
 from fastapi import APIRouter
 
+from cpaas.console import demo_credentials
 from cpaas.console.api.deps import Acting, Admin, ApiModel, PathId, Settings, Store, User, not_found
 from cpaas.console.domain import blacklist, channels
 from cpaas.console.domain.audit import Action, Entry
@@ -79,6 +80,7 @@ def build_router() -> APIRouter:
         grace = settings.webhook_secret_grace_hours * 3600
         entry = Entry(Action.WEBHOOK_SECRET_ROTATED, actor, user.account_id, {"graceHours": grace / 3600})
         secret, until = await store.webhook_secrets.rotate(user.account_id, grace, audit=entry)
+        demo_credentials.update(settings.demo_credentials_file, user.account_id, webhookSecret=secret)
         return NewWebhookSecret(webhook_secret=secret, previous_valid_until=until)
 
     @router.get("/admin/accounts/{account_id}/whatsapp-numbers", response_model=list[LinkedWabaNumber])
