@@ -109,11 +109,21 @@ class Template(_Shape):
     name: str
     channel: ChannelName
     content_preview: str
-    identity: str | None = Field(description="The WABA number (WhatsApp) or the bot's display name (RCS)")
+    identity: str | None = Field(
+        description="WhatsApp: the WABA number; RCS: the bot; SMS: the approved sender IDs (else the DLT ID);"
+        " voice: the caller ID"
+    )
     category: str | None
     template_type: str
-    status: Literal["PENDING", "APPROVED", "REJECTED", "FAILED"]
+    status: Literal["PENDING", "APPROVED", "REJECTED", "FAILED"] = Field(
+        description="The admin's review (SMS and voice: APPROVED at once)"
+    )
     status_reason: str | None = Field(description="Why it was rejected or failed")
+    provider_status: Literal["PENDING", "APPROVED", "FAILED"] | None = Field(
+        None, description="WhatsApp and RCS: the provider's own review (Meta, RBM), null until registered"
+    )
+    provider_reason: str | None = Field(None, description="The provider's reason (and recommendation)")
+    usable: bool = Field(False, description="May be sent: the admin and (WhatsApp, RCS) the provider approved it")
     created_at: datetime
     updated_at: datetime
     body: str
