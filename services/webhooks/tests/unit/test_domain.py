@@ -149,3 +149,21 @@ def test_the_readme_receiver_handles_again_a_receipt_whose_handling_failed(recei
         receive_receipt("whsec_test", headers, body, seen, failing)
     handled: list[dict] = []
     assert receive_receipt("whsec_test", headers, body, seen, handled.append) == 200 and len(handled) == 1
+
+
+def test_the_root_readme_snippet_verifies_both_signatures_of_a_rotation():
+    """The verifier in the top-level README's webhooks section, run as a customer would copy it."""
+    import re
+    from pathlib import Path
+
+    readme = Path(__file__).parents[4] / "README.md"
+    section = readme.read_text().split("## Delivery receipts to the customer (webhooks)", 1)[1]
+    namespace: dict = {}
+    exec(re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1), namespace)  # noqa: S102 - our README
+    verify = namespace["verify_webhook"]
+    body, now = b'{"messageId":"msg_x","status":"DELIVERED"}', int(time.time())
+    during_grace = signed_headers(("whsec_new", "whsec_old"), now, body)
+    assert verify("whsec_new", during_grace, body) and verify("whsec_old", during_grace, body)
+    assert not verify("whsec_other", during_grace, body)
+    assert verify("whsec_new", signed_headers("whsec_new", now, body), body)
+    assert not verify("whsec_new", signed_headers("whsec_new", now - 301, body), body)  # replayed later
