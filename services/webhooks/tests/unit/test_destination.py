@@ -23,7 +23,7 @@ class Policy:
 
 async def test_settings_allow_loopback_only_in_the_local_environment():
     assert WebhooksSettings().allow_loopback is True
-    production = WebhooksSettings(environment="production", service_token="s")
+    production = WebhooksSettings(environment="production", service_token="s", secrets_key="a-production-key")
     assert production.allow_loopback is False and production.allow_private is False
     assert await check_webhook_url("http://127.0.0.1/hook", production) is not None
     assert await check_webhook_url("http://127.0.0.1/hook", WebhooksSettings()) is None
