@@ -33,6 +33,7 @@ export const PLATFORM_REASONS: Record<string, string> = {
   IDEMPOTENCY_IN_PROGRESS: "A request with this idempotency key is still being queued",
   CONFLICT: "Conflicts with the current state",
   PAYLOAD_TOO_LARGE: "Too large",
+  HIGH_RISK_CONFIRMATION_REQUIRED: "The compliance check rates it HIGH risk: confirm to submit it",
   WEBHOOK_URL_NOT_ALLOWED: "The webhook URL is not allowed",
   SERVICE_UNAVAILABLE: "A service was unavailable",
   INTERNAL_ERROR: "Internal error",

@@ -1,4 +1,4 @@
-import { Badge, Button, Group, Modal, Select, Text, Textarea } from "@mantine/core";
+import { Badge, Button, Grid, Group, Modal, Select, Text, Textarea } from "@mantine/core";
 import { ListPage, useListPage } from "../../components/ListPage";
 import { ModalActions } from "../../components/ModalActions";
 import { notifications } from "@mantine/notifications";
@@ -6,6 +6,11 @@ import { useState } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { errorMessage, fieldErrors } from "../../api/errors";
 import { dateTime } from "../../lib/format";
+import { rcsFormFromTemplate, waFormFromTemplate } from "../../lib/rcs";
+import { ComplianceResult } from "../templates/CompliancePanel";
+import { RISK_COLORS } from "../templates/compliance";
+import { RcsPreview } from "../templates/RcsPreview";
+import { PhoneBubble } from "../templates/WhatsAppForm";
 
 type Approval = Schemas["Approval"];
 
@@ -32,6 +37,7 @@ export function Approvals() {
   });
   const [busy, setBusy] = useState<string | null>(null);
   const [rejecting, setRejecting] = useState<Approval | null>(null);
+  const [viewing, setViewing] = useState<Approval | null>(null);
 
   async function approve(item: Approval) {
     setBusy(`${item.kind}-${item.id}`);
@@ -70,10 +76,21 @@ export function Approvals() {
             header: "Detail",
             td: { maw: 300 },
             cell: (a) => (
-              <Text size="sm" lineClamp={2}>
-                {a.detail ?? ""}
-              </Text>
+              <Group gap="xs" wrap="nowrap">
+                <Text size="sm" lineClamp={2}>
+                  {a.detail ?? ""}
+                </Text>
+                {a.template && (
+                  <Button size="compact-xs" variant="light" aria-label={`View ${a.name}`} onClick={() => setViewing(a)} style={{ flexShrink: 0 }}>
+                    View
+                  </Button>
+                )}
+              </Group>
             ),
+          },
+          {
+            header: "Compliance",
+            cell: (a) => (a.template ? <ComplianceBadge item={a} /> : "—"),
           },
           { header: "Requested", cell: (a) => dateTime(a.createdAt) },
           {
@@ -91,6 +108,7 @@ export function Approvals() {
           },
         ]}
       />
+      <TemplateModal item={viewing} onClose={() => setViewing(null)} />
       <RejectModal
         item={rejecting}
         onClose={() => setRejecting(null)}
@@ -100,6 +118,71 @@ export function Approvals() {
         }}
       />
     </>
+  );
+}
+
+/** A template's compliance check at submission, in the queue's row. */
+function ComplianceBadge({ item }: { item: Approval }) {
+  const check = item.template?.compliance;
+  if (!check)
+    return (
+      <Text size="xs" c="dimmed">
+        not checked
+      </Text>
+    );
+  return (
+    <Badge color={RISK_COLORS[check.riskLevel]} variant="filled" data-testid="approval-risk">
+      {check.riskLevel} {check.riskScore}
+    </Badge>
+  );
+}
+
+/** What is being approved: the template rendered as its form's preview (header media, rich card,
+ * carousel) and its compliance check with the warnings' spans highlighted. */
+function TemplateModal({ item, onClose }: { item: Approval | null; onClose: () => void }) {
+  const t = item?.template;
+  return (
+    <Modal opened={!!t} onClose={onClose} title={item ? `Template ${item.name} (${item.accountName})` : ""} size="xl">
+      {item && t && (
+        <Grid>
+          <Grid.Col span={{ base: 12, md: 6 }}>
+            <Text size="sm" c="dimmed" mb="xs">
+              {item.channel} · {t.templateType}
+              {t.category ? ` · ${t.category}` : ""}
+            </Text>
+            <RenderedTemplate channel={item.channel ?? ""} template={t} />
+          </Grid.Col>
+          <Grid.Col span={{ base: 12, md: 6 }}>
+            <Text fw={600} mb="xs">
+              Compliance check at submission
+            </Text>
+            {t.compliance ? (
+              <ComplianceResult verdict={t.compliance} text={t.compliance.text} />
+            ) : (
+              <Text size="sm" c="dimmed">
+                Not checked: the AI service could not be reached when the template was submitted.
+              </Text>
+            )}
+          </Grid.Col>
+        </Grid>
+      )}
+    </Modal>
+  );
+}
+
+function RenderedTemplate({ channel, template }: { channel: string; template: NonNullable<Approval["template"]> }) {
+  const content = (template.content ?? {}) as Record<string, unknown>;
+  if (channel === "RCS") return <RcsPreview form={rcsFormFromTemplate({ templateType: template.templateType, body: template.body, content })} />;
+  const wa = waFormFromTemplate(content);
+  const media = wa.headerType === "IMAGE" || wa.headerType === "VIDEO" || wa.headerType === "DOCUMENT" ? { type: wa.headerType, ...wa.headerMedia } : undefined;
+  return (
+    <PhoneBubble
+      header={wa.headerType === "TEXT" ? wa.headerText : undefined}
+      media={media}
+      body={template.body}
+      footer={wa.footer}
+      buttons={wa.buttons.map((b) => b.text)}
+    />
   );
 }
 

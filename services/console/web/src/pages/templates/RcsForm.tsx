@@ -34,6 +34,7 @@ import {
   type SuggestionForm,
   type SuggestionType,
 } from "../../lib/rcs";
+import type { CheckPart } from "./compliance";
 import { RcsPreview } from "./RcsPreview";
 import { Choice, MediaUpload, revokeAll, TemplateFormLayout, type FormProps } from "./shared";
 import { useIdentity, useMediaCleanup, useTemplateForm } from "./useTemplateForm";
@@ -216,6 +217,40 @@ function CardSize({
   );
 }
 
+/** What a recipient reads of the RCS form, for the compliance check (keys as `withPart` writes them). */
+function rcsCheckParts(form: RcsFormState): CheckPart[] {
+  const suggestions = (owner: string, label: string, list: SuggestionForm[]) =>
+    list.map((s, i) => ({ key: `${owner}suggestion.${i}`, label: `${label}suggestion ${i + 1}`, text: s.text }));
+  if (form.templateType === "TEXT") return [{ key: "body", label: "Body", text: form.body }, ...suggestions("", "", form.suggestions)];
+  const cards = form.templateType === "RICH_CARD" ? [form.card] : form.cards;
+  const parts = cards.flatMap((c, i) => {
+    const label = form.templateType === "RICH_CARD" ? "Card " : `Card ${i + 1} `;
+    const owner = `card.${c.key}.`;
+    return [
+      { key: `${owner}title`, label: `${label}title`, text: c.title },
+      { key: `${owner}description`, label: `${label}description`, text: c.description },
+      ...suggestions(owner, label, c.suggestions),
+    ];
+  });
+  return [...parts, { key: "fallback", label: "Fallback text", text: form.fallback }];
+}
+
+/** The form with one checked part's text replaced (a compliance suggestion applied). */
+function withPart(form: RcsFormState, key: string, value: string): RcsFormState {
+  const setText = (list: SuggestionForm[], i: number) => list.map((s, j) => (j === i ? { ...s, text: value } : s));
+  if (key === "body") return { ...form, body: value };
+  if (key === "fallback") return { ...form, fallback: value };
+  if (key.startsWith("suggestion.")) return { ...form, suggestions: setText(form.suggestions, Number(key.split(".")[1])) };
+  const [, cardKey, field, index] = key.split(".");
+  const update = (c: CardForm): CardForm => {
+    if (c.key !== cardKey) return c;
+    if (field === "title") return { ...c, title: value };
+    if (field === "description") return { ...c, description: value };
+    return { ...c, suggestions: setText(c.suggestions, Number(index)) };
+  };
+  return { ...form, card: update(form.card), cards: form.cards.map(update) };
+}
+
 export function RcsForm({ editing, onSaved }: FormProps) {
   const bot = useIdentity(async () => unwrap(await api.GET("/api/channels/rcs")), editing?.rcsBotId);
   const [form, setForm] = useState<RcsFormState>(() => (editing ? rcsFormFromTemplate(editing) : emptyRcsForm()));
@@ -237,6 +272,13 @@ export function RcsForm({ editing, onSaved }: FormProps) {
       content: buildRcsContent(form),
     }),
     mapError: (err) => (err instanceof ApiFailure ? { [rcsErrorKey(err.field)]: err.message } : { _form: errorMessage(err) }),
+    checkParts: () => rcsCheckParts(form),
+    applyPart: (key, value) => setForm((f) => withPart(f, key, value)),
+    applyDraft: (draft) =>
+      setForm((f) => {
+        const drafted = rcsFormFromTemplate({ templateType: "TEXT", body: draft.body, content: draft.content ?? {} });
+        return { ...f, templateType: "TEXT", body: drafted.body, suggestions: drafted.suggestions };
+      }),
   });
   const { errors } = template;
   const active = bot.active;

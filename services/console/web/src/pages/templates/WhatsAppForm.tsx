@@ -47,6 +47,26 @@ export function WhatsAppForm({ editing, onSaved }: FormProps) {
       return invalid;
     },
     build: () => ({ ...buildWhatsAppContent(form), language, wabaNumberId: waba.value ? Number(waba.value) : undefined }),
+    checkParts: () => [
+      ...(form.headerType === "TEXT" ? [{ key: "header", label: "Header", text: form.headerText }] : []),
+      { key: "body", label: "Body", text: template.body },
+      { key: "footer", label: "Footer", text: form.footer },
+      ...form.buttons.map((b, i) => ({ key: `button.${i}`, label: `Button ${i + 1}`, text: b.text })),
+    ],
+    applyPart: (key, value) => {
+      if (key === "body") template.setBody(value);
+      else if (key === "header") patch({ headerText: value });
+      else if (key === "footer") patch({ footer: value });
+      else if (key.startsWith("button.")) updateButton(Number(key.slice("button.".length)), { text: value });
+    },
+    applyDraft: (draft) => {
+      const drafted = waFormFromTemplate(draft.content ?? {});
+      setForm((f) => {
+        revokeAll([f.headerMedia]);
+        return drafted;
+      });
+      template.setBody(draft.body);
+    },
   });
   const { body, errors } = template;
   useMediaCleanup(() => [form.headerMedia]);

@@ -1,12 +1,14 @@
 // What every template form shares on screen: saving (create, or edit and re-submit), the form's frame
 // (the status reason of an edited template, the form-level error, the name field, the submit button,
 // the preview column) and the media upload control. Its state is useTemplateForm.ts.
-import { Alert, Box, Button, Grid, Group, Input, Select, Stack, Text, TextInput, type SelectProps } from "@mantine/core";
+import { Alert, Box, Button, Grid, Group, Input, Modal, Select, Stack, Text, TextInput, type SelectProps } from "@mantine/core";
 import { useEffect, useRef } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { errorMessage } from "../../api/errors";
 import { describeStatusReason } from "../../lib/errors";
 import { uploadMedia } from "../../api/upload";
+import { AssistPanel } from "./AssistPanel";
+import { ComplianceCheck } from "./CompliancePanel";
 import { editOf } from "./templateForm";
 import type { TemplateFormState } from "./useTemplateForm";
 import { acceptFor, checkMediaFile, MAX_MEDIA_MB, mediaContentType, mediaKind, type MediaKind, type MediaState } from "../../lib/rcs";
@@ -52,11 +54,14 @@ export function TemplateFormLayout({
             <StatusReason template={form.editing} />
             <FormError error={form.errors._form} />
             <NameField editing={form.editing} value={form.name} onChange={form.setName} error={form.errors.name} />
+            <AssistPanel form={form} />
             {children}
+            <ComplianceCheck form={form} />
             <Text size="xs" c="dimmed">
               {hint}
             </Text>
             <SubmitButton editing={form.editing} busy={form.busy} createLabel={submitLabel} />
+            <HighRiskConfirm form={form} />
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 5 }}>
@@ -69,6 +74,28 @@ export function TemplateFormLayout({
         </Grid.Col>
       </Grid>
     </form>
+  );
+}
+
+/** The compliance check rated the template HIGH risk (the operator asks for a confirmation): submit anyway? */
+export function HighRiskConfirm({ form }: { form: TemplateFormState }) {
+  return (
+    <Modal opened={form.highRisk !== null} onClose={form.cancelHighRisk} title="Submit a HIGH-risk template?" zIndex={400}>
+      <Text size="sm" data-testid="high-risk-message">
+        {form.highRisk}
+      </Text>
+      <Text size="xs" c="dimmed" mt="xs">
+        Check compliance shows each warning with a suggested rewrite.
+      </Text>
+      <Group justify="flex-end" mt="md">
+        <Button variant="default" onClick={form.cancelHighRisk}>
+          Review the warnings
+        </Button>
+        <Button color="red" loading={form.busy} onClick={() => void form.confirmHighRisk()}>
+          Submit anyway
+        </Button>
+      </Group>
+    </Modal>
   );
 }
 

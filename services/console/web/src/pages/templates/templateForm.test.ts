@@ -12,6 +12,7 @@ describe("templateBody", () => {
       body: "Your OTP is {#var#}",
       category: "Auth",
       content: {},
+      confirmHighRisk: false,
       dltTemplateId: "1207",
       templateType: "TEXT",
     });
@@ -39,9 +40,20 @@ describe("editOf", () => {
       content: { footer: "f" },
       wabaNumberId: 3,
       rcsBotId: null,
+      confirmHighRisk: true,
     };
     const edit = editOf(body);
-    expect(edit).toEqual({ language: "en", body: "b", category: "UTILITY", templateType: "TEXT", dltTemplateId: null, content: { footer: "f" }, wabaNumberId: 3, rcsBotId: null });
+    expect(edit).toEqual({
+      language: "en",
+      body: "b",
+      category: "UTILITY",
+      templateType: "TEXT",
+      dltTemplateId: null,
+      content: { footer: "f" },
+      wabaNumberId: 3,
+      rcsBotId: null,
+      confirmHighRisk: true,
+    });
     expect("name" in edit || "channel" in edit).toBe(false);
   });
 });
@@ -68,7 +80,7 @@ async function run(steps: Partial<SubmitSteps>) {
   const sent: TemplateIn[] = [];
   let errors: FormErrors = { name: "stale" };
   await submitTemplate({
-    build: () => ({ name: "n", channel: "SMS", language: "en", body: "b", content: {} }),
+    build: () => ({ name: "n", channel: "SMS", language: "en", body: "b", content: {}, confirmHighRisk: false }),
     save: async (b) => {
       sent.push(b);
       trace.push("save");

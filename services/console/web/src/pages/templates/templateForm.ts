@@ -26,6 +26,7 @@ export function templateBody(channel: Channel, editing: Template | undefined, co
     body: common.body,
     category: common.category || undefined,
     content: {},
+    confirmHighRisk: false,
     ...own,
   };
 }
@@ -41,6 +42,7 @@ export function editOf(body: TemplateIn): TemplateEdit {
     content: body.content,
     wabaNumberId: body.wabaNumberId,
     rcsBotId: body.rcsBotId,
+    confirmHighRisk: body.confirmHighRisk,
   };
 }
 
@@ -69,6 +71,9 @@ export interface SubmitSteps {
 
 /** Submit: a local check that fails shows its errors and sends nothing; else busy, errors cleared,
  * the save, then `onSaved` or the API's refusal as field errors; busy ends either way. */
+/** The API's answer to a HIGH-risk template submitted without `confirmHighRisk` (the form asks, then re-sends). */
+export const HIGH_RISK_CODE = "HIGH_RISK_CONFIRMATION_REQUIRED";
+
 export async function submitTemplate(steps: SubmitSteps): Promise<void> {
   const invalid = invalidErrors(steps.validate?.() ?? {}, steps.invalidMessage);
   if (invalid) {

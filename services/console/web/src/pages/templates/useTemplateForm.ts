@@ -2,11 +2,12 @@
 // creates the template or re-submits the edited one; the identity (WABA number, RCS bot) picker's
 // state; and the release of local media previews. The logic is templateForm.ts.
 import { useEffect, useRef, useState } from "react";
-import { fieldErrors } from "../../api/errors";
+import { ApiFailure, fieldErrors } from "../../api/errors";
 import type { MediaState } from "../../lib/rcs";
 import { useLoad } from "../../lib/useLoad";
 import { revokeAll, saveTemplate } from "./shared";
-import { autoPick, submitTemplate, templateBody, type Channel, type FormErrors, type Template, type TemplateIn } from "./templateForm";
+import type { CheckPart, Draft } from "./compliance";
+import { autoPick, HIGH_RISK_CODE, submitTemplate, templateBody, type Channel, type FormErrors, type Template, type TemplateIn } from "./templateForm";
 
 export interface TemplateFormOptions {
   channel: Channel;
@@ -22,6 +23,12 @@ export interface TemplateFormOptions {
   /** A local check before anything is sent: field errors, {} when fine. */
   validate?: () => FormErrors;
   invalidMessage?: string;
+  /** The fields a recipient reads, for the compliance check (default: the body). */
+  checkParts?: () => CheckPart[];
+  /** Writes a field's text (a compliance suggestion applied); `key` is a CheckPart's (default: the body). */
+  applyPart?: (key: string, value: string) => void;
+  /** Fills the form from an AI Assist draft (default: the body). */
+  applyDraft?: (draft: Draft) => void;
 }
 
 export function useTemplateForm(options: TemplateFormOptions) {
@@ -31,22 +38,64 @@ export function useTemplateForm(options: TemplateFormOptions) {
   const [category, setCategory] = useState(editing?.category ?? "");
   const [errors, setErrors] = useState<FormErrors>({});
   const [busy, setBusy] = useState(false);
+  // the API's words when the compliance check rated the template HIGH risk: the form asks to confirm
+  const [highRisk, setHighRisk] = useState<string | null>(null);
 
-  async function submit(e: React.FormEvent) {
-    e.preventDefault();
+  async function send(confirmHighRisk: boolean) {
+    const mapError = options.mapError ?? ((err) => fieldErrors(err, options.fields ?? []));
     await submitTemplate({
       validate: options.validate,
       invalidMessage: options.invalidMessage,
-      build: () => templateBody(options.channel, editing, { name, body, category }, options.build()),
+      build: () => ({ ...templateBody(options.channel, editing, { name, body, category }, options.build()), confirmHighRisk }),
       save: (b) => saveTemplate(editing, b),
-      mapError: options.mapError ?? ((err) => fieldErrors(err, options.fields ?? [])),
+      mapError: (err) => {
+        if (err instanceof ApiFailure && err.code === HIGH_RISK_CODE) {
+          setHighRisk(err.message);
+          return {};
+        }
+        return mapError(err);
+      },
       onSaved: options.onSaved,
       setBusy,
       setErrors,
     });
   }
 
-  return { editing, name, setName, body, setBody, category, setCategory, errors, setErrors, busy, submit };
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    await send(false);
+  }
+
+  /** The user confirmed a HIGH-risk template: submit it again, confirmed. */
+  async function confirmHighRisk() {
+    setHighRisk(null);
+    await send(true);
+  }
+
+  const checkParts = options.checkParts ?? (() => [{ key: "body", label: "Body", text: body }]);
+  const applyPart = options.applyPart ?? ((_key: string, value: string) => setBody(value));
+  const applyDraft = options.applyDraft ?? ((draft: Draft) => setBody(draft.body));
+
+  return {
+    channel: options.channel,
+    editing,
+    name,
+    setName,
+    body,
+    setBody,
+    category,
+    setCategory,
+    errors,
+    setErrors,
+    busy,
+    submit,
+    highRisk,
+    cancelHighRisk: () => setHighRisk(null),
+    confirmHighRisk,
+    checkParts,
+    applyPart,
+    applyDraft,
+  };
 }
 
 export type TemplateFormState = ReturnType<typeof useTemplateForm>;
