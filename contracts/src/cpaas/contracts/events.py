@@ -148,6 +148,33 @@ class MessageChargedV1(EventData):
     charged_at: datetime
 
 
+class AiAlertV1(EventData):
+    """An anomaly or spam alert raised or updated by the ai service's detectors; published on
+    `ai.alert` (keyed by the account id) each time its condition is first seen and each time
+    a persisting condition changes it (same `alert_id`, a later `updated_at`).
+
+    `kind` is ANOMALY (Traffic Anomaly) or SPAM (Spam Detection); `alert_type` the detector
+    (OTP_FLOOD, VELOCITY_SPIKE, FAILURE_SPIKE, NEW_DESTINATION, NUMBER_RANGE_CONCENTRATION,
+    PREMIUM_RATE, SPAM_FAILURE_RATE, SPAM_SAME_CONTENT, SPAM_BLACKLIST_HITS, SPAM_NEW_SENDER);
+    `subject_type` what it is about (ACCOUNT, SENDER, PREFIX, NUMBER, COUNTRY, CONTENT);
+    `evidence` the numbers the detector saw (counts, rates, baseline)."""
+
+    event_type: ClassVar[str] = "cpaas.ai.alert.v1"
+    alert_id: int
+    account_id: int
+    kind: Literal["ANOMALY", "SPAM"]
+    alert_type: str
+    severity: int = Field(ge=0, le=100)
+    subject_type: str
+    subject: str
+    window_start: datetime
+    window_end: datetime
+    evidence: dict = Field(default_factory=dict)
+    status: Literal["ACTIVE", "ACKNOWLEDGED"]
+    raised_at: datetime
+    updated_at: datetime
+
+
 DataT = TypeVar("DataT", bound=EventData)
 
 SOURCE_PREFIX = "urn:cpaas:service:"
@@ -197,5 +224,6 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         TemplateSubmittedV1,
         TemplateStatusChangedV1,
         MessageChargedV1,
+        AiAlertV1,
     )
 }

@@ -82,6 +82,14 @@ TEMPLATE_STATUS = TopicSpec(
     ("cpaas.template.status_changed.v1",),
 )
 
+AI_ALERT = TopicSpec(
+    "ai.alert",
+    "account id",
+    3,
+    "every anomaly and spam alert the ai service's detectors raise or update (Traffic Anomaly, Spam Detection)",
+    ("cpaas.ai.alert.v1",),
+)
+
 SUBMIT_TOPICS: dict[Channel, TopicSpec] = {
     Channel.SMS: MSG_SUBMIT_SMS,
     Channel.WHATSAPP: MSG_SUBMIT_WHATSAPP,
@@ -90,7 +98,7 @@ SUBMIT_TOPICS: dict[Channel, TopicSpec] = {
 }
 
 MESSAGE_TOPICS: tuple[TopicSpec, ...] = (*SUBMIT_TOPICS.values(), MSG_STATUS, BILLING_CHARGED)
-ALL_TOPICS: tuple[TopicSpec, ...] = (*MESSAGE_TOPICS, TEMPLATE_SUBMITTED, TEMPLATE_STATUS)
+ALL_TOPICS: tuple[TopicSpec, ...] = (*MESSAGE_TOPICS, TEMPLATE_SUBMITTED, TEMPLATE_STATUS, AI_ALERT)
 
 
 def topic_names(*, with_dlq: bool = True) -> list[str]:
