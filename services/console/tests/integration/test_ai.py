@@ -165,6 +165,15 @@ async def test_a_high_risk_template_needs_an_explicit_confirmation(consoles, ai_
         confirmed = await client.post("/api/templates", json={**RISKY_SMS, "confirmHighRisk": True})
         assert confirmed.status_code == 201, confirmed.text
 
+        # the public API's create (the gateway forwards it to the console's internal route) is held back alike
+        internal = console.client()
+        internal.headers["X-Service-Token"] = ConsoleSettings().service_token
+        path = f"/internal/v1/accounts/{console.creds['accountId']}/templates"
+        api_risky = {**RISKY_SMS, "name": "risky_api"}
+        refused = await internal.post(path, json=api_risky)
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "HIGH_RISK_CONFIRMATION_REQUIRED"
+        assert (await internal.post(path, json={**api_risky, "confirmHighRisk": True})).status_code == 201
+
     async with consoles(ai_url, require_confirm_high_risk=False) as console:  # the operator's setting off
         client = await console.user()
         response = await client.post("/api/templates", json={**RISKY_SMS, "name": "risky_alert_2"})

@@ -24,6 +24,7 @@ from cpaas.console.api.account import (
     SenderIdPage,
     SenderIdStatus,
 )
+from cpaas.console.api.ai import Gate
 from cpaas.console.api.deps import PageNo, PageSize, PathId, Publisher, Store, not_found
 from cpaas.console.api.templates import ChannelName, TemplateIn, TemplateOut, TemplatePage, TemplateStatus
 from cpaas.contracts.errors import ErrorCode
@@ -84,8 +85,11 @@ def _templates(router: APIRouter) -> None:
         return template_screen.template_out(row)
 
     @router.post("/templates", response_model=TemplateOut, status_code=201)
-    async def create_template(body: TemplateIn, store: Store, publisher: Publisher, account_id: Account) -> TemplateOut:
-        return await template_screen.create(store, publisher, account_id, body)
+    async def create_template(
+        body: TemplateIn, store: Store, publisher: Publisher, gate: Gate, account_id: Account
+    ) -> TemplateOut:
+        # checked as the Templates screen's create is (HIGH risk needs confirmHighRisk; the verdict stored)
+        return await template_screen.create(store, publisher, account_id, body, gate)
 
 
 def _sender_ids(router: APIRouter) -> None:
