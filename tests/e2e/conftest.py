@@ -181,7 +181,18 @@ async def platform(infra: LocalInfra, tmp_path_factory) -> AsyncIterator[Platfor
             ),
             socks["voice"],
         ),
-        ("gateway", gateway_app(GatewaySettings(**common)), socks["gateway"]),
+        (
+            "gateway",
+            gateway_app(
+                GatewaySettings(
+                    **common,
+                    # its forwarded public routes (the console serves its /internal/ ones on its one port here)
+                    console_internal_url=f"http://127.0.0.1:{port['console']}",
+                    billing_url=f"http://127.0.0.1:{port['billing']}",
+                )
+            ),
+            socks["gateway"],
+        ),
     ]
     async with AsyncExitStack() as stack:
         urls = {}
