@@ -29,6 +29,7 @@ from cpaas.gateway.app import build_app as gateway_app
 from cpaas.gateway.settings import GatewaySettings
 from cpaas.platform.serve import bind_socket, serving
 from cpaas.platform.settings import KafkaSettings, PostgresSettings
+from cpaas.sandbox.rbm import RbmSandboxSettings, build_rbm_app
 
 WAIT_SECONDS = 15
 PE_ID = "1101456789012345678"
@@ -63,9 +64,14 @@ def api(key: str) -> dict[str, str]:
 async def edge_platform(pg: PostgresSettings, kafka: KafkaSettings, tmp_path: Path) -> AsyncIterator[Edge]:
     creds = await seed(pg, tmp_path / "creds.json")  # the admin login, as `make run` bootstraps it
     common = {"kafka": kafka, "postgres": pg}
-    socks = {n: bind_socket() for n in ("console", "console_in", "billing", "campaigns", "campaigns_in", "ai")}
+    names = ("console", "console_in", "billing", "campaigns", "campaigns_in", "ai", "rbm")
+    socks = {n: bind_socket() for n in names}
     url = {n: f"http://127.0.0.1:{s.getsockname()[1]}" for n, s in socks.items()}
-    console = console_app(ConsoleSettings(**common, billing_url=url["billing"]))
+    console = console_app(
+        ConsoleSettings(**common, billing_url=url["billing"], ai_url=url["ai"], rbm_api_url=url["rbm"])
+    )
+    # the sandbox's RBM platform, where a requested RCS bot is registered
+    rbm = build_rbm_app(RbmSandboxSettings(webhook_url=f"{url['rbm']}/nowhere", review_delay_seconds=0.05))
     gateway = gateway_app(
         GatewaySettings(
             **common,
@@ -76,6 +82,7 @@ async def edge_platform(pg: PostgresSettings, kafka: KafkaSettings, tmp_path: Pa
         )
     )
     async with AsyncExitStack() as stack:
+        await stack.enter_async_context(serving(rbm, socks["rbm"]))
         await stack.enter_async_context(serving(billing_app(BillingSettings(**common)), socks["billing"]))
         await stack.enter_async_context(serving(console, socks["console"], internal_sock=socks["console_in"]))
         await stack.enter_async_context(
@@ -150,6 +157,7 @@ async def test_an_api_client_automates_an_account_with_one_key_on_the_gateway(
             headers=key,
         )
         assert_error(no_waba, 422, "CHANNEL_NOT_CONFIGURED", "wabaNumberId")
+        await _rejected_template_shows_its_reason(edge, acme, key)
         one = (await gw.get(f"/api/v1/templates/{template['id']}", headers=key)).json()
         assert (one["name"], one["status"], one["statusReason"]) == ("otp_alert", "APPROVED", None)
         approved = (await gw.get("/api/v1/templates", params={"status": "APPROVED"}, headers=key)).json()
@@ -213,6 +221,31 @@ async def test_an_api_client_automates_an_account_with_one_key_on_the_gateway(
             assert_error(no_token, 401, "UNAUTHORIZED", "X-Service-Token")
             token = {"X-Service-Token": "local-dev-service-token"}
             assert_error(await internal.get("/internal/v1/accounts/999999/templates", headers=token), 404, "NOT_FOUND")
+
+
+async def _rejected_template_shows_its_reason(edge: Edge, acme: dict, key: dict) -> None:
+    """An RCS template is reviewed: the admin's rejection and its reason read back through the API."""
+    async with httpx.AsyncClient(base_url=edge.urls["console"], timeout=10) as user:
+        login = await user.post("/api/auth/login", json={"username": "acme_ops", "password": acme["password"]})
+        assert login.status_code == 200, login.text
+        bot = await user.post(
+            "/api/channels/rcs",
+            json={"displayName": "Acme", "handle": "acme-bot"},
+            headers={"X-CSRF-Token": login.json()["csrfToken"]},
+        )
+        assert bot.status_code == 201, bot.text
+    approved = await edge.admin(f"/api/admin/approvals/rcs-bots/{bot.json()['id']}", {"decision": "APPROVE"})
+    assert approved.status_code == 204, approved.text
+    rcs = {"name": "rcs_welcome", "channel": "RCS", "body": "Welcome {{1}}! Your account is ready."}
+    created = await edge.gateway.post("/api/v1/templates", json=rcs, headers=key)
+    assert created.status_code == 201 and created.json()["status"] == "PENDING", created.text
+    reason = "the welcome needs the brand's name"
+    decided = await edge.admin(
+        f"/api/admin/approvals/templates/{created.json()['id']}", {"decision": "REJECT", "reason": reason}
+    )
+    assert decided.status_code == 204, decided.text
+    one = (await edge.gateway.get(f"/api/v1/templates/{created.json()['id']}", headers=key)).json()
+    assert (one["status"], one["statusReason"], one["usable"]) == ("REJECTED", reason, False)
 
 
 async def _campaign_with_bad_rows(gw: httpx.AsyncClient, key: dict, template_id: int) -> dict:
