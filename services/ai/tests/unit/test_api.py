@@ -9,11 +9,18 @@ import pytest
 from cpaas.ai.app import build_app
 from cpaas.ai.settings import AiSettings
 from cpaas.platform.serve import bind_socket, serving
+from cpaas.platform.settings import KafkaSettings, PostgresSettings
+
+NOWHERE_PG = PostgresSettings(dsn="postgresql://nobody@127.0.0.1:1/none")
+NOWHERE_KAFKA = KafkaSettings(bootstrap_servers="127.0.0.1:1")
+TOKEN = {"X-Service-Token": "local-dev-service-token"}
 
 
 @pytest.fixture(scope="module")
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    app = build_app(AiSettings(llm_base_url=None, llm_model=None))
+    # no PostgreSQL or Kafka here: the content features answer without them (anomaly detection,
+    # which needs both, keeps retrying and /readyz says so; tests/integration/test_anomaly.py)
+    app = build_app(AiSettings(llm_base_url=None, llm_model=None, postgres=NOWHERE_PG, kafka=NOWHERE_KAFKA))
     async with (
         serving(app, bind_socket()) as port,
         httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http,
@@ -84,7 +91,11 @@ async def test_bad_requests_get_the_platform_error_shape(client):
 
 async def test_ops_endpoints(client):
     assert (await client.get("/healthz")).status_code == 200
-    assert (await client.get("/readyz")).json()["status"] == "ready"
+    ready = await client.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["checks"]["anomaly"] == "failing"
+    assert (await client.get("/internal/v1/accounts/1/anomalies", headers=TOKEN)).json()["error"]["code"] == (
+        "SERVICE_UNAVAILABLE"
+    )
     assert "http_requests" in (await client.get("/metrics")).text
 
 

@@ -25,6 +25,23 @@ class AiSettings(ServiceSettings):
     llm_max_tokens: int = Field(400, ge=16, le=4096, description="Most tokens the model may write per request")
     llm_temperature: float = Field(0.3, ge=0, le=2, description="Sampling temperature of the model")
     max_text_chars: int = Field(4096, ge=1, description="Longest text the compliance check accepts (a template body)")
+    service_token: str = Field(
+        "local-dev-service-token",
+        min_length=16,
+        description="Shared token that trusted services (gateway, console) send as X-Service-Token on /internal/ routes",
+    )
+    consumer_group: str = Field("ai", description="Kafka consumer group of the traffic subscriber (anomaly aggregates)")
+    batch_max_records: int = Field(2000, ge=1, description="Most traffic events counted in one batch (one transaction)")
+    batch_timeout_ms: int = Field(20, ge=1, description="How long a poll waits for traffic events before counting them")
+    detect_interval_seconds: float = Field(60.0, gt=0, description="How often the anomaly and spam detectors run")
+    minute_retention_hours: int = Field(
+        48, ge=2, description="Hours of per-minute aggregates (and counted event keys) kept"
+    )
+    hour_retention_days: int = Field(35, ge=8, description="Days of hourly per-sender aggregates kept (the baselines)")
+    destination_retention_days: int = Field(
+        90, ge=1, description="Days a number range the account no longer sends to stays known"
+    )
+    max_page_size: int = Field(200, ge=1, description="Largest page of the anomaly and spam alert logs")
 
     @property
     def llm_configured(self) -> bool:
