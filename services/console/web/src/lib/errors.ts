@@ -21,6 +21,7 @@ export const PLATFORM_REASONS: Record<string, string> = {
   NOT_FOUND: "Not found",
   TEMPLATE_NOT_FOUND: "Template not found",
   TEMPLATE_NOT_APPROVED: "Template not approved",
+  TEMPLATE_NOT_APPROVED_BY_PROVIDER: "Template not yet approved by Meta or RBM",
   TEMPLATE_CHANNEL_MISMATCH: "The template is for another channel",
   SENDER_ID_REQUIRED: "A sender ID is required",
   SENDER_ID_NOT_APPROVED: "Sender ID not approved",
