@@ -41,6 +41,12 @@ async def test_registered_bot_is_pending_then_its_secret_sends_once_approved(
         while not events:
             await asyncio.sleep(0.01)
     bot = Bot(id=9, account_id=1, bot_id=registration.bot_id, api_key=registration.api_key, status="ACTIVE")
+    with pytest.raises(SendError):  # verified, not launched yet (the console's activation launches it)
+        await provider.send(bot, "+919876543210", "m-0", render_message("TEXT", "hello", {}, {}))
+    launch = await provider.http.post(
+        f"/v1/brands/-/agents/{registration.bot_id}:requestLaunch", headers={"Authorization": f"Bearer {PARTNER_TOKEN}"}
+    )
+    assert launch.status_code == 200
     accepted = await provider.send(bot, "+919876543210", "m-1", render_message("TEXT", "hello", {}, {}))
     assert accepted.provider_message_id == "m-1"
 
