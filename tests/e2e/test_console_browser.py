@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, async_playwright, expect
 
-from .browser import CHROMIUM, FLAGS, WEB_DIST, Console
+from .browser import CHROMIUM, FLAGS, STATUS_TIMEOUT_MS, WEB_DIST, Console
 from .conftest import Platform
 from .launched import Launcher
 
@@ -217,19 +217,27 @@ async def test_rcs_to_a_903_number_falls_back_to_whatsapp_then_sms_and_shows_ret
     await ui.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
     await ui.go("Quick Message")
     await ui.page.get_by_text("RCS", exact=True).first.click()
-    await ui.page.get_by_label("Recipient").fill(number("903"))
-    await ui.choose_matching("Template", r".")
+    recipient = number("903")
+    await ui.page.get_by_label("Recipient").fill(recipient)
+    await ui.choose_matching("Template", r"rcs_welcome")
     await ui.page.get_by_role("button", name="Add fallback").click()
     await ui.choose("Fallback 1 channel", "WhatsApp")
-    await ui.choose_matching("Fallback 1 template", r".")
+    await ui.choose_matching("Fallback 1 template", r"order_update")
     await ui.page.get_by_role("button", name="Add fallback").click()
     await expect(ui.page.get_by_role("button", name="Add fallback")).to_be_disabled()  # at most 2 levels
     await ui.choose("Fallback 2 sender ID", platform.creds["senderId"])
-    await ui.choose_matching("Fallback 2 template", r".")
-    for i in range(1, 4):
-        variable = ui.page.get_by_label(f"Variable {i}", exact=True)
-        if await variable.count():
-            await variable.fill(f"v{i}")
+    await ui.choose_matching("Fallback 2 template", r"otp_alert")
+    # each level has its own variables (an SMS fallback once read "Your OTP is Asha")
+    await ui.page.get_by_label("Variable 1", exact=True).fill("Asha")
+    await expect(ui.page.get_by_label("Variable 2", exact=True)).to_have_count(0)  # rcs_welcome has one
+    await ui.page.get_by_role("button", name="Send").click()
+    await expect(ui.page.get_by_text("needs 2 variables; missing position(s) 1, 2").first).to_be_visible()
+    await ui.page.get_by_label("Fallback 1 variable 1", exact=True).fill("Asha")
+    await ui.page.get_by_label("Fallback 1 variable 2", exact=True).fill("A-1042")
+    await ui.page.get_by_label("Fallback 2 variable 1", exact=True).fill("771204")
+    await ui.page.get_by_label("Fallback 2 variable 2", exact=True).fill("20")
+    await expect(ui.page.get_by_test_id("content-2")).to_contain_text("Your OTP is 771204. It is valid for 20 minutes")
+    await expect(ui.page.get_by_test_id("content-1")).to_contain_text("Hi Asha, your order A-1042")
     await ui.shot("quick-message-fallback")
     await ui.page.get_by_role("button", name="Send").click()
     await ui.page.get_by_role("link", name="View in Reports").click()
@@ -238,6 +246,10 @@ async def test_rcs_to_a_903_number_falls_back_to_whatsapp_then_sms_and_shows_ret
     history = ui.page.get_by_role("dialog")
     await expect(history.get_by_text("RETRYING").first).to_be_visible()
     await ui.shot("reports-detail-fallback")
+    smsc = await platform.gateway.get(
+        f"{platform.urls['sandbox']}/sandbox/smsc/messages", params={"recipient": recipient}
+    )
+    assert smsc.json()["messages"][-1]["text"].startswith("Your OTP is 771204. It is valid for 20 minutes.")
 
 
 async def test_rotating_the_api_key_in_settings_makes_the_old_key_fail(console, platform) -> None:
@@ -379,8 +391,24 @@ async def test_dashboard_shows_todays_messages_and_the_channel_chart(console, pl
         variables=["1", "2"],
     )
     await platform.wait_for(sent["messageId"], lambda m: m["status"] == "DELIVERED", "the SMS was not delivered")
+    t = platform.creds["templates"]
+    chain = await platform.submit(  # +91...903: no RCS, no WhatsApp; delivered by its SMS fallback
+        recipient=number("903"),
+        channel="RCS",
+        templateId=t["RCS"],
+        variables=["Asha"],
+        fallback=[
+            {"channel": "WHATSAPP", "templateId": t["WHATSAPP"], "variables": ["Asha", "A-1042"]},
+            {"channel": "SMS", "templateId": t["SMS"], "senderId": platform.creds["senderId"], "variables": ["7", "5"]},
+        ],
+    )
+    await platform.wait_for(chain["messageId"], lambda m: m["status"] == "DELIVERED", "the fallback was not delivered")
     ui = await console()
     await ui.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
+    # counted under RCS, the channel it was sent on first, and shown as delivered by SMS fallback
+    await expect(ui.page.get_by_test_id("fallback-deliveries")).to_contain_text(
+        re.compile(r"RCS → SMS: [1-9]\d* today")
+    )
     today = ui.page.get_by_text("Messages Today").locator("..")
     await expect(today).not_to_contain_text(re.compile(r"Messages Today\s*0$"))
     count = int(re.sub(r"\D", "", await today.inner_text()))
@@ -492,3 +520,47 @@ async def test_requests_reviewed_by_the_admin_reach_the_user(console, platform) 
     await user.go("Billing")
     await expect(user.page.get_by_role("row").filter(has_text=reason)).to_contain_text("250.50")
     await user.shot("billing-credited")
+
+
+async def test_reports_update_without_a_reload_and_the_detail_fits_1280_with_each_attempts_body(
+    console, platform
+) -> None:
+    """Issue 20.6 and 20.7: a message sent while Reports is open appears and settles on the
+    list without a reload (its "updated hh:mm:ss" moves), the list agrees with the detail,
+    and the detail shows the rendered body (the OTP masked) with error text and cost in view."""
+    ui = await console()
+    await ui.page.set_viewport_size({"width": 1280, "height": 800})
+    await ui.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
+    await ui.go("Reports")
+    await expect(ui.page.get_by_test_id("updated-at").first).to_contain_text(re.compile(r"updated \d\d:\d\d:\d\d"))
+    recipient = number("210")
+    sent = await platform.submit(
+        recipient=recipient,
+        channel="SMS",
+        templateId=platform.creds["templates"]["SMS"],
+        senderId=platform.creds["senderId"],
+        variables=["482913", "10"],
+    )
+    row = ui.page.get_by_role("row").filter(has_text=recipient)
+    await expect(row).to_contain_text("DELIVERED", timeout=STATUS_TIMEOUT_MS)  # no reload: the page polls
+    await row.click()
+    await ui.wait_for_status("DELIVERED")
+    await expect(ui.page.get_by_text(sent["messageId"])).to_be_visible()
+    body = ui.page.get_by_test_id("attempt-body")
+    await expect(body).to_contain_text("Your OTP is ••••. It is valid for •••• minutes.")
+    await expect(body).not_to_contain_text("482913")
+    for cell in ("attempt-cost", "attempt-error"):
+        box = await ui.page.get_by_test_id(cell).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1280, (cell, box)
+    await ui.shot("reports-detail-body-1280")
+
+
+async def test_a_whatsapp_template_reads_both_reviews_on_the_templates_list(console, platform) -> None:
+    """Issue 20.2: the list shows the admin's review and the provider's, and whether it can be sent."""
+    ui = await console()
+    await ui.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
+    await ui.go("Templates")
+    seeded = ui.page.get_by_role("row").filter(has_text="order_update")
+    await expect(seeded.get_by_test_id("review-steps")).to_contain_text("Meta")
+    await expect(seeded.get_by_test_id("readiness")).to_have_text("Ready to send")
+    await expect(ui.page.get_by_test_id("updated-at")).to_contain_text("updated")

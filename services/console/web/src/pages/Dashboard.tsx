@@ -1,6 +1,6 @@
-import { Card, Grid, Paper, SimpleGrid, Text, Title } from "@mantine/core";
+import { Card, Grid, Paper, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import ReactECharts from "echarts-for-react";
-import { api, unwrap } from "../api/client";
+import { api, unwrap, type Schemas } from "../api/client";
 import { Empty, Loaded } from "../components/States";
 import { describeError } from "../lib/errors";
 import { money } from "../lib/format";
@@ -28,25 +28,32 @@ export function DashboardPage() {
             <Grid>
               <Grid.Col span={{ base: 12, md: 7 }}>
                 <Paper withBorder p="md">
-                  <Text fw={600} mb="sm">
-                    Messages per channel
+                  <Text fw={600}>Messages per channel</Text>
+                  <Text size="xs" c="dimmed" mb="sm">
+                    Each message once, under the channel it was sent on first; those a fallback level delivered are
+                    shown beside it.
                   </Text>
                   {d.channels.length === 0 ? (
                     <Empty>No messages sent yet.</Empty>
                   ) : (
-                    <ReactECharts
-                      style={{ height: 300 }}
-                      option={{
-                        tooltip: { trigger: "axis" },
-                        legend: { data: ["Today", "All-time"] },
-                        xAxis: { type: "category", data: d.channels.map((c) => c.channel) },
-                        yAxis: { type: "value", minInterval: 1 },
-                        series: [
-                          { name: "Today", type: "bar", data: d.channels.map((c) => c.today) },
-                          { name: "All-time", type: "bar", data: d.channels.map((c) => c.allTime) },
-                        ],
-                      }}
-                    />
+                    <>
+                      <ReactECharts
+                        style={{ height: 300 }}
+                        option={{
+                          tooltip: { trigger: "axis" },
+                          legend: { data: SERIES.map((s) => s.name) },
+                          xAxis: { type: "category", data: d.channels.map((c) => CHANNEL_LABEL[c.channel] ?? c.channel) },
+                          yAxis: { type: "value", minInterval: 1 },
+                          series: SERIES.map((s) => ({
+                            name: s.name,
+                            type: "bar",
+                            itemStyle: s.fallback ? { opacity: 0.55 } : undefined,
+                            data: d.channels.map(s.value),
+                          })),
+                        }}
+                      />
+                      <FallbackDeliveries fallbacks={d.fallbacks ?? []} />
+                    </>
                   )}
                 </Paper>
               </Grid.Col>
@@ -83,6 +90,33 @@ export function DashboardPage() {
         )}
       </Loaded>
     </>
+  );
+}
+
+type ChannelCount = Schemas["ChannelCount"];
+const CHANNEL_LABEL: Record<string, string> = { SMS: "SMS", WHATSAPP: "WhatsApp", RCS: "RCS", VOICE: "Voice" };
+const SERIES: { name: string; fallback: boolean; value: (c: ChannelCount) => number }[] = [
+  { name: "Today", fallback: false, value: (c) => c.today },
+  { name: "Today, delivered by fallback", fallback: true, value: (c) => c.fallbackToday ?? 0 },
+  { name: "All-time", fallback: false, value: (c) => c.allTime },
+  { name: "All-time, delivered by fallback", fallback: true, value: (c) => c.fallbackAllTime ?? 0 },
+];
+
+/** Which fallback channel delivered the messages of each first channel, e.g. "RCS → SMS: 2 today, 14 all-time". */
+function FallbackDeliveries({ fallbacks }: { fallbacks: Schemas["FallbackCount"][] }) {
+  if (fallbacks.length === 0) return null;
+  const label = (c: string) => CHANNEL_LABEL[c] ?? c;
+  return (
+    <Stack gap={2} mt="xs" data-testid="fallback-deliveries">
+      <Text size="sm" fw={500}>
+        Delivered by fallback
+      </Text>
+      {fallbacks.map((f) => (
+        <Text size="sm" key={`${f.fromChannel}-${f.channel}`}>
+          {label(f.fromChannel)} → {label(f.channel)}: {f.today} today, {f.allTime} all-time
+        </Text>
+      ))}
+    </Stack>
   );
 }
 

@@ -38,6 +38,8 @@ export interface Level {
   channel: Channel;
   templateId: string | null;
   senderId: string | null;
+  /** This level's own template variables (position i+1 at i): a fallback never reuses the primary's. */
+  values?: string[];
 }
 
 interface Sent {
@@ -98,7 +100,6 @@ function Composer({
   const [recipient, setRecipient] = useState("");
   const [primary, setPrimary] = useState<Level>({ channel: "SMS", templateId: null, senderId: senders[0] ?? null });
   const [fallbacks, setFallbacks] = useState<Level[]>([]);
-  const [values, setValues] = useState<string[]>([]);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [sending, setSending] = useState(false);
   const [sent, setSent] = useState<Sent | null>(null);
@@ -106,7 +107,11 @@ function Composer({
   const byId = useMemo(() => new Map(templates.map((t) => [String(t.id), t])), [templates]);
   const levels = [primary, ...fallbacks];
   const chosen = levels.map((l) => (l.templateId ? byId.get(l.templateId) : undefined));
-  const variableCount = Math.max(0, ...chosen.map((t) => (t ? placeholderCount(t.body) : 0)));
+  // each level's own variables: as many as its template has placeholders
+  const counts = chosen.map((t) => (t ? placeholderCount(t.body) : 0));
+  // the values typed so far (a later one typed first leaves "" before it; untyped ones are missing)
+  const variablesOf = (index: number) =>
+    Array.from((levels[index].values ?? []).slice(0, counts[index]), (v) => v ?? "");
 
   function setLevel(index: number, patch: Partial<Level>) {
     const apply = (l: Level): Level => {
@@ -114,12 +119,19 @@ function Composer({
       if (patch.channel && patch.channel !== l.channel) {
         next.templateId = null;
         next.senderId = patch.channel === "SMS" ? (senders[0] ?? null) : null;
+        next.values = [];
       }
       return next;
     };
     if (index === 0) setPrimary(apply(primary));
     else setFallbacks(fallbacks.map((l, i) => (i === index - 1 ? apply(l) : l)));
     setSent(null);
+  }
+
+  function setValue(index: number, position: number, value: string) {
+    const next = [...(levels[index].values ?? [])];
+    next[position] = value;
+    setLevel(index, { values: next });
   }
 
   async function send(e: React.FormEvent) {
@@ -133,11 +145,12 @@ function Composer({
       channel: primary.channel,
       templateId: Number(primary.templateId ?? 0),
       senderId: primary.channel === "SMS" ? primary.senderId : null,
-      variables: values.slice(0, variableCount),
-      fallback: fallbacks.map((l) => ({
+      variables: variablesOf(0),
+      fallback: fallbacks.map((l, i) => ({
         channel: l.channel,
         templateId: Number(l.templateId ?? 0),
         senderId: l.channel === "SMS" ? l.senderId : null,
+        variables: variablesOf(i + 1),
       })),
     };
     try {
@@ -152,12 +165,16 @@ function Composer({
           "variables",
           "fallback.0.templateId",
           "fallback.0.senderId",
+          "fallback.0.variables",
           "fallback.1.templateId",
           "fallback.1.senderId",
+          "fallback.1.variables",
           "fallback[0].templateId",
           "fallback[0].senderId",
+          "fallback[0].variables",
           "fallback[1].templateId",
           "fallback[1].senderId",
+          "fallback[1].variables",
         ]),
       );
     } finally {
@@ -207,20 +224,13 @@ function Composer({
                 onChange={(patch) => setLevel(0, patch)}
                 error={(f) => levelError(0, f)}
               />
-              {Array.from({ length: variableCount }, (_, i) => (
-                <TextInput
-                  key={i}
-                  label={`Variable ${i + 1}`}
-                  value={values[i] ?? ""}
-                  onChange={(e) => {
-                    const next = [...values];
-                    next[i] = e.currentTarget.value;
-                    setValues(next);
-                  }}
-                  error={i === 0 ? errors.variables : undefined}
-                />
-              ))}
-              {variableCount === 0 && errors.variables && <Text c="red" size="sm">{errors.variables}</Text>}
+              <VariableFields
+                index={0}
+                count={counts[0]}
+                values={primary.values ?? []}
+                onChange={(position, value) => setValue(0, position, value)}
+                error={levelError(0, "variables")}
+              />
               {fallbacks.map((level, i) => (
                 <Paper key={i} withBorder p="sm" bg="gray.0">
                   <Group justify="space-between" mb="xs">
@@ -243,6 +253,13 @@ function Composer({
                     bots={bots}
                     onChange={(patch) => setLevel(i + 1, patch)}
                     error={(f) => levelError(i + 1, f)}
+                  />
+                  <VariableFields
+                    index={i + 1}
+                    count={counts[i + 1]}
+                    values={level.values ?? []}
+                    onChange={(position, value) => setValue(i + 1, position, value)}
+                    error={levelError(i + 1, "variables")}
                   />
                 </Paper>
               ))}
@@ -303,7 +320,7 @@ function Composer({
                   {template ? (
                     <Paper p="sm" bg="gray.1" radius="md" data-testid={`content-${i}`}>
                       <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
-                        {fillVariables(template.body, values)}
+                        {fillVariables(template.body, level.values ?? [])}
                       </Text>
                     </Paper>
                   ) : (
@@ -318,6 +335,41 @@ function Composer({
         </Paper>
       </Grid.Col>
     </Grid>
+  );
+}
+
+/** One level's own variable inputs ("Variable 1", "Fallback 1 variable 1", ...), as many as its template has. */
+function VariableFields({
+  index,
+  count,
+  values,
+  onChange,
+  error,
+}: {
+  index: number;
+  count: number;
+  values: string[];
+  onChange: (position: number, value: string) => void;
+  error: string | undefined;
+}) {
+  const label = (i: number) => (index === 0 ? `Variable ${i + 1}` : `Fallback ${index} variable ${i + 1}`);
+  return (
+    <>
+      {Array.from({ length: count }, (_, i) => (
+        <TextInput
+          key={i}
+          label={label(i)}
+          value={values[i] ?? ""}
+          onChange={(e) => onChange(i, e.currentTarget.value)}
+          error={i === 0 ? error : undefined}
+        />
+      ))}
+      {count === 0 && error && (
+        <Text c="red" size="sm">
+          {error}
+        </Text>
+      )}
+    </>
   );
 }
 

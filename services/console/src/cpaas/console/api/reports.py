@@ -112,6 +112,19 @@ class MessageDetail(ApiModel):
 
 
 class ChannelCount(ApiModel):
+    """Messages by the channel they were sent on first, each once whichever level delivered it."""
+
+    channel: str
+    today: int
+    all_time: int
+    fallback_today: int = 0  # of today's, those a fallback level delivered
+    fallback_all_time: int = 0
+
+
+class FallbackCount(ApiModel):
+    """Messages first sent on `from_channel` and delivered by a fallback level on `channel`."""
+
+    from_channel: str
     channel: str
     today: int
     all_time: int
@@ -129,6 +142,7 @@ class Dashboard(ApiModel):
     balance_minor: int | None  # None while billing cannot be reached
     currency: str | None
     channels: list[ChannelCount]
+    fallbacks: list[FallbackCount] = []
     failures: list[FailureReason]
 
 
@@ -254,7 +268,22 @@ def build_router() -> APIRouter:
             cost_today_minor=data["cost_today"],
             balance_minor=balance.get("balanceMinor"),
             currency=balance.get("currency"),
-            channels=[ChannelCount(channel=c["channel"], today=c["today"], all_time=c["all_time"]) for c in channels],
+            channels=[
+                ChannelCount(
+                    channel=c["channel"],
+                    today=c["today"],
+                    all_time=c["all_time"],
+                    fallback_today=c["fallback_today"],
+                    fallback_all_time=c["fallback_all_time"],
+                )
+                for c in channels
+            ],
+            fallbacks=[
+                FallbackCount(
+                    from_channel=f["primary_channel"], channel=f["channel"], today=f["today"], all_time=f["all_time"]
+                )
+                for f in data["fallbacks"]
+            ],
             failures=[FailureReason(reason=f["reason"], count=f["count"]) for f in data["failures"]],
         )
 
