@@ -384,3 +384,39 @@ async def test_a_clean_shutdown_leaves_nothing_for_the_claim_lease(harness):
     async with harness.service():
         await harness.wait_for_delivery("DELIVERED", event_id=event.id)
     assert time.monotonic() - stopped_at < 8  # the cut-off POST was due at once, not after 60 s
+
+
+async def test_sealed_secrets_sign_and_a_rotated_out_one_signs_too_during_its_grace(harness, verify_webhook):
+    """The console stores secrets sealed; after a rotation, receipts carry a signature by the new
+    secret and by the old one until the grace period ends, then by the new one alone."""
+    from cpaas.platform.secretbox import SecretBox
+
+    box = SecretBox(harness.settings.secrets_key)
+    url = harness.receiver.url("/rotated")
+    account = await harness.create_account("Rotated", url, box.seal("whsec_new"))
+    await harness.db.execute(
+        "UPDATE console.accounts SET webhook_secret_previous = $2, webhook_secret_previous_until = now() + interval"
+        " '1 hour' WHERE id = $1",
+        account,
+        box.seal("whsec_old"),
+    )
+    async with harness.service():
+        await harness.publish(harness.status(account_id=account))
+        await harness.wait_until(lambda: harness.receiver.at("/rotated"), "the receipt during the grace period")
+        [during] = harness.receiver.at("/rotated")
+        assert during.headers["x-cpaas-signature"].count("v1=") == 2
+        assert verify_webhook("whsec_new", during.headers, during.body)
+        assert verify_webhook("whsec_old", during.headers, during.body)
+        assert "enc:v1:" not in during.headers["x-cpaas-signature"]
+
+        await harness.db.execute(  # the grace period ends (NOTIFY evicts the cached account)
+            "UPDATE console.accounts SET webhook_secret_previous_until = now() - interval '1 second' WHERE id = $1",
+            account,
+        )
+        await asyncio.sleep(0.3)
+        await harness.publish(harness.status(account_id=account))
+        await harness.wait_until(lambda: len(harness.receiver.at("/rotated")) == 2, "the receipt after the grace")
+        after = harness.receiver.at("/rotated")[1]
+        assert after.headers["x-cpaas-signature"].count("v1=") == 1
+        assert verify_webhook("whsec_new", after.headers, after.body)
+        assert not verify_webhook("whsec_old", after.headers, after.body)
