@@ -21,6 +21,8 @@ import pytest
 from cpaas.billing.app import build_app as billing_app
 from cpaas.billing.seed import ensure_opening_balance
 from cpaas.billing.settings import BillingSettings
+from cpaas.campaigns.app import build_app as campaigns_app
+from cpaas.campaigns.settings import CampaignsSettings
 from cpaas.console.app import build_app as console_app
 from cpaas.console.seed import seed
 from cpaas.console.settings import ConsoleSettings
@@ -118,7 +120,7 @@ async def platform(infra: LocalInfra, tmp_path_factory) -> AsyncIterator[Platfor
     await pool.close()
 
     common = {"kafka": kafka, "postgres": pg}
-    socks = {n: bind_socket() for n in ("wa", "rcs", "voice", "gateway", "webhooks", "billing", "console")}
+    socks = {n: bind_socket() for n in ("wa", "rcs", "voice", "gateway", "webhooks", "billing", "console", "campaigns")}
     port = {n: s.getsockname()[1] for n, s in socks.items()}
     smpp, wa_api, rbm_api, voice_api = free_port(), free_port(), free_port(), free_port()
     sandbox = SandboxSettings(
@@ -142,6 +144,7 @@ async def platform(infra: LocalInfra, tmp_path_factory) -> AsyncIterator[Platfor
                     **common,
                     billing_url=f"http://127.0.0.1:{port['billing']}",
                     gateway_url=f"http://127.0.0.1:{port['gateway']}",
+                    campaigns_url=f"http://127.0.0.1:{port['campaigns']}",  # its /internal/ routes, on its one port here
                     public_url=f"http://127.0.0.1:{port['console']}",
                     whatsapp_api_url=f"http://127.0.0.1:{wa_api}",  # linked numbers register there
                     rbm_api_url=f"http://127.0.0.1:{rbm_api}",  # requested bots are created there
@@ -182,6 +185,11 @@ async def platform(infra: LocalInfra, tmp_path_factory) -> AsyncIterator[Platfor
             socks["voice"],
         ),
         (
+            "campaigns",
+            campaigns_app(CampaignsSettings(**common, dispatch_tick_seconds=0.05, work_poll_seconds=0.2)),
+            socks["campaigns"],
+        ),
+        (
             "gateway",
             gateway_app(
                 GatewaySettings(
@@ -189,6 +197,7 @@ async def platform(infra: LocalInfra, tmp_path_factory) -> AsyncIterator[Platfor
                     # its forwarded public routes (the console serves its /internal/ ones on its one port here)
                     console_internal_url=f"http://127.0.0.1:{port['console']}",
                     billing_url=f"http://127.0.0.1:{port['billing']}",
+                    campaigns_url=f"http://127.0.0.1:{port['campaigns']}",
                 )
             ),
             socks["gateway"],
