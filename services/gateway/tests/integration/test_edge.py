@@ -31,7 +31,7 @@ from cpaas.platform.serve import bind_socket, serving
 from cpaas.platform.settings import KafkaSettings, PostgresSettings
 from cpaas.sandbox.rbm import RbmSandboxSettings, build_rbm_app
 
-WAIT_SECONDS = 15
+WAIT_SECONDS = 30  # generous: the machine running the tests may be loaded
 PE_ID = "1101456789012345678"
 
 
@@ -98,14 +98,14 @@ async def edge_platform(pg: PostgresSettings, kafka: KafkaSettings, tmp_path: Pa
         yield Edge(public, admin, login.json()["csrfToken"], url)
 
 
-async def eventually(fetch, done, what: str) -> dict:
-    async with asyncio.timeout(WAIT_SECONDS):
-        while True:
-            answer = await fetch()
-            if done(answer):
-                return answer
-            await asyncio.sleep(0.1)
-    raise AssertionError(what)
+async def eventually(fetch, done, what: str):
+    deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
+    while True:
+        answer = await fetch()
+        if done(answer):
+            return answer
+        assert asyncio.get_running_loop().time() < deadline, f"not in {WAIT_SECONDS} s: {what}"
+        await asyncio.sleep(0.1)
 
 
 def assert_error(response: httpx.Response, status: int, code: str, field: str | None = None) -> None:

@@ -3,8 +3,10 @@ is the FastAPI dependency, `authenticate_key` is shared with the raw submit path
 
 import hashlib
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import APIKeyHeader
 
 from cpaas.contracts import ErrorCode
 from cpaas.control_plane import Account, ControlPlane
@@ -63,7 +65,13 @@ async def _look_up_throttled(
     return account
 
 
-async def authenticate(request: Request) -> Caller:
+# declared as a security scheme, so the OpenAPI document (and /docs' Authorize) shows it on every route
+API_KEY = APIKeyHeader(
+    name=API_KEY_HEADER, scheme_name="ApiKey", auto_error=False, description="The account's API key (Settings)"
+)
+
+
+async def authenticate(request: Request, key: Annotated[str | None, Security(API_KEY)] = None) -> Caller:
     state = request.app.state
     ip = client_ip(request.scope, state.settings.forwarded_for_hops)
-    return await authenticate_key(state.control_plane, state.key_throttle, request.headers.get(API_KEY_HEADER), ip)
+    return await authenticate_key(state.control_plane, state.key_throttle, key, ip)

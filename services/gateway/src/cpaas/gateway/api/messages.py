@@ -46,6 +46,7 @@ def _in_utc(value: datetime | None) -> datetime | None:
 
 TimeBound = Annotated[datetime | None, AfterValidator(_in_utc)]
 SUBMIT_OPENAPI = {
+    "security": [{"ApiKey": []}],  # the scheme auth.API_KEY declares (the raw submit path reads the header itself)
     "requestBody": {
         "required": True,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SubmitRequest"}}},
