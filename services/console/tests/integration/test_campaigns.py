@@ -1,5 +1,6 @@
 """The Bulk Campaign screen's routes: the console forwards to the real campaigns service
-(its own app, schema and Kafka topics, in-process behind the console's HTTP client), which
+(its own app, schema and Kafka topics, served over real HTTP with its internal listener,
+so uploads stream through two real connections), which
 checks the file, sends the rows to the submit topics, where the real reporting service
 logs them; Reports then names the campaign. The service's refusals come back in its words;
 CSRF and the account come from the console's session."""
@@ -8,6 +9,7 @@ import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -19,12 +21,12 @@ from cpaas.campaigns.app import build_app as build_campaigns
 from cpaas.campaigns.settings import CampaignsSettings
 from cpaas.console.app import build_app
 from cpaas.console.settings import ConsoleSettings
+from cpaas.platform.serve import bind_socket, serving
 from cpaas.reporting.app import build_app as build_reporting
 from cpaas.reporting.settings import ReportingSettings
 
 from .conftest import BILLING_URL, Console, refused_port, seed, service_client
 
-CAMPAIGNS_URL = "http://campaigns.test"
 MAX_FILE_BYTES = 64 * 1024  # the campaigns service's limit here: a larger upload is 413
 WAIT_SECONDS = 30
 # the demo SMS template has two variables; line 1 is the header
@@ -56,9 +58,10 @@ async def bulk(kafka_settings, pg_settings, tmp_path: Path) -> AsyncIterator[Con
         )
     )
     reporting = build_reporting(ReportingSettings(**common))
+    internal = bind_socket()
     async with (
         billing.router.lifespan_context(billing),
-        campaigns.router.lifespan_context(campaigns),
+        serving(campaigns, bind_socket(), internal_sock=internal),
         reporting.router.lifespan_context(reporting),
     ):
         billing_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=billing), base_url=BILLING_URL)
@@ -67,12 +70,12 @@ async def bulk(kafka_settings, pg_settings, tmp_path: Path) -> AsyncIterator[Con
             json={"amountMinor": 100_000, "reason": "test opening balance"},
             headers={"X-Service-Token": "local-dev-service-token"},
         )
-        http = service_client(billing=billing, campaigns=campaigns)
+        http = service_client(billing=billing)
         settings = ConsoleSettings(
             **common,
             billing_url=BILLING_URL,
             gateway_url=f"http://127.0.0.1:{refused_port()}",
-            campaigns_url=CAMPAIGNS_URL,
+            campaigns_url=f"http://127.0.0.1:{internal.getsockname()[1]}",  # its internal listener
         )
         app = build_app(settings, http=http)
         async with app.router.lifespan_context(app):
@@ -163,7 +166,8 @@ async def test_a_campaign_made_in_the_console_is_checked_sent_and_named_in_repor
 
 async def test_refusals_come_back_in_the_services_words(bulk) -> None:
     user = await bulk.user()
-    first = await create(user, form(bulk.creds, "spring_sale"))
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()  # it waits: pause applies
+    first = await create(user, form(bulk.creds, "spring_sale", scheduledAt=tomorrow))
     assert first.status_code == 201, first.text
 
     taken = await create(user, form(bulk.creds, "spring_sale"))
