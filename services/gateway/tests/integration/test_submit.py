@@ -2,6 +2,7 @@
 every refusal has the error shape and sends nothing."""
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 
@@ -142,6 +143,35 @@ async def test_unapproved_and_foreign_templates_are_refused(gateway) -> None:
         "/api/v1/messages/submit", json=gateway.sms(templateId=foreign), headers=gateway.headers()
     )
     gateway.assert_error(response, 404, "TEMPLATE_NOT_FOUND", "templateId")
+
+
+async def test_a_whatsapp_template_the_admin_approved_waits_for_metas_approval(gateway) -> None:
+    """Issue 20.2: admin-approved but PENDING at Meta is refused at submit (Meta would refuse
+    it: 132001), as the console's data reaches the gateway (cpaas.control_plane); once Meta
+    approves, the same submit is accepted."""
+    pool = await with_console(gateway)
+    try:
+        store = ConsoleStore(pool)
+        template = gateway.creds["templates"]["WHATSAPP"]
+        account = gateway.creds["accountId"]
+        await pool.execute("UPDATE console.templates SET provider_status = 'PENDING' WHERE id = $1", template)
+        body = {
+            "recipient": "+919876543210",
+            "channel": "WHATSAPP",
+            "templateId": template,
+            "variables": ["Asha", "A-7"],
+        }
+        response = await gateway.client.post("/api/v1/messages/submit", json=body, headers=gateway.headers())
+        gateway.assert_error(response, 422, "TEMPLATE_NOT_APPROVED_BY_PROVIDER", "templateId")
+        assert "not approved by Meta" in response.json()["error"]["message"]
+        await store.templates.apply_provider_verdict(template, account, "APPROVED", None, "5944", datetime.now(UTC))
+        async with asyncio.timeout(10):  # the gateway's cache hears the console's change notification
+            while (
+                await gateway.client.post("/api/v1/messages/submit", json=body, headers=gateway.headers())
+            ).status_code != 202:
+                await asyncio.sleep(0.1)
+    finally:
+        await pool.close()
 
 
 async def test_same_idempotency_key_with_a_different_body_is_a_conflict(gateway) -> None:
