@@ -34,9 +34,9 @@ async def _read(http: httpx.AsyncClient, connector: str, url: str) -> ConnectorU
     try:
         response = await http.get(url, timeout=SCRAPE_TIMEOUT_SECONDS)
         response.raise_for_status()
-    except httpx.HTTPError:
+        counts = unmatched_counts(response.text)
+    except (httpx.HTTPError, ValueError):  # not answering, or not a Prometheus exposition
         return ConnectorUnmatched(connector=connector, reachable=False, counts=[])
-    counts = unmatched_counts(response.text)
     return ConnectorUnmatched(
         connector=connector,
         reachable=True,
