@@ -63,7 +63,7 @@ SERVICES = [
     ("billing", "cpaas.billing", 8082, "CPAAS_BILLING_", 2, {}, {"SERVICE_TOKEN": "service-token"}),
     ("reporting", "cpaas.reporting", 8083, "CPAAS_REPORTING_", 2, {}, {}),
     ("router", "cpaas.router", 8091, "CPAAS_ROUTER_", 1, {}, {}),
-    ("ai", "cpaas.ai", 8095, "CPAAS_AI_", 2, {}, {}),
+    ("ai", "cpaas.ai", 8095, "CPAAS_AI_", 2, {}, {"SERVICE_TOKEN": "service-token"}),
     ("campaigns", "cpaas.campaigns", 8096, "CPAAS_CAMPAIGNS_", 2, {}, {"SERVICE_TOKEN": "service-token"}),
     (  # SECRETS_KEY opens the accounts' sealed webhook signing secrets
         "webhooks",

@@ -19,6 +19,7 @@ REFUSING = {
     "cpaas.wa_connector": "WaConnectorSettings",
     "cpaas.rcs_connector": "RcsConnectorSettings",
     "cpaas.voice_connector": "VoiceConnectorSettings",
+    "cpaas.ai": "AiSettings",
 }
 WITHOUT_SECRETS = {"cpaas.reporting": "ReportingSettings", "cpaas.router": "RouterSettings"}
 START_TIMEOUT_SECONDS = 60
