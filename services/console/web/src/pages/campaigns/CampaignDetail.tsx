@@ -111,7 +111,7 @@ function Detail({ campaign: c, onChanged }: { campaign: Campaign; onChanged: () 
       </SimpleGrid>
       <Text size="xs" c="dimmed">
         Created {dateTime(c.createdAt)}
-        {c.scheduledAt ? ` · scheduled ${dateTime(c.scheduledAt, c.timeZone)} ${c.timeZone}` : ""}
+        {c.scheduledAt ? ` · scheduled ${dateTime(c.scheduledAt)}` : ""}
         {c.startedAt ? ` · started ${dateTime(c.startedAt)}` : ""}
         {c.completedAt ? ` · completed ${dateTime(c.completedAt)}` : ""}
         {c.fileName ? ` · ${c.fileName} (${megabytes(c.fileBytes)})` : ""}

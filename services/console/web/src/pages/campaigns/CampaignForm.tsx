@@ -4,11 +4,12 @@
 import { Alert, Box, Button, Group, Input, Paper, SegmentedControl, Stack, Text, TextInput } from "@mantine/core";
 import { useState } from "react";
 import { type Schemas } from "../../api/client";
+import { useAuth } from "../../auth";
 import { fieldErrors } from "../../api/errors";
 import { Loaded } from "../../components/States";
 import { CHANNELS, LevelFields, MAX_FALLBACKS, useAccountChannels, type Channel, type Level } from "../QuickMessage";
 import { placeholderCount } from "../../lib/variables";
-import { ACCOUNT_TIME_ZONE, campaignFields, columnsHint, fileNote, FORM_FIELDS } from "./campaigns";
+import { campaignFields, columnsHint, DEFAULT_TIME_ZONE, fileNote, FORM_FIELDS } from "./campaigns";
 import { createCampaign, type Campaign } from "./upload";
 
 export function CampaignForm({ onCreated }: { onCreated: (campaign: Campaign) => void }) {
@@ -37,6 +38,7 @@ function Form({
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [saving, setSaving] = useState(false);
   const note = fileNote(file);
+  const timeZone = useAuth().user?.timeZone || DEFAULT_TIME_ZONE; // the account's
   const byId = new Map(templates.map((t) => [String(t.id), t]));
   const counts = [primary, ...fallbacks].map((l) => {
     const t = l.templateId ? byId.get(l.templateId) : undefined;
@@ -66,7 +68,7 @@ function Form({
     if (note.tooLarge) return setErrors({ file: note.text });
     setSaving(true);
     try {
-      onCreated(await createCampaign(campaignFields({ name, primary, fallbacks, scheduledAt }), file));
+      onCreated(await createCampaign(campaignFields({ name, primary, fallbacks, scheduledAt, timeZone }), file));
     } catch (err) {
       setErrors(fieldErrors(err, FORM_FIELDS));
     } finally {
@@ -148,7 +150,7 @@ function Form({
         </Group>
         <TextInput
           label="Scheduled start"
-          description={`Optional; in your account's time zone (${ACCOUNT_TIME_ZONE}). Empty: starts as soon as the file is checked.`}
+          description={`Optional; in your account's time zone (${timeZone}). Empty: starts as soon as the file is checked.`}
           type="datetime-local"
           value={scheduledAt}
           onChange={(e) => setScheduledAt(e.currentTarget.value)}

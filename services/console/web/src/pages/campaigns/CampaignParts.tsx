@@ -20,7 +20,7 @@ export function StatusBadge({ campaign, withReason = true }: { campaign: Campaig
       {withReason && campaign.statusReason && (
         <Text size="xs" c="dimmed" maw={320} data-testid="campaign-status-reason">
           {campaign.statusReason}
-          {campaign.waitingUntil ? ` (until ${dateTime(campaign.waitingUntil, campaign.timeZone)} ${campaign.timeZone})` : ""}
+          {campaign.waitingUntil && !campaign.statusReason.includes("resumes at") ? ` (until ${dateTime(campaign.waitingUntil)})` : ""}
         </Text>
       )}
     </Stack>

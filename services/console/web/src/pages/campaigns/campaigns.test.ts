@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { actionsFor, anyActive, campaignFields, CAMPAIGN_STATUSES, columnsHint, fileNote, isActive, megabytes, progressPercent } from "./campaigns";
+import {
+  actionsFor,
+  anyActive,
+  campaignFields,
+  CAMPAIGN_STATUSES,
+  columnsHint,
+  fileNote,
+  isActive,
+  megabytes,
+  progressPercent,
+  wallTimeToIso,
+} from "./campaigns";
 
 describe("statuses", () => {
   it("polls only while a campaign moves on its own", () => {
@@ -43,21 +54,21 @@ describe("campaignFields", () => {
   const sms = { channel: "SMS" as const, templateId: "7", senderId: "CPAASD" };
 
   it("sends the sender ID for SMS only, and no fallback or schedule when none is set", () => {
-    expect(campaignFields({ name: "  diwali_promo_2025 ", primary: sms, fallbacks: [], scheduledAt: "" })).toEqual([
+    expect(campaignFields({ name: "  diwali_promo_2025 ", primary: sms, fallbacks: [], scheduledAt: "", timeZone: "Asia/Kolkata" })).toEqual([
       ["name", "diwali_promo_2025"],
       ["channel", "SMS"],
       ["templateId", "7"],
       ["senderId", "CPAASD"],
     ]);
     const wa = { channel: "WHATSAPP" as const, templateId: "9", senderId: "CPAASD" };
-    expect(campaignFields({ name: "n", primary: wa, fallbacks: [], scheduledAt: "" })).toEqual([
+    expect(campaignFields({ name: "n", primary: wa, fallbacks: [], scheduledAt: "", timeZone: "Asia/Kolkata" })).toEqual([
       ["name", "n"],
       ["channel", "WHATSAPP"],
       ["templateId", "9"],
     ]);
   });
 
-  it("writes the fallback levels as JSON and the schedule as typed (the account's time zone)", () => {
+  it("writes the fallback levels as JSON and the schedule as the instant of the account's wall time", () => {
     const fields = campaignFields({
       name: "n",
       primary: { channel: "RCS", templateId: "3", senderId: null },
@@ -66,6 +77,7 @@ describe("campaignFields", () => {
         { channel: "SMS", templateId: "5", senderId: "CPAASD" },
       ],
       scheduledAt: "2025-10-20T10:00",
+      timeZone: "Asia/Kolkata",
     });
     expect(Object.fromEntries(fields)).toEqual({
       name: "n",
@@ -75,7 +87,7 @@ describe("campaignFields", () => {
         { channel: "WHATSAPP", templateId: 4 },
         { channel: "SMS", templateId: 5, senderId: "CPAASD" },
       ]),
-      scheduledAt: "2025-10-20T10:00",
+      scheduledAt: "2025-10-20T04:30:00.000Z",
     });
   });
 });
@@ -91,5 +103,22 @@ describe("columnsHint", () => {
     expect(columnsHint([1, 2])).toBe(
       "column 1: the phone number; column 2: the template's variable; columns 3-4: fallback 1's variables",
     );
+  });
+});
+
+describe("wallTimeToIso", () => {
+  it("reads the typed time in the account's zone, across DST changes", () => {
+    expect(wallTimeToIso("2025-10-20T10:00", "Asia/Kolkata")).toBe("2025-10-20T04:30:00.000Z");
+    expect(wallTimeToIso("2025-10-20T10:00", "UTC")).toBe("2025-10-20T10:00:00.000Z");
+    expect(wallTimeToIso("2025-07-01T09:00", "America/New_York")).toBe("2025-07-01T13:00:00.000Z");
+    expect(wallTimeToIso("2025-01-15T09:00", "America/New_York")).toBe("2025-01-15T14:00:00.000Z");
+    expect(wallTimeToIso("2025-03-30T03:30:15", "Europe/Berlin")).toBe("2025-03-30T01:30:15.000Z");
+    expect(wallTimeToIso("next tuesday", "UTC")).toBeNull();
+  });
+
+  it("sends an unreadable schedule as typed, for the service to refuse", () => {
+    const sms = { channel: "SMS" as const, templateId: "7", senderId: null };
+    const fields = campaignFields({ name: "n", primary: sms, fallbacks: [], scheduledAt: "soon", timeZone: "UTC" });
+    expect(Object.fromEntries(fields).scheduledAt).toBe("soon");
   });
 });

@@ -25,9 +25,38 @@ export const POLL_MS = 2000;
  * refused by the service (413, in its words) — this only tells the user before they upload. */
 export const MAX_FILE_BYTES = 200 * 1024 * 1024;
 
-/** A scheduled start without an offset is read in the account's time zone (the campaigns service's
- * default_time_zone, the same for every account until the console keeps one per account). */
-export const ACCOUNT_TIME_ZONE = "Asia/Kolkata";
+/** The campaigns service's default_time_zone: the zone of a session that names none. */
+export const DEFAULT_TIME_ZONE = "Asia/Kolkata";
+
+function offsetMs(instant: number, timeZone: string): number {
+  const parts: Record<string, string> = {};
+  const format = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
+  for (const p of format.formatToParts(new Date(instant))) parts[p.type] = p.value;
+  const wall = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour % 24, +parts.minute, +parts.second);
+  return wall - Math.floor(instant / 1000) * 1000;
+}
+
+/** A datetime-local value ("2025-10-20T10:00"), a wall-clock time in `timeZone` (the account's), as
+ * the ISO instant it names ("2025-10-20T04:30:00.000Z" for Asia/Kolkata); null when unreadable. The
+ * campaigns service would read an offset-less time in its own default zone, not the account's. */
+export function wallTimeToIso(local: string, timeZone: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local.trim());
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = m.slice(1).map((x) => Number(x ?? 0));
+  const wall = Date.UTC(y, mo - 1, d, h, mi, s);
+  let instant = wall - offsetMs(wall, timeZone);
+  instant = wall - offsetMs(instant, timeZone); // once more across a DST change
+  return new Date(instant).toISOString();
+}
 
 const ACTIVE = new Set<string>(["CREATED", "QUEUED", "PROCESSING"]);
 
@@ -82,6 +111,8 @@ export interface CampaignInput {
   fallbacks: LevelInput[];
   /** A datetime-local value ("2025-10-20T10:00"), in the account's time zone; "" to start at once. */
   scheduledAt: string;
+  /** The account's IANA time zone. */
+  timeZone: string;
 }
 
 /** The form's fields as POST /api/campaigns takes them (the file is added last by the caller). */
@@ -100,7 +131,10 @@ export function campaignFields(input: CampaignInput): [string, string][] {
     }));
     fields.push(["fallback", JSON.stringify(levels)]);
   }
-  if (input.scheduledAt.trim()) fields.push(["scheduledAt", input.scheduledAt.trim()]);
+  if (input.scheduledAt.trim()) {
+    // an unreadable value goes as typed: the service refuses it with its own words (field scheduledAt)
+    fields.push(["scheduledAt", wallTimeToIso(input.scheduledAt, input.timeZone) ?? input.scheduledAt.trim()]);
+  }
   return fields;
 }
 
