@@ -86,18 +86,19 @@ class Detection:
         windows = await self.windows(now, account_id)
         if account_id is not None and account_id not in windows:
             windows = {}
-        results = []
+        results, scores = [], []
         for aid, w in sorted(windows.items()):
             findings = detect(w)
             recorded = await self.store.record(aid, findings, now) if findings else []
             written = [row for row, changed in recorded if changed]
             x = features(w, findings)
             probability, reasons = self.model.probability(x), self.model.reasons(x)
-            await self.store.save_score(aid, probability, reasons, now)
+            scores.append((aid, probability, reasons))
             if self.publisher is not None and written:
                 await self.publisher.publish_many((AI_ALERT.name, alert_event(row), str(aid)) for row in written)
             unique = {row["alert_id"]: row for row, _ in recorded}
             results.append(Result(aid, findings, list(unique.values()), written, probability, reasons))
+        await self.store.save_scores(scores, now)
         return results
 
     async def run_locked(self, now: datetime) -> list[Result] | None:

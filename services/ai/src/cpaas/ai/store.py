@@ -358,6 +358,19 @@ class AnomalyStore:
                 now,
             )
 
+    async def save_scores(self, scores: list[tuple[int, float, list[dict]]], now: datetime) -> None:
+        """Many accounts' scores in one statement (the periodic run)."""
+        if not scores:
+            return
+        async with self.pool.acquire() as conn:
+            await conn.execute(
+                "INSERT INTO fraud_scores (account_id, probability, reasons, scored_at)"
+                " SELECT a, p, r::jsonb, $4 FROM unnest($1::bigint[], $2::float8[], $3::text[]) AS u (a, p, r)"
+                " ORDER BY a ON CONFLICT (account_id) DO UPDATE SET probability = EXCLUDED.probability,"
+                " reasons = EXCLUDED.reasons, scored_at = EXCLUDED.scored_at",
+                [a for a, _, _ in scores], [p for _, p, _ in scores], [json.dumps(r) for _, _, r in scores], now,
+            )
+
     async def score(self, account_id: int) -> asyncpg.Record | None:
         async with self.pool.acquire() as conn:
             return await conn.fetchrow("SELECT * FROM fraud_scores WHERE account_id = $1", account_id)
