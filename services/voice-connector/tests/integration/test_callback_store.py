@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 
 import pytest
+from prometheus_client import REGISTRY
 
 from cpaas.connector_kit.sends import ACCEPTED
 from cpaas.contracts import Channel, EventData, MessageStatus, MessageSubmittedV1, new_message_id
@@ -84,7 +85,13 @@ async def test_callback_before_the_create_answer_links_the_call_and_publishes_in
     assert (row["call_sid"], row["provider_status"], row["published_status"]) == (SID, "completed", "DELIVERED")
 
 
+def unmatched_calls() -> float:
+    labels = {"connector": "voice-connector", "reason": "unknown_message"}
+    return REGISTRY.get_sample_value("cpaas_unmatched_provider_events_total", labels) or 0.0
+
+
 async def test_callback_of_an_unknown_call_changes_nothing(store: VoiceStore) -> None:
+    before = unmatched_calls()
     event, published = submit(), Published()
     deps = CallbackDeps(store, published)  # type: ignore[arg-type]
     await store.claim([event], sender_id=caller_id)
@@ -93,6 +100,7 @@ async def test_callback_of_an_unknown_call_changes_nothing(store: VoiceStore) ->
     # another SID claiming the same attempt through its URL is not this call
     assert await apply_callback(progress("completed", OTHER_SID), (event.message_id, 1), deps) is Applied.UNKNOWN_CALL
     assert published.events == []
+    assert unmatched_calls() == before + 2  # counted for the console's Unmatched provider events panel
 
 
 async def test_a_failed_publish_records_nothing(store: VoiceStore) -> None:

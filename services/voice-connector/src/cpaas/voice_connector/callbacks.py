@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from cpaas.connector_kit.sends import Key
 from cpaas.connector_kit.statuses import status_event
+from cpaas.connector_kit.unmatched import UNKNOWN_MESSAGE, unmatched
 from cpaas.contracts import Channel, MessageStatus, MessageStatusChangedV1
 from cpaas.contracts.topics import MSG_STATUS
 from cpaas.platform.broker import EventPublisher
@@ -40,7 +41,7 @@ class CallbackDeps:
 async def apply_callback(progress: CallProgress, hint: Key | None, deps: CallbackDeps) -> Applied:
     async with deps.store.locked_call(progress.call_sid, hint) as call:
         if call is None:
-            log.warning("status callback for an unknown call", extra={"call_sid": progress.call_sid})
+            unmatched("voice-connector", UNKNOWN_MESSAGE, call_sid=progress.call_sid)  # answered 200
             return _counted(Applied.UNKNOWN_CALL)
         return _counted(await apply_progress(call, progress, deps.publisher))
 
