@@ -33,7 +33,8 @@ export function SettingsPage() {
       <Text size="sm" c="dimmed" mb="sm">
         Logins, key and secret rotations, approvals, balance adjustments and changes to your account, newest first.
       </Text>
-      <AuditLog scope="account" />
+      {/* read again after any change above (each is an entry of its own) */}
+      <AuditLog scope="account" key={state.data ? JSON.stringify(state.data) : ""} />
     </>
   );
 }
