@@ -45,7 +45,10 @@ def test_replicas_get_their_own_ports_and_names() -> None:
     specs = planned_services(LocalSettings(replicas={"gateway": 3, "sms-connector": 2}))
     gateways = [s for s in specs if s.module == "cpaas.gateway"]
     assert [(s.name, s.port) for s in gateways] == [("gateway", 8081), ("gateway-2", 8181), ("gateway-3", 8281)]
-    assert gateways[2].env == {"CPAAS_GATEWAY_HTTP_PORT": "8281", "CPAAS_GATEWAY_INTERNAL_PORT": "9281"}
+    ports = {k: v for k, v in gateways[2].env.items() if k.endswith("_PORT")}
+    assert ports == {"CPAAS_GATEWAY_HTTP_PORT": "8281", "CPAAS_GATEWAY_INTERNAL_PORT": "9281"}
+    # what a replica calls stays where the one of each service listens
+    assert gateways[2].env["CPAAS_GATEWAY_CONSOLE_INTERNAL_URL"] == gateways[0].env["CPAAS_GATEWAY_CONSOLE_INTERNAL_URL"]
     sms = [s for s in specs if s.module == "cpaas.sms_connector"]
     assert [s.env.get("CPAAS_SMS_CONNECTOR_HTTP_PORT") for s in sms] == [None, "8184"]
     assert len({s.port for s in specs}) == len(specs)
