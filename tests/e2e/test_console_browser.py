@@ -564,3 +564,47 @@ async def test_a_whatsapp_template_reads_both_reviews_on_the_templates_list(cons
     await expect(seeded.get_by_test_id("review-steps")).to_contain_text("Meta")
     await expect(seeded.get_by_test_id("readiness")).to_have_text("Ready to send")
     await expect(ui.page.get_by_test_id("updated-at")).to_contain_text("updated")
+
+
+async def test_reports_update_without_a_reload_and_the_detail_fits_1280_with_each_attempts_body(
+    console, platform
+) -> None:
+    """Issue 20.6 and 20.7: a message sent while Reports is open appears and settles on the
+    list without a reload (its "updated hh:mm:ss" moves), the list agrees with the detail,
+    and the detail shows the rendered body (the OTP masked) with error text and cost in view."""
+    ui = await console()
+    await ui.page.set_viewport_size({"width": 1280, "height": 800})
+    await ui.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
+    await ui.go("Reports")
+    await expect(ui.page.get_by_test_id("updated-at").first).to_contain_text(re.compile(r"updated \d\d:\d\d:\d\d"))
+    recipient = number("210")
+    sent = await platform.submit(
+        recipient=recipient,
+        channel="SMS",
+        templateId=platform.creds["templates"]["SMS"],
+        senderId=platform.creds["senderId"],
+        variables=["482913", "10"],
+    )
+    row = ui.page.get_by_role("row").filter(has_text=recipient)
+    await expect(row).to_contain_text("DELIVERED", timeout=STATUS_TIMEOUT_MS)  # no reload: the page polls
+    await row.click()
+    await ui.wait_for_status("DELIVERED")
+    await expect(ui.page.get_by_text(sent["messageId"])).to_be_visible()
+    body = ui.page.get_by_test_id("attempt-body")
+    await expect(body).to_contain_text("Your OTP is ••••. It is valid for •••• minutes.")
+    await expect(body).not_to_contain_text("482913")
+    for cell in ("attempt-cost", "attempt-error"):
+        box = await ui.page.get_by_test_id(cell).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1280, (cell, box)
+    await ui.shot("reports-detail-body-1280")
+
+
+async def test_a_whatsapp_template_reads_both_reviews_on_the_templates_list(console, platform) -> None:
+    """Issue 20.2: the list shows the admin's review and the provider's, and whether it can be sent."""
+    ui = await console()
+    await ui.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
+    await ui.go("Templates")
+    seeded = ui.page.get_by_role("row").filter(has_text="order_update")
+    await expect(seeded.get_by_test_id("review-steps")).to_contain_text("Meta")
+    await expect(seeded.get_by_test_id("readiness")).to_have_text("Ready to send")
+    await expect(ui.page.get_by_test_id("updated-at")).to_contain_text("updated")
