@@ -144,3 +144,22 @@ async def test_the_gateways_internal_submit_needs_the_service_token(platform) ->
         headers={"X-Service-Token": "local-dev-service-token"},
     )
     assert unknown.status_code == 404
+
+
+async def test_each_fallback_level_is_sent_with_its_own_variables_or_refused_naming_it(
+    platform, kafka_settings
+) -> None:
+    """Issue 20, point 1: the console's send reaches the gateway with each level's variables."""
+    client = await platform.user()
+    level = {"channel": "WHATSAPP", "templateId": platform.creds["templates"]["WHATSAPP"]}
+    missing = await client.post("/api/messages", json=sms(platform.creds, fallback=[level]))
+    assert missing.status_code == 422, missing.text
+    assert missing.json()["error"]["code"] == "MISSING_VARIABLES"
+    assert missing.json()["error"]["field"] == "fallback[0].variables"
+    assert await queued(kafka_settings, "SMS", wait=1.0) == []
+    given = sms(platform.creds, fallback=[{**level, "variables": ["Asha", "A-1042"]}])
+    sent = await client.post("/api/messages", json=given)
+    assert sent.status_code == 202, sent.text
+    [event] = await queued(kafka_settings, "SMS")
+    assert event["data"]["variables"] == {"1": "482913", "2": "10"}
+    assert [f["variables"] for f in event["data"]["fallback"]] == [{"1": "Asha", "2": "A-1042"}]
