@@ -5,6 +5,7 @@ the service that answers, so the OpenAPI document cannot drift from what is pass
 import pytest
 from pydantic import BaseModel
 
+from cpaas.ai import anomaly_api as anomaly
 from cpaas.ai import api as ai
 from cpaas.billing.api import models as billing
 from cpaas.campaigns.api import models as campaigns
@@ -36,6 +37,14 @@ PAIRS = [
     (edge.Span, ai.Span),
     (edge.AssistIn, ai.AssistIn),
     (edge.Assist, ai.AssistOut),
+    (edge.FraudReason, anomaly.Reason),
+    (edge.Alert, anomaly.Alert),
+    (edge.AnomalySummary, anomaly.AnomalySummary),
+    (edge.AnomalyPage, anomaly.AnomalyPage),
+    (edge.SenderActivity, anomaly.SenderRow),
+    (edge.SpamSummary, anomaly.SpamSummary),
+    (edge.SpamPage, anomaly.SpamPage),
+    (edge.DetectResult, anomaly.DetectResult),
 ]
 
 

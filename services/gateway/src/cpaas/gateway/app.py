@@ -17,6 +17,7 @@ from faststream.kafka import KafkaBroker
 from cpaas.control_plane import ControlPlane
 from cpaas.gateway.api.account import router as account_router
 from cpaas.gateway.api.ai import router as ai_router
+from cpaas.gateway.api.anomalies import router as anomalies_router
 from cpaas.gateway.api.campaigns import router as campaigns_router
 from cpaas.gateway.api.edge_models import REQUEST_MODELS
 from cpaas.gateway.api.internal import build_router as internal_router
@@ -133,13 +134,14 @@ def build_app(
         lifespan=lifespan,
         description="The public REST API: submit SMS, WhatsApp, RCS and Voice messages and read"
         " their delivery reports; bulk campaigns; templates, sender IDs and the blacklist; the balance and"
-        " transactions; the compliance check and AI Assist. Authenticate with the `X-API-Key` header.",
+        " transactions; the compliance check and AI Assist; Traffic Anomaly and Spam Detection. Authenticate with"
+        " the `X-API-Key` header.",
     )
     app.state.settings = settings
     install_error_handlers(app)
     mount_ops(app, health)
     app.include_router(messages_router)
-    for router in (campaigns_router, account_router, ai_router):  # forwarded (downstream.py)
+    for router in (campaigns_router, account_router, ai_router, anomalies_router):  # forwarded (downstream.py)
         app.include_router(router)
     app.include_router(internal_router(settings.service_token))
     _document_submit_request(app)

@@ -243,4 +243,84 @@ class Assist(_Shape):
     llm_report: dict | None = None
 
 
+# Traffic Anomaly and Spam Detection (the ai service)
+RiskLevel = Literal["LOW", "MEDIUM", "HIGH"]
+AlertStatus = Literal["ACTIVE", "ACKNOWLEDGED"]
+
+
+class FraudReason(_Shape):
+    feature: str
+    reason: str = Field(description="The feature in words, e.g. OTP messages to one number in 10 min")
+    value: float
+    weight: float = Field(description="Its share of the model's score")
+
+
+class Alert(_Shape):
+    id: int
+    kind: Literal["ANOMALY", "SPAM"]
+    type: str = Field(
+        description="Anomalies: OTP_FLOOD, VELOCITY_SPIKE, FAILURE_SPIKE, NEW_DESTINATION, NUMBER_RANGE_CONCENTRATION,"
+        " PREMIUM_RATE; spam: SPAM_FAILURE_RATE, SPAM_SAME_CONTENT, SPAM_BLACKLIST_HITS, SPAM_NEW_SENDER and the"
+        " content ones"
+    )
+    severity: int = Field(description="0-100")
+    subject_type: str = Field(description="ACCOUNT, SENDER, NUMBER, PREFIX, COUNTRY or CONTENT")
+    subject: str
+    window_start: datetime
+    window_end: datetime
+    evidence: dict = Field(description="The numbers the detector saw (counts, rates, baselines, thresholds)")
+    status: AlertStatus
+    raised_at: datetime
+    updated_at: datetime = Field(description="Last seen: a condition that persists updates its alert")
+    acknowledged_at: datetime | None = None
+
+
+class AnomalySummary(_Shape):
+    risk_level: RiskLevel = Field(description="LOW below 30, MEDIUM from 30, HIGH from 60 of the risk score")
+    risk_score: int = Field(description="The highest severity of the last 24 h, 0-100")
+    fraud_probability: float = Field(description="0.00-1.00, the fraud model's latest score of the account")
+    fraud_reasons: list[FraudReason] = Field(description="The top reasons of that probability")
+    scored_at: datetime | None
+    anomalies_24h: int = Field(alias="anomalies24h")
+    anomalies_1h: int = Field(alias="anomalies1h")
+    active: int = Field(description="Anomalies of the last 24 h not acknowledged")
+
+
+class AnomalyPage(_Page):
+    summary: AnomalySummary
+    items: list[Alert]
+
+
+class SenderActivity(_Shape):
+    sender_id: str
+    messages: int
+    delivered: int
+    failed: int
+    delivery_rate: float = Field(description="delivered / (delivered + failed), 0-1")
+    failure_rate: float = Field(description="failed / (delivered + failed), 0-1")
+
+
+class SpamSummary(_Shape):
+    risk_level: RiskLevel
+    risk_score: int
+    alerts_24h: int = Field(alias="alerts24h")
+    alerts_1h: int = Field(alias="alerts1h")
+    active: int
+    active_senders_24h: int = Field(alias="activeSenders24h")
+
+
+class SpamPage(_Page):
+    summary: SpamSummary
+    senders: list[SenderActivity] = Field(description="Each sender ID used in the last 24 h")
+    items: list[Alert]
+
+
+class DetectResult(_Shape):
+    found: list[Alert] = Field(description="Every condition seen now, new or persisting")
+    anomalies: int
+    spam_alerts: int
+    fraud_probability: float
+    fraud_reasons: list[FraudReason]
+
+
 REQUEST_MODELS = (TemplateIn, SenderIdIn, BlacklistIn, ComplianceCheckIn, AssistIn)
