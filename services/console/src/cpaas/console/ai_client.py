@@ -16,9 +16,31 @@ ASSIST_TIMEOUT_SECONDS = 30.0  # assist may wait for a model (the ai service's o
 UNAVAILABLE = "the AI service is unavailable; try again shortly (the template can still be saved without it)"
 
 
+ANOMALY_TIMEOUT_SECONDS = 15.0  # Run Detection Now scores the account's last hour
+ANOMALY_UNAVAILABLE = "the AI service is unavailable; try again shortly"
+
+
 class AiApi:
-    def __init__(self, http: httpx.AsyncClient, ai_url: str) -> None:
-        self.http, self.ai_url = http, ai_url.rstrip("/")
+    def __init__(self, http: httpx.AsyncClient, ai_url: str, service_token: str | None = None) -> None:
+        self.http, self.ai_url, self.service_token = http, ai_url.rstrip("/"), service_token
+
+    async def account(self, method: str, account_id: int, rest: str, params: dict | None = None) -> Any:
+        """Traffic Anomaly and Spam Detection: the ai service's internal route
+        `/internal/v1/accounts/{account_id}{rest}` for that account, with X-Service-Token."""
+        url = f"{self.ai_url}/internal/v1/accounts/{account_id}{rest}"
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        headers = {"X-Service-Token": self.service_token or ""}
+        try:
+            response = await self.http.request(
+                method, url, params=query, headers=headers, timeout=ANOMALY_TIMEOUT_SECONDS
+            )
+        except httpx.HTTPError:
+            raise ApiError(ErrorCode.SERVICE_UNAVAILABLE, ANOMALY_UNAVAILABLE) from None
+        if response.status_code >= 500 and response.status_code != 503:  # a 503 says why (starting) and Retry-After
+            raise ApiError(ErrorCode.SERVICE_UNAVAILABLE, ANOMALY_UNAVAILABLE)
+        if response.status_code >= 400:
+            raise _relayed("the AI service", response)
+        return response.json()
 
     async def check(self, text: str, channel: str, category: str | None) -> dict:
         """The verdict on a text: `{riskScore, riskLevel, warnings: [...]}` (camelCase)."""

@@ -21,6 +21,7 @@ from cpaas.console.api import (
     account,
     admin,
     ai,
+    anomalies,
     audit,
     auth,
     campaigns,
@@ -129,6 +130,7 @@ def build_app(
     mount_ops(app, health)
     for module in (auth, templates, ai, account, admin, audit, reports, messages, media, campaigns, onboarding):
         app.include_router(module.build_router())
+    app.include_router(anomalies.build_router())  # Traffic Anomaly and Spam Detection (the ai service)
     app.include_router(operator.build_router())  # the admin's Unmatched provider events panel
     app.include_router(internal_router())  # /internal/: answered on the internal listener only
     if settings.web_dist.is_dir():  # after every API route, so the app only answers what they do not

@@ -251,6 +251,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/anomalies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Anomalies */
+        get: operations["list_anomalies_api_anomalies_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/anomalies/detect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Detect Now */
+        post: operations["detect_now_api_anomalies_detect_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/anomalies/{alert_id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge Anomaly */
+        post: operations["acknowledge_anomaly_api_anomalies__alert_id__acknowledge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -785,6 +836,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/spam/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Spam Alerts */
+        get: operations["list_spam_alerts_api_spam_alerts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/spam/alerts/{alert_id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge Spam Alert */
+        post: operations["acknowledge_spam_alert_api_spam_alerts__alert_id__acknowledge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/templates": {
         parameters: {
             query?: never;
@@ -887,10 +972,99 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** Alert */
+        Alert: {
+            /** Acknowledgedat */
+            acknowledgedAt?: string | null;
+            /** Evidence */
+            evidence: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "ANOMALY" | "SPAM";
+            /**
+             * Raisedat
+             * Format: date-time
+             */
+            raisedAt: string;
+            /**
+             * Severity
+             * @description 0-100
+             */
+            severity: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ACTIVE" | "ACKNOWLEDGED";
+            /** Subject */
+            subject: string;
+            /**
+             * Subjecttype
+             * @description ACCOUNT, SENDER, NUMBER, PREFIX, COUNTRY or CONTENT
+             */
+            subjectType: string;
+            /** Type */
+            type: string;
+            /**
+             * Updatedat
+             * Format: date-time
+             */
+            updatedAt: string;
+            /**
+             * Windowend
+             * Format: date-time
+             */
+            windowEnd: string;
+            /**
+             * Windowstart
+             * Format: date-time
+             */
+            windowStart: string;
+        };
         /** AllowlistIn */
         AllowlistIn: {
             /** Entries */
             entries: string[];
+        };
+        /** AnomalyPage */
+        AnomalyPage: {
+            /** Items */
+            items: components["schemas"]["Alert"][];
+            /** Page */
+            page: number;
+            /** Pagesize */
+            pageSize: number;
+            summary: components["schemas"]["AnomalySummary"];
+            /** Total */
+            total: number;
+        };
+        /** AnomalySummary */
+        AnomalySummary: {
+            /** Active */
+            active: number;
+            /** Anomalies1H */
+            anomalies1h: number;
+            /** Anomalies24H */
+            anomalies24h: number;
+            /** Fraudprobability */
+            fraudProbability: number;
+            /** Fraudreasons */
+            fraudReasons: components["schemas"]["FraudReason"][];
+            /**
+             * Risklevel
+             * @enum {string}
+             */
+            riskLevel: "LOW" | "MEDIUM" | "HIGH";
+            /** Riskscore */
+            riskScore: number;
+            /** Scoredat */
+            scoredAt: string | null;
         };
         /** Approval */
         Approval: {
@@ -1304,6 +1478,19 @@ export interface components {
             /** Reason */
             reason?: string | null;
         };
+        /** DetectResult */
+        DetectResult: {
+            /** Anomalies */
+            anomalies: number;
+            /** Found */
+            found: components["schemas"]["Alert"][];
+            /** Fraudprobability */
+            fraudProbability: number;
+            /** Fraudreasons */
+            fraudReasons: components["schemas"]["FraudReason"][];
+            /** Spamalerts */
+            spamAlerts: number;
+        };
         /** Draft */
         Draft: {
             /** Body */
@@ -1417,6 +1604,17 @@ export interface components {
             templateId: number;
             /** Variablecount */
             variableCount?: number | null;
+        };
+        /** FraudReason */
+        FraudReason: {
+            /** Feature */
+            feature: string;
+            /** Reason */
+            reason: string;
+            /** Value */
+            value: number;
+            /** Weight */
+            weight: number;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1748,6 +1946,21 @@ export interface components {
             /** Stage */
             stage: string;
         };
+        /** SenderActivity */
+        SenderActivity: {
+            /** Delivered */
+            delivered: number;
+            /** Deliveryrate */
+            deliveryRate: number;
+            /** Failed */
+            failed: number;
+            /** Failurerate */
+            failureRate: number;
+            /** Messages */
+            messages: number;
+            /** Senderid */
+            senderId: string;
+        };
         /** SenderIdIn */
         SenderIdIn: {
             /** Peid */
@@ -1803,6 +2016,38 @@ export interface components {
             webhookSecret: string | null;
             /** Webhookurl */
             webhookUrl: string | null;
+        };
+        /** SpamPage */
+        SpamPage: {
+            /** Items */
+            items: components["schemas"]["Alert"][];
+            /** Page */
+            page: number;
+            /** Pagesize */
+            pageSize: number;
+            /** Senders */
+            senders: components["schemas"]["SenderActivity"][];
+            summary: components["schemas"]["SpamSummary"];
+            /** Total */
+            total: number;
+        };
+        /** SpamSummary */
+        SpamSummary: {
+            /** Active */
+            active: number;
+            /** Activesenders24H */
+            activeSenders24h: number;
+            /** Alerts1H */
+            alerts1h: number;
+            /** Alerts24H */
+            alerts24h: number;
+            /**
+             * Risklevel
+             * @enum {string}
+             */
+            riskLevel: "LOW" | "MEDIUM" | "HIGH";
+            /** Riskscore */
+            riskScore: number;
         };
         /** Span */
         Span: {
@@ -2638,6 +2883,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NewPassword"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_anomalies_api_anomalies_get: {
+        parameters: {
+            query?: {
+                /** @description OTP_FLOOD, VELOCITY_SPIKE, SPAM_FAILURE_RATE, ... */
+                type?: string | null;
+                status?: ("ACTIVE" | "ACKNOWLEDGED") | null;
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnomalyPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    detect_now_api_anomalies_detect_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetectResult"];
+                };
+            };
+        };
+    };
+    acknowledge_anomaly_api_anomalies__alert_id__acknowledge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
                 };
             };
             /** @description Validation Error */
@@ -3616,6 +3947,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NewWebhookSecret"];
+                };
+            };
+        };
+    };
+    list_spam_alerts_api_spam_alerts_get: {
+        parameters: {
+            query?: {
+                /** @description OTP_FLOOD, VELOCITY_SPIKE, SPAM_FAILURE_RATE, ... */
+                type?: string | null;
+                status?: ("ACTIVE" | "ACKNOWLEDGED") | null;
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpamPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    acknowledge_spam_alert_api_spam_alerts__alert_id__acknowledge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
