@@ -9,6 +9,8 @@ import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -179,5 +181,49 @@ async def test_a_csv_with_three_bad_lines_is_sent_and_its_messages_are_in_report
             await expect(messages.filter(has_text=number)).to_have_count(1)
         await expect(messages.filter(has_text=numbers[2])).to_have_count(0)  # its line was rejected
         await ui.shot("reports-by-campaign")
+    finally:
+        await ui.close()
+
+
+async def test_a_scheduled_campaign_waits_and_is_paused_resumed_and_cancelled_from_the_list(browser, platform) -> None:
+    tenant = await new_tenant(platform)  # a new account's time zone: Asia/Kolkata
+    start = (datetime.now(UTC) + timedelta(days=1)).astimezone(ZoneInfo("Asia/Kolkata")).replace(second=0)
+    ui = await Console.open(browser, platform.urls["console"])
+    try:
+        await ui.login(tenant["username"], tenant["password"])
+        await ui.go("Bulk Campaign")
+        await ui.page.get_by_role("button", name="Create campaign").click()
+        form = ui.page.get_by_role("dialog")
+        name = f"tomorrow_{uuid.uuid4().hex[:6]}"
+        await ui.field("Campaign name", scope=form).fill(name)
+        await ui.choose("Sender ID", tenant["sender"], scope=form)
+        await ui.choose_matching("Template", rf"^{tenant['template']}\b", scope=form)
+        await form.get_by_label("Scheduled start").fill(f"{start:%Y-%m-%dT%H:%M}")
+        await expect(form.get_by_text("in your account's time zone (Asia/Kolkata)")).to_be_visible()
+        await form.get_by_label("CSV file").set_input_files(
+            {"name": "later.csv", "mimeType": "text/csv", "buffer": f"{recipient()},1\n{recipient()},2\n".encode()}
+        )
+        await form.get_by_role("button", name="Create campaign").click()
+
+        drawer = ui.page.get_by_role("dialog", name="Campaign")
+        await expect(drawer.get_by_test_id("campaign-status")).to_have_text("QUEUED", timeout=STATUS_TIMEOUT_MS)
+        await expect(drawer.get_by_test_id("campaign-status-reason")).to_have_text(
+            f"scheduled to start at {start:%Y-%m-%d %H:%M} Asia/Kolkata"
+        )
+        await expect(drawer.get_by_text(f"scheduled {start:%Y-%m-%d %H:%M}:00")).to_be_visible()
+        await expect(drawer.get_by_test_id("count-sent")).to_have_text("0")
+        await ui.page.keyboard.press("Escape")
+
+        row = ui.page.get_by_role("row").filter(has_text=name)
+        await row.get_by_role("button", name=f"Pause {name}").click()
+        await expect(row.get_by_test_id("campaign-status")).to_have_text("PAUSED")
+        await expect(row.get_by_test_id("campaign-status-reason")).to_have_text("paused by the user")
+        await expect(row.get_by_role("button", name=f"Pause {name}")).to_have_count(0)
+        await ui.shot("campaigns-paused")
+        await row.get_by_role("button", name=f"Resume {name}").click()
+        await expect(row.get_by_test_id("campaign-status")).to_have_text("QUEUED")
+        await row.get_by_role("button", name=f"Cancel {name}").click()
+        await expect(row.get_by_test_id("campaign-status")).to_have_text("CANCELLED")
+        await expect(row.get_by_role("button")).to_have_count(0)  # a cancelled campaign offers nothing
     finally:
         await ui.close()

@@ -4,7 +4,6 @@ import { Badge, Button, Group, Progress, Select, Stack, Text } from "@mantine/co
 import { useDebouncedValue } from "@mantine/hooks";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
-import { dateTime } from "../../lib/format";
 import { useLoad } from "../../lib/useLoad";
 import { actionsFor, CAMPAIGN_STATUS_COLORS, progressPercent, type CampaignAction, type CampaignStatus } from "./campaigns";
 import type { Campaign } from "./upload";
@@ -20,7 +19,6 @@ export function StatusBadge({ campaign, withReason = true }: { campaign: Campaig
       {withReason && campaign.statusReason && (
         <Text size="xs" c="dimmed" maw={320} data-testid="campaign-status-reason">
           {campaign.statusReason}
-          {campaign.waitingUntil && !campaign.statusReason.includes("resumes at") ? ` (until ${dateTime(campaign.waitingUntil)})` : ""}
         </Text>
       )}
     </Stack>
