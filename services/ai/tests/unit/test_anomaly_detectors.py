@@ -77,12 +77,12 @@ def test_otp_to_a_run_of_sequential_numbers_is_a_flood():
 
 
 def test_velocity_against_the_hours_own_baseline():
-    # 600 an hour is 50 in 5 minutes: a busy morning at 120 is normal, 400 is a spike
+    # 600 an hour is 10 a minute: a busy minute of 24 is normal, 80 is a spike
     busy = window([r for m in range(1, 6) for r in rows(24, minutes_ago=m)])
     assert d.velocity_spikes(busy) == []
     spike = d.velocity_spikes(window([r for m in range(1, 6) for r in rows(80, minutes_ago=m)]))
-    assert [(f.subject_type, f.evidence["submitted"]) for f in spike] == [("ACCOUNT", 400)]
-    assert spike[0].evidence["baseline"] == 50.0
+    assert [(f.subject_type, f.evidence["submitted"]) for f in spike] == [("ACCOUNT", 80)]
+    assert spike[0].evidence["baseline"] == 10.0
 
 
 def test_velocity_of_a_quiet_hour_uses_that_hours_baseline():
@@ -126,9 +126,12 @@ def test_traffic_concentrated_on_one_range_is_pumping_unless_it_always_was():
 
 def test_premium_rate_numbers_are_flagged_and_mobiles_are_not():
     found = d.unusual_destinations(window(rows(3, country="GB", prefix="+44909876") + rows(3, prefix="+91981234")))
-    assert [(f.subject, f.evidence["numberType"]) for f in found if f.alert_type == "PREMIUM_RATE"] == [
-        ("+44909876", "PREMIUM_RATE")
+    premium = [f for f in found if f.alert_type == "PREMIUM_RATE"]
+    assert [(f.subject, f.evidence["submitted"], f.evidence["ranges"]) for f in premium] == [
+        ("GB PREMIUM_RATE", 3, ["+44909876"])
     ]
+    one = d.unusual_destinations(window(rows(1, country="GB", prefix="+44909876")))
+    assert "PREMIUM_RATE" not in types(one)
 
 
 def test_spam_patterns_per_sender():

@@ -5,14 +5,15 @@ evidence numbers. Kind ANOMALY (Traffic Anomaly page) or SPAM (Spam Detection pa
 
 - OTP_FLOOD: OTP messages repeated to one number (>= OTP_PER_NUMBER in 10 min), or to a run
   of >= OTP_RUN sequential numbers (last digits within OTP_RUN_GAP of each other) in one range.
-- VELOCITY_SPIKE: an account's or a sender's last 5 minutes against its own baseline for this
+- VELOCITY_SPIKE: an account's or a sender's last minute against its own baseline for this
   hour (the median of the same hour of the week over earlier weeks when there are 2, else of
   the same hour of the day over earlier days): a normal busy morning is in its own baseline.
 - FAILURE_SPIKE: the failure rate of the last 10 minutes jumping above the previous 24 h's,
-  overall and per sender.
+  overall and per sender, by at least FAILURE_JUMP and improbable under the earlier rate
+  (binomial tail below FAILURE_IMPROBABLE).
 - NEW_DESTINATION: a country never sent to before; NUMBER_RANGE_CONCENTRATION: traffic
   concentrated on one number range (pumping) that was not before; PREMIUM_RATE: premium-rate or
-  shared-cost numbers (phonenumbers' number type).
+  shared-cost numbers (phonenumbers' number type), summed over the ranges of one country and type.
 - Spam per sender: SPAM_FAILURE_RATE (most of the last hour's messages fail), SPAM_SAME_CONTENT
   (one text to many recipients), SPAM_BLACKLIST_HITS, SPAM_NEW_SENDER (a sender with no past
   suddenly at volume).
@@ -27,6 +28,7 @@ from statistics import median
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
+from cpaas.ai.domain.anomaly.facts import country_of
 from cpaas.ai.domain.anomaly.windows import (
     LONG_MINUTES,
     RATE_MINUTES,
@@ -35,27 +37,28 @@ from cpaas.ai.domain.anomaly.windows import (
     Counts,
 )
 
-OTP_PER_NUMBER = 5
-OTP_RUN = 5
+OTP_PER_NUMBER = 3
+OTP_RUN = 3
 OTP_RUN_GAP = 3
-VELOCITY_MIN = 40  # submits in 5 minutes below which no rate is a spike
+VELOCITY_MIN = 12  # submits in the rate window (1 minute) below which no rate is a spike
 VELOCITY_FACTOR = 4.0
 VELOCITY_SIGMAS = 6.0
-VELOCITY_NO_BASELINE = 400  # an account without a past: only this much in 5 minutes is a spike
-FAILURE_MIN_TERMINAL = 20
+VELOCITY_NO_BASELINE = 120  # an account without a past: only this much in a minute is a spike
+FAILURE_MIN_TERMINAL = 6
+FAILURE_IMPROBABLE = 1e-5  # the failures must be this unlikely under the earlier failure rate
 FAILURE_MIN_RATE = 0.4
 FAILURE_JUMP = 0.3
-NEW_COUNTRY_MIN = 5
-HISTORY_MIN_SUBMITS = 200  # a past this long says which destinations are usual
-RANGE_MIN = 25
+NEW_COUNTRY_MIN = 3
+HISTORY_MIN_SUBMITS = 50  # a past this long says which destinations are usual
+RANGE_MIN = 8
 RANGE_SHARE = 0.3
 RANGE_PAST_SHARE = 0.02
-PREMIUM_MIN = 3
+PREMIUM_MIN = 2
 SPAM_FAILURE_MIN_TERMINAL = 30
 SPAM_FAILURE_RATE = 0.6
-SPAM_SAME_CONTENT = 150
+SPAM_SAME_CONTENT = 100
 SPAM_BLACKLIST_HITS = 5
-NEW_SENDER_VOLUME = 150  # submits in 10 minutes by a sender with no earlier traffic
+NEW_SENDER_VOLUME = 25  # submits in 10 minutes by a sender with no earlier traffic
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,8 @@ def _failure(now: Counts, before: Counts, subject_type: str, subject: str, w: Ac
     rate, base = now.failure_rate, before.failure_rate
     if rate < FAILURE_MIN_RATE or rate - base < FAILURE_JUMP:
         return None
+    if binomial_tail(now.failed, now.terminal, max(base, 0.02)) > FAILURE_IMPROBABLE:
+        return None
     return Finding(
         "ANOMALY",
         "FAILURE_SPIKE",
@@ -206,6 +211,11 @@ def _failure(now: Counts, before: Counts, subject_type: str, subject: str, w: Ac
             "minutes": SHORT_MINUTES,
         },
     )
+
+
+def binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p)."""
+    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1))
 
 
 def failure_spikes(w: AccountWindow) -> list[Finding]:
@@ -275,18 +285,25 @@ def unusual_destinations(w: AccountWindow) -> list[Finding]:
                     },
                 )
             )
-        kind = PREMIUM_TYPES.get(number_type(prefix)) if n >= PREMIUM_MIN else None
+    premium: dict[tuple[str, str], dict[str, int]] = {}
+    for prefix, n in w.prefixes.items():
+        kind = PREMIUM_TYPES.get(number_type(prefix))
         if kind:
+            premium.setdefault((country_of(prefix + "0000"), kind), {})[prefix] = n
+    for (country, kind), ranges in premium.items():
+        n = sum(ranges.values())
+        if n >= PREMIUM_MIN:
+            top = sorted(ranges, key=lambda p: (-ranges[p], p))[:5]
             out.append(
                 Finding(
                     "ANOMALY",
                     "PREMIUM_RATE",
                     _severity(60, n / PREMIUM_MIN, 10),
-                    "PREFIX",
-                    prefix,
+                    "NUMBER_TYPE",
+                    f"{country} {kind}",
                     start,
                     w.now,
-                    {"submitted": n, "numberType": kind, "minutes": SHORT_MINUTES},
+                    {"submitted": n, "numberType": kind, "ranges": top, "minutes": SHORT_MINUTES},
                 )
             )
     return out

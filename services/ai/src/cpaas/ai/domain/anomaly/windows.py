@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-RATE_MINUTES = 5  # velocity: the last 5 minutes against the baseline's 5 minutes
+RATE_MINUTES = 1  # velocity: the last minute against the baseline's minute
 SHORT_MINUTES = 10  # OTP floods, failure spikes, destinations, new senders
 LONG_MINUTES = 60  # spam patterns per sender
 
