@@ -235,7 +235,9 @@ async def test_template_named_reject_ends_failed_with_the_provider_reason(world:
     await world.submit_template("reject_promo")
     pending = await world.wait_for_template(world.template_id, "PENDING")
     failed = await world.wait_for_template(world.template_id, "FAILED")
-    assert failed.reason == "INVALID_FORMAT"
+    # Meta's code with its rejection_info: what is wrong and what to change (issue 20.2)
+    assert failed.reason is not None and failed.reason.startswith("INVALID_FORMAT: ")
+    assert "Recommendation: " in failed.reason
     assert failed.provider_template_id == pending.provider_template_id
     assert [e.status for e in world.template_statuses] == ["PENDING", "FAILED"]
 
