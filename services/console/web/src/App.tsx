@@ -15,10 +15,12 @@ import { ChannelsPage } from "./pages/Channels";
 import { QuickMessagePage } from "./pages/QuickMessage";
 import { AdminPage } from "./pages/Admin";
 import { CampaignsPage } from "./pages/Campaigns";
+import { TrafficAnomalyPage } from "./pages/TrafficAnomaly";
+import { SpamDetectionPage } from "./pages/SpamDetection";
 
 // The sidebar uses the user guide's names, in its order (each page's heading is its name; the admin's
-// approvals queue and users are the guide's User Management panel). Campaign Intelligence, Report Summary,
-// Traffic Anomaly and Spam Detection belong to later capabilities and are left out.
+// approvals queue and users are the guide's User Management panel). Campaign Intelligence and Report Summary
+// belong to later capabilities and are left out.
 const NAV = [
   { path: "/dashboard", label: "Dashboard" },
   { path: "/quick-message", label: "Quick Message" },
@@ -27,6 +29,8 @@ const NAV = [
   { path: "/channels", label: "Channels" },
   { path: "/sender-ids", label: "Sender IDs" },
   { path: "/reports", label: "Reports" },
+  { path: "/traffic-anomaly", label: "Traffic Anomaly" },
+  { path: "/spam-detection", label: "Spam Detection" },
   { path: "/billing", label: "Billing" },
   { path: "/blacklist", label: "Blacklist Management" },
   { path: "/settings", label: "Settings" },
@@ -99,6 +103,8 @@ function Shell() {
           <Route path="/channels" element={<ChannelsPage />} />
           <Route path="/sender-ids" element={<SenderIdsPage />} />
           <Route path="/reports" element={<ReportsPage />} />
+          <Route path="/traffic-anomaly" element={<TrafficAnomalyPage />} />
+          <Route path="/spam-detection" element={<SpamDetectionPage />} />
           <Route path="/billing" element={<BillingPage />} />
           <Route path="/blacklist" element={<BlacklistPage />} />
           <Route path="/settings" element={<SettingsPage />} />
