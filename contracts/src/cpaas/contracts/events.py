@@ -133,7 +133,13 @@ class TemplateStatusChangedV1(EventData):
 
 class MessageChargedV1(EventData):
     """One attempt of a message charged to its account; published by billing on
-    `billing.charged` (keyed by the message id). Amounts are integer minor units."""
+    `billing.charged` (keyed by the message id). Amounts are integer minor units.
+
+    `amount_minor` is what the attempt costs now. When a provisional charge (WhatsApp,
+    RCS, voice: billed only when delivered / answered) is refunded because the attempt
+    ended FAILED or UNDELIVERED, the attempt is published again with `amount_minor` 0,
+    `refunded_minor` the amount given back, `balance_after_minor` the balance after the
+    refund and `charged_at` the refund's time: the latest event of an attempt is its cost."""
 
     event_type: ClassVar[str] = "cpaas.billing.charged.v1"
     message_id: MessageId
@@ -146,6 +152,7 @@ class MessageChargedV1(EventData):
     currency: str
     balance_after_minor: int
     charged_at: datetime
+    refunded_minor: int = Field(default=0, ge=0)  # >0: the attempt's charge was refunded
 
 
 class AiAlertV1(EventData):

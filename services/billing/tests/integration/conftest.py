@@ -108,6 +108,16 @@ class Harness:
 
         return await wait_until(check, f"{count} charges of {message_id}")
 
+    async def wait_for_refund(self, message_id: str) -> None:
+        async def check() -> bool:
+            return bool(
+                await self.db.fetchval(
+                    "SELECT count(*) FROM billing.ledger WHERE kind = 'REFUND' AND message_id = $1", message_id
+                )
+            )
+
+        await wait_until(check, f"the refund of {message_id}")
+
     async def wait_consumed(self) -> None:
         """Until the billing group has committed every record now on msg.status."""
         ends = await end_offsets(self.kafka, self.kafka.topic(MSG_STATUS.name))

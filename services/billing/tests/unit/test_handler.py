@@ -9,7 +9,7 @@ import pytest
 from aiokafka import ConsumerRecord
 
 from cpaas.billing.handlers import ChargingHandler
-from cpaas.billing.store import AppliedCharge, Charge
+from cpaas.billing.store import AppliedCharge, Charge, Refund
 from cpaas.contracts import Channel, MessageStatus, MessageStatusChangedV1, envelope
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -40,6 +40,11 @@ class FakeStore:
     def __init__(self, refuse: frozenset[str] = frozenset()) -> None:
         self.refuse = refuse
         self.calls: list[list[Charge]] = []
+        self.refunds: list[list[Refund]] = []
+
+    async def apply(self, charges: list[Charge], refunds: list[Refund]) -> tuple[list[AppliedCharge], list]:
+        self.refunds.append(list(refunds))
+        return (await self.apply_charges(charges) if charges or not refunds else []), []
 
     async def apply_charges(self, charges: list[Charge]) -> list[AppliedCharge]:
         self.calls.append(list(charges))
@@ -156,3 +161,28 @@ async def test_a_transient_error_rewinds_the_batch(parts) -> None:
     with pytest.raises(ConnectionResetError):
         await handler(Down(), broker, publisher).handle([record(status("1", MessageStatus.SUBMITTED_OPERATOR), 0)])
     assert publisher.published == [] and broker.dead == []
+
+
+async def test_an_undelivered_whatsapp_rcs_or_voice_attempt_refunds_and_an_sms_one_never(parts) -> None:
+    broker, publisher = parts
+    store = FakeStore()
+    records = [
+        status("1", MessageStatus.SUBMITTED_OPERATOR, channel=Channel.WHATSAPP, carrier_message_id="w1"),
+        status("1", MessageStatus.FAILED, channel=Channel.WHATSAPP, carrier_error_code="131026"),
+        status("1", MessageStatus.FAILED, channel=Channel.WHATSAPP, carrier_error_code="131026"),  # redelivered
+        status("2", MessageStatus.UNDELIVERED, channel=Channel.RCS, carrier_message_id="r2"),
+        status("3", MessageStatus.UNDELIVERED, channel=Channel.VOICE, carrier_message_id="v3"),
+        status("4", MessageStatus.UNDELIVERED, carrier_message_id="s4"),  # SMS: charged, never refunded
+        status("5", MessageStatus.DELIVERED, channel=Channel.WHATSAPP, carrier_message_id="w5"),
+        status("5", MessageStatus.FAILED, channel=Channel.WHATSAPP),  # delivered in the same batch: kept
+    ]
+    await handler(store, broker, publisher).handle([record(v, n) for n, v in enumerate(records)])
+    [charges] = store.calls
+    # an undelivered RCS message or unanswered call is not billed: UNDELIVERED charges only SMS
+    assert [(c.message_id[-1], c.channel) for c in charges] == [("1", "WHATSAPP"), ("4", "SMS"), ("5", "WHATSAPP")]
+    [refunds] = store.refunds
+    assert [(r.message_id[-1], r.attempt, r.channel) for r in refunds] == [
+        ("1", 1, "WHATSAPP"),
+        ("2", 1, "RCS"),
+        ("3", 1, "VOICE"),
+    ]

@@ -1,9 +1,13 @@
 """The charging subscriber: one batch subscriber on msg.status (group "billing").
 
 Per batch: decode, keep the first chargeable event of each (message id, attempt), price
-it (template category and type from the console, through cpaas.control_plane), charge the whole batch in ONE
-transaction, then publish a MessageChargedV1 per charge (pipelined) and return, after
-which the offsets are committed (NACK_ON_ERROR).
+it (template category and type from the console, through cpaas.control_plane), and the
+first refunding event of each attempt (a WhatsApp / RCS / voice attempt that ended
+FAILED or UNDELIVERED, unless the batch also says it was DELIVERED / READ); charge, then
+refund, the whole batch in ONE transaction, then publish a MessageChargedV1 per charge
+and per refund (a refund's says the attempt now costs 0; an attempt charged and refunded
+in the same batch publishes only its refund), pipelined, and return, after which the
+offsets are committed (NACK_ON_ERROR).
 
 Guarantees: an attempt is charged at most once (a unique index); a transient error
 (database or broker away) raises, so the batch comes again and finds its charges in
@@ -27,9 +31,24 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from cpaas.billing.domain.pricing import TemplateInfo, UnitsOutOfRange, is_chargeable, price
-from cpaas.billing.metrics import BATCH_SECONDS, BATCH_SIZE, CHARGED_AMOUNT, CHARGES, TEMPLATES_UNKNOWN
-from cpaas.billing.store import AppliedCharge, BillingStore, Charge
+from cpaas.billing.domain.pricing import (
+    TemplateInfo,
+    UnitsOutOfRange,
+    is_chargeable,
+    is_reached,
+    is_refunding,
+    price,
+)
+from cpaas.billing.metrics import (
+    BATCH_SECONDS,
+    BATCH_SIZE,
+    CHARGED_AMOUNT,
+    CHARGES,
+    REFUNDED_AMOUNT,
+    REFUNDS,
+    TEMPLATES_UNKNOWN,
+)
+from cpaas.billing.store import AppliedCharge, AppliedRefund, BillingStore, Charge, Refund
 from cpaas.contracts import Channel, CloudEvent, MessageStatusChangedV1
 from cpaas.contracts.events import MessageChargedV1
 from cpaas.contracts.topics import BILLING_CHARGED, MSG_STATUS
@@ -74,17 +93,21 @@ class ChargingHandler:
     async def handle(self, records: Sequence[ConsumerRecord]) -> None:
         """Charge one poll's records; returns once charged and their events published."""
         started = time.perf_counter()
-        candidates = await self._candidates(records)
-        if candidates:
+        candidates, refunds = await self._candidates(records)
+        if candidates or refunds:
             charges = await self._price(candidates)
-            applied = await self._apply(charges)
-            await self._publish(applied)
+            applied, refunded = await self._apply(charges, refunds)
+            await self._publish(applied, refunded)
         BATCH_SIZE.observe(len(records))
         BATCH_SECONDS.observe(time.perf_counter() - started)
 
-    async def _candidates(self, records: Sequence[ConsumerRecord]) -> list[Candidate]:
-        """The first chargeable event of each attempt, in offset order; invalid records go to the DLQ."""
+    async def _candidates(self, records: Sequence[ConsumerRecord]) -> tuple[list[Candidate], list[Candidate]]:
+        """The first chargeable and the first refunding event of each attempt, in offset
+        order (no refund for an attempt the batch also saw DELIVERED / READ); invalid
+        records go to the DLQ."""
         seen: dict[tuple[str, int], Candidate] = {}
+        ended: dict[tuple[str, int], Candidate] = {}
+        reached: set[tuple[str, int]] = set()
         for record in records:
             try:
                 event = decode_event(MessageStatusChangedV1, record.value)
@@ -92,10 +115,24 @@ class ChargingHandler:
                 await dead_letter(self.broker, record, exc)
                 CHARGES.labels("-", "dead_lettered").inc()
                 continue
+            candidate = Candidate(record, event)
             if is_chargeable(event.data):
-                candidate = Candidate(record, event)
                 seen.setdefault(candidate.key, candidate)
-        return list(seen.values())
+            if is_reached(event.data):
+                reached.add(candidate.key)
+            elif is_refunding(event.data):
+                ended.setdefault(candidate.key, candidate)
+        refunds = []
+        for key, candidate in ended.items():
+            if key in reached:
+                continue
+            if not 0 < candidate.event.data.account_id <= MAX_ACCOUNT_ID:
+                await self._refuse(
+                    candidate, PoisonRecord(f"account id {candidate.event.data.account_id} is out of range")
+                )
+                continue
+            refunds.append(candidate)
+        return list(seen.values()), refunds
 
     async def _price(self, candidates: list[Candidate]) -> dict[tuple[str, int], tuple[Candidate, Charge]]:
         template_ids = [
@@ -135,20 +172,32 @@ class ChargingHandler:
             units=pricing.units,
         )
 
-    async def _apply(self, priced: dict[tuple[str, int], tuple[Candidate, Charge]]) -> list[AppliedCharge]:
+    async def _apply(
+        self, priced: dict[tuple[str, int], tuple[Candidate, Charge]], ended: list[Candidate]
+    ) -> tuple[list[AppliedCharge], list[AppliedRefund]]:
         charges = [charge for _, charge in priced.values()]
+        refunds = {c.key: (c, _refund(c)) for c in ended}
         try:
-            applied = await self.store.apply_charges(charges)
+            applied, refunded = await self.store.apply(charges, [refund for _, refund in refunds.values()])
         except DATA_ERRORS as exc:
             log.warning("batch refused by the database; charging it one by one", extra={"error": str(exc)})
-            applied = []
+            applied, refunded = [], []
             for candidate, charge in priced.values():
                 try:
-                    applied += await self.store.apply_charges([charge])
+                    applied += (await self.store.apply([charge], []))[0]
+                except DATA_ERRORS as one_exc:
+                    await self._refuse(candidate, PoisonRecord(f"refused by the database: {one_exc}"))
+            for candidate, refund in refunds.values():
+                try:
+                    refunded += (await self.store.apply([], [refund]))[1]
                 except DATA_ERRORS as one_exc:
                     await self._refuse(candidate, PoisonRecord(f"refused by the database: {one_exc}"))
         self._count(charges, applied)
-        return applied
+        for entry in refunded:
+            REFUNDS.labels(entry.channel, "applied" if entry.new else "republished").inc()
+            if entry.new:
+                REFUNDED_AMOUNT.labels(entry.price_code).inc(entry.amount_minor)
+        return applied, refunded
 
     def _count(self, charges: list[Charge], applied: list[AppliedCharge]) -> None:
         for entry in applied:
@@ -171,26 +220,13 @@ class ChargingHandler:
             if (charge.message_id, charge.attempt) not in done:
                 CHARGES.labels(charge.channel, "duplicate").inc()
 
-    async def _publish(self, applied: list[AppliedCharge]) -> None:
-        await self.publisher.publish_many(
-            (
-                BILLING_CHARGED.name,
-                MessageChargedV1(
-                    message_id=entry.message_id,
-                    account_id=entry.account_id,
-                    attempt=entry.attempt,
-                    channel=Channel(entry.channel),
-                    price_code=entry.price_code,
-                    units=entry.units,
-                    amount_minor=entry.amount_minor,
-                    currency=entry.currency,
-                    balance_after_minor=entry.balance_after_minor,
-                    charged_at=entry.charged_at,
-                ),
-                entry.message_id,
-            )
-            for entry in applied
-        )
+    async def _publish(self, applied: list[AppliedCharge], refunded: list[AppliedRefund]) -> None:
+        """One MessageChargedV1 per charge and per refund (the attempt's cost now: 0 once
+        refunded); a charge refunded in this batch is not published, only its refund."""
+        refunded_now = {(entry.message_id, entry.attempt) for entry in refunded}
+        events = [_charged(entry) for entry in applied if (entry.message_id, entry.attempt) not in refunded_now]
+        events += [_charged(entry) for entry in refunded]
+        await self.publisher.publish_many((BILLING_CHARGED.name, event, event.message_id) for event in events)
 
     async def _refuse(self, candidate: Candidate, error: Exception) -> None:
         data = candidate.event.data
@@ -200,6 +236,34 @@ class ChargingHandler:
         )
         await dead_letter(self.broker, candidate.record, error)
         CHARGES.labels(data.channel.value, "dead_lettered").inc()
+
+
+def _refund(candidate: Candidate) -> Refund:
+    data = candidate.event.data
+    return Refund(
+        event_id=candidate.event.id,
+        message_id=data.message_id,
+        attempt=data.attempt,
+        account_id=data.account_id,
+        channel=data.channel.value,
+    )
+
+
+def _charged(entry: AppliedCharge) -> MessageChargedV1:
+    refund = isinstance(entry, AppliedRefund)
+    return MessageChargedV1(
+        message_id=entry.message_id,
+        account_id=entry.account_id,
+        attempt=entry.attempt,
+        channel=Channel(entry.channel),
+        price_code=entry.price_code,
+        units=entry.units,
+        amount_minor=0 if refund else entry.amount_minor,
+        refunded_minor=entry.amount_minor if refund else 0,
+        currency=entry.currency,
+        balance_after_minor=entry.balance_after_minor,
+        charged_at=entry.charged_at,
+    )
 
 
 def register_charging(

@@ -11,6 +11,15 @@ CHARGES = Counter(
 CHARGED_AMOUNT = Counter(
     "cpaas_billing_charged_amount_minor_total", "Amount charged, in minor units, by price code", ["price_code"]
 )
+REFUNDS = Counter(
+    "cpaas_billing_refunds_total",
+    "Refunds of provisional charges (WhatsApp, RCS, voice attempts that ended FAILED / UNDELIVERED) by channel"
+    " and outcome: applied (a new REFUND entry), republished (a redelivered event whose refund existed)",
+    ["channel", "outcome"],
+)
+REFUNDED_AMOUNT = Counter(
+    "cpaas_billing_refunded_amount_minor_total", "Amount refunded, in minor units, by price code", ["price_code"]
+)
 ADJUSTMENTS = Counter("cpaas_billing_adjustments_total", "Admin credits and debits applied", ["kind"])
 TEMPLATES_UNKNOWN = Counter(
     "cpaas_billing_templates_unknown_total", "Charges whose template was not found (priced by channel default)"

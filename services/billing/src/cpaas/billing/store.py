@@ -12,6 +12,7 @@ writes its ledger entry.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 import asyncpg
 
@@ -37,7 +38,7 @@ WITH input AS (
         WITH ORDINALITY AS i(message_id, attempt, account_id, channel, price_code, units, event_id, ord)
 ), existing AS (
     SELECT l.*, i.event_id AS incoming_event_id
-    FROM input i JOIN billing.ledger l ON l.message_id = i.message_id AND l.attempt = i.attempt
+    FROM input i JOIN billing.ledger l ON l.message_id = i.message_id AND l.attempt = i.attempt AND l.kind = 'CHARGE'
 ), fresh AS (
     SELECT i.*, p.amount_minor AS unit_price_minor, p.amount_minor * i.units AS amount
     FROM input i JOIN billing.prices p USING (price_code)
@@ -50,7 +51,7 @@ WITH input AS (
            b.currency, f.message_id, f.attempt, f.channel, f.price_code, f.units, f.unit_price_minor, f.event_id
     FROM fresh f JOIN billing.balances b USING (account_id)
     ORDER BY f.ord
-    ON CONFLICT (message_id, attempt) WHERE message_id IS NOT NULL DO NOTHING
+    ON CONFLICT (message_id, attempt, kind) WHERE message_id IS NOT NULL DO NOTHING
     RETURNING *
 ), moved AS (
     UPDATE billing.balances b SET balance_minor = b.balance_minor + s.total, updated_at = now()
@@ -62,6 +63,52 @@ SELECT true AS new, message_id, attempt, account_id, channel, price_code, units,
 FROM inserted
 UNION ALL
 SELECT false, message_id, attempt, account_id, channel, price_code, units, -amount_minor,
+       balance_after_minor, currency, created_at
+FROM existing e WHERE event_id = incoming_event_id
+    -- a refunded attempt's cost is its refund's to tell (0): its charge is not published again
+    AND NOT EXISTS (SELECT 1 FROM billing.ledger r
+                    WHERE r.message_id = e.message_id AND r.attempt = e.attempt AND r.kind = 'REFUND')
+"""
+
+# The refunds of a batch, after its charges (same transaction, balance rows locked):
+# each attempt that has a charge and no refund yet gets a REFUND entry of the charge's
+# amount, copying its channel, price and units, with its running balance; attempts
+# never charged (a send the provider refused) are left alone, and a refund already made
+# by this very event is returned (a redelivered batch publishes it again).
+_REFUND_SQL = """
+WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::smallint[], $3::bigint[], $4::text[])
+        WITH ORDINALITY AS i(message_id, attempt, account_id, event_id, ord)
+), existing AS (
+    SELECT l.*, i.event_id AS incoming_event_id
+    FROM input i JOIN billing.ledger l ON l.message_id = i.message_id AND l.attempt = i.attempt AND l.kind = 'REFUND'
+), fresh AS (
+    SELECT i.ord, i.event_id AS incoming_event_id, c.account_id, c.message_id, c.attempt, c.channel, c.price_code,
+           c.units, c.unit_price_minor, -c.amount_minor AS amount
+    FROM input i JOIN billing.ledger c ON c.message_id = i.message_id AND c.attempt = i.attempt
+        AND c.account_id = i.account_id AND c.kind = 'CHARGE'
+    WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.message_id = i.message_id AND e.attempt = i.attempt)
+), inserted AS (
+    INSERT INTO billing.ledger (account_id, kind, amount_minor, balance_after_minor, currency, message_id, attempt,
+                                channel, price_code, units, unit_price_minor, event_id)
+    SELECT f.account_id, 'REFUND', f.amount,
+           b.balance_minor + sum(f.amount) OVER (PARTITION BY f.account_id ORDER BY f.ord),
+           b.currency, f.message_id, f.attempt, f.channel, f.price_code, f.units, f.unit_price_minor,
+           f.incoming_event_id
+    FROM fresh f JOIN billing.balances b USING (account_id)
+    ORDER BY f.ord
+    ON CONFLICT (message_id, attempt, kind) WHERE message_id IS NOT NULL DO NOTHING
+    RETURNING *
+), moved AS (
+    UPDATE billing.balances b SET balance_minor = b.balance_minor + s.total, updated_at = now()
+    FROM (SELECT account_id, sum(amount_minor) AS total FROM inserted GROUP BY account_id) s
+    WHERE b.account_id = s.account_id
+)
+SELECT true AS new, message_id, attempt, account_id, channel, price_code, units, amount_minor,
+       balance_after_minor, currency, created_at
+FROM inserted
+UNION ALL
+SELECT false, message_id, attempt, account_id, channel, price_code, units, amount_minor,
        balance_after_minor, currency, created_at
 FROM existing WHERE event_id = incoming_event_id
 """
@@ -84,8 +131,20 @@ class Charge:
 
 
 @dataclass(frozen=True, slots=True)
+class Refund:
+    """An attempt whose charge (if it has one) is to be refunded: it ended undelivered."""
+
+    event_id: str
+    message_id: str
+    attempt: int
+    account_id: int
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
 class AppliedCharge:
-    """A charge in the ledger; `new` is False when it was there already (a redelivery)."""
+    """A charge (or, in `AppliedRefund`, a refund) in the ledger; `new` is False when it
+    was there already (a redelivery)."""
 
     new: bool
     message_id: str
@@ -98,6 +157,14 @@ class AppliedCharge:
     balance_after_minor: int
     currency: str
     charged_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedRefund(AppliedCharge):
+    """A refund in the ledger: `amount_minor` (positive) is what went back to the balance."""
+
+
+_Applied = TypeVar("_Applied", bound=AppliedCharge)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,43 +184,48 @@ class BillingStore:
 
     # -- charges ------------------------------------------------------------------------
     async def apply_charges(self, charges: Sequence[Charge]) -> list[AppliedCharge]:
-        """Charge a batch in one transaction; at most one entry per (message id, attempt).
+        """Charge a batch in one transaction (see `apply`)."""
+        applied, _ = await self.apply(charges, ())
+        return applied
 
-        Returns the entries made now, and the existing entries of charges whose event
-        had already charged them (a redelivered batch). Charges of attempts charged by
-        another event are left out. `charges` must not repeat a (message id, attempt).
+    async def apply(
+        self, charges: Sequence[Charge], refunds: Sequence[Refund]
+    ) -> tuple[list[AppliedCharge], list[AppliedRefund]]:
+        """Charge, then refund, a batch in one transaction; at most one charge and one
+        refund per (message id, attempt), a refund only of an attempt that has a charge.
+
+        Returns the entries made now, and the existing entries whose event had already
+        made them (a redelivered batch); a charge whose attempt was refunded is not
+        returned again. Entries made by another event are left out. Neither `charges`
+        nor `refunds` may repeat a (message id, attempt).
         """
-        if not charges:
-            return []
-        accounts = sorted({c.account_id for c in charges})
+        if not charges and not refunds:
+            return [], []
+        accounts = sorted({c.account_id for c in charges} | {r.account_id for r in refunds})
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(_LOCK_BALANCES_SQL, accounts, self.currency)
-            rows = await conn.fetch(
-                _CHARGE_SQL,
-                [c.message_id for c in charges],
-                [c.attempt for c in charges],
-                [c.account_id for c in charges],
-                [c.channel for c in charges],
-                [c.price_code for c in charges],
-                [c.units for c in charges],
-                [c.event_id for c in charges],
-            )
-        return [
-            AppliedCharge(
-                new=row["new"],
-                message_id=row["message_id"],
-                attempt=row["attempt"],
-                account_id=row["account_id"],
-                channel=row["channel"],
-                price_code=row["price_code"],
-                units=row["units"],
-                amount_minor=row["amount_minor"],
-                balance_after_minor=row["balance_after_minor"],
-                currency=row["currency"],
-                charged_at=row["created_at"],
-            )
-            for row in rows
-        ]
+            rows = []
+            if charges:
+                rows = await conn.fetch(
+                    _CHARGE_SQL,
+                    [c.message_id for c in charges],
+                    [c.attempt for c in charges],
+                    [c.account_id for c in charges],
+                    [c.channel for c in charges],
+                    [c.price_code for c in charges],
+                    [c.units for c in charges],
+                    [c.event_id for c in charges],
+                )
+            refunded = []
+            if refunds:
+                refunded = await conn.fetch(
+                    _REFUND_SQL,
+                    [r.message_id for r in refunds],
+                    [r.attempt for r in refunds],
+                    [r.account_id for r in refunds],
+                    [r.event_id for r in refunds],
+                )
+        return [_applied(AppliedCharge, row) for row in rows], [_applied(AppliedRefund, row) for row in refunded]
 
     # -- adjustments --------------------------------------------------------------------
     async def adjust(
@@ -237,3 +309,19 @@ class BillingStore:
                 amount_minor,
                 actor,
             )
+
+
+def _applied(cls: type[_Applied], row: asyncpg.Record) -> _Applied:
+    return cls(
+        new=row["new"],
+        message_id=row["message_id"],
+        attempt=row["attempt"],
+        account_id=row["account_id"],
+        channel=row["channel"],
+        price_code=row["price_code"],
+        units=row["units"],
+        amount_minor=row["amount_minor"],
+        balance_after_minor=row["balance_after_minor"],
+        currency=row["currency"],
+        charged_at=row["created_at"],
+    )

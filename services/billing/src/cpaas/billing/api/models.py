@@ -40,8 +40,8 @@ class Balance(CamelModel):
 
 class Entry(CamelModel):
     id: int
-    kind: Literal["CHARGE", "CREDIT", "DEBIT"]
-    amount_minor: int  # signed change of the balance
+    kind: Literal["CHARGE", "REFUND", "CREDIT", "DEBIT"]
+    amount_minor: int  # signed change of the balance (a REFUND is positive: its charge given back)
     balance_after_minor: int
     currency: str
     created_at: datetime

@@ -69,7 +69,7 @@ def build_router(*, service_token: str, max_page_size: int) -> APIRouter:
         store: Store,
         page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
         page_size: Annotated[int, Query(alias="pageSize", ge=1)] = 20,
-        kind: Literal["CHARGE", "CREDIT", "DEBIT"] | None = None,
+        kind: Literal["CHARGE", "REFUND", "CREDIT", "DEBIT"] | None = None,
         since: Annotated[datetime | None, Query(alias="from")] = None,
         until: Annotated[datetime | None, Query(alias="to")] = None,
     ) -> TransactionPage:

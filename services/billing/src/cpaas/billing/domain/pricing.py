@@ -1,9 +1,16 @@
-"""What an attempt costs and when it is charged: pure functions, no I/O.
+"""What an attempt costs, when it is charged and when refunded: pure functions, no I/O.
 
 An attempt is charged once the carrier has accepted it: on its SUBMITTED_OPERATOR, or,
-should that event never be seen, on the first DELIVERED / READ / UNDELIVERED that
-carries the carrier's message id. FAILED never charges (a refused submit is free), nor
-do SUBMITTED and RETRYING (nothing reached a carrier yet).
+should that event never be seen, on the first DELIVERED / READ (or, for SMS,
+UNDELIVERED) that carries the carrier's message id. FAILED never charges (a refused
+submit is free), nor do SUBMITTED and RETRYING (nothing reached a carrier yet).
+
+Each channel follows its provider's billing (services/billing/README.md, "When an
+attempt is charged"): SMS operators bill every submit they accepted, so an SMS charge
+is final. Meta (WhatsApp) and Google RBM (RCS) bill a message when it is delivered,
+and voice providers a call that was answered: for these channels the charge on
+acceptance is provisional and is refunded when the attempt ends FAILED or UNDELIVERED
+without a DELIVERED / READ.
 
 Prices (integer minor units per unit) live in billing.prices; this module only says
 which price code and how many units: SMS per segment, WhatsApp per conversation
@@ -55,6 +62,10 @@ _RCS_BY_TYPE = {
     "CAROUSEL": PriceCode.RCS_CAROUSEL,
 }
 _CARRIER_ACCEPTED = frozenset({MessageStatus.DELIVERED, MessageStatus.READ, MessageStatus.UNDELIVERED})
+_REACHED = frozenset({MessageStatus.DELIVERED, MessageStatus.READ})
+_ENDED_UNDELIVERED = frozenset({MessageStatus.FAILED, MessageStatus.UNDELIVERED})
+# channels whose provider bills only a delivered message / an answered call
+BILLED_ON_DELIVERY = frozenset({Channel.WHATSAPP, Channel.RCS, Channel.VOICE})
 
 
 class ConsoleTemplate(Protocol):
@@ -108,7 +119,21 @@ def is_chargeable(event: MessageStatusChangedV1) -> bool:
     """True when this status event may charge its attempt (the first such event does)."""
     if event.status is MessageStatus.SUBMITTED_OPERATOR:
         return True
+    if event.channel in BILLED_ON_DELIVERY and event.status not in _REACHED:
+        return False  # an undelivered WhatsApp / RCS message or unanswered call is not billed
     return event.status in _CARRIER_ACCEPTED and bool(event.carrier_message_id)
+
+
+def is_refunding(event: MessageStatusChangedV1) -> bool:
+    """True when this status event refunds its attempt's charge (if there is one): the
+    attempt of a channel billed on delivery ended FAILED or UNDELIVERED."""
+    return event.channel in BILLED_ON_DELIVERY and event.status in _ENDED_UNDELIVERED
+
+
+def is_reached(event: MessageStatusChangedV1) -> bool:
+    """True when this event says the attempt reached the recipient (DELIVERED / READ):
+    a failure of the same attempt in the same batch then refunds nothing."""
+    return event.status in _REACHED
 
 
 # ISO region of an E.164 number (IN, US, ...), or None when no region owns it: the one
