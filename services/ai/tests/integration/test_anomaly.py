@@ -8,7 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
@@ -62,6 +62,10 @@ async def db(pg_settings) -> AsyncIterator[asyncpg.Connection]:
         await conn.close()
 
 
+async def _true(value: bool) -> bool:
+    return value
+
+
 async def _ready(client: httpx.AsyncClient) -> bool:
     return (await client.get("/readyz")).status_code == 200
 
@@ -87,7 +91,7 @@ def submit(recipient: str, *, account: int = ACCOUNT, sender: str = "MYBRAND", o
         template_name="login_otp" if otp else "order_update",
         sender_id=sender,
         variables={"otp": uuid.uuid4().hex[:6]} if otp else {"order": uuid.uuid4().hex[:8]},
-        submitted_at=datetime.now(UTC),
+        submitted_at=kw.pop("submitted_at", None) or datetime.now(UTC),
         **kw,
     )
 
@@ -250,3 +254,23 @@ async def test_the_internal_routes_need_the_service_token_and_valid_paging(ai):
     assert 400 <= bad_status.status_code < 500 and "error" in bad_status.json()
     empty = (await ai.post(f"/internal/v1/accounts/{OTHER}/anomalies/detect")).json()
     assert empty["found"] == [] and empty["fraudProbability"] == 0.0
+
+
+async def test_detection_runs_on_its_own_schedule_and_publishes(kafka_settings, pg_settings, publisher, db):
+    """The periodic run (every second here, every minute by default) over the minutes up to now."""
+    settings = AiSettings(kafka=kafka_settings, postgres=pg_settings, service_token=TOKEN, batch_timeout_ms=5)
+    app = build_app(settings, detect_every_seconds=1)
+    number = "+919812300099"
+    a_minute_ago = datetime.now(UTC) - timedelta(minutes=1)
+    async with app.router.lifespan_context(app):
+        await until(lambda: _true(app.state.detection is not None), "the anomaly part started")
+        await publish(publisher, *[submit(number, otp=True, submitted_at=a_minute_ago) for _ in range(4)])
+        row = await until(
+            lambda: db.fetchrow("SELECT * FROM alerts WHERE alert_type = 'OTP_FLOOD' AND subject = $1", number),
+            "the scheduled run's alert",
+        )
+        assert row["account_id"] == ACCOUNT and row["status"] == "ACTIVE"
+        score = await until(lambda: db.fetchrow("SELECT * FROM fraud_scores WHERE account_id = $1", ACCOUNT), "a score")
+        assert 0.0 <= score["probability"] <= 1.0
+    events = await read_alerts(kafka_settings, lambda got: any(e["data"]["subject"] == number for e in got))
+    assert any(e["data"]["alertType"] == "OTP_FLOOD" for e in events)
