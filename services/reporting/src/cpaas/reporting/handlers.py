@@ -12,7 +12,8 @@ older than the retention are skipped: their day partition is gone for good.
 
 Costs (a second subscriber, on billing.charged): each message's cost, the attempt's amount
 on its attempt row and the sum over attempts (fallback levels are charged on their own
-channels) on the message. A charge can be consumed before reporting has written its
+channels) on the message; a refunded attempt (a WhatsApp / RCS / voice one that was never
+delivered) costs 0. A charge can be consumed before reporting has written its
 attempt (different topics); such a batch is retried shortly (the attempt row follows
 within moments), unless the message is too old to still appear, when the charge is
 skipped and counted.
@@ -169,8 +170,21 @@ class MessageLogHandler:
         return None
 
 
+def latest_costs(charges: list[MessageChargedV1]) -> list[MessageChargedV1]:
+    """One event per (message id, attempt): a refund (refunded_minor > 0, the attempt costs
+    0) wins whatever the order, else the latest; billing publishes a refund after its charge
+    (issue 20.3), and one UPDATE must not see an attempt twice."""
+    chosen: dict[tuple[str, int], MessageChargedV1] = {}
+    for charge in charges:
+        key = (charge.message_id, charge.attempt)
+        if key not in chosen or not chosen[key].refunded_minor:
+            chosen[key] = charge
+    return list(chosen.values())
+
+
 async def apply_costs(message_log: MessageLog, charges: list[MessageChargedV1], now: datetime) -> None:
     """Write the charges' costs; AttemptNotYetLogged while a recent one has no attempt row yet."""
+    charges = latest_costs(charges)
     if not charges:
         return
     created = [message_created_at(c.message_id) for c in charges]
