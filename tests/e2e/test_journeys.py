@@ -67,14 +67,17 @@ async def test_sms_is_delivered_charged_and_reported(platform) -> None:
 async def test_rcs_to_a_903_number_falls_back_to_whatsapp_then_sms_and_each_carrier_level_is_charged(platform):
     sent = await platform.submit(**chain_body(platform, "+919811100903"))
     message = await platform.wait_for(
-        sent["messageId"], lambda m: m["status"] == "DELIVERED" and m["cost"], "delivered by SMS after two fallbacks"
+        sent["messageId"],
+        lambda m: m["status"] == "DELIVERED" and m["cost"] == "0.25",
+        "delivered by SMS after two fallbacks, the failed WhatsApp attempt refunded",
     )
     assert (message["primaryChannel"], message["channel"], message["attempt"]) == ("RCS", "SMS", 3)
     attempts = [(a["channel"], a["status"], a["cost"]) for a in message["attempts"]]
     # RCS failed at the capability check (never reached a carrier: free); WhatsApp accepted it
-    # and then reported failure (charged UIC); SMS delivered (charged one segment)
-    assert attempts == [("RCS", "FAILED", None), ("WHATSAPP", "FAILED", "0.35"), ("SMS", "DELIVERED", "0.25")]
-    assert message["cost"] == "0.60"
+    # (charged UIC provisionally) and then reported failure 131026, which Meta does not bill
+    # (refunded: 0.00); SMS delivered (charged one segment)
+    assert attempts == [("RCS", "FAILED", None), ("WHATSAPP", "FAILED", "0.00"), ("SMS", "DELIVERED", "0.25")]
+    assert message["cost"] == "0.25"
     assert [h["status"] for h in message["history"]].count("RETRYING") == 2
     # each level is sent with its own variables (an SMS fallback once read "Your OTP is Asha")
     smsc_url = f"{platform.urls['sandbox']}/sandbox/smsc/messages?recipient=919811100903"
