@@ -42,21 +42,23 @@ export function SpamDetectionPage() {
       list={list}
       title="Spam Detection"
       actions={<RunDetectionButton onDone={list.reload} />}
-      aboveTable={({ summary, senders }) => (
-        <>
-          <SimpleGrid cols={{ base: 1, sm: 3, lg: 5 }} mb="md">
-            <RiskLevelCard level={summary.riskLevel} />
-            <StatCard label="Risk Score" value={String(summary.riskScore)} />
-            <StatCard label="Alerts (24h)" value={String(summary.alerts24h)} />
-            <StatCard label="Alerts (1h)" value={String(summary.alerts1h)} />
-            <StatCard label="Active Senders" value={String(summary.activeSenders24h)} />
-          </SimpleGrid>
-          <Senders senders={senders} />
-          <Title order={4} mb="xs">
-            Spam alerts
-          </Title>
-        </>
-      )}
+      above={
+        list.data && (
+          <>
+            <SimpleGrid cols={{ base: 1, sm: 3, lg: 5 }} mb="md">
+              <RiskLevelCard level={list.data.summary.riskLevel} />
+              <StatCard label="Risk Score" value={String(list.data.summary.riskScore)} />
+              <StatCard label="Alerts (24h)" value={String(list.data.summary.alerts24h)} />
+              <StatCard label="Alerts (1h)" value={String(list.data.summary.alerts1h)} />
+              <StatCard label="Active Senders" value={String(list.data.summary.activeSenders24h)} />
+            </SimpleGrid>
+            <Senders senders={list.data.senders} />
+            <Title order={4} mb="xs">
+              Spam alerts
+            </Title>
+          </>
+        )
+      }
       filters={
         <Group>
           <Select label="Type" placeholder="All types" clearable data={SPAM_TYPES} value={list.filters.type} onChange={(v) => list.setFilter("type", v)} w={240} />

@@ -2,7 +2,7 @@
 // its top reasons, anomalies 24 h and 1 h, active), the paginated anomaly log filtered by type and
 // status, Acknowledge, and Run Detection Now. Answered by the ai service through /api/anomalies.
 import { Group, Select, SimpleGrid, Stack, Text } from "@mantine/core";
-import { api, unwrap } from "../api/client";
+import { api, unwrap, type Schemas } from "../api/client";
 import { ListPage, useListPage } from "../components/ListPage";
 import { dateTime } from "../lib/format";
 import {
@@ -42,24 +42,7 @@ export function TrafficAnomalyPage() {
       list={list}
       title="Traffic Anomaly"
       actions={<RunDetectionButton onDone={list.reload} />}
-      aboveTable={({ summary }) => (
-        <SimpleGrid cols={{ base: 1, sm: 3, lg: 6 }} mb="md">
-          <RiskLevelCard level={summary.riskLevel} />
-          <StatCard label="Risk Score" value={String(summary.riskScore)} />
-          <StatCard label="Fraud Probability" value={summary.fraudProbability.toFixed(2)}>
-            <Stack gap={0} mt={4} data-testid="fraud-reasons">
-              {summary.fraudReasons.slice(0, 3).map((r) => (
-                <Text key={r.feature} size="xs" c="dimmed">
-                  {r.reason}
-                </Text>
-              ))}
-            </Stack>
-          </StatCard>
-          <StatCard label="Anomalies (24h)" value={String(summary.anomalies24h)} />
-          <StatCard label="Anomalies (1h)" value={String(summary.anomalies1h)} />
-          <StatCard label="Active Alerts" value={String(summary.active)} />
-        </SimpleGrid>
-      )}
+      above={list.data && <Cards summary={list.data.summary} />}
       filters={
         <Group>
           <Select label="Type" placeholder="All types" clearable data={ANOMALY_TYPES} value={list.filters.type} onChange={(v) => list.setFilter("type", v)} w={260} />
@@ -81,5 +64,27 @@ export function TrafficAnomalyPage() {
         { header: "", cell: (a) => <AcknowledgeButton alert={a} onDone={list.reload} /> },
       ]}
     />
+  );
+}
+
+/** The guide's cards: risk level and score, fraud probability with its top reasons, anomalies 24 h and 1 h, active. */
+function Cards({ summary }: { summary: Schemas["AnomalySummary"] }) {
+  return (
+    <SimpleGrid cols={{ base: 1, sm: 3, lg: 6 }} mb="md">
+      <RiskLevelCard level={summary.riskLevel} />
+      <StatCard label="Risk Score" value={String(summary.riskScore)} />
+      <StatCard label="Fraud Probability" value={summary.fraudProbability.toFixed(2)}>
+        <Stack gap={0} mt={4} data-testid="fraud-reasons">
+          {summary.fraudReasons.slice(0, 3).map((r) => (
+            <Text key={r.feature} size="xs" c="dimmed">
+              {r.reason}
+            </Text>
+          ))}
+        </Stack>
+      </StatCard>
+      <StatCard label="Anomalies (24h)" value={String(summary.anomalies24h)} />
+      <StatCard label="Anomalies (1h)" value={String(summary.anomalies1h)} />
+      <StatCard label="Active Alerts" value={String(summary.active)} />
+    </SimpleGrid>
   );
 }
