@@ -8,7 +8,7 @@ import { useLoad } from "../lib/useLoad";
 // /api/billing passes billing's own shapes through (not described in the OpenAPI): these are they.
 interface Entry {
   id: number;
-  kind: "CHARGE" | "CREDIT" | "DEBIT";
+  kind: "CHARGE" | "REFUND" | "CREDIT" | "DEBIT"; // REFUND: a WhatsApp, RCS or voice charge given back (never delivered)
   amountMinor: number;
   balanceAfterMinor: number;
   currency: string;
