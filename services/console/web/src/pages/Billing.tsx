@@ -8,7 +8,8 @@ import { useLoad } from "../lib/useLoad";
 // /api/billing passes billing's own shapes through (not described in the OpenAPI): these are they.
 interface Entry {
   id: number;
-  kind: "CHARGE" | "REFUND" | "CREDIT" | "DEBIT"; // REFUND: a WhatsApp, RCS or voice charge given back (never delivered)
+  // REFUND: a WhatsApp, RCS or voice charge given back (the attempt was never delivered)
+  kind: "CHARGE" | "REFUND" | "CREDIT" | "DEBIT";
   amountMinor: number;
   balanceAfterMinor: number;
   currency: string;
