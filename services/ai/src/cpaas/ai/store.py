@@ -368,7 +368,10 @@ class AnomalyStore:
                 " SELECT a, p, r::jsonb, $4 FROM unnest($1::bigint[], $2::float8[], $3::text[]) AS u (a, p, r)"
                 " ORDER BY a ON CONFLICT (account_id) DO UPDATE SET probability = EXCLUDED.probability,"
                 " reasons = EXCLUDED.reasons, scored_at = EXCLUDED.scored_at",
-                [a for a, _, _ in scores], [p for _, p, _ in scores], [json.dumps(r) for _, _, r in scores], now,
+                [a for a, _, _ in scores],
+                [p for _, p, _ in scores],
+                [json.dumps(r) for _, _, r in scores],
+                now,
             )
 
     async def score(self, account_id: int) -> asyncpg.Record | None:
