@@ -5,6 +5,9 @@ import { notifications } from "@mantine/notifications";
 import { useState } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { errorMessage } from "../../api/errors";
+import { severityColor } from "../../lib/anomaly";
+
+export { evidenceOf, percent, subjectOf } from "../../lib/anomaly";
 
 export type AlertRow = Schemas["Alert"];
 export type RiskLevel = "LOW" | "MEDIUM" | "HIGH";
@@ -31,29 +34,11 @@ export function RiskLevelCard({ level }: { level: RiskLevel }) {
 }
 
 export function SeverityBadge({ severity }: { severity: number }) {
-  const color = severity >= 60 ? "red" : severity >= 30 ? "yellow" : "gray";
-  return <Badge color={color}>{severity}</Badge>;
+  return <Badge color={severityColor(severity)}>{severity}</Badge>;
 }
 
 export function StatusBadge({ status }: { status: AlertRow["status"] }) {
   return <Badge color={status === "ACTIVE" ? "red" : "gray"}>{status}</Badge>;
-}
-
-/** "NUMBER +919811100123", "SENDER ACMEIN". */
-export function subjectOf(a: AlertRow): string {
-  return `${a.subjectType} ${a.subject}`;
-}
-
-/** The evidence numbers as "otpMessages 8 · threshold 5". */
-export function evidenceOf(a: AlertRow): string {
-  return Object.entries(a.evidence ?? {})
-    .filter(([, v]) => typeof v === "number" || typeof v === "string")
-    .map(([k, v]) => `${k} ${typeof v === "number" && !Number.isInteger(v) ? v.toFixed(2) : v}`)
-    .join(" · ");
-}
-
-export function percent(rate: number): string {
-  return `${(rate * 100).toFixed(1)}%`;
 }
 
 /** Run Detection Now: the detectors on the account's recent traffic; says what they found. */
