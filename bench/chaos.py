@@ -377,7 +377,7 @@ async def _count(platform, http, client: Client, accepted, rows, receiver: Recei
     try:
         double_charges = await conn.fetchval(
             "SELECT count(*) FROM (SELECT 1 FROM billing.ledger WHERE message_id = ANY($1)"
-            " GROUP BY message_id, attempt HAVING count(*) > 1) d",
+            " GROUP BY message_id, attempt, kind HAVING count(*) > 1) d",  # a charge and its refund are two kinds
             list(ids),
         )
         balance_gap = await conn.fetchval(
