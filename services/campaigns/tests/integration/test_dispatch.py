@@ -162,6 +162,23 @@ async def test_a_scheduled_campaign_waits_for_its_time_in_the_account_time_zone(
     assert len(await submits.until(3)) == 3
 
 
+async def test_an_offset_less_start_is_read_in_the_accounts_own_time_zone(world: World, service) -> None:
+    await world.sql("UPDATE console.accounts SET time_zone = 'Europe/London' WHERE id = $1", world.account_id)
+    london = ZoneInfo("Europe/London")
+    now = datetime.now(UTC)
+    world.clock.at = now
+    local = (now + timedelta(hours=2)).astimezone(london).replace(tzinfo=None, microsecond=0)
+    try:
+        async with service() as svc:
+            created = await svc.create(world.sms_form("london", scheduledAt=local.isoformat()), csv_of(rows(2)))
+            assert created.status_code == 201, created.text
+            assert datetime.fromisoformat(created.json()["scheduledAt"]) == local.replace(tzinfo=london)
+            waiting = await svc.until(created.json()["id"], lambda c: c["status"] == "QUEUED", "validated")
+            assert waiting["statusReason"] == f"scheduled to start at {local:%Y-%m-%d %H:%M} Europe/London"
+    finally:
+        await world.sql("UPDATE console.accounts SET time_zone = 'Asia/Kolkata' WHERE id = $1", world.account_id)
+
+
 async def test_delivery_counts_come_from_the_status_stream_each_message_once(world: World, service) -> None:
     broker = make_broker(world.kafka, client_id="test")
     await broker.start()

@@ -67,7 +67,9 @@ class Campaigns:
             template = await self.console.template(account_id, level.template_id)
             check_level(level, template, senders, enabled)
             templates.append(template)
-        zone = self.settings.default_time_zone
+        account = await self.console.account(account_id)
+        # an offset-less scheduledAt is a wall-clock time in the account's own zone
+        zone = account.time_zone if account is not None else self.settings.default_time_zone
         scheduled = parse_schedule(upload.fields.get("scheduledAt"), ZoneInfo(zone), self.now())
         return NewCampaign(
             account_id=account_id,
