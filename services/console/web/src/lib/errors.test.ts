@@ -4,7 +4,7 @@ import contractsErrors from "../../../../../contracts/src/cpaas/contracts/errors
 import waStatuses from "../../../../../services/wa-connector/src/cpaas/wa_connector/providers/cloud_api/statuses.py?raw";
 import rbmStatuses from "../../../../../services/rcs-connector/src/cpaas/rcs_connector/providers/rbm/statuses.py?raw";
 import voiceStatuses from "../../../../../services/voice-connector/src/cpaas/voice_connector/providers/programmable_voice/statuses.py?raw";
-import smsStatuses from "../../../../../services/sms-connector/src/cpaas/sms_connector/domain/statuses.py?raw";
+import smsStatuses from "../../../../../services/sms-connector/src/cpaas/sms_connector/providers/smpp/statuses.py?raw";
 import waSandbox from "../../../../../services/sandbox/src/cpaas/sandbox/whatsapp/graph.py?raw";
 import voiceSandbox from "../../../../../services/sandbox/src/cpaas/sandbox/voice/errors.py?raw";
 import smscSandboxReceipts from "../../../../../services/sandbox/src/cpaas/sandbox/smsc/receipts.py?raw";

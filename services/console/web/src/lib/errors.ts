@@ -171,6 +171,7 @@ export const WHATSAPP_ERRORS: Record<number, string> = {
   3: "WhatsApp API capability or permission missing",
   4: "WhatsApp API call rate limit reached",
   10: "Permission denied by WhatsApp",
+  33: "The WhatsApp number is not registered with Meta (unknown phone number ID)",
   100: "Invalid parameter sent to WhatsApp",
   190: "WhatsApp access token expired or invalid",
   200: "WhatsApp API permission missing",
