@@ -216,3 +216,27 @@ async def platform(infra: LocalInfra, tmp_path_factory) -> AsyncIterator[Platfor
     admin = await asyncpg.connect(infra.postgres.admin_dsn())
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin.close()
+
+
+@pytest.fixture(scope="session")
+def make_run(tmp_path_factory):
+    """`make run`'s platform (the launcher, every service a process of its own), launched once
+    for every browser journey of the run: each module makes its own tenants on it."""
+    from .launched import Launcher  # launched imports this module
+
+    launcher = Launcher(tmp_path_factory.mktemp("make-run") / "data")
+    try:
+        launched = launcher.start()
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    try:
+        yield launched
+    finally:
+        launcher.stop()
+
+
+@pytest.fixture(scope="module")
+async def launched_platform(make_run) -> AsyncIterator[Platform]:
+    """The launched platform as a module's tests use it (a gateway client of their own loop)."""
+    async with httpx.AsyncClient(base_url=make_run.urls["gateway"], timeout=10) as gateway:
+        yield Platform(gateway, make_run.creds, make_run.pg, make_run.kafka, make_run.urls)

@@ -5,7 +5,6 @@ numbers, watches the campaign reach COMPLETED (its messages delivered by the san
 SMSC over SMPP), and finds the messages in Reports under the campaign's name.
 Screens are saved to tests/e2e/screenshots/."""
 
-import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -18,7 +17,6 @@ from playwright.async_api import Browser, async_playwright, expect
 
 from .browser import CHROMIUM, FLAGS, STATUS_TIMEOUT_MS, WEB_DIST, Console
 from .conftest import Platform
-from .launched import Launcher
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -26,17 +24,9 @@ BALANCE_MINOR = 50_000  # 500.00 INR for the new tenant
 
 
 @pytest.fixture(scope="module")
-async def platform(tmp_path_factory) -> AsyncIterator[Platform]:
-    launcher = Launcher(tmp_path_factory.mktemp("make-run") / "data")
-    try:
-        launched = await asyncio.to_thread(launcher.start)
-    except RuntimeError as error:
-        pytest.fail(str(error))
-    try:
-        async with httpx.AsyncClient(base_url=launched.urls["gateway"], timeout=10) as gateway:
-            yield Platform(gateway, launched.creds, launched.pg, launched.kafka, launched.urls)
-    finally:
-        await asyncio.to_thread(launcher.stop)
+async def platform(launched_platform: Platform) -> Platform:
+    """`make run`'s platform, launched once for the run (tests/e2e/conftest.py)."""
+    return launched_platform
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import re
 import struct
 import uuid
 import zlib
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -18,7 +17,6 @@ from playwright.async_api import Browser, async_playwright, expect
 
 from .browser import CHROMIUM, FLAGS, STATUS_TIMEOUT_MS, WEB_DIST, Console
 from .conftest import Platform
-from .launched import Launcher
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -36,18 +34,9 @@ GUIDE_SCREENS = [
 
 
 @pytest.fixture(scope="module")
-async def platform(tmp_path_factory) -> AsyncIterator[Platform]:
-    """`make run` (the launcher, every service a process of its own), once for this module."""
-    launcher = Launcher(tmp_path_factory.mktemp("make-run") / "data")
-    try:
-        launched = await asyncio.to_thread(launcher.start)
-    except RuntimeError as error:
-        pytest.fail(str(error))
-    try:
-        async with httpx.AsyncClient(base_url=launched.urls["gateway"], timeout=10) as gateway:
-            yield Platform(gateway, launched.creds, launched.pg, launched.kafka, launched.urls)
-    finally:
-        await asyncio.to_thread(launcher.stop)
+async def platform(launched_platform: Platform) -> Platform:
+    """`make run`'s platform, launched once for the run (tests/e2e/conftest.py)."""
+    return launched_platform
 
 
 @pytest.fixture(scope="module")
@@ -219,14 +208,14 @@ async def test_rcs_to_a_903_number_falls_back_to_whatsapp_then_sms_and_shows_ret
     await ui.page.get_by_text("RCS", exact=True).first.click()
     recipient = number("903")
     await ui.page.get_by_label("Recipient").fill(recipient)
-    await ui.choose_matching("Template", r"rcs_welcome")
+    await ui.choose_matching("Template", r"^rcs_welcome\b")
     await ui.page.get_by_role("button", name="Add fallback").click()
     await ui.choose("Fallback 1 channel", "WhatsApp")
-    await ui.choose_matching("Fallback 1 template", r"order_update")
+    await ui.choose_matching("Fallback 1 template", r"^order_update\b")
     await ui.page.get_by_role("button", name="Add fallback").click()
     await expect(ui.page.get_by_role("button", name="Add fallback")).to_be_disabled()  # at most 2 levels
     await ui.choose("Fallback 2 sender ID", platform.creds["senderId"])
-    await ui.choose_matching("Fallback 2 template", r"otp_alert")
+    await ui.choose_matching("Fallback 2 template", r"^otp_alert\b")
     # each level has its own variables (an SMS fallback once read "Your OTP is Asha")
     await ui.page.get_by_label("Variable 1", exact=True).fill("Asha")
     await expect(ui.page.get_by_label("Variable 2", exact=True)).to_have_count(0)  # rcs_welcome has one
@@ -560,7 +549,39 @@ async def test_a_whatsapp_template_reads_both_reviews_on_the_templates_list(cons
     ui = await console()
     await ui.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
     await ui.go("Templates")
-    seeded = ui.page.get_by_role("row").filter(has_text="order_update")
+    seeded = ui.page.get_by_role("row").filter(has_text=re.compile(r"order_update(?!_)"))  # not a test's copy
     await expect(seeded.get_by_test_id("review-steps")).to_contain_text("Meta")
     await expect(seeded.get_by_test_id("readiness")).to_have_text("Ready to send")
     await expect(ui.page.get_by_test_id("updated-at")).to_contain_text("updated")
+
+
+def covers(unicode_range: str, code_point: int) -> bool:
+    """Whether a CSS unicode-range ("U+900-97F, U+20B9") includes the code point."""
+    for part in unicode_range.upper().replace("U+", "").split(","):
+        low, _, high = part.strip().partition("-")
+        if int(low, 16) <= code_point <= int(high or low, 16):
+            return True
+    return False
+
+
+async def test_hindi_is_drawn_with_the_devanagari_font_the_app_ships(console, platform) -> None:
+    """The web app bundles its fonts (Noto Sans from npm, a face per script): a Hindi template
+    is drawn with the bundled Devanagari face on any machine, whatever fonts it has."""
+    ui = await console()
+    await ui.login(platform.creds["user"]["username"], platform.creds["user"]["password"])
+    await ui.go("Templates")
+    loaded = await ui.page.evaluate(
+        """async () => {
+            const p = document.createElement("p");
+            p.textContent = "आपका OTP 482913 है। इसे किसी के साथ साझा न करें।";
+            document.querySelector("main").appendChild(p);
+            await document.fonts.load(`16px ${getComputedStyle(p).fontFamily}`, p.textContent);
+            await document.fonts.ready;
+            return [...document.fonts]
+                .filter((face) => face.status === "loaded")
+                .map((face) => ({ family: face.family, range: face.unicodeRange }));
+        }"""
+    )
+    devanagari = [face for face in loaded if covers(face["range"], ord("क"))]
+    assert devanagari, f"no bundled face for Devanagari was loaded: {loaded}"
+    assert all("Noto Sans" in face["family"] for face in devanagari), devanagari

@@ -22,7 +22,7 @@ REFUSING = {
     "cpaas.ai": "AiSettings",
 }
 WITHOUT_SECRETS = {"cpaas.reporting": "ReportingSettings", "cpaas.router": "RouterSettings"}
-START_TIMEOUT_SECONDS = 60
+START_TIMEOUT_SECONDS = 120  # nine services start at once on two cores
 
 
 def _settings_class(module: str, name: str) -> type:
