@@ -148,6 +148,9 @@ async def platform(infra: LocalInfra, tmp_path_factory) -> AsyncIterator[Platfor
                     public_url=f"http://127.0.0.1:{port['console']}",
                     whatsapp_api_url=f"http://127.0.0.1:{wa_api}",  # linked numbers register there
                     rbm_api_url=f"http://127.0.0.1:{rbm_api}",  # requested bots are created there
+                    # no ai service in this platform: templates are saved unchecked (never another
+                    # platform's ai service on its default port, e.g. the launched one's)
+                    ai_url=f"http://127.0.0.1:{free_port()}",
                 )
             ),
             socks["console"],

@@ -174,7 +174,7 @@ async def test_an_account_onboarded_through_the_api_sends_on_every_channel_with_
             "name": "onb_voice",
             "channel": "VOICE",
             "templateType": "TTS",
-            "body": "Your code is {{1}}.",
+            "body": "Your ONBRD verification code is {{1}}. It is valid for 10 minutes.",
             "content": {"voice": "female", "language": "en-IN", "repeat": 1},
         },
     }

@@ -186,14 +186,18 @@ async def test_in_production_the_session_cookie_is_secure(kafka_settings, pg_set
     from cpaas.console.seed import seed
     from cpaas.console.settings import ConsoleSettings
 
-    creds = await seed(pg_settings, tmp_path / "creds.json")
+    secrets_key = Fernet.generate_key().decode()
+    creds = await seed(pg_settings, tmp_path / "creds.json", secrets_key=secrets_key)
     monkeypatch.setenv("CPAAS_ENVIRONMENT", "production")
     settings = ConsoleSettings(
         kafka=kafka_settings,
         postgres=pg_settings,
         service_token="a-production-service-token-0123456789",
-        secrets_key=Fernet.generate_key().decode(),
+        secrets_key=secrets_key,
         public_url="https://console.example.com",
+        rbm_partner_token="a-production-rbm-partner-token",
+        whatsapp_api_url="https://graph.facebook.com",
+        rbm_api_url="https://rbm.example.com",
     )
     app = build_app(settings)
     async with app.router.lifespan_context(app):

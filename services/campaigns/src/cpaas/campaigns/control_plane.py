@@ -48,6 +48,7 @@ class ConsoleReader:
             template_type=found.template_type,
             body=found.body,
             identity_active=found.identity_active,
+            provider_status=found.provider_status,
         )
 
     async def approved_sender_ids(self, account_id: int) -> frozenset[str]:

@@ -45,6 +45,7 @@ class Template:
     template_type: str
     body: str
     identity_active: bool = True  # WhatsApp: its WABA number ACTIVE; RCS: its bot ACTIVE
+    provider_status: str | None = None  # WhatsApp, RCS: the provider's review (APPROVED to be sendable)
 
     @property
     def variables(self) -> int:
