@@ -539,8 +539,15 @@ async def test_reports_update_without_a_reload_and_the_detail_fits_1280_with_eac
     await expect(body).to_contain_text("Your OTP is ••••. It is valid for •••• minutes.")
     await expect(body).not_to_contain_text("482913")
     for cell in ("attempt-cost", "attempt-error"):
-        box = await ui.page.get_by_test_id(cell).bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1280, (cell, box)
+        # the drawer slides in from the right: measure once it has come to rest
+        deadline = asyncio.get_running_loop().time() + 5
+        while True:
+            box = await ui.page.get_by_test_id(cell).bounding_box()
+            inside = box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1280
+            if inside or asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.1)
+        assert inside, (cell, box)
     await ui.shot("reports-detail-body-1280")
 
 
