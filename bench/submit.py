@@ -276,6 +276,36 @@ def start_pipeline(platform: Platform) -> None:
     platform.start("cpaas.router", 18091, CPAAS_ROUTER_HTTP_PORT="18091")
 
 
+async def register_waba_numbers(platform: Platform) -> None:
+    """The demo WABA number registered with the WhatsApp sandbox, as the console does at its
+    start (the bench runs no console; the sandbox refuses sends from an unregistered number)."""
+    import httpx
+
+    from cpaas.console.providers import ChannelProviders, register_numbers
+    from cpaas.console.settings import ConsoleSettings
+    from cpaas.console.store import ConsoleStore
+    from cpaas.platform.secretbox import SecretBox
+
+    settings = ConsoleSettings()
+    pool = await create_pool(platform.pg, schema="console", application_name="bench")
+    try:
+        async with httpx.AsyncClient(timeout=10) as http:
+            providers = ChannelProviders(
+                http,
+                whatsapp_url="http://127.0.0.1:18092",
+                whatsapp_version=settings.whatsapp_api_version,
+                rbm_url="http://127.0.0.1:18093",
+                rbm_partner_token=settings.rbm_partner_token,
+            )
+            failed = await register_numbers(
+                ConsoleStore(pool, SecretBox(settings.secrets_key)), providers, every_active=True
+            )
+    finally:
+        await pool.close()
+    if failed:
+        raise RuntimeError(f"WABA numbers {failed} could not be registered with the sandbox")
+
+
 def channel_bodies(creds: dict) -> dict[str, dict]:
     t = creds["templates"]
     return {
@@ -366,6 +396,7 @@ def main() -> None:
             print_gateway(gateway, idempotency_key=args.idempotency_key)
         if not args.skip_e2e:
             start_pipeline(platform)
+            asyncio.run(register_waba_numbers(platform))
             e2e = asyncio.run(end_to_end(platform, creds, args.rate, args.seconds))
             print(f"\nend to end, submit -> DELIVERED through the SMPP sandbox (receipt delay 0), {args.seconds}s:")
             print_e2e(e2e)
