@@ -69,6 +69,7 @@ async def ping(pool: asyncpg.Pool) -> bool:
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # a statement on a connection the server dropped mid-operation
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
