@@ -7,7 +7,7 @@ import pytest
 BIG = [2**63, 2**64, 10**30]
 
 
-async def refused(response, status: int, field: str | None) -> None:
+async def assert_refused(response, status: int, field: str | None) -> None:
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert error["code"] in ("VALIDATION_ERROR", "PAYLOAD_TOO_LARGE") and error["field"] == field, error
@@ -16,28 +16,28 @@ async def refused(response, status: int, field: str | None) -> None:
 @pytest.mark.parametrize("value", BIG)
 async def test_ids_past_bigint_in_the_path_are_422(console, value) -> None:
     admin = await console.admin()
-    await refused(await admin.get(f"/api/templates/{value}"), 422, "template_id")
-    await refused(await admin.post(f"/api/admin/users/{value}/deactivate"), 422, "user_id")
-    await refused(await admin.post(f"/api/admin/users/{value}/reset-password"), 422, "user_id")
+    await assert_refused(await admin.get(f"/api/templates/{value}"), 422, "template_id")
+    await assert_refused(await admin.post(f"/api/admin/users/{value}/deactivate"), 422, "user_id")
+    await assert_refused(await admin.post(f"/api/admin/users/{value}/reset-password"), 422, "user_id")
     decision = {"decision": "APPROVE"}
-    await refused(await admin.post(f"/api/admin/approvals/templates/{value}", json=decision), 422, "item_id")
+    await assert_refused(await admin.post(f"/api/admin/approvals/templates/{value}", json=decision), 422, "item_id")
 
 
 @pytest.mark.parametrize("value", BIG)
 async def test_pages_and_ids_past_bigint_in_the_query_are_422(console, value) -> None:
     admin = await console.admin()
-    await refused(await admin.get("/api/templates", params={"page": value}), 422, "page")
-    await refused(await admin.get("/api/reports", params={"campaignId": value}), 422, "campaignId")
-    await refused(await admin.get("/api/admin/users", params={"page": value}), 422, "page")
-    await refused(await admin.get("/api/billing", params={"page": value}), 422, "page")
+    await assert_refused(await admin.get("/api/templates", params={"page": value}), 422, "page")
+    await assert_refused(await admin.get("/api/reports", params={"campaignId": value}), 422, "campaignId")
+    await assert_refused(await admin.get("/api/admin/users", params={"page": value}), 422, "page")
+    await assert_refused(await admin.get("/api/billing", params={"page": value}), 422, "page")
 
 
 async def test_ids_past_bigint_in_a_json_body_are_422(console) -> None:
     admin = await console.admin()
     new_user = {"username": "someone", "accountId": 2**63}
-    await refused(await admin.post("/api/admin/users", json=new_user), 422, "accountId")
+    await assert_refused(await admin.post("/api/admin/users", json=new_user), 422, "accountId")
     template = {"name": "t1", "channel": "WHATSAPP", "body": "Hi", "wabaNumberId": 2**64}
-    await refused(await admin.post("/api/templates", json=template), 422, "wabaNumberId")
+    await assert_refused(await admin.post("/api/templates", json=template), 422, "wabaNumberId")
 
 
 @pytest.mark.parametrize(
@@ -54,20 +54,20 @@ async def test_ids_past_bigint_in_a_json_body_are_422(console) -> None:
 async def test_nul_in_a_search_string_is_422_naming_it(console, path, param) -> None:
     admin = await console.admin()
     response = await admin.get(path, params={param: "ab\x00c"})
-    await refused(response, 422, param)
+    await assert_refused(response, 422, param)
     assert "NUL" in response.json()["error"]["message"]
 
 
 async def test_nul_in_the_url_path_is_422(console) -> None:
     admin = await console.admin()
-    await refused(await admin.get("/api/reports/msg%00x"), 422, "path")
-    await refused(await admin.delete("/api/blacklist/%2B9198%0076543210"), 422, "path")
+    await assert_refused(await admin.get("/api/reports/msg%00x"), 422, "path")
+    await assert_refused(await admin.delete("/api/blacklist/%2B9198%0076543210"), 422, "path")
 
 
 async def test_nul_in_the_login_body_is_422_naming_the_field(console) -> None:
     client = console.client()
-    await refused(await client.post("/api/auth/login", json={"username": "de\x00mo", "password": "x"}), 422, "username")
-    await refused(await client.post("/api/auth/login", json={"username": "demo", "password": "\x00"}), 422, "password")
+    await assert_refused(await client.post("/api/auth/login", json={"username": "de\x00mo", "password": "x"}), 422, "username")
+    await assert_refused(await client.post("/api/auth/login", json={"username": "demo", "password": "\x00"}), 422, "password")
 
 
 @pytest.mark.parametrize(
@@ -96,13 +96,13 @@ async def test_nul_and_lone_surrogates_in_a_json_body_are_422_naming_the_member(
         response = await admin.request(method, path, content=body, headers={"Content-Type": "application/json"})
     else:
         response = await admin.request(method, path, json=body)
-    await refused(response, 422, field)
+    await assert_refused(response, 422, field)
 
 
 async def test_a_json_body_past_a_mebibyte_is_413(console) -> None:
     admin = await console.admin()
     big = {"name": "t", "channel": "SMS", "body": "x" * (1024 * 1024)}
-    await refused(await admin.post("/api/templates", json=big), 413, None)
+    await assert_refused(await admin.post("/api/templates", json=big), 413, None)
 
 
 async def test_uploads_are_not_read_by_the_text_guard(console) -> None:
