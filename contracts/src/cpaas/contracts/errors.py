@@ -33,6 +33,7 @@ class ErrorCode(StrEnum):
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     # the compliance check rates a template HIGH risk: the submit must confirm it (confirmHighRisk)
     HIGH_RISK_CONFIRMATION_REQUIRED = "HIGH_RISK_CONFIRMATION_REQUIRED"
+    FRAUD_HOLD = "FRAUD_HOLD"  # the destination is on one of the account's fraud holds (cpaas.contracts.fraud)
     # a webhook URL the platform may not send to (loopback, private, metadata, credentials, ...)
     WEBHOOK_URL_NOT_ALLOWED = "WEBHOOK_URL_NOT_ALLOWED"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
@@ -74,6 +75,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.CONFLICT: 409,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.HIGH_RISK_CONFIRMATION_REQUIRED: 422,
+    ErrorCode.FRAUD_HOLD: 403,
     ErrorCode.WEBHOOK_URL_NOT_ALLOWED: 422,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_ERROR: 500,

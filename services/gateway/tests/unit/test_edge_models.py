@@ -45,6 +45,8 @@ PAIRS = [
     (edge.SpamSummary, anomaly.SpamSummary),
     (edge.SpamPage, anomaly.SpamPage),
     (edge.DetectResult, anomaly.DetectResult),
+    (edge.FraudHold, anomaly.FraudHold),
+    (edge.FraudHoldPage, anomaly.FraudHoldPage),
 ]
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import asyncpg
 
+from cpaas.contracts.fraud import FraudHold
 from cpaas.contracts.templating import placeholder_count
 from cpaas.control_plane.records import (
     Account,
@@ -86,9 +87,7 @@ async def accounts(pool: asyncpg.Pool, ids: list[int], open_secret: OpenSecret) 
     return {row["id"]: _account(row, open_secret) for row in await pool.fetch(_ACCOUNTS, ids)}
 
 
-async def accounts_by_key(
-    pool: asyncpg.Pool, key_hashes: list[bytes], open_secret: OpenSecret
-) -> dict[bytes, Account]:
+async def accounts_by_key(pool: asyncpg.Pool, key_hashes: list[bytes], open_secret: OpenSecret) -> dict[bytes, Account]:
     rows = await pool.fetch(_ACCOUNTS_BY_KEY, key_hashes)
     return {bytes(row["key_hash"]): _account(row, open_secret) for row in rows}
 
@@ -126,4 +125,25 @@ async def rcs_bots(
     grouped: dict[int, list[RcsBot]] = {a: [] for a in account_ids}
     for row in await pool.fetch(_RCS_BOTS, account_ids):
         grouped[row["account_id"]].append(RcsBot(**{**dict(row), "api_key": open_secret(row["api_key"])}))
+    return {a: tuple(found) for a, found in grouped.items()}
+
+
+_FRAUD_HOLDS = (
+    "SELECT hold_id, account_id, subject_type, subject, alert_type, probability, created_at FROM ai.fraud_holds"
+    " WHERE account_id = ANY($1::bigint[]) AND status = 'ACTIVE' ORDER BY hold_id"
+)
+
+
+async def fraud_holds(
+    pool: asyncpg.Pool, account_ids: list[int], _open: OpenSecret
+) -> dict[int, tuple[FraudHold, ...]]:
+    """The accounts' active fraud holds (cpaas.contracts.fraud); none where the ai service's
+    schema is not there (a deployment without it has no fraud guard)."""
+    grouped: dict[int, list[FraudHold]] = {a: [] for a in account_ids}
+    try:
+        rows = await pool.fetch(_FRAUD_HOLDS, account_ids)
+    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
+        rows = []
+    for row in rows:
+        grouped[row["account_id"]].append(FraudHold(**dict(row)))
     return {a: tuple(found) for a, found in grouped.items()}

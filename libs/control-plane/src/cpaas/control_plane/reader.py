@@ -29,6 +29,7 @@ from typing import Any
 import asyncpg
 
 from cpaas.contracts.control_plane import CHANNEL, parse_change
+from cpaas.contracts.fraud import FraudHold
 from cpaas.control_plane import queries
 from cpaas.control_plane.cache import MISS, AccountCache
 from cpaas.control_plane.records import Account, RcsBot, SenderIds, Template, WabaNumber
@@ -60,6 +61,7 @@ _SENDER_IDS = _Kind("sender_ids", queries.sender_ids, _the_key)
 _BLACKLIST = _Kind("blacklist", queries.blacklists, _the_key)
 _WABA_NUMBERS = _Kind("waba_numbers", queries.waba_numbers, _the_key)
 _RCS_BOTS = _Kind("rcs_bots", queries.rcs_bots, _the_key)
+_FRAUD_HOLDS = _Kind("fraud_holds", queries.fraud_holds, _the_key)
 
 
 class ControlPlane:
@@ -154,6 +156,14 @@ class ControlPlane:
     async def rcs_bots(self, account_ids: Iterable[int]) -> dict[int, tuple[RcsBot, ...]]:
         """Each account's RCS bots, oldest first."""
         return await self._many(_RCS_BOTS, account_ids)
+
+    async def fraud_holds(self, account_id: int) -> tuple[FraudHold, ...]:
+        """The account's active fraud holds (the ai service writes them; a change notifies
+        on the console's channel as `fraud_holds:<account id>`), oldest first."""
+        return await self._one(_FRAUD_HOLDS, account_id)
+
+    async def fraud_holds_of(self, account_ids: Iterable[int]) -> dict[int, tuple[FraudHold, ...]]:
+        return await self._many(_FRAUD_HOLDS, account_ids)
 
     # -- the cache -----------------------------------------------------------------------
     async def _one(self, kind: _Kind, key: Hashable) -> Any:

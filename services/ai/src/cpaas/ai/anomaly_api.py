@@ -106,12 +106,45 @@ class SpamPage(CamelModel):
     total: int
 
 
+class FraudHold(CamelModel):
+    """A fraud guard hold: sends from the account to `subject` are refused with FRAUD_HOLD."""
+
+    id: int
+    account_id: int
+    subject_type: Literal["PREFIX", "COUNTRY"]
+    subject: str
+    alert_type: str
+    alert_id: int | None
+    probability: float
+    reasons: list[Reason]
+    evidence: dict
+    status: Literal["ACTIVE", "RELEASED"]
+    created_at: datetime
+    released_at: datetime | None = None
+    released_by: str | None = None
+    release_note: str | None = None
+
+
+class FraudHoldPage(CamelModel):
+    items: list[FraudHold]
+    page: int
+    page_size: int
+    total: int
+
+
+class ReleaseRequest(CamelModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    released_by: str = Field(min_length=1, max_length=200, description="who releases it (the admin's username)")
+    note: str | None = Field(None, max_length=1000)
+
+
 class DetectResult(CamelModel):
     found: list[Alert]
     anomalies: int
     spam_alerts: int
     fraud_probability: float
     fraud_reasons: list[Reason]
+    holds_placed: list[FraudHold] = []
 
 
 def risk_level(score: int) -> Literal["LOW", "MEDIUM", "HIGH"]:
@@ -134,6 +167,26 @@ def alert_out(row: asyncpg.Record) -> Alert:
         raised_at=row["raised_at"],
         updated_at=row["updated_at"],
         acknowledged_at=row["acknowledged_at"],
+    )
+
+
+def hold_out(row: asyncpg.Record) -> FraudHold:
+    evidence = row["evidence"]
+    return FraudHold(
+        id=row["hold_id"],
+        account_id=row["account_id"],
+        subject_type=row["subject_type"],
+        subject=row["subject"],
+        alert_type=row["alert_type"],
+        alert_id=row["alert_id"],
+        probability=round(row["probability"], 2),
+        reasons=_reasons(row["reasons"]),
+        evidence=json.loads(evidence) if isinstance(evidence, str) else evidence,
+        status=row["status"],
+        created_at=row["created_at"],
+        released_at=row["released_at"],
+        released_by=row["released_by"],
+        release_note=row["release_note"],
     )
 
 
@@ -260,6 +313,7 @@ def build_anomaly_router(*, service_token: str, max_page_size: int) -> APIRouter
             spam_alerts=kinds.count("SPAM"),
             fraud_probability=round(result.probability, 2),
             fraud_reasons=[Reason.model_validate(r) for r in result.reasons],
+            holds_placed=[hold_out(h) for h in result.holds],
         )
 
     async def _acknowledge(account_id: int, alert_id: int, store: AnomalyStore) -> Alert:
@@ -276,4 +330,41 @@ def build_anomaly_router(*, service_token: str, max_page_size: int) -> APIRouter
     async def acknowledge_spam(account_id: AccountId, alert_id: Annotated[int, Path(ge=1)], store: Store) -> Alert:
         return await _acknowledge(account_id, alert_id, store)
 
-    return router
+    HoldStatus = Annotated[Literal["ACTIVE", "RELEASED"] | None, Query()]
+
+    async def _holds(account_id: int | None, status: str | None, page: int, page_size: int, store) -> FraudHoldPage:
+        check_page_size(page_size)
+        rows, total = await store.holds(account_id, status, page=page, page_size=page_size)
+        return FraudHoldPage(items=[hold_out(r) for r in rows], page=page, page_size=page_size, total=total)
+
+    @router.get("/fraud-holds", response_model=FraudHoldPage, tags=["fraud"])
+    async def account_holds(
+        account_id: AccountId, store: Store, status: HoldStatus = None, page: Page = 1, page_size: PageSize = 50
+    ) -> FraudHoldPage:
+        """The account's fraud holds (why sends to a destination are refused with FRAUD_HOLD)."""
+        return await _holds(account_id, status, page, page_size, store)
+
+    admin = APIRouter(prefix="/internal/v1/fraud-holds", dependencies=[Depends(require_service_token)])
+
+    @admin.get("", response_model=FraudHoldPage, tags=["fraud"])
+    async def every_hold(
+        store: Store,
+        status: HoldStatus = None,
+        account_id: Annotated[int | None, Query(alias="accountId", ge=1, le=2**62)] = None,
+        page: Page = 1,
+        page_size: PageSize = 50,
+    ) -> FraudHoldPage:
+        """Every account's holds, for the admin (filter by status and account)."""
+        return await _holds(account_id, status, page, page_size, store)
+
+    @admin.post("/{hold_id}/release", response_model=FraudHold, tags=["fraud"])
+    async def release_hold(hold_id: Annotated[int, Path(ge=1)], body: ReleaseRequest, store: Store) -> FraudHold:
+        row = await store.release(hold_id, body.released_by, body.note, datetime.now(UTC))
+        if row is None:
+            raise ApiError(ErrorCode.NOT_FOUND, f"no fraud hold {hold_id}", field="holdId")
+        return hold_out(row)
+
+    both = APIRouter()
+    both.include_router(router)
+    both.include_router(admin)
+    return both

@@ -13,6 +13,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from openai import AsyncOpenAI
 
 from cpaas.ai.anomaly_api import build_anomaly_router
 from cpaas.ai.api import build_router
-from cpaas.ai.detection import Detection, detect_forever, stop
+from cpaas.ai.detection import Detection, GuardSettings, detect_forever, stop
 from cpaas.ai.domain.anomaly.fraud import shipped as fraud_model
 from cpaas.ai.domain.compliance.classifier import shipped
 from cpaas.ai.handlers import TrafficHandler, register_traffic, traffic_topics
@@ -100,7 +101,14 @@ def build_app(
                     health.add_check("postgres", lambda pool=pool: ping(pool))
                     store = AnomalyStore(pool)
                     publisher = EventPublisher(broker, settings.kafka, source=settings.service_name)
-                    detection = Detection(store, publisher, fraud_model())
+                    detection = Detection(
+                        store,
+                        publisher,
+                        fraud_model(),
+                        GuardSettings(
+                            settings.fraud_hold_threshold, timedelta(hours=settings.fraud_release_grace_hours)
+                        ),
+                    )
                     stack.enter_context(started(traffic, TrafficHandler(broker, store, settings.kafka)))
                     prune = partial(
                         store.prune,

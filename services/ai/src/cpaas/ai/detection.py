@@ -10,12 +10,13 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
 from cpaas.ai.domain.anomaly.detectors import Finding, detect
 from cpaas.ai.domain.anomaly.fraud import FraudModel, features
+from cpaas.ai.domain.anomaly.guard import holds_to_place
 from cpaas.ai.domain.anomaly.windows import AccountWindow, build_windows
 from cpaas.ai.store import AnomalyStore
 from cpaas.contracts.events import AiAlertV1
@@ -34,6 +35,7 @@ class Result:
     changed: list[asyncpg.Record]  # those this run raised or updated
     probability: float
     reasons: list[dict]
+    holds: list[asyncpg.Record] = ()  # the fraud holds this run placed
 
 
 def alert_event(row: asyncpg.Record) -> AiAlertV1:
@@ -61,11 +63,27 @@ def minute_floor(at: datetime) -> datetime:
     return at.replace(second=0, microsecond=0)
 
 
+@dataclass(frozen=True)
+class GuardSettings:
+    """The fraud guard: hold an account's pumped destinations at `threshold` (None: off);
+    a subject an admin released is not held again for `release_grace`."""
+
+    threshold: float | None = 0.9
+    release_grace: timedelta = timedelta(hours=24)
+
+
 class Detection:
-    def __init__(self, store: AnomalyStore, publisher: EventPublisher | None, model: FraudModel) -> None:
+    def __init__(
+        self,
+        store: AnomalyStore,
+        publisher: EventPublisher | None,
+        model: FraudModel,
+        guard: GuardSettings | None = None,
+    ) -> None:
         self.store = store
         self.publisher = publisher
         self.model = model
+        self.guard = guard or GuardSettings()
 
     async def windows(self, now: datetime, account_id: int | None = None) -> dict[int, AccountWindow]:
         traffic, otp, content = await self.store.recent(now, account_id)
@@ -97,9 +115,32 @@ class Detection:
             if self.publisher is not None and written:
                 await self.publisher.publish_many((AI_ALERT.name, alert_event(row), str(aid)) for row in written)
             unique = {row["alert_id"]: row for row, _ in recorded}
-            results.append(Result(aid, findings, list(unique.values()), written, probability, reasons))
+            holds = await self._guard(aid, findings, unique.values(), probability, reasons, now)
+            results.append(Result(aid, findings, list(unique.values()), written, probability, reasons, holds))
         await self.store.save_scores(scores, now)
         return results
+
+    async def _guard(self, account_id, findings, alerts, probability, reasons, now) -> list[asyncpg.Record]:
+        threshold = self.guard.threshold
+        if threshold is None or probability < threshold:
+            return []
+        released = await self.store.released_subjects(account_id, now - self.guard.release_grace)
+        decisions = holds_to_place(probability, findings, threshold=threshold, released=released)
+        if not decisions:
+            return []
+        alert_ids = {(a["alert_type"], a["subject_type"], a["subject"]): a["alert_id"] for a in alerts}
+        placed = await self.store.place_holds(account_id, decisions, alert_ids, probability, reasons, now)
+        for hold in placed:
+            log.warning(
+                "fraud hold placed",
+                extra={
+                    "account_id": account_id,
+                    "hold_id": hold["hold_id"],
+                    "subject": f"{hold['subject_type']} {hold['subject']}",
+                    "probability": round(probability, 3),
+                },
+            )
+        return placed
 
     async def run_locked(self, now: datetime) -> list[Result] | None:
         """The periodic run: None when another replica holds the lock."""

@@ -41,6 +41,16 @@ class AiSettings(ServiceSettings):
     destination_retention_days: int = Field(
         90, ge=1, description="Days a number range the account no longer sends to stays known"
     )
+    fraud_hold_threshold: float | None = Field(
+        0.9,
+        ge=0,
+        le=1,
+        description="Fraud probability at which the fraud guard holds the account's pumped number ranges and"
+        " countries (sends there refused with FRAUD_HOLD); unset: the guard is off",
+    )
+    fraud_release_grace_hours: float = Field(
+        24.0, ge=0, description="Hours during which a destination an admin released is not held again"
+    )
     max_page_size: int = Field(200, ge=1, description="Largest page of the anomaly and spam alert logs")
 
     @property

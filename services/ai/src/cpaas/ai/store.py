@@ -377,3 +377,80 @@ class AnomalyStore:
     async def score(self, account_id: int) -> asyncpg.Record | None:
         async with self.pool.acquire() as conn:
             return await conn.fetchrow("SELECT * FROM fraud_scores WHERE account_id = $1", account_id)
+
+    # ---- fraud holds (cpaas.contracts.fraud) ---------------------------------------------
+
+    async def released_subjects(self, account_id: int, since: datetime) -> set[tuple[str, str]]:
+        """Subjects an admin released at or after `since` (not held again within the grace)."""
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT DISTINCT subject_type, subject FROM fraud_holds"
+                " WHERE account_id = $1 AND status = 'RELEASED' AND released_at >= $2",
+                account_id,
+                since,
+            )
+        return {(r["subject_type"], r["subject"]) for r in rows}
+
+    async def place_holds(
+        self,
+        account_id: int,
+        decisions: list,  # guard.HoldDecision
+        alert_ids: dict[tuple[str, str, str], int],
+        probability: float,
+        reasons: list[dict],
+        now: datetime,
+    ) -> list[asyncpg.Record]:
+        """Place each hold not already active; returns the holds this call placed."""
+        placed = []
+        async with self.pool.acquire() as conn, conn.transaction():
+            for d in decisions:
+                f = d.finding
+                row = await conn.fetchrow(
+                    "INSERT INTO fraud_holds (account_id, subject_type, subject, alert_type, alert_id, probability,"
+                    " reasons, evidence, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9)"
+                    " ON CONFLICT (account_id, subject_type, subject) WHERE status = 'ACTIVE' DO NOTHING RETURNING *",
+                    account_id,
+                    d.subject_type,
+                    d.subject,
+                    f.alert_type,
+                    alert_ids.get(f.condition),
+                    probability,
+                    json.dumps(reasons),
+                    json.dumps(f.evidence),
+                    now,
+                )
+                if row is not None:
+                    placed.append(row)
+        return placed
+
+    async def holds(
+        self, account_id: int | None, status: str | None, *, page: int = 1, page_size: int = 50
+    ) -> tuple[list[asyncpg.Record], int]:
+        """One account's holds (or every account's, for the admin), newest first."""
+        where = "($1::bigint IS NULL OR account_id = $1) AND ($2::text IS NULL OR status = $2)"
+        async with self.pool.acquire() as conn:
+            total = await conn.fetchval(f"SELECT count(*) FROM fraud_holds WHERE {where}", account_id, status)
+            rows = await conn.fetch(
+                f"SELECT * FROM fraud_holds WHERE {where} ORDER BY created_at DESC, hold_id DESC LIMIT $3 OFFSET $4",
+                account_id,
+                status,
+                page_size,
+                (page - 1) * page_size,
+            )
+        return rows, total
+
+    async def release(self, hold_id: int, by: str, note: str | None, now: datetime) -> asyncpg.Record | None:
+        """Release an active hold; None when there is no such hold. Releasing a released
+        hold answers it unchanged."""
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "UPDATE fraud_holds SET status = 'RELEASED', released_at = $2, released_by = $3, release_note = $4"
+                " WHERE hold_id = $1 AND status = 'ACTIVE' RETURNING *",
+                hold_id,
+                now,
+                by,
+                note,
+            )
+            if row is None:
+                row = await conn.fetchrow("SELECT * FROM fraud_holds WHERE hold_id = $1", hold_id)
+        return row

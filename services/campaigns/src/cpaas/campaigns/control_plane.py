@@ -11,6 +11,7 @@ for a template that is not the account's.
 from typing import Protocol
 
 from cpaas.campaigns.domain.request import Template
+from cpaas.contracts.fraud import FraudHold
 from cpaas.control_plane import Account, ControlPlane
 
 
@@ -20,6 +21,7 @@ class ConsoleData(Protocol):
     async def template(self, account_id: int, template_id: int) -> Template | None: ...
     async def approved_sender_ids(self, account_id: int) -> frozenset[str]: ...
     async def blacklist(self, account_id: int) -> frozenset[str]: ...
+    async def fraud_holds(self, account_id: int) -> tuple[FraudHold, ...]: ...
 
 
 class ConsoleReader:
@@ -56,3 +58,6 @@ class ConsoleReader:
 
     async def blacklist(self, account_id: int) -> frozenset[str]:
         return await self.control.blacklist(account_id)
+
+    async def fraud_holds(self, account_id: int) -> tuple[FraudHold, ...]:
+        return await self.control.fraud_holds(account_id)

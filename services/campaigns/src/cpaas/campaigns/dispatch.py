@@ -35,6 +35,7 @@ from cpaas.campaigns.ownership import Ownership
 from cpaas.campaigns.store import Campaign, CampaignStore
 from cpaas.campaigns.validation import Validator
 from cpaas.contracts import Channel, FallbackLevel, MessageSubmittedV1
+from cpaas.contracts.fraud import hold_for
 from cpaas.contracts.topics import SUBMIT_TOPICS
 from cpaas.platform.broker import EventPublisher
 
@@ -91,12 +92,17 @@ class Sender:
         rows = await self.store.rows_after(campaign.id, campaign.cursor_row, limit)
         new_cursor = rows[-1]["seq"] if rows else campaign.last_row
         blacklist = await self.console.blacklist(campaign.account_id)
+        holds = await self.console.fraud_holds(campaign.account_id)
         refused, items = [], []
         template = await self.console.template(campaign.account_id, campaign.template_id)
         for row in rows:
             if row["recipient"] in blacklist:
                 reason = f"{row['recipient']} was blacklisted after the file was checked"
                 refused.append(Rejection(row["seq"], row["line"], Reason.BLACKLISTED, reason, row["recipient"]))
+                continue
+            if (hold := hold_for(row["recipient"], holds)) is not None:
+                reason = f"{row['recipient']} not sent: {hold.describe()}"
+                refused.append(Rejection(row["seq"], row["line"], Reason.FRAUD_HOLD, reason, row["recipient"]))
                 continue
             event = self._event(campaign, row, template.name if template else campaign.template_name, now)
             items.append((SUBMIT_TOPICS[Channel(campaign.channel)].name, event, event.message_id))

@@ -27,12 +27,19 @@ class AiApi:
     async def account(self, method: str, account_id: int, rest: str, params: dict | None = None) -> Any:
         """Traffic Anomaly and Spam Detection: the ai service's internal route
         `/internal/v1/accounts/{account_id}{rest}` for that account, with X-Service-Token."""
-        url = f"{self.ai_url}/internal/v1/accounts/{account_id}{rest}"
+        return await self._internal(method, f"{self.ai_url}/internal/v1/accounts/{account_id}{rest}", params, None)
+
+    async def internal(self, method: str, rest: str, *, params: dict | None = None, json: dict | None = None) -> Any:
+        """An internal route of the ai service not scoped to one account (the admin's view
+        of every fraud hold, a release): `/internal/v1{rest}`, with X-Service-Token."""
+        return await self._internal(method, f"{self.ai_url}/internal/v1{rest}", params, json)
+
+    async def _internal(self, method: str, url: str, params: dict | None, json: dict | None) -> Any:
         query = {k: v for k, v in (params or {}).items() if v is not None}
         headers = {"X-Service-Token": self.service_token or ""}
         try:
             response = await self.http.request(
-                method, url, params=query, headers=headers, timeout=ANOMALY_TIMEOUT_SECONDS
+                method, url, params=query, json=json, headers=headers, timeout=ANOMALY_TIMEOUT_SECONDS
             )
         except httpx.HTTPError:
             raise ApiError(ErrorCode.SERVICE_UNAVAILABLE, ANOMALY_UNAVAILABLE) from None

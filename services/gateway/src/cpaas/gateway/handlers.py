@@ -24,6 +24,7 @@ import orjson
 from pydantic import ValidationError
 
 from cpaas.contracts import Channel, ErrorCode, MessageStatus, new_message_id
+from cpaas.contracts.fraud import refuse_if_held
 from cpaas.contracts.submit import SubmitRequest
 from cpaas.contracts.topics import SUBMIT_TOPICS
 from cpaas.control_plane import ControlPlane
@@ -102,6 +103,7 @@ class SubmitHandler:
             rules.check_level(level, template, senders, self.enabled_channels)
             templates.append(template)
         rules.check_not_blacklisted(recipient, await control.blacklist(caller.account_id))
+        refuse_if_held(recipient, await control.fraud_holds(caller.account_id))
         if self.balances is not None:
             rules.check_balance(await self.balances.balance(caller.account_id))
 

@@ -22,6 +22,7 @@ class Reason(StrEnum):
     DUPLICATE = "DUPLICATE"
     BLACKLISTED = "BLACKLISTED"
     INVALID_UTF8 = "INVALID_UTF8"
+    FRAUD_HOLD = "FRAUD_HOLD"  # at send time: the destination is on one of the account's fraud holds
 
 
 @dataclass(frozen=True, slots=True)

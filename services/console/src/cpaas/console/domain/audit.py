@@ -39,6 +39,7 @@ class Action:
     RCS_BOT_REQUESTED = "channel.rcs_bot_requested"
     WHATSAPP_NUMBER_LINKED = "channel.whatsapp_number_linked"
     WHATSAPP_NUMBER_STATUS_CHANGED = "channel.whatsapp_number_status_changed"
+    FRAUD_HOLD_RELEASED = "fraud.hold_released"
 
 
 ACTIONS: tuple[str, ...] = tuple(v for k, v in vars(Action).items() if not k.startswith("_"))

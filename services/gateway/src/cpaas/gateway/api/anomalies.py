@@ -6,9 +6,10 @@ with the shared X-Service-Token):
   its top reasons, anomalies 24 h and 1 h, active) and the paginated log (`type`, `status`);
 - `POST /api/v1/anomalies/detect`: Run Detection Now, answered with what it found;
 - `POST /api/v1/anomalies/{alertId}/acknowledge` (and `/api/v1/spam/alerts/{alertId}/acknowledge`);
-- `GET  /api/v1/spam/alerts`: the spam cards, the per-sender table of the last 24 h and the log."""
+- `GET  /api/v1/spam/alerts`: the spam cards, the per-sender table of the last 24 h and the log;
+- `GET  /api/v1/fraud-holds`: the account's fraud holds (why a send is refused with FRAUD_HOLD)."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -16,7 +17,7 @@ from fastapi.responses import Response
 from cpaas.contracts.submit import MAX_ID
 from cpaas.gateway.api.account import ERRORS, Account, Forward, PageNo
 from cpaas.gateway.api.auth import Caller
-from cpaas.gateway.api.edge_models import Alert, AlertStatus, AnomalyPage, DetectResult, SpamPage
+from cpaas.gateway.api.edge_models import Alert, AlertStatus, AnomalyPage, DetectResult, FraudHoldPage, SpamPage
 
 router = APIRouter(prefix="/api/v1")
 PageSize = Annotated[int, Query(alias="pageSize", ge=1, description="At most 200")]
@@ -102,3 +103,22 @@ async def list_spam_alerts(
 )
 async def acknowledge_spam_alert(alert_id: AlertId, caller: Account, forward: Forward) -> Response:
     return await forward.forward("ai", "POST", _ai(caller, f"/spam/alerts/{alert_id}/acknowledge"))
+
+
+@router.get(
+    "/fraud-holds",
+    response_model=FraudHoldPage,
+    responses=ERRORS,
+    tags=["anomalies"],
+    summary="The fraud guard's holds on the account: each held number range or country, why (the finding, the"
+    " fraud probability and its reasons, the evidence) and whether an admin released it",
+)
+async def list_fraud_holds(
+    caller: Account,
+    forward: Forward,
+    status: Annotated[Literal["ACTIVE", "RELEASED"] | None, Query()] = None,
+    page: PageNo = 1,
+    page_size: PageSize = 20,
+) -> Response:
+    params = {"status": status, "page": page, "pageSize": page_size}
+    return await forward.forward("ai", "GET", _ai(caller, "/fraud-holds"), params=params)

@@ -315,12 +315,39 @@ class SpamPage(_Page):
     items: list[Alert]
 
 
+class FraudHold(_Shape):
+    """A fraud guard hold: the account's sends to `subject` are refused with 403 FRAUD_HOLD
+    until an admin releases it."""
+
+    id: int
+    account_id: int
+    subject_type: Literal["PREFIX", "COUNTRY"] = Field(
+        description="PREFIX: the number range (the number without its last 4 digits); COUNTRY: ISO region"
+    )
+    subject: str
+    alert_type: str = Field(description="The detector's finding that named it, e.g. NUMBER_RANGE_CONCENTRATION")
+    alert_id: int | None
+    probability: float = Field(description="The account's fraud probability when the hold was placed")
+    reasons: list[FraudReason]
+    evidence: dict
+    status: Literal["ACTIVE", "RELEASED"]
+    created_at: datetime
+    released_at: datetime | None = None
+    released_by: str | None = None
+    release_note: str | None = None
+
+
+class FraudHoldPage(_Page):
+    items: list[FraudHold]
+
+
 class DetectResult(_Shape):
     found: list[Alert] = Field(description="Every condition seen now, new or persisting")
     anomalies: int
     spam_alerts: int
     fraud_probability: float
     fraud_reasons: list[FraudReason]
+    holds_placed: list[FraudHold] = Field([], description="The fraud holds this run placed")
 
 
 REQUEST_MODELS = (TemplateIn, SenderIdIn, BlacklistIn, ComplianceCheckIn, AssistIn)
