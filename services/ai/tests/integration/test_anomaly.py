@@ -274,3 +274,35 @@ async def test_detection_runs_on_its_own_schedule_and_publishes(kafka_settings, 
         assert 0.0 <= score["probability"] <= 1.0
     events = await read_alerts(kafka_settings, lambda got: any(e["data"]["subject"] == number for e in got))
     assert any(e["data"]["alertType"] == "OTP_FLOOD" for e in events)
+
+
+async def test_a_pumping_attack_holds_its_number_range_until_an_admin_releases_it(ai, publisher, db):
+    normal = [submit(f"+9198{i:03d}{i:05d}") for i in range(30)]  # thirty ranges, one message each
+    pumped = [submit(f"+91987650{i:04d}") for i in range(120)]  # one range: +91987650xxxx
+    await publish(publisher, *normal, *pumped)
+    await until(lambda: counted(db, 150), "the traffic counted")
+
+    found = (await ai.post(f"/internal/v1/accounts/{ACCOUNT}/anomalies/detect")).json()
+    assert any(a["type"] == "NUMBER_RANGE_CONCENTRATION" and a["subject"] == "+91987650" for a in found["found"])
+    assert found["fraudProbability"] >= 0.9, found["fraudReasons"]
+    [hold] = found["holdsPlaced"]
+    assert (hold["subjectType"], hold["subject"], hold["status"]) == ("PREFIX", "+91987650", "ACTIVE")
+    assert hold["evidence"]["submitted"] == 120 and hold["reasons"] and hold["alertId"] is not None
+
+    again = (await ai.post(f"/internal/v1/accounts/{ACCOUNT}/anomalies/detect")).json()
+    assert again["holdsPlaced"] == []  # the condition persists: still one hold, not a second
+    mine = (await ai.get(f"/internal/v1/accounts/{ACCOUNT}/fraud-holds")).json()
+    assert [h["id"] for h in mine["items"]] == [hold["id"]] and mine["total"] == 1
+    assert (await ai.get(f"/internal/v1/accounts/{OTHER}/fraud-holds")).json()["total"] == 0
+
+    released = await ai.post(f"/internal/v1/fraud-holds/{hold['id']}/release", json={"releasedBy": "admin"})
+    assert released.status_code == 200 and released.json()["status"] == "RELEASED"
+    assert released.json()["releasedBy"] == "admin"
+    after = (await ai.post(f"/internal/v1/accounts/{ACCOUNT}/anomalies/detect")).json()
+    assert after["holdsPlaced"] == []  # released: not held again within the grace
+    active = (await ai.get("/internal/v1/fraud-holds", params={"status": "ACTIVE"})).json()
+    assert active["total"] == 0
+    missing = await ai.post("/internal/v1/fraud-holds/999999/release", json={"releasedBy": "admin"})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "NOT_FOUND"
+    bad = await ai.post(f"/internal/v1/fraud-holds/{hold['id']}/release", json={})
+    assert bad.status_code == 422
