@@ -17,18 +17,21 @@ import { AdminPage } from "./pages/Admin";
 import { CampaignsPage } from "./pages/Campaigns";
 import { TrafficAnomalyPage } from "./pages/TrafficAnomaly";
 import { SpamDetectionPage } from "./pages/SpamDetection";
+import { CampaignIntelligencePage } from "./pages/CampaignIntelligence";
+import { ReportSummaryPage } from "./pages/ReportSummary";
 
 // The sidebar uses the user guide's names, in its order (each page's heading is its name; the admin's
-// approvals queue and users are the guide's User Management panel). Campaign Intelligence and Report Summary
-// belong to later capabilities and are left out.
+// approvals queue and users are the guide's User Management panel).
 const NAV = [
   { path: "/dashboard", label: "Dashboard" },
   { path: "/quick-message", label: "Quick Message" },
   { path: "/campaigns", label: "Bulk Campaign" },
+  { path: "/campaign-intelligence", label: "Campaign Intelligence" },
   { path: "/templates", label: "Templates" },
   { path: "/channels", label: "Channels" },
   { path: "/sender-ids", label: "Sender IDs" },
   { path: "/reports", label: "Reports" },
+  { path: "/report-summary", label: "Report Summary" },
   { path: "/traffic-anomaly", label: "Traffic Anomaly" },
   { path: "/spam-detection", label: "Spam Detection" },
   { path: "/billing", label: "Billing" },
@@ -103,6 +106,8 @@ function Shell() {
           <Route path="/channels" element={<ChannelsPage />} />
           <Route path="/sender-ids" element={<SenderIdsPage />} />
           <Route path="/reports" element={<ReportsPage />} />
+          <Route path="/report-summary" element={<ReportSummaryPage />} />
+          <Route path="/campaign-intelligence" element={<CampaignIntelligencePage />} />
           <Route path="/traffic-anomaly" element={<TrafficAnomalyPage />} />
           <Route path="/spam-detection" element={<SpamDetectionPage />} />
           <Route path="/billing" element={<BillingPage />} />

@@ -27,6 +27,18 @@ type ReportFilters = {
 };
 const NO_FILTERS: ReportFilters = { from: null, to: null, channel: null, status: null, recipient: null, campaign: null };
 
+/** The filters a link to this page carries (wall-clock from/to as the inputs take them, a channel, a campaign). */
+function linkedFilters(q: URLSearchParams): ReportFilters {
+  const channel = q.get("channel");
+  return {
+    ...NO_FILTERS,
+    from: wallClock(q.get("from")) ?? null,
+    to: wallClock(q.get("to")) ?? null,
+    channel: channel && ["SMS", "WHATSAPP", "RCS", "VOICE"].includes(channel) ? channel : null,
+    campaign: q.get("campaign"),
+  };
+}
+
 /** The API's report query for the applied filters (shared by the list and its CSV export). */
 function reportQuery(f: ReportFilters) {
   return {
@@ -42,8 +54,8 @@ function reportQuery(f: ReportFilters) {
 export function ReportsPage() {
   const [selected, setSelected] = useState<string | null>(() => new URLSearchParams(window.location.search).get("message"));
   const list = useListPage({
-    // a campaign's page links here with ?campaign=<id>
-    filters: { ...NO_FILTERS, campaign: new URLSearchParams(window.location.search).get("campaign") },
+    // a campaign's page links here with ?campaign=<id>; Report Summary with ?from=&to=&channel=
+    filters: linkedFilters(new URLSearchParams(window.location.search)),
     debounce: ["recipient"],
     load: async ({ filters, page, pageSize }) =>
       unwrap(await api.GET("/api/reports", { params: { query: { ...reportQuery(filters), page, pageSize } } })),
