@@ -30,7 +30,9 @@ number = journeys.number
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 WAIT_SECONDS = 60
-DELIVERED, FAILED = 18, 9  # to numbers ending in 906 (delivered) and 901 (the SMSC answers UNDELIV)
+DIRECT_DELIVERED, DIRECT_FAILED = 18, 9  # to numbers ending in 906 (delivered) and 901 (the SMSC answers UNDELIV)
+CAMPAIGN_DELIVERED, CAMPAIGN_FAILED = 4, 2  # a campaign's valid rows, and one bad line it rejects
+DELIVERED, FAILED = DIRECT_DELIVERED + CAMPAIGN_DELIVERED, DIRECT_FAILED + CAMPAIGN_FAILED
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 DELIVERED_STATUSES, FAILED_STATUSES = {"DELIVERED", "READ"}, {"FAILED", "UNDELIVERED"}
 
@@ -88,11 +90,27 @@ async def until(fetch, done, what: str):
 
 
 async def send_traffic(platform, tenant) -> None:
-    """The messages through the public API with the tenant's key, each to its final state; then
-    reporting's analytics count them all."""
+    """The messages through the public API with the tenant's key (single sends and a campaign), each
+    to its final state; then reporting's analytics count them all."""
     key = {"X-API-Key": tenant["apiKey"]}
+    lines = ["phone,code", "98765,1"]  # a line that is no number: rejected
+    lines += [f"{number(s)},{n}" for n, s in enumerate(["906"] * CAMPAIGN_DELIVERED + ["901"] * CAMPAIGN_FAILED)]
+    tenant["campaign_name"] = f"analytics_{uuid.uuid4().hex[:6]}"
+    created = await platform.gateway.post(
+        "/api/v1/campaigns",
+        data={
+            "name": tenant["campaign_name"],
+            "channel": "SMS",
+            "templateId": str(tenant["template"]),
+            "senderId": tenant["sender"],
+        },
+        files={"file": ("list.csv", ("\n".join(lines) + "\n").encode(), "text/csv")},
+        headers=key,
+    )
+    assert created.status_code == 201, created.text
+    tenant["campaign_id"] = created.json()["id"]
     sent = []
-    for n, suffix in enumerate(["906"] * DELIVERED + ["901"] * FAILED):
+    for n, suffix in enumerate(["906"] * DIRECT_DELIVERED + ["901"] * DIRECT_FAILED):
         body = {
             "recipient": number(suffix),
             "channel": "SMS",
@@ -109,6 +127,15 @@ async def send_traffic(platform, tenant) -> None:
             lambda r: r.status_code == 200 and r.json()["status"] in ("DELIVERED", "UNDELIVERED"),
             f"{message_id} delivered or not",
         )
+    await until(
+        lambda: platform.gateway.get(f"/api/v1/campaigns/{tenant['campaign_id']}", headers=key),
+        lambda r: (
+            r.status_code == 200
+            and r.json()["status"] == "COMPLETED"
+            and r.json()["delivered"] + r.json()["undelivered"] == CAMPAIGN_DELIVERED + CAMPAIGN_FAILED
+        ),
+        "the campaign completed, each message delivered or not",
+    )
     api = tenant["api"]
     await until(
         lambda: api.get("/api/analytics/intelligence"),
@@ -202,7 +229,31 @@ async def test_campaign_intelligence_shows_the_cards_charts_heatmap_and_insights
     busiest_text = f"{WEEKDAYS[weekday]} {hour:02d}:00 ({busiest} messages)"
     await expect_chart(ui, "Traffic by day and hour", f"busiest: {busiest_text}")
     await expect(ui.page.get_by_test_id("heatmap-busiest")).to_have_text(f"Busiest: {busiest_text}")
-    await expect(ui.page.get_by_text("No campaigns yet")).to_be_visible()
+    # the campaigns table: the campaign's counts as the campaigns service has them, its delivery rate
+    campaign = (await tenant["api"].get(f"/api/campaigns/{tenant['campaign_id']}")).json()
+    performance = (
+        await tenant["api"].get("/api/analytics/campaigns", params={"search": tenant["campaign_name"]})
+    ).json()
+    assert [c["campaign_id"] for c in performance["items"]] == [tenant["campaign_id"]]
+    assert performance["items"][0]["delivered"] == CAMPAIGN_DELIVERED
+    table = ui.page.get_by_role("table", name="Campaign performance")
+    row = table.get_by_role("row").filter(has_text=tenant["campaign_name"])
+    rate = performance["items"][0]["delivery_rate"]
+    await expect(row.get_by_role("cell")).to_have_text(
+        [
+            tenant["campaign_name"],
+            str(campaign["total"]),
+            str(campaign["processed"]),
+            str(campaign["failed"]),
+            f"{rate * 100:.1f}%",
+            "COMPLETED",
+        ]
+    )
+    assert campaign["total"] == 1 + CAMPAIGN_DELIVERED + CAMPAIGN_FAILED  # the header is no row
+    await ui.page.get_by_label("Search campaigns").fill("no-such-campaign")
+    await expect(ui.page.get_by_text("No campaign matches this search.")).to_be_visible()
+    await ui.page.get_by_label("Search campaigns").fill(tenant["campaign_name"])
+    await expect(row).to_have_count(1)
     await ui.shot("campaign-intelligence")
 
     # Get AI Insights: the engine's recommendations, each shown with its title
