@@ -162,6 +162,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/fraud-holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every Fraud Hold
+         * @description Every account's fraud holds with their evidence, for the admin.
+         */
+        get: operations["every_fraud_hold_api_admin_fraud_holds_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/fraud-holds/{hold_id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release Fraud Hold
+         * @description Release a hold: the account's sends to its destination go through again (and it
+         *     is not held again within the release grace). Recorded in the audit log.
+         */
+        post: operations["release_fraud_hold_api_admin_fraud_holds__hold_id__release_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/unmatched-events": {
         parameters: {
             query?: never;
@@ -591,6 +632,26 @@ export interface paths {
         };
         /** Dashboard */
         get: operations["dashboard_api_dashboard_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/fraud-holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Account Fraud Holds
+         * @description The user's account's fraud holds: why sends to a destination are refused.
+         */
+        get: operations["account_fraud_holds_api_fraud_holds_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1488,6 +1549,11 @@ export interface components {
             fraudProbability: number;
             /** Fraudreasons */
             fraudReasons: components["schemas"]["FraudReason"][];
+            /**
+             * Holdsplaced
+             * @default []
+             */
+            holdsPlaced: components["schemas"]["FraudHold"][];
             /** Spamalerts */
             spamAlerts: number;
         };
@@ -1604,6 +1670,63 @@ export interface components {
             templateId: number;
             /** Variablecount */
             variableCount?: number | null;
+        };
+        /**
+         * FraudHold
+         * @description A fraud guard hold: the account's sends to `subject` are refused with FRAUD_HOLD.
+         */
+        FraudHold: {
+            /** Accountid */
+            accountId: number;
+            /** Alertid */
+            alertId: number | null;
+            /** Alerttype */
+            alertType: string;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Evidence */
+            evidence: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Probability */
+            probability: number;
+            /** Reasons */
+            reasons: components["schemas"]["FraudReason"][];
+            /** Releasenote */
+            releaseNote?: string | null;
+            /** Releasedat */
+            releasedAt?: string | null;
+            /** Releasedby */
+            releasedBy?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ACTIVE" | "RELEASED";
+            /** Subject */
+            subject: string;
+            /**
+             * Subjecttype
+             * @description PREFIX: a number range (the number without its last 4 digits); COUNTRY: ISO region
+             * @enum {string}
+             */
+            subjectType: "PREFIX" | "COUNTRY";
+        };
+        /** FraudHoldPage */
+        FraudHoldPage: {
+            /** Items */
+            items: components["schemas"]["FraudHold"][];
+            /** Page */
+            page: number;
+            /** Pagesize */
+            pageSize: number;
+            /** Total */
+            total: number;
         };
         /** FraudReason */
         FraudReason: {
@@ -1945,6 +2068,14 @@ export interface components {
             row: string;
             /** Stage */
             stage: string;
+        };
+        /** ReleaseIn */
+        ReleaseIn: {
+            /**
+             * Note
+             * @description why it is released (kept with the hold)
+             */
+            note?: string | null;
         };
         /** SenderActivity */
         SenderActivity: {
@@ -2708,6 +2839,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    every_fraud_hold_api_admin_fraud_holds_get: {
+        parameters: {
+            query?: {
+                status?: ("ACTIVE" | "RELEASED") | null;
+                accountId?: number | null;
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FraudHoldPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    release_fraud_hold_api_admin_fraud_holds__hold_id__release_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hold_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReleaseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FraudHold"];
                 };
             };
             /** @description Validation Error */
@@ -3523,6 +3723,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+        };
+    };
+    account_fraud_holds_api_fraud_holds_get: {
+        parameters: {
+            query?: {
+                status?: ("ACTIVE" | "RELEASED") | null;
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FraudHoldPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -35,6 +35,7 @@ export const PLATFORM_REASONS: Record<string, string> = {
   CONFLICT: "Conflicts with the current state",
   PAYLOAD_TOO_LARGE: "Too large",
   HIGH_RISK_CONFIRMATION_REQUIRED: "The compliance check rates it HIGH risk: confirm to submit it",
+  FRAUD_HOLD: "The destination is on a fraud hold (Traffic Anomaly shows why); an admin releases it",
   WEBHOOK_URL_NOT_ALLOWED: "The webhook URL is not allowed",
   SERVICE_UNAVAILABLE: "A service was unavailable",
   INTERNAL_ERROR: "Internal error",

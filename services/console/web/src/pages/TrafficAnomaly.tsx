@@ -5,6 +5,7 @@ import { Group, Select, SimpleGrid, Stack, Text } from "@mantine/core";
 import { api, unwrap, type Schemas } from "../api/client";
 import { ListPage, useListPage } from "../components/ListPage";
 import { dateTime } from "../lib/format";
+import { AccountFraudHolds } from "./anomaly/FraudHolds";
 import {
   AcknowledgeButton,
   evidenceOf,
@@ -42,7 +43,14 @@ export function TrafficAnomalyPage() {
       list={list}
       title="Traffic Anomaly"
       actions={<RunDetectionButton onDone={list.reload} />}
-      above={list.data && <Cards summary={list.data.summary} />}
+      above={
+        list.data && (
+          <>
+            <Cards summary={list.data.summary} />
+            <AccountFraudHolds reloadKey={list.data} />
+          </>
+        )
+      }
       filters={
         <Group>
           <Select label="Type" placeholder="All types" clearable data={ANOMALY_TYPES} value={list.filters.type} onChange={(v) => list.setFilter("type", v)} w={260} />
