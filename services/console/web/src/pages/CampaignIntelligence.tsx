@@ -161,13 +161,14 @@ function Charts({ intel }: { intel: Intelligence }) {
             tooltip: {
               formatter: (p: { value: [number, number, number] }) => cellText({ hour: p.value[0], weekday: p.value[1], total: p.value[2] }),
             },
-            grid: { top: 10, bottom: 60, left: 50, right: 20 },
+            grid: { top: 10, bottom: 80, left: 50, right: 20 },
             xAxis: { type: "category", data: Array.from({ length: 24 }, (_, h) => hourLabel(h)), splitArea: { show: true } },
             yAxis: { type: "category", data: [...WEEKDAYS], inverse: true, splitArea: { show: true } },
             visualMap: {
               min: 0,
               max: Math.max(1, heat.max),
               calculable: true,
+              text: ["More", "Less"],
               orient: "horizontal",
               left: "center",
               bottom: 0,
