@@ -2,7 +2,7 @@
 // needs, Best Hour, Avg. Delivery Rate, Total Messages), the delivery rate per channel, the volume by
 // hour of day over the last 7 days, the day-of-week x hour heatmap, Get AI Insights, and the
 // searchable, paginated campaigns table. Read from reporting's rollups through /api/analytics/*.
-import { Badge, Grid, SimpleGrid, Stack, Text } from "@mantine/core";
+import { Badge, Grid, SimpleGrid, Text } from "@mantine/core";
 import { ListPage, useListPage } from "../components/ListPage";
 import { Loaded } from "../components/States";
 import { useLoad } from "../lib/useLoad";
@@ -101,6 +101,7 @@ function Charts({ intel }: { intel: Intelligence }) {
         <ChartPanel
           title="Delivery rate per channel"
           testId="chart-channel-rates"
+          empty={rates.every((r) => r.total === 0) ? `No messages in the last ${intel.window_days} days.` : undefined}
           note={`Last ${intel.window_days} days; a channel without messages has no bar.`}
           description={describeChart(
             "Delivery rate per channel",
@@ -125,6 +126,7 @@ function Charts({ intel }: { intel: Intelligence }) {
         <ChartPanel
           title="Volume by hour of day"
           testId="chart-hourly-volume"
+          empty={hours.every((n) => n === 0) ? "No messages in the last 7 days." : undefined}
           note={`Messages per hour of day over the last 7 days (${intel.time_zone}).`}
           description={describeChart(
             "Volume by hour of day",
@@ -151,6 +153,7 @@ function Charts({ intel }: { intel: Intelligence }) {
         <ChartPanel
           title="Traffic by day and hour"
           testId="chart-heatmap"
+          empty={heat.busiest ? undefined : `No messages in the last ${intel.window_days} days.`}
           height={320}
           note={`Messages by day of week and hour of day over the last ${intel.window_days} days (${intel.time_zone}); darker cells carry more traffic.`}
           description={describeChart(
@@ -177,11 +180,11 @@ function Charts({ intel }: { intel: Intelligence }) {
             series: [{ name: "Messages", type: "heatmap", data: heat.data, emphasis: { itemStyle: { borderColor: "#333", borderWidth: 1 } } }],
           }}
         >
-          <Stack gap={0} mt="xs">
-            <Text size="sm" data-testid="heatmap-busiest">
-              {heat.busiest ? `Busiest: ${cellText(heat.busiest)}` : "No traffic in this window yet."}
+          {heat.busiest && (
+            <Text size="sm" mt="xs" data-testid="heatmap-busiest">
+              Busiest: {cellText(heat.busiest)}
             </Text>
-          </Stack>
+          )}
         </ChartPanel>
       </Grid.Col>
     </Grid>
