@@ -306,3 +306,33 @@ async def test_a_pumping_attack_holds_its_number_range_until_an_admin_releases_i
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "NOT_FOUND"
     bad = await ai.post(f"/internal/v1/fraud-holds/{hold['id']}/release", json={})
     assert bad.status_code == 422
+
+
+async def test_a_sender_sending_a_template_the_compliance_check_rated_high_risk_is_spam(ai, publisher, db, pg_settings):
+    from pathlib import Path
+
+    import cpaas.console
+    from cpaas.platform.db import create_pool
+    from cpaas.platform.migrations import apply_migrations
+
+    pool = await create_pool(pg_settings, schema="console", application_name="test")
+    try:  # the console's own schema in this database, and a template as the console stores its verdict
+        await apply_migrations(pool, "console", Path(cpaas.console.__file__).parent / "migrations")
+        account = await pool.fetchval("INSERT INTO console.accounts (name) VALUES ('Promo Co') RETURNING id")
+        template = await pool.fetchval(
+            "INSERT INTO console.templates (account_id, name, channel, status, body, compliance)"
+            " VALUES ($1, 'win_now', 'SMS', 'APPROVED', 'WIN cash now {#var#}', $2::jsonb) RETURNING id",
+            account,
+            json.dumps({"riskScore": 88, "riskLevel": "HIGH", "warnings": []}),
+        )
+    finally:
+        await pool.close()
+    events = [submit(f"+91981{i:03d}{i:04d}", account=account, sender="PROMO") for i in range(25)]
+    events = [e.model_copy(update={"template_id": template}) for e in events]
+    await publish(publisher, *events)
+    await until(lambda: counted(db, 25), "the sender's messages counted")
+
+    found = (await ai.post(f"/internal/v1/accounts/{account}/anomalies/detect")).json()
+    [alert] = [a for a in found["found"] if a["type"] == "SPAM_HIGH_RISK_CONTENT"]
+    assert alert["subject"] == "PROMO" and alert["kind"] == "SPAM"
+    assert alert["evidence"] == {"messages": 25, "templates": [template], "riskScore": 88, "minutes": 60}

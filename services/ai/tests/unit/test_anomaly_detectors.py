@@ -150,6 +150,19 @@ def test_spam_patterns_per_sender():
     assert [(f.subject, f.evidence["messages"]) for f in d.spam_patterns(same)] == [("BRAND:abc", 200)]
 
 
+def test_a_sender_at_volume_with_high_risk_content_is_spam_and_below_the_volume_or_risk_is_not():
+    w = window(rows(25, sender="PROMO"))  # template 8, 25 submits in the last hour
+    assert "SPAM_HIGH_RISK_CONTENT" not in types(d.spam_patterns(w))  # template 8 not rated HIGH
+    w.high_risk_templates = {8: 84}
+    [found] = [f for f in d.spam_patterns(w) if f.alert_type == "SPAM_HIGH_RISK_CONTENT"]
+    assert (found.subject_type, found.subject, found.kind) == ("SENDER", "PROMO", "SPAM")
+    assert found.evidence == {"messages": 25, "templates": [8], "riskScore": 84, "minutes": 60}
+    assert found.severity >= 62
+    few = window(rows(d.SPAM_HIGH_RISK_MIN - 1, sender="PROMO"))
+    few.high_risk_templates = {8: 84}
+    assert "SPAM_HIGH_RISK_CONTENT" not in types(d.spam_patterns(few))
+
+
 def test_normal_traffic_raises_nothing():
     traffic = [r for m in range(1, 61) for r in rows(8, minutes_ago=m)] + rows(0, delivered=400, failed=12)
     assert d.detect(window(traffic, otp=[(1, "+919812300077", 1)])) == []

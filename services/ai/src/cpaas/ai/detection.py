@@ -97,7 +97,14 @@ class Detection:
         for account_id, h in histories.items():
             recent = long_prefixes.get(account_id, {})
             h.prefixes = {p: max(0, n - recent.get(p, 0)) for p, n in h.prefixes.items()}  # before the last hour
-        return build_windows(now, traffic, otp, content, histories)
+        windows = build_windows(now, traffic, otp, content, histories)
+        risky = await self.store.high_risk_templates(
+            sorted({t for w in windows.values() for _, t in w.sender_templates})
+        )
+        if risky:
+            for w in windows.values():
+                w.high_risk_templates = {t: risky[t] for _, t in w.sender_templates if t in risky}
+        return windows
 
     async def run(self, now: datetime, account_id: int | None = None) -> list[Result]:
         """Detect over the windows ending at `now` (all accounts with traffic, or one)."""

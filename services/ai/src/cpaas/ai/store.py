@@ -454,3 +454,20 @@ class AnomalyStore:
             if row is None:
                 row = await conn.fetchrow("SELECT * FROM fraud_holds WHERE hold_id = $1", hold_id)
         return row
+
+    async def high_risk_templates(self, template_ids: list[int]) -> dict[int, int]:
+        """Of `template_ids`, those whose compliance check (made by the console when the
+        template was submitted) rated HIGH risk: id -> risk score. None without the console's
+        schema (a deployment without the console has no template verdicts)."""
+        if not template_ids:
+            return {}
+        try:
+            async with self.pool.acquire() as conn:
+                rows = await conn.fetch(
+                    "SELECT id, (compliance->>'riskScore')::int AS score FROM console.templates"
+                    " WHERE id = ANY($1::bigint[]) AND compliance->>'riskLevel' = 'HIGH'",
+                    template_ids,
+                )
+        except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError, asyncpg.UndefinedColumnError, asyncpg.InsufficientPrivilegeError):
+            return {}
+        return {r["id"]: r["score"] or 0 for r in rows}

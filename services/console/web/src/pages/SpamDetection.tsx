@@ -18,7 +18,7 @@ import {
   type AlertRow,
 } from "./anomaly/parts";
 
-export const SPAM_TYPES = ["SPAM_FAILURE_RATE", "SPAM_SAME_CONTENT", "SPAM_BLACKLIST_HITS", "SPAM_NEW_SENDER"];
+export const SPAM_TYPES = ["SPAM_FAILURE_RATE", "SPAM_SAME_CONTENT", "SPAM_HIGH_RISK_CONTENT", "SPAM_BLACKLIST_HITS", "SPAM_NEW_SENDER"];
 
 export function SpamDetectionPage() {
   const list = useListPage({

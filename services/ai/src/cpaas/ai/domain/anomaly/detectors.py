@@ -51,6 +51,7 @@ FAILURE_JUMP = 0.3
 NEW_COUNTRY_MIN = 3
 HISTORY_MIN_SUBMITS = 50  # a past this long says which destinations are usual
 RANGE_MIN = 8
+SPAM_HIGH_RISK_MIN = 20  # a sender's submits of HIGH-risk templates within the long window
 RANGE_SHARE = 0.3
 RANGE_PAST_SHARE = 0.02
 PREMIUM_MIN = 2
@@ -357,6 +358,31 @@ def spam_patterns(w: AccountWindow) -> list[Finding]:
                     w.start(SHORT_MINUTES),
                     w.now,
                     {"submitted": s.short.submitted, "earlierSubmits": 0, "minutes": SHORT_MINUTES},
+                )
+            )
+    risky: dict[str, dict[int, int]] = {}
+    for (sender_id, template_id), n in w.sender_templates.items():
+        if template_id in w.high_risk_templates:
+            risky.setdefault(sender_id, {})[template_id] = n
+    for sender_id, templates in sorted(risky.items()):
+        n = sum(templates.values())
+        if n >= SPAM_HIGH_RISK_MIN:
+            top = max(w.high_risk_templates[t] for t in templates)
+            out.append(
+                Finding(
+                    "SPAM",
+                    "SPAM_HIGH_RISK_CONTENT",
+                    _severity(max(50, top // 2 + 20), n / SPAM_HIGH_RISK_MIN, 12),
+                    "SENDER",
+                    sender_id,
+                    long_start,
+                    w.now,
+                    {
+                        "messages": n,
+                        "templates": sorted(templates),
+                        "riskScore": top,
+                        "minutes": LONG_MINUTES,
+                    },
                 )
             )
     for sender_id, digest, template_id, n in w.content:

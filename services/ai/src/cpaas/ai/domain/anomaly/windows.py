@@ -91,6 +91,9 @@ class AccountWindow:
     prefixes: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # short window submits
     otp_numbers: dict[str, int] = field(default_factory=dict)  # short window OTP submits per number
     content: list[tuple[str, str, int, int]] = field(default_factory=list)  # long: sender, hash, template, n
+    sender_templates: dict[tuple[str, int], int] = field(default_factory=lambda: defaultdict(int))  # long submits
+    # the window's templates that the compliance check rated HIGH risk: id -> risk score (set by the caller)
+    high_risk_templates: dict[int, int] = field(default_factory=dict)
 
     def start(self, minutes: int) -> datetime:
         return self.now - timedelta(minutes=minutes)
@@ -122,6 +125,8 @@ def build_windows(
         w.long.add(*counts)
         if sender:
             sender.long.add(*counts)
+            if row.submitted and row.template_id:
+                w.sender_templates[(row.sender_id, row.template_id)] += row.submitted
         if row.minute >= short_from:
             w.short.add(*counts)
             if sender:
