@@ -1,4 +1,5 @@
-"""Day partitions ahead of time, and retention: dropping the days older than it.
+"""Day partitions ahead of time, and retention: dropping the days older than it (the log's
+partitions and the rollups' buckets).
 
 Every replica runs this; the SQL functions serialise on an advisory lock, so running it
 twice at once is harmless.
@@ -21,7 +22,9 @@ async def maintain_partitions(
     """Create today's partitions and `ahead_days` more; drop those older than the retention."""
     today = today or datetime.now(UTC).date()
     created = await message_log.ensure_days({today + timedelta(days=n) for n in range(ahead_days + 1)})
-    dropped = await message_log.drop_days_before(retention_cutoff(today, retention_days))
+    cutoff = retention_cutoff(today, retention_days)
+    dropped = await message_log.drop_days_before(cutoff)
+    await message_log.drop_rollups_before(cutoff)  # the rollups keep the same days as the log
     PARTITIONS.labels("created").inc(created)
     PARTITIONS.labels("dropped").inc(len(dropped))
 

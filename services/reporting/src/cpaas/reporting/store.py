@@ -13,6 +13,9 @@ Per batch, in one transaction (READ COMMITTED):
 5. PROJECT_MESSAGES sets each touched message row to the state of its highest attempt
    (RETRYING while that attempt failed and a fallback level remains: the router opens
    it); a new statement, so it sees every attempt committed by the writers it waited for.
+6. FLUSH_ROLLUPS applies the rollup deltas that the triggers on `messages` recorded for
+   this transaction (migration 0008): -1 on a changed row's old key, +1 on its new one,
+   summed and upserted in key order, so the charts' counts commit with the log.
 Rows that would not change are not written, so redelivered batches cost only reads.
 """
 
@@ -203,6 +206,10 @@ WHERE m.message_id = l.message_id AND m.created_at = l.created_at
 """
 
 
+# The batch's rollup deltas (recorded by migration 0008's triggers) into the rollups.
+FLUSH_ROLLUPS = "SELECT flush_rollups()"
+
+
 def _columns(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     """Row tuples to one list per column, for unnest($1::type[], ...)."""
     return [list(column) for column in zip(*rows, strict=True)] if rows else []
@@ -284,6 +291,18 @@ class MessageLog:
             log.info("day partitions dropped", extra={"tables": dropped})
         return list(dropped)
 
+    async def drop_rollups_before(self, cutoff: date) -> int:
+        """Retention of the rollups (their buckets before `cutoff`), and the deltas a finished
+        writer left unapplied (one that changed `messages` outside `apply`)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT flush_rollups(true)")
+            return await conn.fetchval("SELECT drop_rollups_before($1::date)", cutoff)
+
+    async def rebuild_rollups(self, since: datetime | None = None, until: datetime | None = None) -> int:
+        """The rollups of [since, until) (None: all) rebuilt from a scan of the log; returns rows written."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            return await conn.fetchval("SELECT rebuild_rollups($1, $2)", since, until)
+
     def forget_days(self) -> None:
         """Forget the known partitions (one was dropped behind our back); they are checked again."""
         self.known_days.clear()
@@ -304,6 +323,7 @@ class MessageLog:
             await conn.execute(CAUSAL_ATTEMPTS, *bounds)
             await conn.execute(CAUSAL_EVENTS, *bounds)
             await conn.execute(PROJECT_MESSAGES, *bounds)
+            await conn.execute(FLUSH_ROLLUPS)
 
     async def apply_charges(self, charges: list[MessageChargedV1], created: list[datetime]) -> set[tuple[str, int]]:
         """Each charge's amount on its attempt row and the sum over attempts on its message,

@@ -1,0 +1,309 @@
+"""The analytics read side (issue 25): Report Summary and Campaign Intelligence, from
+reporting's rollups (`reporting.rollups`, migration 0008) only, never a scan of the log.
+
+A rollup row counts the messages of one account whose row in the log has one key: the
+15-minute UTC bucket of created_at, channel (of the latest attempt), final status, sender
+ID, campaign and error code. Every zone's offset is a multiple of 15 minutes, so the
+account's hours, days and weeks are exact sums of buckets, computed here in its zone
+(`bucket AT TIME ZONE zone`). Read only, and every query is scoped by account id first,
+the leading column of the rollups' key."""
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from cpaas.contracts.analytics import (
+    AnalyticsSummary,
+    Bucket,
+    ChannelCounts,
+    ChannelPerformance,
+    Counts,
+    FailureCause,
+    HeatCell,
+    HourPerformance,
+    Intelligence,
+    QuietHours,
+    SenderPerformance,
+    SummaryBucket,
+)
+
+STATUSES = ("SUBMITTED", "SUBMITTED_OPERATOR", "DELIVERED", "READ", "RETRYING", "FAILED", "UNDELIVERED")
+DELIVERED = frozenset({"DELIVERED", "READ"})
+FAILED = frozenset({"FAILED", "UNDELIVERED"})
+GRANULE = timedelta(minutes=15)  # the rollups' bucket
+QUIET_ZONE = "Asia/Kolkata"  # TRAI's promotional quiet hours: 21:00-09:00 IST
+QUIET_FROM, QUIET_TO = 21, 9
+TOP_FAILURES = 10
+STEP = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
+
+Db = asyncpg.Pool | asyncpg.Connection
+
+
+def choose_bucket(range_from: datetime, range_to: datetime) -> Bucket:
+    """The bucket a range is charted by: up to 2 days hours, up to 60 days days, else weeks."""
+    span = range_to - range_from
+    if span <= timedelta(days=2):
+        return "hour"
+    if span <= timedelta(days=60):
+        return "day"
+    return "week"
+
+
+def align(t: datetime) -> datetime:
+    """`t` down to its 15-minute UTC bucket: the finest range the rollups can answer exactly."""
+    epoch = datetime(2000, 1, 1, tzinfo=t.tzinfo) if t.tzinfo else datetime(2000, 1, 1)
+    return t - (t - epoch) % GRANULE
+
+
+def local_start(t: datetime, bucket: Bucket, zone: ZoneInfo) -> datetime:
+    """The naive local start (in `zone`) of the bucket holding instant `t`; weeks start on Monday."""
+    local = t.astimezone(zone).replace(tzinfo=None)
+    if bucket == "hour":
+        return local.replace(minute=0, second=0, microsecond=0)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day if bucket == "day" else day - timedelta(days=day.weekday())
+
+
+def bucket_starts(range_from: datetime, range_to: datetime, bucket: Bucket, zone: ZoneInfo) -> list[datetime]:
+    """The naive local starts of every bucket meeting [range_from, range_to), in order."""
+    starts, start = [], local_start(range_from, bucket, zone)
+    end = range_to.astimezone(zone).replace(tzinfo=None)
+    while start < end:
+        starts.append(start)
+        start += STEP[bucket]
+    return starts
+
+
+def counts(total: int, delivered: int, failed: int) -> dict[str, Any]:
+    return {
+        "total": total,
+        "delivered": delivered,
+        "failed": failed,
+        "pending": total - delivered - failed,
+        "rate": delivered / total if total else None,
+    }
+
+
+class _Tally:
+    """Totals, delivered and failed of a group, added to status by status."""
+
+    __slots__ = ("delivered", "failed", "total")
+
+    def __init__(self) -> None:
+        self.total = self.delivered = self.failed = 0
+
+    def add(self, status: str, n: int) -> None:
+        self.total += n
+        if status in DELIVERED:
+            self.delivered += n
+        elif status in FAILED:
+            self.failed += n
+
+    def fields(self) -> dict[str, Any]:
+        return counts(self.total, self.delivered, self.failed)
+
+
+def _tallies(rows, key) -> dict[Any, _Tally]:
+    out: dict[Any, _Tally] = {}
+    for row in rows:
+        out.setdefault(key(row), _Tally()).add(row["status"], row["n"])
+    return out
+
+
+async def _fetch(db: Db, query: str, *args: Any) -> list[asyncpg.Record]:
+    if isinstance(db, asyncpg.Pool):
+        async with db.acquire() as conn:
+            return await conn.fetch(query, *args)
+    return await db.fetch(query, *args)
+
+
+SUMMARY = """
+SELECT date_trunc($5, bucket AT TIME ZONE $4) AS start, channel, status, sum(messages)::bigint AS n
+FROM reporting.rollups
+WHERE account_id = $1 AND bucket >= $2 AND bucket < $3 AND ($6::text IS NULL OR channel = $6)
+GROUP BY 1, 2, 3
+HAVING sum(messages) <> 0
+"""
+
+
+async def summary(
+    db: Db,
+    account_id: int,
+    time_zone: str,
+    range_from: datetime,
+    range_to: datetime,
+    bucket: Bucket | None = None,
+    channel: str | None = None,
+) -> AnalyticsSummary:
+    """Volume, success rate, statuses and channels over [range_from, range_to) (both aligned
+    down to 15 minutes, the rollups' grain, and answered as aligned), every bucket present."""
+    zone = ZoneInfo(time_zone)
+    range_from, range_to = align(range_from), align(range_to)
+    bucket = bucket or choose_bucket(range_from, range_to)
+    rows = await _fetch(db, SUMMARY, account_id, range_from, range_to, time_zone, bucket, channel)
+    by_start = _tallies(rows, lambda r: r["start"])
+    by_channel = _tallies(rows, lambda r: r["channel"])
+    statuses = dict.fromkeys(STATUSES, 0)
+    total = _Tally()
+    for row in rows:
+        statuses[row["status"]] = statuses.get(row["status"], 0) + row["n"]
+        total.add(row["status"], row["n"])
+    buckets = []
+    for start in bucket_starts(range_from, range_to, bucket, zone):
+        tally = by_start.get(start, _Tally())
+        buckets.append(SummaryBucket(start=start.replace(tzinfo=zone), **tally.fields()))
+    return AnalyticsSummary(
+        account_id=account_id,
+        time_zone=time_zone,
+        range_from=range_from.astimezone(zone),
+        range_to=range_to.astimezone(zone),
+        bucket=bucket,
+        channel=channel,
+        totals=Counts(**total.fields()),
+        statuses=statuses,
+        buckets=buckets,
+        channels=[ChannelCounts(channel=c, **t.fields()) for c, t in sorted(by_channel.items())],
+    )
+
+
+# One scan of the window's rollups, grouped as each part of the page needs it (GROUPING SETS).
+INTELLIGENCE = """
+WITH w AS (
+    SELECT channel, status, sender_id, error_code, messages,
+        bucket >= $3 AS last_7,
+        extract(hour FROM bucket AT TIME ZONE $4)::int AS hour,
+        extract(isodow FROM bucket AT TIME ZONE $4)::int - 1 AS weekday,
+        campaign_id <> 0 AS campaign,
+        extract(hour FROM bucket AT TIME ZONE $5)::int NOT BETWEEN $8 AND $7 - 1 AS quiet
+    FROM reporting.rollups
+    WHERE account_id = $1 AND bucket >= $2 AND bucket < $6
+)
+SELECT GROUPING(channel, status, hour, weekday, sender_id, error_code, last_7, campaign, quiet) AS g,
+    channel, status, hour, weekday, sender_id, error_code, last_7, campaign, quiet, sum(messages)::bigint AS n
+FROM w
+GROUP BY GROUPING SETS (
+    (channel, status),
+    (hour, channel, status),
+    (last_7, hour, channel, status),
+    (weekday, hour),
+    (sender_id, channel, status),
+    (error_code, channel, status),
+    (campaign, quiet)
+)
+"""
+ALL_TIME = """
+SELECT status, sum(messages)::bigint AS n FROM reporting.rollups WHERE account_id = $1 GROUP BY status
+"""
+
+
+def _grouped(rows: list[asyncpg.Record], *present: str) -> list[asyncpg.Record]:
+    """The rows of the grouping set of exactly the columns `present` (GROUPING()'s bit is 0 for them)."""
+    names = ("channel", "status", "hour", "weekday", "sender_id", "error_code", "last_7", "campaign", "quiet")
+    want = sum(1 << (len(names) - 1 - i) for i, name in enumerate(names) if name not in present)
+    return [r for r in rows if r["g"] == want]
+
+
+def _hours(rows: list[asyncpg.Record]) -> dict[int, tuple[_Tally, dict[str, int]]]:
+    hours: dict[int, tuple[_Tally, dict[str, int]]] = {h: (_Tally(), {}) for h in range(24)}
+    for r in rows:
+        tally, by_channel = hours[r["hour"]]
+        tally.add(r["status"], r["n"])
+        by_channel[r["channel"]] = by_channel.get(r["channel"], 0) + r["n"]
+    return hours
+
+
+def _best(items: list, min_volume: int):
+    """The highest rate among those with total >= min_volume (ties: more volume, then first)."""
+    eligible = [i for i in items if i.total >= min_volume and i.rate is not None]
+    return max(eligible, key=lambda i: (i.rate, i.total), default=None)
+
+
+async def intelligence(
+    db: Db, account_id: int, time_zone: str, now: datetime, window_days: int = 30, min_volume: int = 100
+) -> Intelligence:
+    """Campaign Intelligence's facts over the last `window_days` before `now` (hours and weekdays
+    in the account's zone; the volume-by-hour chart over the last 7 days)."""
+    until = align(now) + GRANULE  # the bucket holding `now` included
+    since, last_7 = until - timedelta(days=window_days), until - timedelta(days=7)
+    rows = await _fetch(db, INTELLIGENCE, account_id, since, last_7, time_zone, QUIET_ZONE, until, QUIET_FROM, QUIET_TO)
+    all_time = _Tally()
+    for r in await _fetch(db, ALL_TIME, account_id):
+        all_time.add(r["status"], r["n"])
+
+    channels = [
+        ChannelPerformance(channel=c, enough_volume=t.total >= min_volume, **t.fields())
+        for c, t in sorted(_tallies(_grouped(rows, "channel", "status"), lambda r: r["channel"]).items())
+    ]
+    window_hours = [
+        HourPerformance(hour=h, by_channel=by_channel, **t.fields())
+        for h, (t, by_channel) in sorted(_hours(_grouped(rows, "hour", "channel", "status")).items())
+    ]
+    recent = [r for r in _grouped(rows, "last_7", "hour", "channel", "status") if r["last_7"]]
+    hours_7 = [
+        HourPerformance(hour=h, by_channel=by_channel, **t.fields())
+        for h, (t, by_channel) in sorted(_hours(recent).items())
+    ]
+    heat = {(r["weekday"], r["hour"]): r["n"] for r in _grouped(rows, "weekday", "hour")}
+    heatmap = [HeatCell(weekday=d, hour=h, total=heat.get((d, h), 0)) for d in range(7) for h in range(24)]
+    senders = sorted(
+        (
+            SenderPerformance(sender_id=s, channel=c, **t.fields())
+            for (s, c), t in _tallies(
+                [r for r in _grouped(rows, "sender_id", "channel", "status") if r["sender_id"]],
+                lambda r: (r["sender_id"], r["channel"]),
+            ).items()
+        ),
+        key=lambda s: (-s.total, s.sender_id, s.channel),
+    )
+    failures: dict[tuple[str, str], int] = {}
+    for r in _grouped(rows, "error_code", "channel", "status"):
+        if r["status"] in FAILED:
+            key = (r["error_code"] or "UNKNOWN", r["channel"])
+            failures[key] = failures.get(key, 0) + r["n"]
+    failed_total = sum(failures.values())
+    causes = [
+        FailureCause(error_code=code, channel=channel, count=n, share=n / failed_total)
+        for (code, channel), n in sorted(failures.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_FAILURES]
+    ]
+    campaign_rows = [r for r in _grouped(rows, "campaign", "quiet") if r["campaign"]]
+    campaign_total = sum(r["n"] for r in campaign_rows)
+    in_quiet = sum(r["n"] for r in campaign_rows if r["quiet"])
+    return Intelligence(
+        account_id=account_id,
+        time_zone=time_zone,
+        generated_at=now,
+        window_days=window_days,
+        min_volume=min_volume,
+        total_messages=all_time.total,
+        avg_delivery_rate=all_time.fields()["rate"],
+        best_channel=_best(channels, min_volume),
+        best_hour=_best(window_hours, min_volume),
+        channels=channels,
+        hours_last_7_days=hours_7,
+        heatmap=heatmap,
+        senders=senders,
+        failure_causes=causes,
+        quiet_hours=QuietHours(
+            campaign_messages=campaign_total,
+            in_quiet_hours=in_quiet,
+            share=in_quiet / campaign_total if campaign_total else None,
+        ),
+    )
+
+
+CAMPAIGNS = """
+SELECT campaign_id, status, sum(messages)::bigint AS n FROM reporting.rollups
+WHERE account_id = $1 AND campaign_id = ANY($2::bigint[]) AND campaign_id <> 0
+GROUP BY 1, 2
+"""
+
+
+async def campaign_delivery(db: Db, account_id: int, campaign_ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """{campaign id: (messages, delivered, failed)} of the account's campaigns `campaign_ids`
+    (a campaign without messages in the rollups is absent)."""
+    if not campaign_ids:
+        return {}
+    rows = await _fetch(db, CAMPAIGNS, account_id, list(campaign_ids))
+    return {c: (t.total, t.delivered, t.failed) for c, t in _tallies(rows, lambda r: r["campaign_id"]).items()}
