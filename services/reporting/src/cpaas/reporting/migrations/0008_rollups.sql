@@ -15,7 +15,8 @@
 -- Buckets are 15 minutes of UTC: every time zone's offset is a multiple of 15 minutes, so
 -- an account's hours, days and weeks are whole sums of buckets at query time in whatever
 -- zone it has now (a time-zone change needs no rebuild). NULL sender, campaign and error
--- are stored as '', 0 and '' (key columns of a primary key cannot be NULL).
+-- are stored as '', 0 and '' (key columns of a primary key cannot be NULL). The functions name
+-- their tables with the schema: the console's tests write the log with another search_path.
 
 CREATE FUNCTION rollup_bucket(t timestamptz) RETURNS timestamptz
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -53,8 +54,8 @@ CREATE INDEX rollup_deltas_xact ON rollup_deltas (xact);
 CREATE FUNCTION rollups_on_insert() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO rollup_deltas
-    SELECT pg_current_xact_id(), account_id, rollup_bucket(created_at), channel, status, COALESCE(sender_id, ''),
+    INSERT INTO reporting.rollup_deltas
+    SELECT pg_current_xact_id(), account_id, reporting.rollup_bucket(created_at), channel, status, COALESCE(sender_id, ''),
         COALESCE(campaign_id, 0), COALESCE(error_code, ''), count(*)
     FROM new_rows
     GROUP BY 2, 3, 4, 5, 6, 7, 8;
@@ -64,14 +65,14 @@ END $$;
 CREATE FUNCTION rollups_on_update() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO rollup_deltas
+    INSERT INTO reporting.rollup_deltas
     SELECT pg_current_xact_id(), account_id, bucket, channel, status, sender_id, campaign_id, error_code, sum(n)
     FROM (
-        SELECT account_id, rollup_bucket(created_at) AS bucket, channel, status, COALESCE(sender_id, '') AS sender_id,
+        SELECT account_id, reporting.rollup_bucket(created_at) AS bucket, channel, status, COALESCE(sender_id, '') AS sender_id,
             COALESCE(campaign_id, 0) AS campaign_id, COALESCE(error_code, '') AS error_code, 1 AS n
         FROM new_rows
         UNION ALL
-        SELECT account_id, rollup_bucket(created_at), channel, status, COALESCE(sender_id, ''),
+        SELECT account_id, reporting.rollup_bucket(created_at), channel, status, COALESCE(sender_id, ''),
             COALESCE(campaign_id, 0), COALESCE(error_code, ''), -1
         FROM old_rows
     ) d
@@ -83,8 +84,8 @@ END $$;
 CREATE FUNCTION rollups_on_delete() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO rollup_deltas
-    SELECT pg_current_xact_id(), account_id, rollup_bucket(created_at), channel, status, COALESCE(sender_id, ''),
+    INSERT INTO reporting.rollup_deltas
+    SELECT pg_current_xact_id(), account_id, reporting.rollup_bucket(created_at), channel, status, COALESCE(sender_id, ''),
         COALESCE(campaign_id, 0), COALESCE(error_code, ''), -count(*)
     FROM old_rows
     GROUP BY 2, 3, 4, 5, 6, 7, 8;
@@ -106,7 +107,7 @@ DECLARE
     changed int;
 BEGIN
     WITH taken AS (
-        DELETE FROM rollup_deltas
+        DELETE FROM reporting.rollup_deltas
         WHERE xact = pg_current_xact_id()
            OR (every_xact AND xact < pg_snapshot_xmin(pg_current_snapshot()))
         RETURNING account_id, bucket, channel, status, sender_id, campaign_id, error_code, messages
@@ -116,7 +117,7 @@ BEGIN
         GROUP BY account_id, bucket, channel, status, sender_id, campaign_id, error_code
         HAVING sum(messages) <> 0
     )
-    INSERT INTO rollups AS r (account_id, bucket, channel, status, sender_id, campaign_id, error_code, messages)
+    INSERT INTO reporting.rollups AS r (account_id, bucket, channel, status, sender_id, campaign_id, error_code, messages)
     SELECT * FROM summed
     ORDER BY account_id, bucket, channel, status, sender_id, campaign_id, error_code
     ON CONFLICT (account_id, bucket, channel, status, sender_id, campaign_id, error_code)
@@ -132,19 +133,19 @@ LANGUAGE plpgsql AS $$
 DECLARE
     written int;
 BEGIN
-    LOCK TABLE rollups IN EXCLUSIVE MODE;
-    PERFORM flush_rollups(true);
-    DELETE FROM rollups
-    WHERE (since IS NULL OR bucket >= rollup_bucket(since)) AND (until IS NULL OR bucket < until);
-    INSERT INTO rollups (account_id, bucket, channel, status, sender_id, campaign_id, error_code, messages)
-    SELECT account_id, rollup_bucket(created_at), channel, status, COALESCE(sender_id, ''), COALESCE(campaign_id, 0),
+    LOCK TABLE reporting.rollups IN EXCLUSIVE MODE;
+    PERFORM reporting.flush_rollups(true);
+    DELETE FROM reporting.rollups
+    WHERE (since IS NULL OR bucket >= reporting.rollup_bucket(since)) AND (until IS NULL OR bucket < until);
+    INSERT INTO reporting.rollups (account_id, bucket, channel, status, sender_id, campaign_id, error_code, messages)
+    SELECT account_id, reporting.rollup_bucket(created_at), channel, status, COALESCE(sender_id, ''), COALESCE(campaign_id, 0),
         COALESCE(error_code, ''), count(*)
-    FROM messages
-    WHERE (since IS NULL OR created_at >= rollup_bucket(since)) AND (until IS NULL OR created_at < until)
+    FROM reporting.messages
+    WHERE (since IS NULL OR created_at >= reporting.rollup_bucket(since)) AND (until IS NULL OR created_at < until)
     GROUP BY 1, 2, 3, 4, 5, 6, 7
     ORDER BY 1, 2, 3, 4, 5, 6, 7;
     GET DIAGNOSTICS written = ROW_COUNT;
-    DELETE FROM rollup_deltas WHERE xact = pg_current_xact_id();
+    DELETE FROM reporting.rollup_deltas WHERE xact = pg_current_xact_id();
     RETURN written;
 END $$;
 
@@ -154,9 +155,9 @@ LANGUAGE plpgsql AS $$
 DECLARE
     deleted int;
 BEGIN
-    DELETE FROM rollups WHERE bucket < cutoff::timestamp AT TIME ZONE 'UTC';
+    DELETE FROM reporting.rollups WHERE bucket < cutoff::timestamp AT TIME ZONE 'UTC';
     GET DIAGNOSTICS deleted = ROW_COUNT;
-    DELETE FROM rollups WHERE messages = 0 AND bucket < now() - interval '2 days';
+    DELETE FROM reporting.rollups WHERE messages = 0 AND bucket < now() - interval '2 days';
     RETURN deleted;
 END $$;
 
