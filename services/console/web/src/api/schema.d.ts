@@ -292,6 +292,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Campaigns
+         * @description The campaigns table: the campaigns service's counts and the rollups' delivery rate.
+         */
+        get: operations["get_campaigns_api_analytics_campaigns_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/intelligence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Intelligence
+         * @description Campaign Intelligence's cards, charts and heatmap (the last 30 days, the account's zone).
+         */
+        get: operations["get_intelligence_api_analytics_intelligence_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Summary
+         * @description Report Summary: volume, success rate and channel breakdown over the range.
+         */
+        get: operations["get_summary_api_analytics_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/summary.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Summary Csv
+         * @description The Report Summary's buckets as CSV: start,total,delivered,failed,pending,success_rate.
+         */
+        get: operations["get_summary_csv_api_analytics_summary_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/anomalies": {
         parameters: {
             query?: never;
@@ -1093,6 +1173,48 @@ export interface components {
             /** Entries */
             entries: string[];
         };
+        /**
+         * AnalyticsSummary
+         * @description Report Summary: volume, success rate and channel breakdown over [range_from, range_to).
+         */
+        AnalyticsSummary: {
+            /** Account Id */
+            account_id: number;
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "hour" | "day" | "week";
+            /**
+             * Buckets
+             * @description every bucket of the range, empty ones as zeros, in order
+             */
+            buckets: components["schemas"]["SummaryBucket"][];
+            /** Channel */
+            channel?: string | null;
+            /** Channels */
+            channels: components["schemas"]["ChannelCounts"][];
+            /**
+             * Range From
+             * Format: date-time
+             */
+            range_from: string;
+            /**
+             * Range To
+             * Format: date-time
+             */
+            range_to: string;
+            /**
+             * Statuses
+             * @description messages by final status, every status of the guide present
+             */
+            statuses: {
+                [key: string]: number;
+            };
+            /** Time Zone */
+            time_zone: string;
+            totals: components["schemas"]["Counts"];
+        };
         /** AnomalyPage */
         AnomalyPage: {
             /** Items */
@@ -1405,6 +1527,44 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** CampaignPerformance */
+        CampaignPerformance: {
+            /** Campaign Id */
+            campaign_id: number;
+            /** Created At */
+            created_at?: string | null;
+            /**
+             * Delivered
+             * @description messages of the campaign delivered (rollups)
+             */
+            delivered: number;
+            /** Delivery Rate */
+            delivery_rate?: number | null;
+            /** Failed */
+            failed: number;
+            /** Name */
+            name: string;
+            /** Processed */
+            processed: number;
+            /** Status */
+            status: string;
+            /**
+             * Total
+             * @description records in the campaign
+             */
+            total: number;
+        };
+        /** CampaignPerformancePage */
+        CampaignPerformancePage: {
+            /** Items */
+            items: components["schemas"]["CampaignPerformance"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /**
          * Channel
          * @enum {string}
@@ -1431,6 +1591,47 @@ export interface components {
             fallbackToday: number;
             /** Today */
             today: number;
+        };
+        /** ChannelCounts */
+        ChannelCounts: {
+            /** Channel */
+            channel: string;
+            /** Delivered */
+            delivered: number;
+            /** Failed */
+            failed: number;
+            /** Pending */
+            pending: number;
+            /**
+             * Rate
+             * @description delivered / total; None when total is 0
+             */
+            rate?: number | null;
+            /** Total */
+            total: number;
+        };
+        /** ChannelPerformance */
+        ChannelPerformance: {
+            /** Channel */
+            channel: string;
+            /** Delivered */
+            delivered: number;
+            /**
+             * Enough Volume
+             * @description total >= Intelligence.min_volume: may be named Best Channel
+             */
+            enough_volume: boolean;
+            /** Failed */
+            failed: number;
+            /** Pending */
+            pending: number;
+            /**
+             * Rate
+             * @description delivered / total; None when total is 0
+             */
+            rate?: number | null;
+            /** Total */
+            total: number;
         };
         /** ComplianceIn */
         ComplianceIn: {
@@ -1493,6 +1694,22 @@ export interface components {
             counts: components["schemas"]["UnmatchedCount"][];
             /** Reachable */
             reachable: boolean;
+        };
+        /** Counts */
+        Counts: {
+            /** Delivered */
+            delivered: number;
+            /** Failed */
+            failed: number;
+            /** Pending */
+            pending: number;
+            /**
+             * Rate
+             * @description delivered / total; None when total is 0
+             */
+            rate?: number | null;
+            /** Total */
+            total: number;
         };
         /** CreatedUser */
         CreatedUser: {
@@ -1613,6 +1830,20 @@ export interface components {
             maxLength?: number | null;
             /** Name */
             name: string;
+        };
+        /** FailureCause */
+        FailureCause: {
+            /** Channel */
+            channel: string;
+            /** Count */
+            count: number;
+            /** Error Code */
+            error_code: string;
+            /**
+             * Share
+             * @description of all failed messages in the window
+             */
+            share: number;
         };
         /** FailureReason */
         FailureReason: {
@@ -1744,6 +1975,18 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** HeatCell */
+        HeatCell: {
+            /** Hour */
+            hour: number;
+            /** Total */
+            total: number;
+            /**
+             * Weekday
+             * @description 0 = Monday
+             */
+            weekday: number;
+        };
         /** HistoryOut */
         HistoryOut: {
             /** Attempt */
@@ -1763,6 +2006,85 @@ export interface components {
             providerAt?: string | null;
             /** Status */
             status: string;
+        };
+        /** HourPerformance */
+        HourPerformance: {
+            /**
+             * By Channel
+             * @description messages per channel in this hour
+             */
+            by_channel?: {
+                [key: string]: number;
+            };
+            /** Delivered */
+            delivered: number;
+            /** Failed */
+            failed: number;
+            /**
+             * Hour
+             * @description hour of day in the account's time zone
+             */
+            hour: number;
+            /** Pending */
+            pending: number;
+            /**
+             * Rate
+             * @description delivered / total; None when total is 0
+             */
+            rate?: number | null;
+            /** Total */
+            total: number;
+        };
+        /**
+         * Intelligence
+         * @description Campaign Intelligence's facts: the cards, the charts, and what the insights cite.
+         */
+        Intelligence: {
+            /** Account Id */
+            account_id: number;
+            /** Avg Delivery Rate */
+            avg_delivery_rate?: number | null;
+            best_channel?: components["schemas"]["ChannelPerformance"] | null;
+            best_hour?: components["schemas"]["HourPerformance"] | null;
+            /** Channels */
+            channels: components["schemas"]["ChannelPerformance"][];
+            /** Failure Causes */
+            failure_causes: components["schemas"]["FailureCause"][];
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /**
+             * Heatmap
+             * @description 7 x 24 cells over the window
+             */
+            heatmap: components["schemas"]["HeatCell"][];
+            /**
+             * Hours Last 7 Days
+             * @description 24 entries, hour 0..23, summed over the last 7 days
+             */
+            hours_last_7_days: components["schemas"]["HourPerformance"][];
+            /**
+             * Min Volume
+             * @description the volume a channel or hour needs to be named best (stated on the page)
+             */
+            min_volume: number;
+            quiet_hours: components["schemas"]["QuietHours"];
+            /** Senders */
+            senders: components["schemas"]["SenderPerformance"][];
+            /** Time Zone */
+            time_zone: string;
+            /**
+             * Total Messages
+             * @description all time (within retention)
+             */
+            total_messages: number;
+            /**
+             * Window Days
+             * @description the window of channels, senders, failures and heatmap (days)
+             */
+            window_days: number;
         };
         /**
          * LedgerEntry
@@ -2010,6 +2332,21 @@ export interface components {
             /** Unit */
             unit: string;
         };
+        /** QuietHours */
+        QuietHours: {
+            /**
+             * Campaign Messages
+             * @description campaign messages in the window
+             */
+            campaign_messages: number;
+            /**
+             * In Quiet Hours
+             * @description of them, created between 21:00 and 09:00 IST
+             */
+            in_quiet_hours: number;
+            /** Share */
+            share?: number | null;
+        };
         /**
          * RcsBotIn
          * @description The bot's agent id and secret are the RBM platform's answer to its creation.
@@ -2130,6 +2467,26 @@ export interface components {
             page: number;
             /** Pagesize */
             pageSize: number;
+            /** Total */
+            total: number;
+        };
+        /** SenderPerformance */
+        SenderPerformance: {
+            /** Channel */
+            channel: string;
+            /** Delivered */
+            delivered: number;
+            /** Failed */
+            failed: number;
+            /** Pending */
+            pending: number;
+            /**
+             * Rate
+             * @description delivered / total; None when total is 0
+             */
+            rate?: number | null;
+            /** Sender Id */
+            sender_id: string;
             /** Total */
             total: number;
         };
@@ -2256,6 +2613,28 @@ export interface components {
             recipient: string;
             /** Status */
             status: string;
+        };
+        /** SummaryBucket */
+        SummaryBucket: {
+            /** Delivered */
+            delivered: number;
+            /** Failed */
+            failed: number;
+            /** Pending */
+            pending: number;
+            /**
+             * Rate
+             * @description delivered / total; None when total is 0
+             */
+            rate?: number | null;
+            /**
+             * Start
+             * Format: date-time
+             * @description the bucket's start, in the account's time zone (offset-aware)
+             */
+            start: string;
+            /** Total */
+            total: number;
         };
         /** TemplateEdit */
         TemplateEdit: {
@@ -3083,6 +3462,135 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NewPassword"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_campaigns_api_analytics_campaigns_get: {
+        parameters: {
+            query?: {
+                search?: string | null;
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPerformancePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_intelligence_api_analytics_intelligence_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Intelligence"];
+                };
+            };
+        };
+    };
+    get_summary_api_analytics_summary_get: {
+        parameters: {
+            query?: {
+                range?: "24h" | "7d" | "30d" | "90d" | "custom";
+                /** @description range=custom: ISO 8601; no offset: the account's zone */
+                from?: string | null;
+                /** @description range=custom: ISO 8601, exclusive; no offset: the account's zone */
+                to?: string | null;
+                /** @description hour, day or week; by default chosen by the range (<=2 d hour, <=60 d day) */
+                bucket?: ("hour" | "day" | "week") | null;
+                channel?: ("SMS" | "WHATSAPP" | "RCS" | "VOICE") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsSummary"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_summary_csv_api_analytics_summary_csv_get: {
+        parameters: {
+            query?: {
+                range?: "24h" | "7d" | "30d" | "90d" | "custom";
+                /** @description range=custom: ISO 8601; no offset: the account's zone */
+                from?: string | null;
+                /** @description range=custom: ISO 8601, exclusive; no offset: the account's zone */
+                to?: string | null;
+                /** @description hour, day or week; by default chosen by the range (<=2 d hour, <=60 d day) */
+                bucket?: ("hour" | "day" | "week") | null;
+                channel?: ("SMS" | "WHATSAPP" | "RCS" | "VOICE") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
                 };
             };
             /** @description Validation Error */

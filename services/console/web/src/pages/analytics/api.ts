@@ -1,28 +1,48 @@
-// TEMPORARY: the analytics endpoints fetched by hand until the console's OpenAPI document (and so
-// the typed client) carries them.
+// The analytics endpoints through the typed client.
+import { api, getCsrfToken, unwrap } from "../../api/client";
 import { ApiFailure } from "../../api/errors";
-import { getCsrfToken } from "../../api/client";
-import type { AnalyticsSummary, CampaignPerformancePage, Insights, Intelligence } from "./types";
+import type { Bucket, RangePreset } from "./logic";
+import type { Insights } from "./types";
 
-async function call<T>(method: "GET" | "POST", path: string, query?: Record<string, string | number | undefined>): Promise<T> {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== "") q.set(k, String(v));
+type Channel = "SMS" | "WHATSAPP" | "RCS" | "VOICE";
+
+/** The summary of `summaryQuery`'s query. */
+export async function getSummary(query: Record<string, string>) {
+  return unwrap(
+    await api.GET("/api/analytics/summary", {
+      params: {
+        query: {
+          range: query.range as RangePreset,
+          from: query.from,
+          to: query.to,
+          bucket: query.bucket as Bucket | undefined,
+          channel: query.channel as Channel | undefined,
+        },
+      },
+    }),
+  );
+}
+
+export async function getIntelligence() {
+  return unwrap(await api.GET("/api/analytics/intelligence"));
+}
+
+export async function getCampaigns(query: { search?: string; page: number; page_size: number }) {
+  return unwrap(await api.GET("/api/analytics/campaigns", { params: { query } }));
+}
+
+// TEMPORARY: fetched by hand until POST /api/analytics/insights is in the console's OpenAPI document.
+export async function postInsights(): Promise<Insights> {
   const headers: Record<string, string> = { Accept: "application/json" };
   const csrf = getCsrfToken();
-  if (method === "POST" && csrf) headers["X-CSRF-Token"] = csrf;
+  if (csrf) headers["X-CSRF-Token"] = csrf;
   let response: Response;
   try {
-    response = await fetch(`${path}${q.size ? `?${q}` : ""}`, { method, headers, credentials: "same-origin" });
+    response = await fetch("/api/analytics/insights", { method: "POST", headers, credentials: "same-origin" });
   } catch {
     throw ApiFailure.from(0, null);
   }
   const body = await response.json().catch(() => null);
   if (!response.ok) throw ApiFailure.from(response.status, body);
-  return body as T;
+  return body as Insights;
 }
-
-export const getSummary = (query: Record<string, string>) => call<AnalyticsSummary>("GET", "/api/analytics/summary", query);
-export const getIntelligence = () => call<Intelligence>("GET", "/api/analytics/intelligence");
-export const getCampaigns = (query: { search?: string; page: number; page_size: number }) =>
-  call<CampaignPerformancePage>("GET", "/api/analytics/campaigns", query);
-export const postInsights = () => call<Insights>("POST", "/api/analytics/insights");

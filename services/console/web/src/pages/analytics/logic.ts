@@ -52,11 +52,11 @@ export function rangeSpan(range: RangePreset, from?: string | null, to?: string 
   return range === "custom" ? customSpan(from, to) : PRESET_MS[range];
 }
 
-/** The bucket a range is drawn in by default: hours up to 2 days, days up to 31 days, weeks beyond. */
+/** The bucket a range is drawn in by default (as the API chooses it): hours up to 2 days, days up to 60 days, weeks beyond. */
 export function bucketFor(span: number | null): Bucket {
   if (span === null) return "day";
   if (span <= 2 * DAY_MS) return "hour";
-  if (span <= 31 * DAY_MS) return "day";
+  if (span <= 60 * DAY_MS) return "day";
   return "week";
 }
 
