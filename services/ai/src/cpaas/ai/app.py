@@ -29,6 +29,7 @@ from cpaas.ai.detection import Detection, GuardSettings, detect_forever, stop
 from cpaas.ai.domain.anomaly.fraud import shipped as fraud_model
 from cpaas.ai.domain.compliance.classifier import shipped
 from cpaas.ai.handlers import TrafficHandler, register_traffic, traffic_topics
+from cpaas.ai.insights_api import build_insights_router
 from cpaas.ai.llm.engine import LlmConfig
 from cpaas.ai.settings import AiSettings
 from cpaas.ai.store import AnomalyStore
@@ -176,4 +177,5 @@ def build_app(
     mount_ops(app, health)
     app.include_router(build_router(max_text_chars=settings.max_text_chars))
     app.include_router(build_anomaly_router(service_token=settings.service_token, max_page_size=settings.max_page_size))
+    app.include_router(build_insights_router())
     return app
