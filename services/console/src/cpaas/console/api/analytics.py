@@ -27,7 +27,7 @@ RangeName = Literal["24h", "7d", "30d", "90d", "custom"]
 ChannelName = Literal["SMS", "WHATSAPP", "RCS", "VOICE"]
 PRESETS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30), "90d": timedelta(days=90)}
 MAX_SPAN = timedelta(days=400)  # a custom range longer than this is refused
-MAX_BUCKETS = 10_000  # an hourly chart of more buckets than this is refused
+MAX_BUCKETS = 5_000  # a chart of more buckets than this is refused (90 days of hours is 2,160)
 CSV_HEADER = ("start", "total", "delivered", "failed", "pending", "success_rate")
 
 
