@@ -26,6 +26,7 @@ from cpaas.console.api import (
     audit,
     auth,
     campaigns,
+    insights,
     media,
     messages,
     onboarding,
@@ -132,6 +133,7 @@ def build_app(
     for module in (auth, templates, ai, account, admin, audit, reports, messages, media, campaigns, onboarding):
         app.include_router(module.build_router())
     app.include_router(analytics.build_router())  # Report Summary and Campaign Intelligence (rollups)
+    app.include_router(insights.build_router())  # AI insights on the account's Intelligence (the ai service)
     app.include_router(anomalies.build_router())  # Traffic Anomaly and Spam Detection (the ai service)
     app.include_router(operator.build_router())  # the admin's Unmatched provider events panel
     app.include_router(internal_router())  # /internal/: answered on the internal listener only
