@@ -20,6 +20,7 @@ from cpaas.gateway.api.ai import router as ai_router
 from cpaas.gateway.api.anomalies import router as anomalies_router
 from cpaas.gateway.api.campaigns import router as campaigns_router
 from cpaas.gateway.api.edge_models import REQUEST_MODELS
+from cpaas.gateway.api.insights import router as insights_router
 from cpaas.gateway.api.internal import build_router as internal_router
 from cpaas.gateway.api.messages import router as messages_router
 from cpaas.gateway.api.submit import SUBMIT_PATH, serve_submit
@@ -143,6 +144,7 @@ def build_app(
     app.include_router(messages_router)
     for router in (campaigns_router, account_router, ai_router, anomalies_router):  # forwarded (downstream.py)
         app.include_router(router)
+    app.include_router(insights_router)  # the account's Intelligence (rollups) answered by the ai service
     app.include_router(internal_router(settings.service_token))
     _document_submit_request(app)
     return app
