@@ -8,8 +8,10 @@ account's hours, days and weeks are exact sums of buckets, computed here in its 
 (`bucket AT TIME ZONE zone`). Read only, and every query is scoped by account id first,
 the leading column of the rollups' key."""
 
-from datetime import datetime, timedelta
-from typing import Any
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -17,6 +19,8 @@ import asyncpg
 from cpaas.contracts.analytics import (
     AnalyticsSummary,
     Bucket,
+    CampaignPerformance,
+    CampaignPerformancePage,
     ChannelCounts,
     ChannelPerformance,
     Counts,
@@ -28,6 +32,7 @@ from cpaas.contracts.analytics import (
     SenderPerformance,
     SummaryBucket,
 )
+from cpaas.contracts.errors import ApiError, ErrorCode
 
 STATUSES = ("SUBMITTED", "SUBMITTED_OPERATOR", "DELIVERED", "READ", "RETRYING", "FAILED", "UNDELIVERED")
 DELIVERED = frozenset({"DELIVERED", "READ"})
@@ -307,3 +312,91 @@ async def campaign_delivery(db: Db, account_id: int, campaign_ids: list[int]) ->
         return {}
     rows = await _fetch(db, CAMPAIGNS, account_id, list(campaign_ids))
     return {c: (t.total, t.delivered, t.failed) for c, t in _tallies(rows, lambda r: r["campaign_id"]).items()}
+
+
+# The HTTP side both APIs share (the console's /api/analytics and the gateway's /api/v1/analytics).
+RangeName = Literal["24h", "7d", "30d", "90d", "custom"]
+PRESETS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30), "90d": timedelta(days=90)}
+MAX_SPAN = timedelta(days=400)  # a custom range longer than this is refused
+MAX_BUCKETS = 5_000  # a chart of more buckets than this is refused (90 days of hours is 2,160)
+CSV_HEADER = ("start", "total", "delivered", "failed", "pending", "success_rate")
+
+
+def invalid_range(message: str, field: str = "range") -> ApiError:
+    return ApiError(ErrorCode.VALIDATION_ERROR, message, field=field)
+
+
+def resolve_range(
+    range_: str,
+    from_: datetime | None,
+    to: datetime | None,
+    zone: ZoneInfo,
+    bucket: Bucket | None = None,
+    now: datetime | None = None,
+) -> tuple[datetime, datetime]:
+    """The instants [from, to) of a preset (ending with the current 15 minutes) or a custom
+    range (an offset-less time is read in the account's zone `zone`); refusals name the field."""
+    if range_ != "custom":
+        if from_ is not None or to is not None:
+            raise invalid_range("from and to go with range=custom only", "from" if from_ is not None else "to")
+        if range_ not in PRESETS:
+            raise invalid_range("range is one of 24h, 7d, 30d, 90d, custom")
+        until = align(now or datetime.now(UTC)) + GRANULE
+        since = until - PRESETS[range_]
+    else:
+        if from_ is None or to is None:
+            raise invalid_range("range=custom needs both from and to", "from" if from_ is None else "to")
+        since, until = (t.replace(tzinfo=zone) if t.tzinfo is None else t for t in (from_, to))
+        if since >= until:
+            raise invalid_range("from must be before to", "from")
+        if until - since > MAX_SPAN:
+            raise invalid_range(f"a range spans at most {MAX_SPAN.days} days", "to")
+    if bucket is not None and (until - since) / STEP[bucket] > MAX_BUCKETS:
+        raise invalid_range(f"more than {MAX_BUCKETS} {bucket} buckets: choose a larger bucket", "bucket")
+    return since, until
+
+
+def summary_csv(result: AnalyticsSummary) -> str:
+    """One line per bucket after the header; the start in the account's zone with its offset."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for b in result.buckets:
+        rate = "" if b.rate is None else f"{b.rate:.4f}"
+        writer.writerow((b.start.isoformat(), b.total, b.delivered, b.failed, b.pending, rate))
+    return buffer.getvalue()
+
+
+def _either(item: dict, camel: str, snake: str, default: Any = None) -> Any:
+    return item.get(camel, item.get(snake, default))
+
+
+async def campaign_performance(
+    db: Db, account_id: int, listed: dict, page: int, page_size: int
+) -> CampaignPerformancePage:
+    """A page of the campaigns service's list of the account's campaigns (name, status, records,
+    processed, failed) with each one's delivered messages and delivery rate from the rollups."""
+    items = listed.get("items", [])
+    delivery = await campaign_delivery(db, account_id, [int(i["id"]) for i in items])
+    out = []
+    for item in items:
+        messages, delivered, _failed = delivery.get(int(item["id"]), (0, 0, 0))
+        out.append(
+            CampaignPerformance(
+                campaign_id=item["id"],
+                name=item["name"],
+                status=item["status"],
+                total=item.get("total", 0),
+                processed=item.get("processed", 0),
+                failed=item.get("failed", 0),
+                delivered=delivered,
+                delivery_rate=delivered / messages if messages else None,
+                created_at=_either(item, "createdAt", "created_at"),
+            )
+        )
+    return CampaignPerformancePage(
+        items=out,
+        total=listed.get("total", len(out)),
+        page=listed.get("page", page),
+        page_size=_either(listed, "pageSize", "page_size", page_size),
+    )

@@ -17,6 +17,7 @@ from faststream.kafka import KafkaBroker
 from cpaas.control_plane import ControlPlane
 from cpaas.gateway.api.account import router as account_router
 from cpaas.gateway.api.ai import router as ai_router
+from cpaas.gateway.api.analytics import router as analytics_router
 from cpaas.gateway.api.anomalies import router as anomalies_router
 from cpaas.gateway.api.campaigns import router as campaigns_router
 from cpaas.gateway.api.edge_models import REQUEST_MODELS
@@ -144,6 +145,7 @@ def build_app(
     app.include_router(messages_router)
     for router in (campaigns_router, account_router, ai_router, anomalies_router):  # forwarded (downstream.py)
         app.include_router(router)
+    app.include_router(analytics_router)  # Report Summary and Campaign Intelligence (rollups)
     app.include_router(insights_router)  # the account's Intelligence (rollups) answered by the ai service
     app.include_router(internal_router(settings.service_token))
     _document_submit_request(app)
