@@ -312,6 +312,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post Insights
+         * @description AI insights on the account's last 30 days: best sending windows per channel, channels and
+         *     senders that underperform and by how much, top failure causes with what to do, campaign
+         *     timing against TRAI quiet hours; each insight cites the numbers it is based on (`facts`).
+         */
+        post: operations["post_insights_api_analytics_insights_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/intelligence": {
         parameters: {
             query?: never;
@@ -2035,6 +2057,50 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Insight */
+        Insight: {
+            /**
+             * Facts
+             * @description the computed numbers the text cites
+             */
+            facts: {
+                [key: string]: number | string;
+            };
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "best_window" | "underperforming_channel" | "underperforming_sender" | "failure_cause" | "quiet_hours" | "volume";
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "info" | "warning";
+            /**
+             * Text
+             * @description the recommendation; every number in it is one of `facts`
+             */
+            text: string;
+            /** Title */
+            title: string;
+        };
+        /** Insights */
+        Insights: {
+            /**
+             * Engine
+             * @enum {string}
+             */
+            engine: "builtin" | "llm";
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** Insights */
+            insights: components["schemas"]["Insight"][];
+            /** Model */
+            model?: string | null;
+        };
         /**
          * Intelligence
          * @description Campaign Intelligence's facts: the cards, the charts, and what the insights cite.
@@ -3508,6 +3574,33 @@ export interface operations {
             };
         };
     };
+    post_insights_api_analytics_insights_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Insights"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the ai service is unreachable or failing */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     get_intelligence_api_analytics_intelligence_get: {
         parameters: {
             query?: never;
@@ -3531,6 +3624,7 @@ export interface operations {
     get_summary_api_analytics_summary_get: {
         parameters: {
             query?: {
+                /** @description a preset ending now, or custom (from and to) */
                 range?: "24h" | "7d" | "30d" | "90d" | "custom";
                 /** @description range=custom: ISO 8601; no offset: the account's zone */
                 from?: string | null;
@@ -3569,6 +3663,7 @@ export interface operations {
     get_summary_csv_api_analytics_summary_csv_get: {
         parameters: {
             query?: {
+                /** @description a preset ending now, or custom (from and to) */
                 range?: "24h" | "7d" | "30d" | "90d" | "custom";
                 /** @description range=custom: ISO 8601; no offset: the account's zone */
                 from?: string | null;

@@ -22,7 +22,9 @@ import {
   WEEKDAYS,
 } from "./analytics/logic";
 import { ChartPanel } from "./analytics/parts";
-import type { Intelligence } from "./analytics/types";
+import type { Schemas } from "../api/client";
+
+type Intelligence = Schemas["Intelligence"];
 
 export function CampaignIntelligencePage() {
   const state = useLoad(getIntelligence, []);

@@ -27,7 +27,10 @@ import {
   type SummaryFilters,
 } from "./analytics/logic";
 import { ChartPanel } from "./analytics/parts";
-import type { AnalyticsSummary, SummaryBucket } from "./analytics/types";
+import type { Schemas } from "../api/client";
+
+type AnalyticsSummary = Schemas["AnalyticsSummary"];
+type SummaryBucket = Schemas["SummaryBucket"];
 
 const BUCKET_LABEL: Record<Bucket, string> = { hour: "Hour", day: "Day", week: "Week" };
 

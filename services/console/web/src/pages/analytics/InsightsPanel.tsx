@@ -4,7 +4,9 @@ import { Alert, Badge, Button, Group, Paper, Stack, Text } from "@mantine/core";
 import { useState } from "react";
 import { ErrorState } from "../../components/States";
 import { postInsights } from "./api";
-import type { Insights } from "./types";
+import type { Schemas } from "../../api/client";
+
+type Insights = Schemas["Insights"];
 
 export function InsightsPanel() {
   const [busy, setBusy] = useState(false);
