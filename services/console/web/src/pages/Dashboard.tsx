@@ -1,7 +1,8 @@
-import { Card, Grid, Paper, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { Button, Card, Grid, Group, Paper, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import ReactECharts from "echarts-for-react";
 import { api, unwrap, type Schemas } from "../api/client";
-import { Empty, Loaded } from "../components/States";
+import { InsightsList } from "../components/InsightsList";
+import { Empty, ErrorState, Loaded, Loading } from "../components/States";
 import { describeError } from "../lib/errors";
 import { money } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
@@ -89,7 +90,38 @@ export function DashboardPage() {
           </>
         )}
       </Loaded>
+      <AiInsightsCard />
     </>
+  );
+}
+
+/** The AI insights card: recommendations from the account's last 30 days (the ai service's
+ * engine over the rollups' numbers), each with the numbers it cites. Loads on its own, so the
+ * cards and charts above never wait for it; the ai service down is said here only. */
+function AiInsightsCard() {
+  const state = useLoad(async () => unwrap(await api.POST("/api/analytics/insights")), []);
+  return (
+    <Paper withBorder p="md" mt="md" role="region" aria-label="AI insights">
+      <Group justify="space-between" mb="sm">
+        <div>
+          <Text fw={600}>AI insights</Text>
+          <Text size="xs" c="dimmed">
+            Recommendations from your last 30 days of traffic: sending windows, channels and senders that
+            underperform, failure causes and campaign timing, each with the numbers it is based on.
+          </Text>
+        </div>
+        <Button size="xs" variant="light" onClick={state.reload} loading={state.loading && state.data !== undefined}>
+          Refresh
+        </Button>
+      </Group>
+      {state.error ? (
+        <ErrorState error={state.error} onRetry={state.reload} />
+      ) : state.data === undefined ? (
+        <Loading label="Analysing your traffic…" />
+      ) : (
+        <InsightsList insights={state.data} />
+      )}
+    </Paper>
   );
 }
 
