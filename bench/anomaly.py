@@ -28,6 +28,8 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+logging.getLogger("cpaas.ai.detection").setLevel(logging.ERROR)  # the guard logs each hold: counted below
+
 from cpaas.ai.app import MIGRATIONS, SCHEMA, build_app
 from cpaas.ai.detection import Detection
 from cpaas.ai.domain.anomaly.facts import status_fact, submit_fact
@@ -148,6 +150,8 @@ async def quality(
             by_account[a.account_id].append(a)
         first_seen: dict[int, datetime] = {}  # id(attack) -> first alerting run
         false_alarms: list[tuple[int, str, datetime]] = []
+        held: set[int] = set()  # id(attack) -> the fraud guard held one of its destinations
+        false_holds: list[tuple[int, str]] = []
         minute, facts_total, started = START, 0, time.perf_counter()
         detect_seconds: list[float] = []
         while minute < end:
@@ -176,6 +180,12 @@ async def quality(
                     own = [a for a in by_account.get(result.account_id, []) if a.start <= minute <= a.end + QUIET_AFTER]
                     if not own:
                         false_alarms.append((result.account_id, row["alert_type"], minute))
+                for hold in result.holds:
+                    own = [a for a in by_account.get(result.account_id, []) if a.start <= minute <= a.end + QUIET_AFTER]
+                    if own:
+                        held.update(id(a) for a in own)
+                    else:
+                        false_holds.append((result.account_id, f"{hold['subject_type']} {hold['subject']}"))
                 for a in by_account.get(result.account_id, []):
                     if id(a) in first_seen or not (a.start < minute <= a.end):
                         continue
@@ -209,9 +219,42 @@ async def quality(
             f"false alarms: {len(false_alarms)} in {n_accounts * days} account-days ="
             f" {len(false_alarms) / (n_accounts * days):.3f} per account-day {dict(by_type)}"
         )
+        threshold = detection.guard.threshold
+        held_by = {k: sum(1 for a in attacks if a.kind == k and id(a) in held) for k in ATTACKS}
+        print(
+            f"fraud guard (hold at probability >= {threshold}): holds on {sum(held_by.values())} of"
+            f" {len(attacks)} attacks {({k: n for k, n in held_by.items() if n})}; {len(false_holds)} holds on clean"
+            f" traffic in {n_accounts * days} account-days"
+        )
     finally:
         await pool.close()
         await drop_database(infra, pg)
+
+
+async def raw_consume_rate(kafka: KafkaSettings, expected: int) -> float:
+    """Events/s a bare consumer (no decoding, no database) reads the bench's topics at."""
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(
+        *(kafka.topic(t) for t in (SUBMIT_TOPICS[Channel.SMS].name, MSG_STATUS.name)),
+        bootstrap_servers=kafka.bootstrap_servers,
+        group_id=f"bench-raw-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_poll_records=5000,
+    )
+    await consumer.start()
+    try:
+        seen, started = 0, None
+        while seen < expected:
+            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
+            n = sum(len(v) for v in batch.values())
+            if n and started is None:
+                started = time.perf_counter()
+            seen += n
+        return expected / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
 
 
 async def throughput(infra: LocalInfra, n_events: int, seed: int) -> None:
@@ -241,6 +284,7 @@ async def throughput(infra: LocalInfra, n_events: int, seed: int) -> None:
             minute += timedelta(minutes=1)
     finally:
         await broker.stop()
+    raw = await raw_consume_rate(kafka, published)
     app = build_app(AiSettings(kafka=kafka, postgres=pg, detect_interval_seconds=3600, batch_max_records=5000))
     conn = await asyncpg.connect(pg.dsn, server_settings={"search_path": "ai,public"})
     try:
@@ -259,7 +303,8 @@ async def throughput(infra: LocalInfra, n_events: int, seed: int) -> None:
         rate = (published - first_count) / elapsed
         print(
             f"consumer: {published} events ({first_count} counted in the first poll), the rest in {elapsed:.1f} s"
-            f" = {rate:,.0f} events/s"
+            f" = {rate:,.0f} events/s; raw limit (a bare aiokafka consumer reading the same topics): {raw:,.0f}"
+            f" events/s (ratio {rate / raw:.2f})"
         )
     finally:
         await conn.close()

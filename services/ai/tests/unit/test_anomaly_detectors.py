@@ -163,6 +163,23 @@ def test_a_sender_at_volume_with_high_risk_content_is_spam_and_below_the_volume_
     assert "SPAM_HIGH_RISK_CONTENT" not in types(d.spam_patterns(few))
 
 
+def test_a_spike_in_its_first_minute_is_seen_even_when_nine_calm_minutes_dilute_the_short_window():
+    calm = [r for m in range(2, 11) for r in rows(0, minutes_ago=m, delivered=60, failed=1)]
+    failing = window([*calm, *rows(0, minutes_ago=1, delivered=2, failed=9)])
+    [spike] = [f for f in d.failure_spikes(failing) if f.subject_type == "ACCOUNT"]
+    assert spike.evidence["minutes"] == 1 and spike.evidence["failed"] == 9
+    quiet = window([*calm, *rows(0, minutes_ago=1, delivered=10, failed=1)])
+    assert d.failure_spikes(quiet) == []
+
+    spread = [r for m in range(2, 11) for r in rows(40, minutes_ago=m)]  # 360 submits over 40 ranges
+    pumped = window([*spread, *rows(12, minutes_ago=1, prefix="+91987650"), *rows(10, minutes_ago=1)])
+    [pumping] = [f for f in d.unusual_destinations(pumped) if f.alert_type == "NUMBER_RANGE_CONCENTRATION"]
+    assert pumping.subject == "+91987650"
+    assert "NUMBER_RANGE_CONCENTRATION" not in types(
+        d.unusual_destinations(window([*spread, *rows(10, minutes_ago=1)]))
+    )
+
+
 def test_normal_traffic_raises_nothing():
     traffic = [r for m in range(1, 61) for r in rows(8, minutes_ago=m)] + rows(0, delivered=400, failed=12)
     assert d.detect(window(traffic, otp=[(1, "+919812300077", 1)])) == []

@@ -41,16 +41,16 @@ OTP_PER_NUMBER = 3
 OTP_RUN = 3
 OTP_RUN_GAP = 3
 VELOCITY_MIN = 12  # submits in the rate window (1 minute) below which no rate is a spike
-VELOCITY_FACTOR = 4.0
-VELOCITY_SIGMAS = 6.0
+VELOCITY_FACTOR = 3.0
+VELOCITY_SIGMAS = 5.0
 VELOCITY_NO_BASELINE = 120  # an account without a past: only this much in a minute is a spike
-FAILURE_MIN_TERMINAL = 6
-FAILURE_IMPROBABLE = 1e-5  # the failures must be this unlikely under the earlier failure rate
+FAILURE_MIN_TERMINAL = 5
+FAILURE_IMPROBABLE = 1e-4  # the failures must be this unlikely under the earlier failure rate
 FAILURE_MIN_RATE = 0.4
 FAILURE_JUMP = 0.3
 NEW_COUNTRY_MIN = 3
 HISTORY_MIN_SUBMITS = 50  # a past this long says which destinations are usual
-RANGE_MIN = 8
+RANGE_MIN = 6
 SPAM_HIGH_RISK_MIN = 20  # a sender's submits of HIGH-risk templates within the long window
 RANGE_SHARE = 0.3
 RANGE_PAST_SHARE = 0.02
@@ -59,7 +59,7 @@ SPAM_FAILURE_MIN_TERMINAL = 30
 SPAM_FAILURE_RATE = 0.6
 SPAM_SAME_CONTENT = 100
 SPAM_BLACKLIST_HITS = 5
-NEW_SENDER_VOLUME = 25  # submits in 10 minutes by a sender with no earlier traffic
+NEW_SENDER_VOLUME = 12  # submits in 10 minutes by a sender with no earlier traffic
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,9 @@ def velocity_spikes(w: AccountWindow) -> list[Finding]:
     return out
 
 
-def _failure(now: Counts, before: Counts, subject_type: str, subject: str, w: AccountWindow) -> Finding | None:
+def _failure(
+    now: Counts, before: Counts, subject_type: str, subject: str, w: AccountWindow, minutes: int = SHORT_MINUTES
+) -> Finding | None:
     if now.terminal < FAILURE_MIN_TERMINAL:
         return None
     rate, base = now.failure_rate, before.failure_rate
@@ -202,14 +204,14 @@ def _failure(now: Counts, before: Counts, subject_type: str, subject: str, w: Ac
         _severity(40 + 40 * (rate - base), rate / FAILURE_MIN_RATE, 10),
         subject_type,
         subject,
-        w.start(SHORT_MINUTES),
+        w.start(minutes),
         w.now,
         {
             "failed": now.failed,
             "delivered": now.delivered,
             "failureRate": round(rate, 3),
             "baselineFailureRate": round(base, 3),
-            "minutes": SHORT_MINUTES,
+            "minutes": minutes,
         },
     )
 
@@ -220,12 +222,16 @@ def binomial_tail(k: int, n: int, p: float) -> float:
 
 
 def failure_spikes(w: AccountWindow) -> list[Finding]:
+    """Over the short window, or over the last minute alone when the short one does not show
+    it yet (a spike's first minute is diluted by nine calm ones on a busy account)."""
     out = []
-    found = _failure(w.short, w.history.failure, "ACCOUNT", str(w.account_id), w)
-    if found:
-        out.append(found)
+    subjects = [("ACCOUNT", str(w.account_id), w.short, w.rate, w.history.failure)]
     for sender_id, s in w.senders.items():
-        found = _failure(s.short, w.history.sender_failure.get(sender_id, Counts()), "SENDER", sender_id, w)
+        subjects.append(("SENDER", sender_id, s.short, s.rate, w.history.sender_failure.get(sender_id, Counts())))
+    for subject_type, subject, short, last, before in subjects:
+        found = _failure(short, before, subject_type, subject, w) or _failure(
+            last, before, subject_type, subject, w, RATE_MINUTES
+        )
         if found:
             out.append(found)
     return out
@@ -264,9 +270,11 @@ def unusual_destinations(w: AccountWindow) -> list[Finding]:
                         {"submitted": n, "earlierSubmits": h.total, "minutes": SHORT_MINUTES},
                     )
                 )
-    total = sum(w.prefixes.values())
+    total, last_total = sum(w.prefixes.values()), sum(w.rate_prefixes.values())
     for prefix, n in w.prefixes.items():
         share = n / total if total else 0.0
+        last = w.rate_prefixes.get(prefix, 0)
+        share = max(share, last / last_total if last_total and last >= RANGE_MIN else 0.0)
         past_share = h.prefixes.get(prefix, 0) / h.total if h.total else 0.0
         if n >= RANGE_MIN and share >= RANGE_SHARE and past_share < RANGE_PAST_SHARE:
             out.append(

@@ -89,6 +89,7 @@ class AccountWindow:
     senders: dict[str, SenderWindow] = field(default_factory=lambda: defaultdict(SenderWindow))
     countries: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # short window submits
     prefixes: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # short window submits
+    rate_prefixes: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # last minute's submits
     otp_numbers: dict[str, int] = field(default_factory=dict)  # short window OTP submits per number
     content: list[tuple[str, str, int, int]] = field(default_factory=list)  # long: sender, hash, template, n
     sender_templates: dict[tuple[str, int], int] = field(default_factory=lambda: defaultdict(int))  # long submits
@@ -136,6 +137,8 @@ def build_windows(
                 w.prefixes[row.prefix] += row.submitted
         if row.minute >= rate_from:
             w.rate.add(*counts)
+            if row.submitted:
+                w.rate_prefixes[row.prefix] += row.submitted
             if sender:
                 sender.rate.add(*counts)
     for account_id, number, n in otp:
