@@ -98,6 +98,14 @@ async def test_redelivered_and_out_of_order_events_count_each_message_once(harne
 
     assert rolled == scan
     assert everywhere[1] == everywhere[0]  # every account's, whatever the other tests wrote
+    totals = await harness.db.fetch(
+        "SELECT bucket, channel, status, campaign, messages FROM rollup_totals WHERE account_id = $1 AND messages <> 0",
+        account,
+    )
+    expected = Counter()
+    for (_, bucket, channel, state, _, campaign, _), n in scan.items():
+        expected[(bucket, channel, state, campaign != 0)] += n
+    assert Counter({(r["bucket"], r["channel"], r["status"], r["campaign"]): r["messages"] for r in totals}) == expected
     by_status = Counter()
     for (_, _, channel, state, _, campaign, error), n in rolled.items():
         by_status[(channel, state, campaign, error)] += n

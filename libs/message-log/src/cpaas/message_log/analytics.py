@@ -126,7 +126,7 @@ async def _fetch(db: Db, query: str, *args: Any) -> list[asyncpg.Record]:
 
 SUMMARY = """
 SELECT date_trunc($5, bucket AT TIME ZONE $4) AS start, channel, status, sum(messages)::bigint AS n
-FROM reporting.rollups
+FROM reporting.rollup_totals
 WHERE account_id = $1 AND bucket >= $2 AND bucket < $3 AND ($6::text IS NULL OR channel = $6)
 GROUP BY 1, 2, 3
 HAVING sum(messages) <> 0
@@ -173,39 +173,47 @@ async def summary(
     )
 
 
-# One scan of the window's rollups, grouped as each part of the page needs it (GROUPING SETS).
+# The time parts of the page in one scan of the window's totals (GROUPING SETS), and the
+# senders and failure causes from the full rollups.
 INTELLIGENCE = """
 WITH w AS (
-    SELECT channel, status, sender_id, error_code, messages,
+    SELECT channel, status, messages,
         bucket >= $3 AS last_7,
         extract(hour FROM bucket AT TIME ZONE $4)::int AS hour,
         extract(isodow FROM bucket AT TIME ZONE $4)::int - 1 AS weekday,
-        campaign_id <> 0 AS campaign,
+        campaign,
         extract(hour FROM bucket AT TIME ZONE $5)::int NOT BETWEEN $8 AND $7 - 1 AS quiet
-    FROM reporting.rollups
+    FROM reporting.rollup_totals
     WHERE account_id = $1 AND bucket >= $2 AND bucket < $6
 )
-SELECT GROUPING(channel, status, hour, weekday, sender_id, error_code, last_7, campaign, quiet) AS g,
-    channel, status, hour, weekday, sender_id, error_code, last_7, campaign, quiet, sum(messages)::bigint AS n
+SELECT GROUPING(channel, status, hour, weekday, last_7, campaign, quiet) AS g,
+    channel, status, hour, weekday, last_7, campaign, quiet, sum(messages)::bigint AS n
 FROM w
 GROUP BY GROUPING SETS (
     (channel, status),
     (hour, channel, status),
     (last_7, hour, channel, status),
     (weekday, hour),
-    (sender_id, channel, status),
-    (error_code, channel, status),
     (campaign, quiet)
 )
 """
+SENDERS_AND_FAILURES = """
+SELECT GROUPING(sender_id, error_code) AS g, sender_id, error_code, channel, status, sum(messages)::bigint AS n
+FROM reporting.rollups
+WHERE account_id = $1 AND bucket >= $2 AND bucket < $3 AND (sender_id <> '' OR status IN ('FAILED', 'UNDELIVERED'))
+GROUP BY GROUPING SETS ((sender_id, channel, status), (error_code, channel, status))
+"""
 ALL_TIME = """
-SELECT status, sum(messages)::bigint AS n FROM reporting.rollups WHERE account_id = $1 GROUP BY status
+SELECT status, sum(messages)::bigint AS n FROM reporting.rollup_totals WHERE account_id = $1 GROUP BY status
 """
 
 
-def _grouped(rows: list[asyncpg.Record], *present: str) -> list[asyncpg.Record]:
+TIME_SETS = ("channel", "status", "hour", "weekday", "last_7", "campaign", "quiet")
+WHO_SETS = ("sender_id", "error_code")
+
+
+def _grouped(rows: list[asyncpg.Record], *present: str, names: tuple[str, ...] = TIME_SETS) -> list[asyncpg.Record]:
     """The rows of the grouping set of exactly the columns `present` (GROUPING()'s bit is 0 for them)."""
-    names = ("channel", "status", "hour", "weekday", "sender_id", "error_code", "last_7", "campaign", "quiet")
     want = sum(1 << (len(names) - 1 - i) for i, name in enumerate(names) if name not in present)
     return [r for r in rows if r["g"] == want]
 
@@ -233,6 +241,7 @@ async def intelligence(
     until = align(now) + GRANULE  # the bucket holding `now` included
     since, last_7 = until - timedelta(days=window_days), until - timedelta(days=7)
     rows = await _fetch(db, INTELLIGENCE, account_id, since, last_7, time_zone, QUIET_ZONE, until, QUIET_FROM, QUIET_TO)
+    who = await _fetch(db, SENDERS_AND_FAILURES, account_id, since, until)
     all_time = _Tally()
     for r in await _fetch(db, ALL_TIME, account_id):
         all_time.add(r["status"], r["n"])
@@ -256,14 +265,14 @@ async def intelligence(
         (
             SenderPerformance(sender_id=s, channel=c, **t.fields())
             for (s, c), t in _tallies(
-                [r for r in _grouped(rows, "sender_id", "channel", "status") if r["sender_id"]],
+                [r for r in _grouped(who, "sender_id", names=WHO_SETS) if r["sender_id"]],
                 lambda r: (r["sender_id"], r["channel"]),
             ).items()
         ),
         key=lambda s: (-s.total, s.sender_id, s.channel),
     )
     failures: dict[tuple[str, str], int] = {}
-    for r in _grouped(rows, "error_code", "channel", "status"):
+    for r in _grouped(who, "error_code", names=WHO_SETS):
         if r["status"] in FAILED:
             key = (r["error_code"] or "UNKNOWN", r["channel"])
             failures[key] = failures.get(key, 0) + r["n"]

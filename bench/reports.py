@@ -1,0 +1,376 @@
+"""Analytics at scale (issue 25): the message log loaded with COPY, the rollups built from
+it, then p50/p99 of every chart query and of the Reports list with its filters; and the
+reporting consumer's ingest rate from the status stream with and without the rollups.
+
+Load: --messages (default 10,000,000) over 90 days and 200 accounts (volume per account
+falls off as 1/sqrt(rank): the largest has ~14x the smallest), each a final row in
+reporting.messages (channels, statuses, 3 sender IDs, a third of them in one of 20
+campaigns, failures with 5 error codes), COPY'd in chunks with the triggers off
+(session_replication_role = replica), then `rebuild_rollups()`. Raw limit printed next to
+it: the COPY rate itself.
+
+Queries (--samples per query, accounts drawn by volume, the largest always included): the
+Report Summary of 24h/7d/30d/90d and of 7d on one channel; Campaign Intelligence; the
+campaigns' delivery for 20 campaigns; the Reports list (page 1 and its total) unfiltered
+over 7 days and with status, channel and campaign filters. Raw limit: `SELECT 1` latency.
+
+Ingest: --events status events (plus one submit per 2 statuses) through Kafka to the real
+reporting service (its app, consumer and batches), timed from the first row to the last,
+once with the rollup triggers disabled (the log as before issue 25) and once enabled. Raw
+limit: a bare aiokafka consumer reading the same topics.
+
+Run: uv run --no-sync python bench/reports.py [--messages 1000000] [--events 60000]
+"""
+
+import argparse
+import asyncio
+import logging
+import random
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer
+
+from cpaas.contracts import Channel, MessageStatus, MessageStatusChangedV1, MessageSubmittedV1
+from cpaas.contracts.ids import new_message_id
+from cpaas.contracts.topics import MSG_STATUS, SUBMIT_TOPICS
+from cpaas.local.infra import LocalInfra
+from cpaas.local.pytest_plugin import infra_settings_for_tests
+from cpaas.message_log import MessageLogReader, ReportFilter, analytics
+from cpaas.platform.broker import EventPublisher, make_broker
+from cpaas.platform.db import create_pool
+from cpaas.platform.kafka_admin import delete_topics, ensure_topics
+from cpaas.platform.migrations import apply_migrations
+from cpaas.platform.settings import KafkaSettings, PostgresSettings
+from cpaas.reporting.app import MIGRATIONS, SCHEMA, build_app
+from cpaas.reporting.settings import ReportingSettings
+
+DAYS = 90
+ACCOUNTS = 200
+CHUNK = 50_000
+ZONES = ("Asia/Kolkata", "UTC", "Europe/London", "America/New_York", "Asia/Kathmandu")
+CHANNELS = (("SMS", 0.6), ("WHATSAPP", 0.25), ("RCS", 0.1), ("VOICE", 0.05))
+STATUSES = (
+    ("DELIVERED", 0.62), ("READ", 0.12), ("UNDELIVERED", 0.08), ("FAILED", 0.06),
+    ("SUBMITTED_OPERATOR", 0.07), ("SUBMITTED", 0.04), ("RETRYING", 0.01),
+)  # fmt: skip
+ERRORS = ("CARRIER_REJECTED", "CARRIER_UNDELIVERABLE", "CARRIER_EXPIRED", "NO_DELIVERY_RECEIPT", "RECEIPT_EXPIRED")
+RANK = {
+    "RETRYING": 0,
+    "SUBMITTED": 1,
+    "SUBMITTED_OPERATOR": 2,
+    "DELIVERED": 3,
+    "UNDELIVERED": 3,
+    "FAILED": 3,
+    "READ": 4,
+}
+COLUMNS = ("message_id", "created_at", "account_id", "recipient", "channel", "primary_channel", "status",
+           "status_rank", "sender_id", "campaign_id", "error_code", "template_name")  # fmt: skip
+
+
+def pick(rng: random.Random, weighted: tuple) -> str:
+    return rng.choices([v for v, _ in weighted], [w for _, w in weighted])[0]
+
+
+def account_weights() -> list[float]:
+    return [1 / (rank + 1) ** 0.5 for rank in range(ACCOUNTS)]
+
+
+async def fresh_database(infra: LocalInfra) -> PostgresSettings:
+    name = f"bench_reports_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(infra.postgres.admin_dsn())
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return PostgresSettings(dsn=infra.postgres.admin_dsn(name), pool_min_size=1, pool_max_size=8)
+
+
+async def drop_database(infra: LocalInfra, pg: PostgresSettings) -> None:
+    admin = await asyncpg.connect(infra.postgres.admin_dsn())
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{pg.dsn.rsplit("/", 1)[1]}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def rows(rng: random.Random, n: int, start: datetime, accounts: list[int], weights: list[float]):
+    span_ms = DAYS * 86_400_000
+    base_ms = int(start.timestamp() * 1000)
+    chosen = rng.choices(accounts, weights, k=n)
+    for account in chosen:
+        # more traffic by day than at night (IST), so the hour charts have a shape
+        ms = base_ms + rng.randrange(span_ms)
+        if rng.random() < 0.5 and (ms // 3_600_000 + 5) % 24 < 8:
+            ms = base_ms + rng.randrange(span_ms)
+        channel, status = pick(rng, CHANNELS), pick(rng, STATUSES)
+        created = datetime.fromtimestamp(ms / 1000, UTC)
+        yield (
+            new_message_id(ms), created, account, f"+9198{rng.randrange(10**8):08d}", channel, channel, status,
+            RANK[status], f"BRAND{account % 97}{rng.randrange(3)}" if channel == "SMS" else None,
+            account * 100 + rng.randrange(20) if rng.random() < 0.33 else None,
+            rng.choice(ERRORS) if status in ("FAILED", "UNDELIVERED") else None, "otp_alert",
+        )  # fmt: skip
+
+
+async def load(pg: PostgresSettings, n: int, seed: int) -> tuple[datetime, list[int], list[float]]:
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    start = now - timedelta(days=DAYS)
+    accounts, weights = list(range(1, ACCOUNTS + 1)), account_weights()
+    pool = await create_pool(pg, schema=SCHEMA, application_name="bench")
+    try:
+        await apply_migrations(pool, SCHEMA, MIGRATIONS)
+        days = sorted({(start + timedelta(days=d)).date() for d in range(DAYS + 2)})
+        await pool.execute("SELECT ensure_day_partitions($1::date[])", days)
+        copied = gen_s = copy_s = 0.0
+        async with pool.acquire() as conn:
+            await conn.execute("SET session_replication_role = replica")  # the rollups are built after
+            produced = rows(rng, n, start, accounts, weights)
+            while copied < n:
+                t0 = time.perf_counter()
+                chunk = [r for _, r in zip(range(CHUNK), produced, strict=False)]
+                t1 = time.perf_counter()
+                await conn.copy_records_to_table("messages", records=chunk, columns=COLUMNS, schema_name=SCHEMA)
+                t2 = time.perf_counter()
+                gen_s, copy_s, copied = gen_s + t1 - t0, copy_s + t2 - t1, copied + len(chunk)
+            await conn.execute("RESET session_replication_role")
+            t0 = time.perf_counter()
+            written = await conn.fetchval("SELECT rebuild_rollups()")
+            rebuild_s = time.perf_counter() - t0
+            await conn.execute("ANALYZE messages; ANALYZE rollups")
+        print(
+            f"load: {n:,} messages, {ACCOUNTS} accounts, {DAYS} days: COPY {copy_s:.1f} s = {n / copy_s:,.0f} rows/s"
+            f" (raw limit: this COPY into the log with its 5 indexes; generating them in Python {gen_s:.1f} s);"
+            f" rollups rebuilt from the log in {rebuild_s:.1f} s: {written:,} rollup rows"
+            f" ({n / written:.1f} messages per row)"
+        )
+    finally:
+        await pool.close()
+    return now, accounts, weights
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def timed(samples: int, make) -> tuple[float, float]:
+    took = []
+    for i in range(samples):
+        t0 = time.perf_counter()
+        await make(i)
+        took.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(took), pct(took, 0.99)
+
+
+async def queries(pg: PostgresSettings, now: datetime, accounts: list[int], weights: list[float], samples: int) -> None:
+    pool = await create_pool(pg, schema=SCHEMA, application_name="bench")
+    rng = random.Random(7)
+    picks = [accounts[0], *rng.choices(accounts, weights, k=samples - 1)]  # the largest account first
+
+    def zone(account: int) -> str:
+        return ZONES[account % len(ZONES)]
+
+    reader = MessageLogReader(pool)
+    try:
+        async with pool.acquire() as conn:
+            sizes = await conn.fetch("SELECT account_id, sum(messages) AS n FROM rollups GROUP BY 1 ORDER BY 2 DESC")
+        print(f"accounts: largest {sizes[0]['n']:,} messages, smallest {sizes[-1]['n']:,}")
+        raw = await timed(samples, lambda i: pool.fetchval("SELECT 1"))
+        print(f"raw limit: SELECT 1 through the pool p50 {raw[0]:.2f} ms p99 {raw[1]:.2f} ms")
+        cases = {}
+        for name, span in (("24h", timedelta(hours=24)), ("7d", timedelta(days=7)), ("30d", timedelta(days=30)),
+                           ("90d", timedelta(days=90))):  # fmt: skip
+            cases[f"summary {name}"] = lambda i, span=span: analytics.summary(
+                pool, picks[i], zone(picks[i]), now - span, now
+            )
+        cases["summary 7d channel=SMS"] = lambda i: analytics.summary(
+            pool, picks[i], zone(picks[i]), now - timedelta(days=7), now, None, "SMS"
+        )
+        cases["summary 90d hourly"] = lambda i: analytics.summary(
+            pool, picks[i], zone(picks[i]), now - timedelta(days=90), now, "hour"
+        )
+        cases["intelligence (30 d)"] = lambda i: analytics.intelligence(pool, picks[i], zone(picks[i]), now)
+        cases["campaign delivery x20"] = lambda i: analytics.campaign_delivery(
+            pool, picks[i], [picks[i] * 100 + c for c in range(20)]
+        )
+        week = now - timedelta(days=7)
+        reports = {
+            "reports 7d": {},
+            "reports 7d status=FAILED": {"status": "FAILED"},
+            "reports 7d channel=WHATSAPP": {"channel": "WHATSAPP"},
+            "reports 90d campaign": {"campaign": True, "since": now - timedelta(days=90)},
+            "reports 90d status=DELIVERED": {"status": "DELIVERED", "since": now - timedelta(days=90)},
+        }
+        for name, f in reports.items():
+
+            def page(i, f=f):
+                account = picks[i]
+                flt = ReportFilter(
+                    account,
+                    status=f.get("status"),
+                    channel=f.get("channel"),
+                    campaign_id=account * 100 + 3 if f.get("campaign") else None,
+                    created_from=f.get("since", week),
+                    created_to=now,
+                )
+                return reader.page(flt, page=1, page_size=20)
+
+            cases[name] = page
+        worst = 0.0
+        for name, make in cases.items():
+            p50, p99 = await timed(samples, make)
+            worst = max(worst, p99)
+            print(
+                f"{name:32s} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms   (raw SELECT 1: p50 {raw[0]:.2f} p99 {raw[1]:.2f})"
+            )
+        print(f"worst p99 {worst:.1f} ms (aim < 100 ms)")
+    finally:
+        await pool.close()
+
+
+def stream(n_events: int, seed: int) -> list[tuple[str, object, str]]:
+    """Per message: its submit, SUBMITTED_OPERATOR, then DELIVERED (or UNDELIVERED): 2 statuses each."""
+    rng = random.Random(seed)
+    items = []
+    now = datetime.now(UTC)
+    for n in range(n_events // 2):
+        message_id = new_message_id()
+        account = 1 + n % 50
+        common = {"message_id": message_id, "account_id": account, "recipient": f"+9198{n:08d}"}
+        items.append(
+            (
+                SUBMIT_TOPICS[Channel.SMS].name,
+                MessageSubmittedV1(
+                    **common, channel=Channel.SMS, template_id=1, template_name="otp", sender_id="BRAND",
+                    campaign_id=7 if n % 3 == 0 else None, submitted_at=now, variables={},
+                ),
+                message_id,
+            )
+        )  # fmt: skip
+        for status in (
+            MessageStatus.SUBMITTED_OPERATOR,
+            rng.choice((MessageStatus.DELIVERED, MessageStatus.UNDELIVERED)),
+        ):
+            error = {"error_code": "CARRIER_UNDELIVERABLE"} if status is MessageStatus.UNDELIVERED else {}
+            items.append(
+                (MSG_STATUS.name, MessageStatusChangedV1(**common, channel=Channel.SMS, status=status, occurred_at=now, **error), message_id)
+            )  # fmt: skip
+    return items
+
+
+async def raw_consume(kafka: KafkaSettings, topics: list[str], expected: int) -> float:
+    consumer = AIOKafkaConsumer(
+        *(kafka.topic(t) for t in topics),
+        bootstrap_servers=kafka.bootstrap_servers,
+        auto_offset_reset="earliest",
+        group_id=f"raw-{uuid.uuid4().hex[:6]}",
+    )
+    await consumer.start()
+    try:
+        seen, started = 0, None
+        while seen < expected:
+            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
+            if batch and started is None:
+                started = time.perf_counter()
+            seen += sum(len(v) for v in batch.values())
+        return expected / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+
+
+async def ingest_once(infra: LocalInfra, n_events: int, seed: int, rollups: bool) -> tuple[float, float]:
+    pg = await fresh_database(infra)
+    kafka = KafkaSettings(
+        bootstrap_servers=infra.settings.kafka_bootstrap,
+        topic_prefix=f"benchrep{uuid.uuid4().hex[:6]}.",
+        default_partitions=6,
+    )
+    await ensure_topics(kafka)
+    items = stream(n_events, seed)
+    broker = make_broker(kafka, client_id="bench-reports")
+    await broker.start()
+    try:
+        await EventPublisher(broker, kafka, source="bench").publish_many(items)
+    finally:
+        await broker.stop()
+    statuses = sum(1 for topic, _, _ in items if topic == MSG_STATUS.name)
+    raw = await raw_consume(kafka, [MSG_STATUS.name, SUBMIT_TOPICS[Channel.SMS].name], len(items))
+    pool = await create_pool(pg, schema=SCHEMA, application_name="bench")
+    await apply_migrations(pool, SCHEMA, MIGRATIONS)
+    if not rollups:
+        for trigger in ("insert", "update", "delete"):
+            await pool.execute(f"ALTER TABLE messages DISABLE TRIGGER messages_rollups_{trigger}")
+    app = build_app(ReportingSettings(kafka=kafka, postgres=pg, batch_max_records=5000), db=pool)
+    final = ("DELIVERED", "UNDELIVERED")
+    try:
+        async with app.router.lifespan_context(app):
+            first_at = first_done = None
+            while True:
+                await asyncio.sleep(0.1)
+                done = await pool.fetchval("SELECT count(*) FROM messages WHERE status = ANY($1)", list(final))
+                if first_at is None and done:
+                    first_at, first_done = time.perf_counter(), done
+                if done >= len(items) // 3:
+                    break
+            elapsed = time.perf_counter() - first_at
+        if rollups:
+            scan = await pool.fetchval("SELECT count(*) FROM messages")
+            rolled = await pool.fetchval("SELECT sum(messages) FROM rollups")
+            assert scan == rolled, (scan, rolled)
+        share = 1 - first_done / (len(items) // 3)
+        rate = statuses * share / elapsed
+        return rate, raw
+    finally:
+        await pool.close()
+        await delete_topics(kafka)
+        await drop_database(infra, pg)
+
+
+async def ingest(infra: LocalInfra, n_events: int, seed: int) -> None:
+    for rollups in (False, True):
+        rate, raw = await ingest_once(infra, n_events, seed, rollups)
+        label = "with rollups (issue 25)   " if rollups else "without rollups (before)  "
+        print(
+            f"ingest {label}: {rate:,.0f} status events/s through the reporting consumer"
+            f" ({n_events:,} statuses + {n_events // 2:,} submits); raw limit (bare aiokafka consumer): {raw:,.0f} records/s"
+        )
+
+
+async def main(infra: LocalInfra, args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    if not args.skip_queries:
+        pg = await fresh_database(infra)
+        try:
+            now, accounts, weights = await load(pg, args.messages, args.seed)
+            await queries(pg, now, accounts, weights, args.samples)
+        finally:
+            if not args.keep:
+                await drop_database(infra, pg)
+    if not args.skip_ingest:
+        await ingest(infra, args.events, args.seed)
+    print(f"took {time.perf_counter() - started:.0f} s (machine: 2 cores, shared with other work)")
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=10_000_000)
+    parser.add_argument("--events", type=int, default=100_000, help="status events of the ingest phase")
+    parser.add_argument("--samples", type=int, default=200, help="runs of each query")
+    parser.add_argument("--seed", type=int, default=25)
+    parser.add_argument("--skip-queries", action="store_true")
+    parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the loaded database")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    infra = LocalInfra(infra_settings_for_tests())
+    infra.start(reuse=True)
+    asyncio.run(main(infra, args))
+
+
+if __name__ == "__main__":
+    cli()
