@@ -100,6 +100,7 @@ async def test_the_model_rewrites_from_the_facts_or_the_builtin_text_stays(llama
         assert answered.facts == mine.facts and answered.kind == mine.kind  # the facts are the engine's, untouched
         assert cited(answered), answered.text  # the model's or not, no number outside the facts
         if n in rewritten:
+            print(f"model's {answered.kind}: {answered.text!r}")
             assert answered.text != mine.text
         else:
             assert answered.text == mine.text

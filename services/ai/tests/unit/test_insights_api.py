@@ -8,10 +8,13 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from openai import AsyncOpenAI
 
 from cpaas.ai.app import build_app
 from cpaas.ai.domain.insights import insights
 from cpaas.ai.domain.insights.rewrite import judge
+from cpaas.ai.insights_api import answer
+from cpaas.ai.llm.engine import LlmConfig
 from cpaas.ai.settings import AiSettings
 from cpaas.contracts.analytics import ChannelPerformance, HeatCell, HourPerformance, Intelligence, QuietHours
 from cpaas.platform.serve import bind_socket, serving
@@ -119,3 +122,16 @@ def test_a_rewrite_with_only_cited_numbers_is_kept_and_one_inventing_a_number_is
     assert "15, 20" in (invented.reason or "")
     empty = judge(rcs, "  ")
     assert not empty.rewritten and "characters" in (empty.reason or "")
+
+
+async def test_rewrites_stop_when_the_time_budget_runs_out():
+    client = AsyncOpenAI(base_url="http://127.0.0.1:1/v1", api_key="none", max_retries=0)
+    config = LlmConfig(model="nowhere", timeout_seconds=2, max_tokens=100, temperature=0)
+    facts = intelligence()
+    try:
+        got = await answer(facts, client, config, budget_seconds=0)
+    finally:
+        await client.close()
+    assert got.insights.engine == "builtin" and got.rewritten == []
+    assert [i.text for i in got.insights.insights] == [i.text for i in insights(facts)]
+    assert set(got.rejected.values()) == {"the model's time budget for this answer ran out"}

@@ -9,6 +9,7 @@ logged. Stateless: the caller (console, gateway) computed the facts for its acco
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -22,6 +23,7 @@ from cpaas.contracts.analytics import Insight, Insights, Intelligence
 
 log = logging.getLogger(__name__)
 REWRITE_MAX_TOKENS = 160  # one or two sentences
+REWRITE_BUDGET_SECONDS = 90.0  # all rewrites of one answer; the console and gateway wait 120 s
 
 
 @dataclass
@@ -31,15 +33,17 @@ class InsightsAnswer:
     rejected: dict[int, str] = field(default_factory=dict)  # index -> why the builtin text stayed
 
 
-async def _rewrite(client: AsyncOpenAI, config: LlmConfig, insight: Insight) -> Verdict:
+async def _rewrite(client: AsyncOpenAI, config: LlmConfig, insight: Insight, wait: float) -> Verdict:
+    if wait <= 0:
+        return Verdict(insight, False, "the model's time budget for this answer ran out")
     try:
-        async with asyncio.timeout(config.timeout_seconds + 1):
+        async with asyncio.timeout(wait + 1):
             completion = await client.chat.completions.create(
                 model=config.model,
                 messages=messages(insight),  # type: ignore[arg-type]
                 max_tokens=min(config.max_tokens, REWRITE_MAX_TOKENS),
                 temperature=config.temperature,
-                timeout=config.timeout_seconds,
+                timeout=wait,
             )
     except Exception as exc:  # the model failed: the builtin text, with the reason
         return Verdict(insight, False, f"the model failed: {type(exc).__name__}: {str(exc)[:200]}")
@@ -47,12 +51,23 @@ async def _rewrite(client: AsyncOpenAI, config: LlmConfig, insight: Insight) -> 
     return judge(insight, answer)
 
 
-async def answer(facts: Intelligence, client: AsyncOpenAI | None, config: LlmConfig | None) -> InsightsAnswer:
+async def answer(
+    facts: Intelligence,
+    client: AsyncOpenAI | None,
+    config: LlmConfig | None,
+    budget_seconds: float = REWRITE_BUDGET_SECONDS,
+) -> InsightsAnswer:
+    """The builtin insights, their prose rewritten by the model where it keeps to the facts; the
+    rewrites share `budget_seconds` (those left when it runs out keep the builtin text)."""
     found = builtin_insights(facts)
     now = datetime.now(UTC)
     if client is None or config is None:
         return InsightsAnswer(Insights(engine="builtin", generated_at=now, insights=found))
-    verdicts = [await _rewrite(client, config, i) for i in found]  # one at a time: a local model serves one
+    deadline = time.monotonic() + budget_seconds
+    verdicts = []
+    for insight in found:  # one at a time: a local model serves one request at once
+        wait = min(config.timeout_seconds, deadline - time.monotonic())
+        verdicts.append(await _rewrite(client, config, insight, wait))
     rewritten = [n for n, v in enumerate(verdicts) if v.rewritten]
     rejected = {n: v.reason or "" for n, v in enumerate(verdicts) if not v.rewritten}
     for n, reason in rejected.items():
