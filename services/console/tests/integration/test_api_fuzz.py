@@ -26,7 +26,17 @@ CALL_TIMEOUT_SECONDS = 30
 SKIPPED = {("POST", "/api/auth/logout")}
 GATEWAY_ROUTES = {("POST", "/api/messages")}  # the gateway is not running: 503 is its honest answer
 # forwarded to services not running here either (campaigns, ai): 503 SERVICE_UNAVAILABLE is their honest answer
-FORWARDED_PREFIXES = ("/api/campaigns", "/api/compliance/", "/api/templates/assist", "/api/anomalies", "/api/spam/")
+FORWARDED_PREFIXES = (
+    "/api/campaigns",
+    "/api/compliance/",
+    "/api/templates/assist",
+    "/api/anomalies",
+    "/api/spam/",
+    "/api/fraud-holds",
+    "/api/admin/fraud-holds",
+    "/api/analytics/campaigns",
+    "/api/analytics/insights",
+)
 
 
 class Session:
