@@ -58,6 +58,8 @@ bench: setup        ## every benchmark (needs wrk from Debian for the gateway fi
 	$(UV) run --no-sync python bench/infra.py
 	$(UV) run --no-sync python bench/submit.py
 	$(UV) run --no-sync python bench/billing.py
+	$(UV) run --no-sync python bench/anomaly.py --attacks 8
+	$(UV) run --no-sync python bench/reports.py
 
 chaos: setup web   ## kill -9 every service, Kafka and PostgreSQL under load; prints lost / stuck / twice counts (stop make run first)
 	$(UV) run --no-sync python bench/chaos.py $(CHAOS_ARGS)
