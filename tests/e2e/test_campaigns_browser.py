@@ -92,7 +92,16 @@ async def new_tenant(platform: Platform) -> dict:
     assert credit.status_code == 201, credit.text
     await user.aclose()
     await admin.aclose()
-    return {"username": username, "password": tenant["password"], "sender": sender, "template": template}
+    return {
+        "username": username,
+        "password": tenant["password"],
+        "sender": sender,
+        "template": template,
+        "templateId": made.json()["id"],
+        "accountId": tenant["accountId"],
+        "apiKey": tenant["apiKey"],
+        "webhookSecret": tenant["webhookSecret"],
+    }
 
 
 def recipient() -> str:

@@ -14,6 +14,8 @@ from starlette.routing import Route
 
 from cpaas.platform.serve import bind_socket, serving
 
+from .test_campaigns_browser import logged_in, new_tenant
+
 
 def final(status: str):
     return lambda m: m["status"] == status
@@ -113,6 +115,9 @@ async def test_whatsapp_904_is_read_and_rcs_carousel_and_voice_are_delivered(pla
 
 
 async def test_delivery_receipts_are_posted_signed_to_the_accounts_webhook(platform) -> None:
+    """For a tenant the admin made through the console's API, its webhook URL set by its user
+    on the Settings API (no SQL)."""
+    tenant = await new_tenant(platform)
     received: list[tuple[dict, bytes]] = []
 
     async def hook(request: Request) -> Response:
@@ -121,25 +126,34 @@ async def test_delivery_receipts_are_posted_signed_to_the_accounts_webhook(platf
 
     receiver = Starlette(routes=[Route("/hook", hook, methods=["POST"])])
     async with serving(receiver, bind_socket()) as port:
-        await platform.sql(
-            "UPDATE console.accounts SET webhook_url = $1 WHERE id = $2",
-            f"http://127.0.0.1:{port}/hook",
-            platform.creds["accountId"],
-        )
-        await asyncio.sleep(0.5)  # the webhooks service's cache is evicted by NOTIFY
-        sent = await platform.submit(**sms_body(platform, "+919811100020"))
-        async with asyncio.timeout(30):
-            while not any(json.loads(body)["messageId"] == sent["messageId"] for _, body in received):
-                await asyncio.sleep(0.1)
-        await platform.sql("UPDATE console.accounts SET webhook_url = NULL WHERE id = $1", platform.creds["accountId"])
+        user = await logged_in(platform.urls["console"], tenant["username"], tenant["password"])
+        try:
+            set_url = await user.put("/api/settings/webhook", json={"url": f"http://127.0.0.1:{port}/hook"})
+            assert set_url.status_code == 200, set_url.text
+            await asyncio.sleep(0.5)  # the webhooks service's cache is evicted by NOTIFY
+            body = {
+                "recipient": "+919811100020",
+                "channel": "SMS",
+                "templateId": tenant["templateId"],
+                "senderId": tenant["sender"],
+                "variables": ["482913"],
+            }
+            submitted = await platform.gateway.post(
+                "/api/v1/messages/submit", json=body, headers={"X-API-Key": tenant["apiKey"]}
+            )
+            assert submitted.status_code == 202, submitted.text
+            sent = submitted.json()
+            async with asyncio.timeout(30):
+                while not any(json.loads(body)["messageId"] == sent["messageId"] for _, body in received):
+                    await asyncio.sleep(0.1)
+        finally:
+            await user.aclose()
     headers, body = next((h, b) for h, b in received if json.loads(b)["messageId"] == sent["messageId"])
     payload = json.loads(body)
     assert payload["status"] == "DELIVERED" and payload["channel"] == "SMS"
     assert payload["recipient"] == "+919811100020" and payload["deliveredAt"]
     timestamp = headers["x-cpaas-timestamp"]
-    expected = hmac.new(
-        platform.creds["webhookSecret"].encode(), f"{timestamp}.".encode() + body, hashlib.sha256
-    ).hexdigest()
+    expected = hmac.new(tenant["webhookSecret"].encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     assert headers["x-cpaas-signature"] == f"v1={expected}"
 
 
