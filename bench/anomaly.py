@@ -27,8 +27,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-
-logging.getLogger("cpaas.ai.detection").setLevel(logging.ERROR)  # the guard logs each hold: counted below
+from bench_kit import drop_database, fresh_database, raw_consume_rate
 
 from cpaas.ai.app import MIGRATIONS, SCHEMA, build_app
 from cpaas.ai.detection import Detection
@@ -56,8 +55,9 @@ from cpaas.platform.broker import EventPublisher, make_broker
 from cpaas.platform.db import create_pool
 from cpaas.platform.kafka_admin import delete_topics, ensure_topics
 from cpaas.platform.migrations import apply_migrations
-from cpaas.platform.settings import KafkaSettings, PostgresSettings
+from cpaas.platform.settings import KafkaSettings
 
+logging.getLogger("cpaas.ai.detection").setLevel(logging.ERROR)  # the guard logs each hold: counted below
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
 QUIET_AFTER = timedelta(minutes=60)  # alerts this long after an attack are its own
 
@@ -112,28 +112,10 @@ def schedule(accounts, first: datetime, last: datetime, rng: random.Random, per_
     return out
 
 
-async def fresh_database(infra: LocalInfra) -> PostgresSettings:
-    name = f"bench_anomaly_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(infra.postgres.admin_dsn())
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return PostgresSettings(dsn=infra.postgres.admin_dsn(name), pool_min_size=1, pool_max_size=8)
-
-
-async def drop_database(infra: LocalInfra, pg: PostgresSettings) -> None:
-    admin = await asyncpg.connect(infra.postgres.admin_dsn())
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{pg.dsn.rsplit("/", 1)[1]}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 async def quality(
     infra: LocalInfra, n_accounts: int, days: float, warmup_days: float, seed: int, per_type: int
 ) -> None:
-    pg = await fresh_database(infra)
+    pg = await fresh_database(infra, "bench_anomaly")
     pool = await create_pool(pg, schema=SCHEMA, application_name="bench-anomaly")
     try:
         await apply_migrations(pool, SCHEMA, MIGRATIONS)
@@ -223,7 +205,7 @@ async def quality(
         held_by = {k: sum(1 for a in attacks if a.kind == k and id(a) in held) for k in ATTACKS}
         print(
             f"fraud guard (hold at probability >= {threshold}): holds on {sum(held_by.values())} of"
-            f" {len(attacks)} attacks {({k: n for k, n in held_by.items() if n})}; {len(false_holds)} holds on clean"
+            f" {len(attacks)} attacks { ({k: n for k, n in held_by.items() if n}) }; {len(false_holds)} holds on clean"
             f" traffic in {n_accounts * days} account-days"
         )
     finally:
@@ -231,34 +213,8 @@ async def quality(
         await drop_database(infra, pg)
 
 
-async def raw_consume_rate(kafka: KafkaSettings, expected: int) -> float:
-    """Events/s a bare consumer (no decoding, no database) reads the bench's topics at."""
-    from aiokafka import AIOKafkaConsumer
-
-    consumer = AIOKafkaConsumer(
-        *(kafka.topic(t) for t in (SUBMIT_TOPICS[Channel.SMS].name, MSG_STATUS.name)),
-        bootstrap_servers=kafka.bootstrap_servers,
-        group_id=f"bench-raw-{uuid.uuid4().hex[:6]}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        max_poll_records=5000,
-    )
-    await consumer.start()
-    try:
-        seen, started = 0, None
-        while seen < expected:
-            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
-            n = sum(len(v) for v in batch.values())
-            if n and started is None:
-                started = time.perf_counter()
-            seen += n
-        return expected / (time.perf_counter() - started)
-    finally:
-        await consumer.stop()
-
-
 async def throughput(infra: LocalInfra, n_events: int, seed: int) -> None:
-    pg = await fresh_database(infra)
+    pg = await fresh_database(infra, "bench_anomaly")
     kafka = KafkaSettings(
         bootstrap_servers=infra.settings.kafka_bootstrap,
         topic_prefix=f"bench{uuid.uuid4().hex[:6]}.",
@@ -284,7 +240,7 @@ async def throughput(infra: LocalInfra, n_events: int, seed: int) -> None:
             minute += timedelta(minutes=1)
     finally:
         await broker.stop()
-    raw = await raw_consume_rate(kafka, published)
+    raw = await raw_consume_rate(kafka, [SUBMIT_TOPICS[Channel.SMS].name, MSG_STATUS.name], published)
     app = build_app(AiSettings(kafka=kafka, postgres=pg, detect_interval_seconds=3600, batch_max_records=5000))
     conn = await asyncpg.connect(pg.dsn, server_settings={"search_path": "ai,public"})
     try:

@@ -31,8 +31,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
-from aiokafka import AIOKafkaConsumer
+from bench_kit import drop_database, fresh_database, raw_consume_rate
 
 from cpaas.contracts import Channel, MessageStatus, MessageStatusChangedV1, MessageSubmittedV1
 from cpaas.contracts.ids import new_message_id
@@ -77,24 +76,6 @@ def pick(rng: random.Random, weighted: tuple) -> str:
 
 def account_weights() -> list[float]:
     return [1 / (rank + 1) ** 0.5 for rank in range(ACCOUNTS)]
-
-
-async def fresh_database(infra: LocalInfra) -> PostgresSettings:
-    name = f"bench_reports_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(infra.postgres.admin_dsn())
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return PostgresSettings(dsn=infra.postgres.admin_dsn(name), pool_min_size=1, pool_max_size=8)
-
-
-async def drop_database(infra: LocalInfra, pg: PostgresSettings) -> None:
-    admin = await asyncpg.connect(infra.postgres.admin_dsn())
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{pg.dsn.rsplit("/", 1)[1]}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 def rows(rng: random.Random, n: int, start: datetime, accounts: list[int], weights: list[float]):
@@ -263,28 +244,8 @@ def stream(n_events: int, seed: int) -> list[tuple[str, object, str]]:
     return items
 
 
-async def raw_consume(kafka: KafkaSettings, topics: list[str], expected: int) -> float:
-    consumer = AIOKafkaConsumer(
-        *(kafka.topic(t) for t in topics),
-        bootstrap_servers=kafka.bootstrap_servers,
-        auto_offset_reset="earliest",
-        group_id=f"raw-{uuid.uuid4().hex[:6]}",
-    )
-    await consumer.start()
-    try:
-        seen, started = 0, None
-        while seen < expected:
-            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
-            if batch and started is None:
-                started = time.perf_counter()
-            seen += sum(len(v) for v in batch.values())
-        return expected / (time.perf_counter() - started)
-    finally:
-        await consumer.stop()
-
-
 async def ingest_once(infra: LocalInfra, n_events: int, seed: int, rollups: bool) -> tuple[float, float]:
-    pg = await fresh_database(infra)
+    pg = await fresh_database(infra, "bench_reports")
     kafka = KafkaSettings(
         bootstrap_servers=infra.settings.kafka_bootstrap,
         topic_prefix=f"benchrep{uuid.uuid4().hex[:6]}.",
@@ -299,7 +260,7 @@ async def ingest_once(infra: LocalInfra, n_events: int, seed: int, rollups: bool
     finally:
         await broker.stop()
     statuses = sum(1 for topic, _, _ in items if topic == MSG_STATUS.name)
-    raw = await raw_consume(kafka, [MSG_STATUS.name, SUBMIT_TOPICS[Channel.SMS].name], len(items))
+    raw = await raw_consume_rate(kafka, [MSG_STATUS.name, SUBMIT_TOPICS[Channel.SMS].name], len(items))
     pool = await create_pool(pg, schema=SCHEMA, application_name="bench")
     await apply_migrations(pool, SCHEMA, MIGRATIONS)
     if not rollups:
@@ -339,12 +300,16 @@ async def ingest(infra: LocalInfra, n_events: int, seed: int) -> None:
             f"ingest {label}: {rate:,.0f} status events/s through the reporting consumer"
             f" ({n_events:,} statuses + {n_events // 2:,} submits); raw limit (bare aiokafka consumer): {raw:,.0f} records/s"
         )
+        if rate == 0:
+            raise SystemExit(
+                "every message was written before the first timed poll: too few events to time; raise --events"
+            )
 
 
 async def main(infra: LocalInfra, args: argparse.Namespace) -> None:
     started = time.perf_counter()
     if not args.skip_queries:
-        pg = await fresh_database(infra)
+        pg = await fresh_database(infra, "bench_reports")
         try:
             now, accounts, weights = await load(pg, args.messages, args.seed)
             await queries(pg, now, accounts, weights, args.samples)
