@@ -1,15 +1,27 @@
 """The analytics read side (issue 25): Report Summary and Campaign Intelligence, from
-reporting's rollups (`reporting.rollups`, migration 0008) only, never a scan of the log.
+reporting's rollups (migrations 0008 and 0009) only, never a scan of the log.
 
 A rollup row counts the messages of one account whose row in the log has one key: the
 15-minute UTC bucket of created_at, channel (of the latest attempt), final status, sender
 ID, campaign and error code. Every zone's offset is a multiple of 15 minutes, so the
 account's hours, days and weeks are exact sums of buckets, computed here in its zone
-(`bucket AT TIME ZONE zone`). Read only, and every query is scoped by account id first,
-the leading column of the rollups' key."""
+(`bucket AT TIME ZONE zone`).
+
+Levels (0009): the same counts in UTC hours and UTC days (and 15-minute "wide" rows, one per
+channel with a column per status). `plan` cuts a range at every point where the chart's
+bucket (or another grouping: hour of day, the last 7 days, TRAI's quiet hours) changes in
+the zone, and covers each piece with the coarsest whole UTC buckets inside it: whole days,
+then whole hours, 15-minute buckets at the edges. A row of a coarser level is therefore read
+only when all its 15-minute buckets fall in one chart bucket, so every answer equals the sum
+of the 15-minute buckets: in a whole-hour zone an hourly chart reads hours and a weekly one
+mostly days; in Asia/Kolkata (+5:30) an hourly chart reads 15-minute rows, a daily one hours
+with four 15-minute rows per day. Offsets are taken from the zone (daylight saving: a piece
+never spans an offset change). Read only, and every query is scoped by account id first, the
+leading column of every level's key."""
 
 import csv
 import io
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -81,6 +93,148 @@ def bucket_starts(range_from: datetime, range_to: datetime, bucket: Bucket, zone
     return starts
 
 
+QUARTER, HOUR, DAY, WEEK = 900, 3600, 86400, 604800  # seconds
+MONDAY = 4 * DAY  # 1970-01-05, the first Monday after the epoch (a Thursday)
+CUTS = {"hour": ((HOUR, 0),), "day": ((DAY, 0),), "week": ((WEEK, MONDAY),)}  # (period, phase) in local time
+QUIET_CUTS = ((DAY, QUIET_TO * HOUR), (DAY, QUIET_FROM * HOUR))  # in QUIET_ZONE
+
+
+def _offset(zone: ZoneInfo, t: int) -> int:
+    offset = datetime.fromtimestamp(t, zone).utcoffset()
+    return int(offset.total_seconds()) if offset else 0
+
+
+def offset_spans(zone: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int, int]]:
+    """[lo, hi) (epoch seconds, 15-minute aligned) as spans (start, end, utc offset) of one offset
+    each; a day is assumed to hold at most one change, found to the 15 minutes."""
+    spans: list[tuple[int, int, int]] = []
+
+    def add(a: int, b: int, o: int) -> None:
+        if spans and spans[-1][2] == o and spans[-1][1] == a:
+            spans[-1] = (spans[-1][0], b, o)
+        else:
+            spans.append((a, b, o))
+
+    a = lo
+    while a < hi:
+        b = min(a + DAY, hi)
+        first, last = _offset(zone, a), _offset(zone, b - QUARTER)
+        if first == last:
+            add(a, b, first)
+        else:  # the first 15 minutes with the later offset
+            low, high = a, b - QUARTER  # offset(low) == first, offset(high) == last
+            while high - low > QUARTER:
+                mid = low + (high - low) // (2 * QUARTER) * QUARTER
+                if _offset(zone, mid) == first:
+                    low = mid
+                else:
+                    high = mid
+            add(a, high, first)
+            add(high, b, last)
+        a = b
+    return spans
+
+
+def _cut_points(lo: int, hi: int, zone: ZoneInfo, cuts: tuple[tuple[int, int], ...]) -> set[int]:
+    points = {lo, hi}
+    for a, b, o in offset_spans(zone, lo, hi):
+        points |= {a, b}
+        for period, phase in cuts:  # the instants t in [a, b) where (local t - phase) % period == 0
+            points.update(range(a + (phase - o - a) % period, b, period))
+    return points
+
+
+def _pieces(s: int, e: int, grains: tuple[int, ...]) -> list[tuple[int, int, int]]:
+    """[s, e) covered by whole UTC buckets of `grains` (ascending, 15 minutes first), coarsest
+    inside: (grain, start, end) in time order."""
+    out = []
+    a, level = s, 0
+    while level + 1 < len(grains):  # up: finer buckets until aligned to a coarser one that fits
+        g = grains[level + 1]
+        up = -(-a // g) * g
+        if up + g > e:
+            break
+        if a < up:
+            out.append((grains[level], a, up))
+        a, level = up, level + 1
+    while a < e:  # down: as many whole buckets of each grain as fit
+        g = grains[level]
+        end = a + (e - a) // g * g
+        if end > a:
+            out.append((g, a, end))
+            a = end
+        level -= 1
+    return out
+
+
+def plan(
+    range_from: datetime,
+    range_to: datetime,
+    cuts: list[tuple[ZoneInfo, tuple[tuple[int, int], ...]]],
+    points: tuple[datetime, ...] = (),
+    grains: tuple[int, ...] = (QUARTER, HOUR, DAY),
+) -> dict[int, tuple[list[datetime], list[datetime]]]:
+    """{grain: (starts, ends)}: the UTC ranges of each level that together cover
+    [range_from, range_to) (15-minute aligned) exactly once, no row crossing a cut (each
+    `(zone, ((period, phase), ...))`: the local instants where t - phase is a multiple of
+    period) nor one of `points`."""
+    lo, hi = int(range_from.timestamp()), int(range_to.timestamp())
+    at: set[int] = {lo, hi}
+    for zone, zone_cuts in cuts:
+        at |= _cut_points(lo, hi, zone, zone_cuts)
+    at |= {int(p.timestamp()) for p in points if lo < p.timestamp() < hi}
+    ordered = sorted(at)
+    ranges: dict[int, list[list[int]]] = {g: [] for g in grains}
+    for s, e in itertools.pairwise(ordered):
+        for g, a, b in _pieces(s, e, grains):
+            r = ranges[g]
+            if r and r[-1][1] == a:
+                r[-1][1] = b
+            else:
+                r.append([a, b])
+    return {
+        g: ([datetime.fromtimestamp(a, UTC) for a, _ in r], [datetime.fromtimestamp(b, UTC) for _, b in r])
+        for g, r in ranges.items()
+    }
+
+
+WIDE_COLUMNS = "messages, submitted, submitted_operator, delivered, read, retrying, failed, undelivered, campaign"
+WIDE_TABLES = {QUARTER: "rollup_quarters", HOUR: "rollup_hours", DAY: "rollup_days"}
+
+
+def _wide_union(first_param: int, columns: str = f"bucket, channel, {WIDE_COLUMNS}") -> str:
+    """The wide rows of account $1 in the ranges of each level: params (starts, ends) from
+    `first_param`, days, hours, then quarters (as `plan` answers them)."""
+    parts = []
+    for n, grain in enumerate((DAY, HOUR, QUARTER)):
+        lo, hi = first_param + 2 * n, first_param + 2 * n + 1
+        parts.append(
+            f"SELECT {columns} FROM unnest(${lo}::timestamptz[], ${hi}::timestamptz[]) AS r (lo, hi)"
+            f" JOIN reporting.{WIDE_TABLES[grain]} x ON x.account_id = $1 AND x.bucket >= r.lo AND x.bucket < r.hi"
+        )
+    return "\n    UNION ALL ".join(parts)
+
+
+def _plan_args(ranges: dict[int, tuple[list[datetime], list[datetime]]], grains: tuple[int, ...]) -> list:
+    return [part for g in grains for part in ranges[g]]
+
+
+WIDE_STATUSES = {s: s.lower() for s in STATUSES}
+
+
+def _add_wide(tally: "_Tally", row: asyncpg.Record) -> None:
+    tally.total += row["messages"]
+    tally.delivered += row["delivered"] + row["read"]
+    tally.failed += row["failed"] + row["undelivered"]
+
+
+def _wide_tallies(rows, key) -> dict[Any, "_Tally"]:
+    out: dict[Any, _Tally] = {}
+    for row in rows:
+        _add_wide(out.setdefault(key(row), _Tally()), row)
+    return out
+
+
 def counts(total: int, delivered: int, failed: int) -> dict[str, Any]:
     return {
         "total": total,
@@ -124,11 +278,14 @@ async def _fetch(db: Db, query: str, *args: Any) -> list[asyncpg.Record]:
     return await db.fetch(query, *args)
 
 
-SUMMARY = """
-SELECT date_trunc($5, bucket AT TIME ZONE $4) AS start, channel, status, sum(messages)::bigint AS n
-FROM reporting.rollup_totals
-WHERE account_id = $1 AND bucket >= $2 AND bucket < $3 AND ($6::text IS NULL OR channel = $6)
-GROUP BY 1, 2, 3
+SUMS = ", ".join(f"sum({c})::bigint AS {c}" for c in WIDE_COLUMNS.split(", "))
+SUMMARY = f"""
+SELECT date_trunc($8, bucket AT TIME ZONE $9) AS start, channel, {SUMS}
+FROM (
+    {_wide_union(2)}
+) x
+WHERE $10::text IS NULL OR channel = $10
+GROUP BY 1, 2
 HAVING sum(messages) <> 0
 """
 
@@ -147,14 +304,17 @@ async def summary(
     zone = ZoneInfo(time_zone)
     range_from, range_to = align(range_from), align(range_to)
     bucket = bucket or choose_bucket(range_from, range_to)
-    rows = await _fetch(db, SUMMARY, account_id, range_from, range_to, time_zone, bucket, channel)
-    by_start = _tallies(rows, lambda r: r["start"])
-    by_channel = _tallies(rows, lambda r: r["channel"])
+    ranges = plan(range_from, range_to, [(zone, CUTS[bucket])])
+    args = _plan_args(ranges, (DAY, HOUR, QUARTER))
+    rows = await _fetch(db, SUMMARY, account_id, *args, bucket, time_zone, channel)
+    by_start = _wide_tallies(rows, lambda r: r["start"])
+    by_channel = _wide_tallies(rows, lambda r: r["channel"])
     statuses = dict.fromkeys(STATUSES, 0)
     total = _Tally()
     for row in rows:
-        statuses[row["status"]] = statuses.get(row["status"], 0) + row["n"]
-        total.add(row["status"], row["n"])
+        for status, column in WIDE_STATUSES.items():
+            statuses[status] += row[column]
+        _add_wide(total, row)
     buckets = []
     for start in bucket_starts(range_from, range_to, bucket, zone):
         tally = by_start.get(start, _Tally())
@@ -173,42 +333,47 @@ async def summary(
     )
 
 
-# The time parts of the page in one scan of the window's totals (GROUPING SETS), and the
-# senders and failure causes from the full rollups.
-INTELLIGENCE = """
+# The time parts of the page in one read of the window's wide rows (GROUPING SETS; rows cut at
+# the zone's hours, the last 7 days and the quiet hours' edges), and the senders and failure
+# causes from the day details with the full 15-minute rollups at the window's edges.
+INTELLIGENCE = f"""
 WITH w AS (
-    SELECT channel, status, messages,
-        bucket >= $3 AS last_7,
-        extract(hour FROM bucket AT TIME ZONE $4)::int AS hour,
-        extract(isodow FROM bucket AT TIME ZONE $4)::int - 1 AS weekday,
-        campaign,
-        extract(hour FROM bucket AT TIME ZONE $5)::int NOT BETWEEN $8 AND $7 - 1 AS quiet
-    FROM reporting.rollup_totals
-    WHERE account_id = $1 AND bucket >= $2 AND bucket < $6
+    SELECT channel, {WIDE_COLUMNS},
+        bucket >= $8 AS last_7,
+        extract(hour FROM bucket AT TIME ZONE $9)::int AS hour,
+        extract(isodow FROM bucket AT TIME ZONE $9)::int - 1 AS weekday,
+        extract(hour FROM bucket AT TIME ZONE $10)::int NOT BETWEEN $12 AND $11 - 1 AS quiet
+    FROM (
+        {_wide_union(2)}
+    ) x
 )
-SELECT GROUPING(channel, status, hour, weekday, last_7, campaign, quiet) AS g,
-    channel, status, hour, weekday, last_7, campaign, quiet, sum(messages)::bigint AS n
+SELECT GROUPING(channel, hour, weekday, last_7, quiet) AS g, channel, hour, weekday, last_7, quiet, {SUMS}
 FROM w
-GROUP BY GROUPING SETS (
-    (channel, status),
-    (hour, channel, status),
-    (last_7, hour, channel, status),
-    (weekday, hour),
-    (campaign, quiet)
-)
+GROUP BY GROUPING SETS ((channel), (hour, channel), (last_7, hour, channel), (weekday, hour), (quiet))
 """
 SENDERS_AND_FAILURES = """
 SELECT GROUPING(sender_id, error_code) AS g, sender_id, error_code, channel, status, sum(messages)::bigint AS n
-FROM reporting.rollups
-WHERE account_id = $1 AND bucket >= $2 AND bucket < $3 AND (sender_id <> '' OR status IN ('FAILED', 'UNDELIVERED'))
+FROM (
+    SELECT sender_id, error_code, channel, status, messages
+    FROM unnest($2::timestamptz[], $3::timestamptz[]) AS r (lo, hi)
+    JOIN reporting.rollup_day_details x ON x.account_id = $1 AND x.bucket >= r.lo AND x.bucket < r.hi
+    UNION ALL
+    SELECT sender_id, error_code, channel, status, messages
+    FROM unnest($4::timestamptz[], $5::timestamptz[]) AS r (lo, hi)
+    JOIN reporting.rollups x ON x.account_id = $1 AND x.bucket >= r.lo AND x.bucket < r.hi
+) x
+WHERE sender_id <> '' OR status IN ('FAILED', 'UNDELIVERED')
 GROUP BY GROUPING SETS ((sender_id, channel, status), (error_code, channel, status))
 """
 ALL_TIME = """
-SELECT status, sum(messages)::bigint AS n FROM reporting.rollup_totals WHERE account_id = $1 GROUP BY status
+SELECT COALESCE(sum(messages), 0)::bigint AS messages, COALESCE(sum(delivered), 0)::bigint AS delivered,
+    COALESCE(sum(read), 0)::bigint AS read, COALESCE(sum(failed), 0)::bigint AS failed,
+    COALESCE(sum(undelivered), 0)::bigint AS undelivered
+FROM reporting.rollup_days WHERE account_id = $1
 """
 
 
-TIME_SETS = ("channel", "status", "hour", "weekday", "last_7", "campaign", "quiet")
+TIME_SETS = ("channel", "hour", "weekday", "last_7", "quiet")
 WHO_SETS = ("sender_id", "error_code")
 
 
@@ -222,8 +387,9 @@ def _hours(rows: list[asyncpg.Record]) -> dict[int, tuple[_Tally, dict[str, int]
     hours: dict[int, tuple[_Tally, dict[str, int]]] = {h: (_Tally(), {}) for h in range(24)}
     for r in rows:
         tally, by_channel = hours[r["hour"]]
-        tally.add(r["status"], r["n"])
-        by_channel[r["channel"]] = by_channel.get(r["channel"], 0) + r["n"]
+        _add_wide(tally, r)
+        if r["messages"]:
+            by_channel[r["channel"]] = by_channel.get(r["channel"], 0) + r["messages"]
     return hours
 
 
@@ -240,26 +406,33 @@ async def intelligence(
     in the account's zone; the volume-by-hour chart over the last 7 days)."""
     until = align(now) + GRANULE  # the bucket holding `now` included
     since, last_7 = until - timedelta(days=window_days), until - timedelta(days=7)
-    rows = await _fetch(db, INTELLIGENCE, account_id, since, last_7, time_zone, QUIET_ZONE, until, QUIET_FROM, QUIET_TO)
-    who = await _fetch(db, SENDERS_AND_FAILURES, account_id, since, until)
+    zone = ZoneInfo(time_zone)
+    ranges = plan(since, until, [(zone, CUTS["hour"]), (ZoneInfo(QUIET_ZONE), QUIET_CUTS)], points=(last_7,))
+    rows = await _fetch(
+        db, INTELLIGENCE, account_id, *_plan_args(ranges, (DAY, HOUR, QUARTER)), last_7, time_zone, QUIET_ZONE,
+        QUIET_FROM, QUIET_TO,
+    )  # fmt: skip
+    details = plan(since, until, [], grains=(QUARTER, DAY))
+    who = await _fetch(db, SENDERS_AND_FAILURES, account_id, *_plan_args(details, (DAY, QUARTER)))
     all_time = _Tally()
     for r in await _fetch(db, ALL_TIME, account_id):
-        all_time.add(r["status"], r["n"])
+        _add_wide(all_time, r)
 
     channels = [
         ChannelPerformance(channel=c, enough_volume=t.total >= min_volume, **t.fields())
-        for c, t in sorted(_tallies(_grouped(rows, "channel", "status"), lambda r: r["channel"]).items())
+        for c, t in sorted(_wide_tallies(_grouped(rows, "channel"), lambda r: r["channel"]).items())
+        if t.total
     ]
     window_hours = [
         HourPerformance(hour=h, by_channel=by_channel, **t.fields())
-        for h, (t, by_channel) in sorted(_hours(_grouped(rows, "hour", "channel", "status")).items())
+        for h, (t, by_channel) in sorted(_hours(_grouped(rows, "hour", "channel")).items())
     ]
-    recent = [r for r in _grouped(rows, "last_7", "hour", "channel", "status") if r["last_7"]]
+    recent = [r for r in _grouped(rows, "last_7", "hour", "channel") if r["last_7"]]
     hours_7 = [
         HourPerformance(hour=h, by_channel=by_channel, **t.fields())
         for h, (t, by_channel) in sorted(_hours(recent).items())
     ]
-    heat = {(r["weekday"], r["hour"]): r["n"] for r in _grouped(rows, "weekday", "hour")}
+    heat = {(r["weekday"], r["hour"]): r["messages"] for r in _grouped(rows, "weekday", "hour")}
     heatmap = [HeatCell(weekday=d, hour=h, total=heat.get((d, h), 0)) for d in range(7) for h in range(24)]
     senders = sorted(
         (
@@ -281,9 +454,9 @@ async def intelligence(
         FailureCause(error_code=code, channel=channel, count=n, share=n / failed_total)
         for (code, channel), n in sorted(failures.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_FAILURES]
     ]
-    campaign_rows = [r for r in _grouped(rows, "campaign", "quiet") if r["campaign"]]
-    campaign_total = sum(r["n"] for r in campaign_rows)
-    in_quiet = sum(r["n"] for r in campaign_rows if r["quiet"])
+    quiet_rows = _grouped(rows, "quiet")
+    campaign_total = sum(r["campaign"] for r in quiet_rows)
+    in_quiet = sum(r["campaign"] for r in quiet_rows if r["quiet"])
     return Intelligence(
         account_id=account_id,
         time_zone=time_zone,
@@ -308,9 +481,8 @@ async def intelligence(
 
 
 CAMPAIGNS = """
-SELECT campaign_id, status, sum(messages)::bigint AS n FROM reporting.rollups
-WHERE account_id = $1 AND campaign_id = ANY($2::bigint[]) AND campaign_id <> 0
-GROUP BY 1, 2
+SELECT campaign_id, status, messages AS n FROM reporting.rollup_campaigns
+WHERE account_id = $1 AND campaign_id = ANY($2::bigint[]) AND campaign_id <> 0 AND messages <> 0
 """
 
 
