@@ -202,16 +202,24 @@ WIDE_COLUMNS = "messages, submitted, submitted_operator, delivered, read, retryi
 WIDE_TABLES = {QUARTER: "rollup_quarters", HOUR: "rollup_hours", DAY: "rollup_days"}
 
 
+def _ranges_of(table: str, columns: str, lo: int, hi: int) -> str:
+    """The rows of account $1 in `table` within the ranges ($lo[i], $hi[i]): one index range
+    scan per range (OFFSET 0 keeps the planner from turning them into one filtered scan of the
+    account's every row)."""
+    return (
+        f"SELECT {columns} FROM unnest(${lo}::timestamptz[], ${hi}::timestamptz[]) AS r (lo, hi),"
+        f" LATERAL (SELECT * FROM reporting.{table} x WHERE x.account_id = $1 AND x.bucket >= r.lo"
+        f" AND x.bucket < r.hi OFFSET 0) x"
+    )
+
+
 def _wide_union(first_param: int, columns: str = f"bucket, channel, {WIDE_COLUMNS}") -> str:
     """The wide rows of account $1 in the ranges of each level: params (starts, ends) from
     `first_param`, days, hours, then quarters (as `plan` answers them)."""
     parts = []
     for n, grain in enumerate((DAY, HOUR, QUARTER)):
         lo, hi = first_param + 2 * n, first_param + 2 * n + 1
-        parts.append(
-            f"SELECT {columns} FROM unnest(${lo}::timestamptz[], ${hi}::timestamptz[]) AS r (lo, hi)"
-            f" JOIN reporting.{WIDE_TABLES[grain]} x ON x.account_id = $1 AND x.bucket >= r.lo AND x.bucket < r.hi"
-        )
+        parts.append(_ranges_of(WIDE_TABLES[grain], columns, lo, hi))
     return "\n    UNION ALL ".join(parts)
 
 
@@ -271,21 +279,42 @@ def _tallies(rows, key) -> dict[Any, _Tally]:
     return out
 
 
-async def _fetch(db: Db, query: str, *args: Any) -> list[asyncpg.Record]:
+# A chart's queries read a few thousand index rows: neither parallel workers nor JIT pay for
+# themselves there (launching them costs more than the query), whatever the row estimates
+# of a range join say.
+SMALL_READ = "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off"
+
+
+async def _fetch_all(db: Db, *queries: tuple[Any, ...]) -> list[list[asyncpg.Record]]:
+    """Each (query, *args) in one read-only transaction, in order."""
+
+    async def run(conn: asyncpg.Connection) -> list[list[asyncpg.Record]]:
+        async with conn.transaction(readonly=True):
+            await conn.execute(SMALL_READ)
+            return [await conn.fetch(query, *args) for query, *args in queries]
+
     if isinstance(db, asyncpg.Pool):
         async with db.acquire() as conn:
-            return await conn.fetch(query, *args)
-    return await db.fetch(query, *args)
+            return await run(conn)
+    return await run(db)
+
+
+async def _fetch(db: Db, query: str, *args: Any) -> list[asyncpg.Record]:
+    return (await _fetch_all(db, (query, *args)))[0]
 
 
 SUMS = ", ".join(f"sum({c})::bigint AS {c}" for c in WIDE_COLUMNS.split(", "))
+# per chart bucket, per channel, and the whole range (its statuses), in one read
 SUMMARY = f"""
-SELECT date_trunc($8, bucket AT TIME ZONE $9) AS start, channel, {SUMS}
+SELECT GROUPING(start, channel) AS g, start, channel, {SUMS}
 FROM (
-    {_wide_union(2)}
-) x
-WHERE $10::text IS NULL OR channel = $10
-GROUP BY 1, 2
+    SELECT date_trunc($8, bucket AT TIME ZONE $9) AS start, channel, {WIDE_COLUMNS}
+    FROM (
+        {_wide_union(2)}
+    ) x
+    WHERE $10::text IS NULL OR channel = $10
+) y
+GROUP BY GROUPING SETS ((start), (channel), ())
 HAVING sum(messages) <> 0
 """
 
@@ -307,18 +336,20 @@ async def summary(
     ranges = plan(range_from, range_to, [(zone, CUTS[bucket])])
     args = _plan_args(ranges, (DAY, HOUR, QUARTER))
     rows = await _fetch(db, SUMMARY, account_id, *args, bucket, time_zone, channel)
-    by_start = _wide_tallies(rows, lambda r: r["start"])
-    by_channel = _wide_tallies(rows, lambda r: r["channel"])
+    by_start = _wide_tallies((r for r in rows if r["g"] == 1), lambda r: r["start"])
+    by_channel = _wide_tallies((r for r in rows if r["g"] == 2), lambda r: r["channel"])
     statuses = dict.fromkeys(STATUSES, 0)
     total = _Tally()
     for row in rows:
-        for status, column in WIDE_STATUSES.items():
-            statuses[status] += row[column]
-        _add_wide(total, row)
+        if row["g"] == 3:
+            for status, column in WIDE_STATUSES.items():
+                statuses[status] += row[column]
+            _add_wide(total, row)
     buckets = []
+    empty = _Tally()
     for start in bucket_starts(range_from, range_to, bucket, zone):
-        tally = by_start.get(start, _Tally())
-        buckets.append(SummaryBucket(start=start.replace(tzinfo=zone), **tally.fields()))
+        tally = by_start.get(start, empty)
+        buckets.append(SummaryBucket.model_construct(start=start.replace(tzinfo=zone), **tally.fields()))
     return AnalyticsSummary(
         account_id=account_id,
         time_zone=time_zone,
@@ -351,16 +382,12 @@ SELECT GROUPING(channel, hour, weekday, last_7, quiet) AS g, channel, hour, week
 FROM w
 GROUP BY GROUPING SETS ((channel), (hour, channel), (last_7, hour, channel), (weekday, hour), (quiet))
 """
-SENDERS_AND_FAILURES = """
+SENDERS_AND_FAILURES = f"""
 SELECT GROUPING(sender_id, error_code) AS g, sender_id, error_code, channel, status, sum(messages)::bigint AS n
 FROM (
-    SELECT sender_id, error_code, channel, status, messages
-    FROM unnest($2::timestamptz[], $3::timestamptz[]) AS r (lo, hi)
-    JOIN reporting.rollup_day_details x ON x.account_id = $1 AND x.bucket >= r.lo AND x.bucket < r.hi
+    {_ranges_of("rollup_day_details", "sender_id, error_code, channel, status, messages", 2, 3)}
     UNION ALL
-    SELECT sender_id, error_code, channel, status, messages
-    FROM unnest($4::timestamptz[], $5::timestamptz[]) AS r (lo, hi)
-    JOIN reporting.rollups x ON x.account_id = $1 AND x.bucket >= r.lo AND x.bucket < r.hi
+    {_ranges_of("rollups", "sender_id, error_code, channel, status, messages", 4, 5)}
 ) x
 WHERE sender_id <> '' OR status IN ('FAILED', 'UNDELIVERED')
 GROUP BY GROUPING SETS ((sender_id, channel, status), (error_code, channel, status))
@@ -408,14 +435,16 @@ async def intelligence(
     since, last_7 = until - timedelta(days=window_days), until - timedelta(days=7)
     zone = ZoneInfo(time_zone)
     ranges = plan(since, until, [(zone, CUTS["hour"]), (ZoneInfo(QUIET_ZONE), QUIET_CUTS)], points=(last_7,))
-    rows = await _fetch(
-        db, INTELLIGENCE, account_id, *_plan_args(ranges, (DAY, HOUR, QUARTER)), last_7, time_zone, QUIET_ZONE,
-        QUIET_FROM, QUIET_TO,
-    )  # fmt: skip
     details = plan(since, until, [], grains=(QUARTER, DAY))
-    who = await _fetch(db, SENDERS_AND_FAILURES, account_id, *_plan_args(details, (DAY, QUARTER)))
+    rows, who, totals = await _fetch_all(
+        db,
+        (INTELLIGENCE, account_id, *_plan_args(ranges, (DAY, HOUR, QUARTER)), last_7, time_zone, QUIET_ZONE,
+         QUIET_FROM, QUIET_TO),
+        (SENDERS_AND_FAILURES, account_id, *_plan_args(details, (DAY, QUARTER))),
+        (ALL_TIME, account_id),
+    )  # fmt: skip
     all_time = _Tally()
-    for r in await _fetch(db, ALL_TIME, account_id):
+    for r in totals:
         _add_wide(all_time, r)
 
     channels = [

@@ -9,7 +9,7 @@
 --   rollup_day_details  UTC days by (channel, status, sender ID, error code): senders, failures
 --   rollup_campaigns    all time by (campaign, status): the campaigns table
 -- A wide row holds what 0008's rollup_totals holds in up to 14 rows (7 statuses x campaign or
--- not), so a 90-day chart reads a few thousand rows at most.
+-- not), so a 90-day chart reads a few thousand rows at most (int counts: sum() adds them as bigint).
 --
 -- Which level may serve a query is decided by cpaas.message_log.analytics (`plan`): a row of
 -- a level is read only when every 15-minute bucket inside it falls in the same chart bucket
@@ -22,19 +22,23 @@ CREATE TABLE rollup_quarters (
     account_id          bigint NOT NULL,
     bucket              timestamptz NOT NULL,       -- rollup_bucket(created_at)
     channel             text NOT NULL,
-    messages            bigint NOT NULL DEFAULT 0,  -- every status
-    submitted           bigint NOT NULL DEFAULT 0,
-    submitted_operator  bigint NOT NULL DEFAULT 0,
-    delivered           bigint NOT NULL DEFAULT 0,
-    read                bigint NOT NULL DEFAULT 0,
-    retrying            bigint NOT NULL DEFAULT 0,
-    failed              bigint NOT NULL DEFAULT 0,
-    undelivered         bigint NOT NULL DEFAULT 0,
-    campaign            bigint NOT NULL DEFAULT 0,  -- of them, campaigns' messages (campaign_id <> 0)
-    PRIMARY KEY (account_id, bucket, channel)
+    messages            int NOT NULL DEFAULT 0,  -- every status
+    submitted           int NOT NULL DEFAULT 0,
+    submitted_operator  int NOT NULL DEFAULT 0,
+    delivered           int NOT NULL DEFAULT 0,
+    read                int NOT NULL DEFAULT 0,
+    retrying            int NOT NULL DEFAULT 0,
+    failed              int NOT NULL DEFAULT 0,
+    undelivered         int NOT NULL DEFAULT 0,
+    campaign            int NOT NULL DEFAULT 0,  -- of them, campaigns' messages (campaign_id <> 0)
+    -- the counts in the index too: an account's range is read from contiguous index pages
+    -- (index-only), not from a heap page per row (its rows are interleaved with every account's)
+    PRIMARY KEY (account_id, bucket, channel) INCLUDE (messages, submitted, submitted_operator, delivered, read, retrying, failed, undelivered, campaign)
 );
-CREATE TABLE rollup_hours (LIKE rollup_quarters INCLUDING DEFAULTS, PRIMARY KEY (account_id, bucket, channel));
-CREATE TABLE rollup_days (LIKE rollup_quarters INCLUDING DEFAULTS, PRIMARY KEY (account_id, bucket, channel));
+CREATE TABLE rollup_hours (LIKE rollup_quarters INCLUDING DEFAULTS,
+    PRIMARY KEY (account_id, bucket, channel) INCLUDE (messages, submitted, submitted_operator, delivered, read, retrying, failed, undelivered, campaign));
+CREATE TABLE rollup_days (LIKE rollup_quarters INCLUDING DEFAULTS,
+    PRIMARY KEY (account_id, bucket, channel) INCLUDE (messages, submitted, submitted_operator, delivered, read, retrying, failed, undelivered, campaign));
 
 CREATE TABLE rollup_day_details (
     account_id   bigint NOT NULL,
@@ -44,7 +48,7 @@ CREATE TABLE rollup_day_details (
     sender_id    text NOT NULL,
     error_code   text NOT NULL,
     messages     bigint NOT NULL,
-    PRIMARY KEY (account_id, bucket, channel, status, sender_id, error_code)
+    PRIMARY KEY (account_id, bucket, channel, status, sender_id, error_code) INCLUDE (messages)
 );
 
 CREATE TABLE rollup_campaigns (
@@ -157,32 +161,50 @@ END $$;
 
 -- The levels of [since, until) recomputed from the 15-minute full rollups, each over its own
 -- grain's whole buckets around the range (the full rollups outside the range are the
--- maintained ones, so the widened buckets stay exact); the campaigns' totals all over again.
+-- maintained ones, so the widened buckets stay exact): quarters and day details from the
+-- full rollups, hours from quarters, days from hours; the campaigns' totals all over again.
 CREATE FUNCTION rebuild_rollup_levels(since timestamptz DEFAULT NULL, until timestamptz DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    lo timestamptz := reporting.rollup_day(since);
-    hi timestamptz := CASE WHEN reporting.rollup_day(until) = until THEN until
-        ELSE reporting.rollup_day(until) + interval '1 day' END;
-    scope text;
+    lo timestamptz := COALESCE(reporting.rollup_day(since), '-infinity');
+    hi timestamptz := COALESCE(CASE WHEN reporting.rollup_day(until) = until THEN until
+        ELSE reporting.rollup_day(until) + interval '1 day' END, 'infinity');
 BEGIN
-    DELETE FROM reporting.rollup_quarters WHERE (lo IS NULL OR bucket >= lo) AND (hi IS NULL OR bucket < hi);
-    DELETE FROM reporting.rollup_hours WHERE (lo IS NULL OR bucket >= lo) AND (hi IS NULL OR bucket < hi);
-    DELETE FROM reporting.rollup_days WHERE (lo IS NULL OR bucket >= lo) AND (hi IS NULL OR bucket < hi);
-    DELETE FROM reporting.rollup_day_details WHERE (lo IS NULL OR bucket >= lo) AND (hi IS NULL OR bucket < hi);
+    DELETE FROM reporting.rollup_quarters WHERE bucket >= lo AND bucket < hi;
+    DELETE FROM reporting.rollup_hours WHERE bucket >= lo AND bucket < hi;
+    DELETE FROM reporting.rollup_days WHERE bucket >= lo AND bucket < hi;
+    DELETE FROM reporting.rollup_day_details WHERE bucket >= lo AND bucket < hi;
     DELETE FROM reporting.rollup_campaigns;
-    scope := format('SELECT account_id, bucket, channel, status, sender_id, campaign_id, error_code, messages'
-        ' FROM reporting.rollups WHERE messages <> 0 AND (%L::timestamptz IS NULL OR bucket >= %L::timestamptz)'
-        ' AND (%L::timestamptz IS NULL OR bucket < %L::timestamptz)', lo, lo, hi, hi);
-    PERFORM reporting.apply_rollup_levels(scope);
-    -- the campaigns outside [lo, hi) (apply_rollup_levels added those inside)
-    IF lo IS NOT NULL OR hi IS NOT NULL THEN
-        INSERT INTO reporting.rollup_campaigns AS t
-        SELECT account_id, campaign_id, status, sum(messages) FROM reporting.rollups
-        WHERE campaign_id <> 0 AND messages <> 0 AND NOT ((lo IS NULL OR bucket >= lo) AND (hi IS NULL OR bucket < hi))
-        GROUP BY 1, 2, 3 HAVING sum(messages) <> 0 ORDER BY 1, 2, 3
-        ON CONFLICT (account_id, campaign_id, status) DO UPDATE SET messages = t.messages + EXCLUDED.messages;
-    END IF;
+    INSERT INTO reporting.rollup_quarters
+    SELECT account_id, bucket, channel, sum(messages),
+        COALESCE(sum(messages) FILTER (WHERE status = 'SUBMITTED'), 0),
+        COALESCE(sum(messages) FILTER (WHERE status = 'SUBMITTED_OPERATOR'), 0),
+        COALESCE(sum(messages) FILTER (WHERE status = 'DELIVERED'), 0),
+        COALESCE(sum(messages) FILTER (WHERE status = 'READ'), 0),
+        COALESCE(sum(messages) FILTER (WHERE status = 'RETRYING'), 0),
+        COALESCE(sum(messages) FILTER (WHERE status = 'FAILED'), 0),
+        COALESCE(sum(messages) FILTER (WHERE status = 'UNDELIVERED'), 0),
+        COALESCE(sum(messages) FILTER (WHERE campaign_id <> 0), 0)
+    FROM reporting.rollups WHERE bucket >= lo AND bucket < hi AND messages <> 0
+    GROUP BY 1, 2, 3;
+    INSERT INTO reporting.rollup_hours
+    SELECT account_id, reporting.rollup_hour(bucket), channel, sum(messages), sum(submitted), sum(submitted_operator), sum(delivered), sum(read), sum(retrying), sum(failed),
+        sum(undelivered), sum(campaign)
+    FROM reporting.rollup_quarters WHERE bucket >= lo AND bucket < hi
+    GROUP BY 1, 2, 3;
+    INSERT INTO reporting.rollup_days
+    SELECT account_id, reporting.rollup_day(bucket), channel, sum(messages), sum(submitted), sum(submitted_operator), sum(delivered), sum(read), sum(retrying), sum(failed),
+        sum(undelivered), sum(campaign)
+    FROM reporting.rollup_hours WHERE bucket >= lo AND bucket < hi
+    GROUP BY 1, 2, 3;
+    INSERT INTO reporting.rollup_day_details
+    SELECT account_id, reporting.rollup_day(bucket), channel, status, sender_id, error_code, sum(messages)
+    FROM reporting.rollups WHERE bucket >= lo AND bucket < hi AND messages <> 0
+    GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(messages) <> 0;
+    INSERT INTO reporting.rollup_campaigns
+    SELECT account_id, campaign_id, status, sum(messages) FROM reporting.rollups
+    WHERE campaign_id <> 0 AND messages <> 0
+    GROUP BY 1, 2, 3 HAVING sum(messages) <> 0;
 END $$;
 
 CREATE OR REPLACE FUNCTION rebuild_rollups(since timestamptz DEFAULT NULL, until timestamptz DEFAULT NULL) RETURNS int
