@@ -1,16 +1,32 @@
-"""Gateway and end-to-end figures.
+"""Gateway and end-to-end figures, each next to the raw limit measured in the same run.
 
-1. Accepted submits/s at one gateway process: `wrk` (Debian package, installed by
-   `make bench`) with 64 connections on loopback POSTs the demo SMS; the gateway answers
-   202 only once the event is in Kafka (acks=all).
-2. End-to-end latency, submit to DELIVERED, at a fixed rate through the SMPP sandbox with
-   its receipt delay set to zero: a driver submits over HTTP at RATE/s for SECONDS and a
-   consumer of msg.status timestamps each DELIVERED (p50, p99, and the rate sustained).
+Every phase runs against topics it can account for, and says which:
+- the gateway phase has a platform of its own (database, topic prefix, a gateway alone),
+  deleted after it: its ~50,000 accepted submits never reach a connector;
+- the end-to-end phases share one fresh platform (every service of the SMS path, the other
+  channels' connectors, billing, reporting, webhooks with a loopback receiver) and each
+  starts only once the consumer lag of every service group on its topics is 0 (printed).
 
-Every service runs as its own process, as in `make run`, against the test servers (a
-bench database and a bench topic prefix of their own).
+1. Gateway: `wrk` (Debian package, installed by `make bench`), 64 connections on loopback,
+   POSTs the demo SMS; the gateway answers 202 only once the event is in Kafka (acks=all).
+   Next to it: raw awaited produce with 64 concurrent senders (bench/infra.py's figure).
+2. Raw limits of the end-to-end path: one bare Kafka hop (produce -> consume) at the e2e
+   rates, and the SMPP sandbox itself through one bind of the connector's session
+   (saturation submit rate; submit_sm -> receipt p50 / p99), bench/raw_limits.py.
+3. Sustainable rate: the highest offered rate whose p99 submit -> DELIVERED (receipt delay
+   0) stays under 100 ms for --search-seconds (default 30) with every message delivered:
+   steps 100, 200, 300, 400, 600, 800, 1000 up to the first failure, then bisected
+   --bisect times. Each step prints offered and achieved rate, p50, p99, delivered/submitted.
+4. End to end at --rate for --seconds (the previous figure).
+5. Each other channel and a fallback chain at 20/s.
 
-Run: uv run python bench/submit.py [--rate 1000] [--seconds 20] [--skip-e2e] [--idempotency-key]
+CPU time of every process tree (from /proc: utime+stime of it and its children) per
+delivered message, % of one core, and RSS at rest and at peak, per phase
+(bench/proc_stats.py). A phase that delivers less than it submitted prints why (consumer
+lag left, or statuses other than DELIVERED); if it cannot, the bench exits 1.
+
+Run: uv run python bench/submit.py [--rate 1000] [--seconds 20] [--search-seconds 30]
+       [--no-search] [--skip-e2e] [--skip-gateway] [--no-channels] [--idempotency-key]
 """
 
 import argparse
@@ -19,6 +35,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -29,38 +46,72 @@ from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
+from bench_kit import consumer_lag, delete_prefixed_topics, raw_kafka_round_trip
+from infra import produce_awaited
+from proc_stats import ProcWatch, cpu_delta, listening_pid, print_cpu_table, print_rss_table
+from raw_limits import smpp_limits
 
 from cpaas.billing.seed import ensure_opening_balance
 from cpaas.console.seed import seed
 from cpaas.local.infra import LocalInfra
-from cpaas.local.processes import spawn, stop, wait_for_ready
+from cpaas.local.processes import spawn, stop, wait_for_port, wait_for_ready
 from cpaas.local.pytest_plugin import infra_settings_for_tests
 from cpaas.platform.db import create_pool
 from cpaas.platform.kafka_admin import ensure_topics
 from cpaas.platform.settings import KafkaSettings, PostgresSettings
 
-GATEWAY_PORT, SANDBOX_HTTP_PORT, SMPP_PORT = 18081, 18090, 12775
+GATEWAY_PORT, SANDBOX_HTTP_PORT, SMPP_PORT, RECEIVER_PORT = 18081, 18090, 12775, 18991
 CONNECTIONS = 64
 WRK_SECONDS = 10
 TARGET_SUBMITS = 5_000
-LOCAL_INFRA_AWAITED_X64 = 18_600
+RAW_AWAITED_COUNT = 20_000
 BENCH_BALANCE_MINOR = 10**12  # the credit check runs (cached), never refuses
 BENCH_RATE_LIMIT = 1_000_000  # the per-key limit would otherwise cap the figure at 1,000/s
+# the bench sends from one sender ID; the connector's per-sender limit (500/s) would cap every figure above it
+BENCH_SENDER_RATE = 1_000_000
+SEARCH_STEPS = (100, 200, 300, 400, 600, 800, 1000)
+SEARCH_P99_MS = 100.0
+RSS_AIM_MB = 150
+# every consumer group of the services this bench starts (their settings' defaults)
+SERVICE_GROUPS = [
+    "sms-connector",
+    "router",
+    "billing",
+    "reporting",
+    "reporting-costs",
+    "webhooks",
+    "wa-connector",
+    "rcs-connector",
+    "voice-connector",
+]
+SHARED = frozenset({"kafka (test server)", "postgresql (test server)"})
+NOT_SERVICES = SHARED | {"bench driver", "webhook receiver", "sandbox"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def load() -> str:
+    return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 class Platform:
-    """The bench's own database, topic prefix and service processes."""
+    """A bench database, topic prefix and service processes of their own."""
 
-    def __init__(self, infra: LocalInfra) -> None:
+    def __init__(self, infra: LocalInfra, purpose: str) -> None:
         self.infra = infra
+        self.purpose = purpose
         self.tag = f"bench{uuid.uuid4().hex[:8]}"
         self.db = self.tag
         self.kafka = KafkaSettings(bootstrap_servers=infra.settings.kafka_bootstrap, topic_prefix=f"{self.tag}.")
         self.pg = PostgresSettings(dsn=infra.postgres.admin_dsn(self.db))
-        self.procs: list[subprocess.Popen] = []
+        self.procs: dict[str, subprocess.Popen] = {}
         self.logdir = Path(tempfile.mkdtemp(prefix="cpaas-bench-"))
 
-    async def prepare(self) -> dict:
+    async def prepare(self, webhook_url: str | None = None) -> dict:
         admin = await asyncpg.connect(self.infra.postgres.admin_dsn())
         await admin.execute(f'CREATE DATABASE "{self.db}"')
         await admin.close()
@@ -69,6 +120,16 @@ class Platform:
         pool = await create_pool(self.pg, schema="billing", application_name="bench")
         await ensure_opening_balance(pool, creds["accountId"], BENCH_BALANCE_MINOR, "bench")
         await pool.close()
+        if webhook_url:
+            conn = await asyncpg.connect(self.pg.dsn)
+            await conn.execute(
+                "UPDATE console.accounts SET webhook_url = $1 WHERE id = $2", webhook_url, creds["accountId"]
+            )
+            await conn.close()
+        print(
+            f"\n[{self.purpose}: a platform of its own: database {self.db}, topics {self.kafka.topic_prefix}*]",
+            flush=True,
+        )
         return creds
 
     def env(self, **extra: str) -> dict[str, str]:
@@ -81,14 +142,19 @@ class Platform:
             **{k: str(v) for k, v in extra.items()},
         }
 
-    def start(self, module: str, port: int, **env: str) -> None:
-        name = module.rsplit(".", 1)[-1]
+    def start(self, module: str, port: int, name: str | None = None, **env: str) -> None:
+        name = name or module.rsplit(".", 1)[-1].replace("_", "-")
         proc = spawn([sys.executable, "-m", module], env=self.env(**env), log_file=self.logdir / f"{name}.log")
-        self.procs.append(proc)
+        self.procs[name] = proc
         wait_for_ready(port, 60, proc, name)  # the port opens before the service has started
 
+    def start_script(self, name: str, args: list[str], port: int) -> None:
+        proc = spawn([sys.executable, *args], env=self.env(), log_file=self.logdir / f"{name}.log")
+        self.procs[name] = proc
+        wait_for_port(port, 60, proc, name)
+
     def stop_all(self) -> None:
-        for proc in reversed(self.procs):
+        for proc in reversed(list(self.procs.values())):
             stop(proc, timeout=20)
         self.procs.clear()
 
@@ -96,6 +162,17 @@ class Platform:
         admin = await asyncpg.connect(self.infra.postgres.admin_dsn())
         await admin.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
         await admin.close()
+        await delete_prefixed_topics(self.kafka)
+
+
+def watch_processes(platform: Platform, infra: LocalInfra) -> ProcWatch:
+    watch = ProcWatch(interval=1.0)
+    for name, proc in platform.procs.items():
+        watch.add(name, proc.pid)
+    watch.add("bench driver", os.getpid(), descend=False)
+    watch.add("kafka (test server)", listening_pid(infra.settings.kafka_port))
+    watch.add("postgresql (test server)", listening_pid(infra.settings.pg_port))
+    return watch
 
 
 def sms_body(creds: dict, recipient: str = "+919876543210") -> dict:
@@ -149,6 +226,7 @@ def run_wrk(creds: dict, *, idempotency_key: bool = False) -> dict:
     ).stdout
     requests, duration_us, bad_status, p50_us, p99_us = map(int, re.search(r"RESULT (.*)", out).group(1).split())
     return {
+        "accepted": requests - bad_status,
         "accepted_per_s": (requests - bad_status) / (duration_us / 1e6),
         "non_2xx": bad_status,
         "p50_ms": p50_us / 1000,
@@ -156,26 +234,57 @@ def run_wrk(creds: dict, *, idempotency_key: bool = False) -> dict:
     }
 
 
-async def end_to_end(platform: Platform, creds: dict, rate: int, seconds: int, body: dict | None = None) -> dict:
+async def raw_awaited_produce(platform: Platform) -> float:
+    """bench/infra.py's awaited produce x64, on a fresh 6-partition topic of this platform's prefix."""
+    topic = platform.kafka.topic(f"raw.awaited.{uuid.uuid4().hex[:6]}")
+    await ensure_topics(platform.kafka, {topic: 6})
+    await asyncio.sleep(1)  # leader election
+    return await produce_awaited(platform.kafka.bootstrap_servers, topic, CONNECTIONS, RAW_AWAITED_COUNT)
+
+
+async def raw_hop(platform: Platform, rate: int, seconds: float) -> dict:
+    topic = platform.kafka.topic(f"raw.hop.{uuid.uuid4().hex[:6]}")
+    await ensure_topics(platform.kafka, {topic: 6})
+    await asyncio.sleep(1)
+    return await raw_kafka_round_trip(platform.kafka.bootstrap_servers, topic, rate, seconds)
+
+
+def percentile(latencies: list[float], q: float) -> float:
+    return latencies[max(0, int(len(latencies) * q) - 1)] if latencies else float("nan")
+
+
+async def end_to_end(
+    platform: Platform, creds: dict, rate: int, seconds: float, body: dict | None = None, *, wait: float = 30
+) -> dict:
+    """Open-loop submits at `rate`/s for `seconds`; waits up to `wait` s after the last for
+    their DELIVERED (less once no receipt has come for 5 s)."""
     submitted: dict[str, float] = {}
     delivered: dict[str, float] = {}
+    statuses: dict[str, str] = {}
     consumer = AIOKafkaConsumer(
         platform.kafka.topic("msg.status"),
         bootstrap_servers=platform.kafka.bootstrap_servers,
         auto_offset_reset="latest",
-        group_id=f"{platform.tag}-latency",
+        group_id=f"{platform.tag}-latency-{uuid.uuid4().hex[:4]}",
     )
     await consumer.start()
-    await asyncio.sleep(2)  # group join before the clock starts
+    while not consumer.assignment():  # the group join, before the clock starts
+        await consumer.getmany(timeout_ms=200)
+    await consumer.seek_to_end()
 
     async def watch() -> None:
-        async for record in consumer:
-            event = json.loads(record.value)
-            if event["data"]["status"] in ("DELIVERED", "READ"):
-                delivered.setdefault(event["subject"], time.perf_counter())
+        while True:
+            batch = await consumer.getmany(timeout_ms=100)
+            now = time.perf_counter()
+            for records in batch.values():
+                for record in records:
+                    event = json.loads(record.value)
+                    status = event["data"]["status"]
+                    statuses[event["subject"]] = status
+                    if status in ("DELIVERED", "READ"):
+                        delivered.setdefault(event["subject"], now)
 
     watcher = asyncio.create_task(watch())
-    print(f"  driving {rate}/s for {seconds}s...", flush=True)
     body = json.dumps(body or sms_body(creds)).encode()
     request = (
         f"POST /api/v1/messages/submit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -185,6 +294,7 @@ async def end_to_end(platform: Platform, creds: dict, rate: int, seconds: int, b
     idle: asyncio.Queue = asyncio.Queue()
     for connection in connections:
         idle.put_nowait(connection)
+    refused = [0]
 
     async def one() -> None:
         reader, writer = await idle.get()
@@ -199,10 +309,13 @@ async def end_to_end(platform: Platform, creds: dict, rate: int, seconds: int, b
         idle.put_nowait((reader, writer))
         if b" 202 " in status_line:
             submitted[json.loads(answer)["messageId"]] = started
+        else:
+            refused[0] += 1
 
     tasks = []
+    count = int(rate * seconds)
     begin = time.perf_counter()
-    for i in range(rate * seconds):  # open loop: requests start on schedule, not when the last returned
+    for i in range(count):  # open loop: requests start on schedule, not when the last returned
         delay = begin + i / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
@@ -211,28 +324,97 @@ async def end_to_end(platform: Platform, creds: dict, rate: int, seconds: int, b
     send_seconds = time.perf_counter() - begin
     for _, writer in connections:
         writer.close()
-    print(f"  sent {len(submitted)} in {send_seconds:.1f}s; waiting for receipts...", flush=True)
-    deadline = time.perf_counter() + 30
-    while len(delivered.keys() & submitted.keys()) < len(submitted) and time.perf_counter() < deadline:
+    deadline, last_count, last_progress = time.perf_counter() + wait, -1, time.perf_counter()
+    while (n := len(delivered.keys() & submitted.keys())) < len(submitted) and time.perf_counter() < deadline:
+        if n != last_count:
+            last_count, last_progress = n, time.perf_counter()
+        elif time.perf_counter() - last_progress > 5:
+            break
         await asyncio.sleep(0.2)
     watcher.cancel()
     await consumer.stop()
     latencies = sorted((delivered[m] - submitted[m]) * 1000 for m in submitted if m in delivered)
+    # for the percentiles, a message not delivered within the wait is slower than any delivered one
+    with_missing = latencies + [float("inf")] * (len(submitted) - len(latencies))
+    missing = [m for m in submitted if m not in delivered]
     return {
         "offered_per_s": rate,
+        "offered": count,
+        "refused": refused[0],
         "submitted": len(submitted),
         "delivered": len(latencies),
         "submit_rate_achieved": len(submitted) / send_seconds,
-        "p50_ms": statistics.median(latencies) if latencies else float("nan"),
-        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan"),
+        "delivered_rate": len(latencies) / max(send_seconds, max(latencies, default=0) / 1000),
+        "p50_ms": statistics.median(with_missing) if with_missing else float("nan"),
+        "p99_ms": percentile(with_missing, 0.99),
+        "undelivered_statuses": _count(statuses.get(m, "no status event") for m in missing),
     }
+
+
+def _count(items) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in items:
+        out[item] = out.get(item, 0) + 1
+    return out
+
+
+def fmt_ms(value: float) -> str:
+    return "   >wait" if value == float("inf") else f"{value:>8.1f}"
+
+
+async def drain(platform: Platform, *, within: float = 180) -> dict[str, int]:
+    """Until every service group's lag on this platform's topics is 0 (or `within` s); prints it."""
+    started = time.perf_counter()
+    while True:
+        lags = await consumer_lag(platform.kafka, SERVICE_GROUPS)
+        left = {g: n for g, n in lags.items() if n}
+        if not left or time.perf_counter() - started > within:
+            break
+        await asyncio.sleep(1)
+    waited = time.perf_counter() - started
+    if left:
+        print(f"  [topics NOT drained after {waited:.0f} s: lag {left}; the next phase measures that backlog too]")
+    else:
+        print(f"  [topics drained first: lag 0 in every service group (waited {waited:.1f} s)]")
+    return left
+
+
+class Failures:
+    def __init__(self) -> None:
+        self.unexplained: list[str] = []
+
+    async def explain(self, platform: Platform, phase: str, figures: dict) -> None:
+        """A phase that delivered less than it submitted says why, or is recorded as unexplained."""
+        if figures["refused"]:
+            print(f"  {figures['refused']:,} of {figures['offered']:,} submits were not answered 202")
+        short = figures["submitted"] - figures["delivered"]
+        if short <= 0:
+            return
+        lags = {g: n for g, n in (await consumer_lag(platform.kafka, SERVICE_GROUPS)).items() if n}
+        print(
+            f"  {short:,} submitted but not DELIVERED within the wait; their last status: {figures['undelivered_statuses']}"
+        )
+        if lags:
+            print(
+                f"  why: backlog left in the topics (consumer lag {lags}): the pipeline is slower than the offered rate"
+            )
+            return
+        not_final = {
+            s: n for s, n in figures["undelivered_statuses"].items() if s not in ("FAILED", "UNDELIVERED", "REJECTED")
+        }
+        if not not_final:
+            print("  why: the channel reported them FAILED / UNDELIVERED (no backlog)")
+            return
+        print("  why: UNEXPLAINED: no backlog in any topic, and not failed")
+        self.unexplained.append(f"{phase}: {short} not delivered, no backlog ({not_final})")
 
 
 CHANNEL_RATE, CHANNEL_SECONDS = 20, 10  # the sandbox (one process for four carriers) is the limit above this
 
 
-def start_pipeline(platform: Platform) -> None:
-    """Every channel's sandbox API and connector, the router and the SMPP path, on bench ports."""
+def start_pipeline(platform: Platform, smpp_binds: int | None) -> None:
+    """Every channel's sandbox API and connector, the router, billing, reporting, webhooks (to a
+    loopback receiver) and the gateway, on bench ports."""
     platform.start(
         "cpaas.sandbox",
         SANDBOX_HTTP_PORT,
@@ -248,11 +430,22 @@ def start_pipeline(platform: Platform) -> None:
         CPAAS_SANDBOX_VOICE_HTTP_PORT="18094",
         CPAAS_SANDBOX_VOICE_CALL_PROGRESS_DELAY_SECONDS="0",
     )
+    platform.start_script(
+        "webhook receiver",
+        [str(Path(__file__).parent / "webhooks.py"), "--receiver", str(RECEIVER_PORT)],
+        RECEIVER_PORT,
+    )
+    platform.start("cpaas.reporting", 18083, CPAAS_REPORTING_HTTP_PORT="18083")
+    platform.start("cpaas.billing", 18082, CPAAS_BILLING_HTTP_PORT="18082")
+    platform.start("cpaas.webhooks", 18089, CPAAS_WEBHOOKS_HTTP_PORT="18089")
+    platform.start("cpaas.router", 18091, CPAAS_ROUTER_HTTP_PORT="18091")
     platform.start(
         "cpaas.sms_connector",
         18084,
         CPAAS_SMS_CONNECTOR_HTTP_PORT="18084",
         CPAAS_SMS_CONNECTOR_SMPP_PORT=str(SMPP_PORT),
+        CPAAS_SMS_CONNECTOR_SENDER_RATE_PER_SECOND=str(BENCH_SENDER_RATE),
+        **({"CPAAS_SMS_CONNECTOR_BINDS": str(smpp_binds)} if smpp_binds else {}),
     )
     platform.start(
         "cpaas.wa_connector",
@@ -273,7 +466,16 @@ def start_pipeline(platform: Platform) -> None:
         CPAAS_VOICE_CONNECTOR_API_BASE_URL="http://127.0.0.1:18094",
         CPAAS_VOICE_CONNECTOR_PUBLIC_BASE_URL="http://127.0.0.1:18087",
     )
-    platform.start("cpaas.router", 18091, CPAAS_ROUTER_HTTP_PORT="18091")
+    start_gateway(platform)
+
+
+def start_gateway(platform: Platform) -> None:
+    platform.start(
+        "cpaas.gateway",
+        GATEWAY_PORT,
+        CPAAS_GATEWAY_HTTP_PORT=str(GATEWAY_PORT),
+        CPAAS_GATEWAY_SUBMIT_RATE_PER_SECOND=str(BENCH_RATE_LIMIT),
+    )
 
 
 async def register_waba_numbers(platform: Platform) -> None:
@@ -340,34 +542,247 @@ def channel_bodies(creds: dict) -> dict[str, dict]:
     }
 
 
-def print_e2e(e2e: dict) -> None:
+def print_e2e(e2e: dict, raw_hop: dict | None = None) -> None:
     print(
         f"  offered {e2e['offered_per_s']:,}/s, achieved {e2e['submit_rate_achieved']:,.0f}/s,"
         f" submitted {e2e['submitted']:,}, delivered {e2e['delivered']:,}"
     )
-    print(f"  latency submit -> DELIVERED p50 {e2e['p50_ms']:.1f} ms, p99 {e2e['p99_ms']:.1f} ms")
+    print(f"  latency submit -> DELIVERED p50 {e2e['p50_ms']:.1f} ms, p99 {e2e['p99_ms']:.1f} ms  ({load()})")
 
 
-def print_gateway(gateway: dict, *, idempotency_key: bool = False) -> None:
-    keys = ", a fresh Idempotency-Key on each request" if idempotency_key else ""
-    print(f"\ngateway, {CONNECTIONS} connections, {WRK_SECONDS}s, one process{keys}:")
-    print(
-        f"  accepted submits/s   {gateway['accepted_per_s']:>10,.0f}   target {TARGET_SUBMITS:,}"
-        f"   ratio {gateway['accepted_per_s'] / TARGET_SUBMITS:.2f}"
+def search_row(e2e: dict, ok: bool, cpu_ms: float | None) -> str:
+    cpu = f"{cpu_ms:>9.2f}" if cpu_ms is not None else "        -"
+    return (
+        f"  {e2e['offered_per_s']:>7,}/s {e2e['submit_rate_achieved']:>9,.0f}/s {fmt_ms(e2e['p50_ms'])} {fmt_ms(e2e['p99_ms'])}"
+        f"   {e2e['delivered']:>6,}/{e2e['submitted']:<6,} {cpu}   {'pass' if ok else 'FAIL'}   {load()}"
     )
-    print(
-        f"  vs LOCAL-INFRA send_and_wait x64 {LOCAL_INFRA_AWAITED_X64:,}/s: ratio "
-        f"{gateway['accepted_per_s'] / LOCAL_INFRA_AWAITED_X64:.2f}"
+
+
+def passes(e2e: dict) -> bool:
+    return (
+        e2e["refused"] == 0
+        and e2e["delivered"] == e2e["submitted"] == e2e["offered"]
+        and e2e["p99_ms"] < SEARCH_P99_MS
+        and e2e["submit_rate_achieved"] >= 0.95 * e2e["offered_per_s"]
     )
-    print(f"  latency p50 {gateway['p50_ms']:.1f} ms, p99 {gateway['p99_ms']:.1f} ms, non-2xx {gateway['non_2xx']}")
+
+
+def services_cpu(cpu: dict[str, float]) -> float:
+    return sum(v for k, v in cpu.items() if k not in SHARED)
+
+
+async def search(
+    platform: Platform, creds: dict, watch: ProcWatch, args: argparse.Namespace, failures: Failures
+) -> dict:
+    """The highest offered rate whose p99 stays under SEARCH_P99_MS for args.search_seconds."""
+    print(
+        f"\nsustainable rate: highest offered rate with p99 submit -> DELIVERED < {SEARCH_P99_MS:.0f} ms for"
+        f" {args.search_seconds:g} s, all delivered (steps {', '.join(map(str, SEARCH_STEPS))}, then {args.bisect} bisections)"
+    )
+    print(f"  {'offered':>9} {'achieved':>11} {'p50 ms':>8} {'p99 ms':>8}   delivered/submitted  CPU ms/msg*")
+    results: dict[int, tuple[dict, bool, tuple[float, dict]]] = {}
+
+    async def step(rate: int) -> bool:
+        await drain(platform)
+        before = watch.cpu()
+        e2e = await end_to_end(platform, creds, rate, args.search_seconds, wait=10)
+        wall, cpu = cpu_delta(before, watch.cpu())
+        ok = passes(e2e)
+        per_msg = services_cpu(cpu) * 1000 / e2e["delivered"] if e2e["delivered"] else None
+        print(search_row(e2e, ok, per_msg), flush=True)
+        await failures.explain(platform, f"search step {rate}/s", e2e)
+        results[rate] = (e2e, ok, (wall, cpu))
+        return ok
+
+    best, first_fail = 0, None
+    for rate in (r for r in SEARCH_STEPS if r <= args.search_max):
+        if await step(rate):
+            best = rate
+        else:
+            first_fail = rate
+            break
+    for _ in range(args.bisect):
+        if first_fail is None:
+            break
+        mid = round((best + first_fail) / 2 / 25) * 25
+        if mid in (best, first_fail) or mid <= 0:
+            break
+        if await step(mid):
+            best = mid
+        else:
+            first_fail = mid
+    print("  * CPU of every bench process but the shared Kafka and PostgreSQL, per delivered message")
+    if best:
+        print(f"  sustainable rate: {best:,}/s (p99 < {SEARCH_P99_MS:.0f} ms for {args.search_seconds:g} s)", end="")
+        print(f"; {first_fail:,}/s was not" if first_fail else f"; no step up to {args.search_max:,}/s failed")
+    else:
+        print(f"  sustainable rate: below {first_fail:,}/s (no step passed)")
+    return {"best": best, "first_fail": first_fail, "results": results}
+
+
+async def raw_smpp(args: argparse.Namespace, logdir: Path) -> dict:
+    """The sandbox's own SMPP limits, in a sandbox process of its own (the pipeline's binds are not disturbed)."""
+    smpp_port, http_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "CPAAS_SANDBOX_SMPP_PORT": str(smpp_port),
+        "CPAAS_SANDBOX_HTTP_PORT": str(http_port),
+        "CPAAS_SANDBOX_RECEIPT_DELAY_SECONDS": "0",
+        "CPAAS_SANDBOX_SERVE_CHANNEL_APIS": "false",
+        "CPAAS_LOG_LEVEL": "WARNING",
+    }
+    sandbox = spawn([sys.executable, "-m", "cpaas.sandbox"], env=env, log_file=logdir / "raw-sandbox.log")
+    try:
+        wait_for_port(smpp_port, 60, sandbox, "sandbox")
+        return await smpp_limits(smpp_port, messages=5_000, window=50, rate=args.raw_rate, seconds=5)
+    finally:
+        stop(sandbox)
+
+
+def gateway_phase(infra: LocalInfra, args: argparse.Namespace) -> None:
+    platform = Platform(infra, "gateway phase")
+    try:
+        creds = asyncio.run(platform.prepare())
+        start_gateway(platform)
+        watch = watch_processes(platform, infra)
+        time.sleep(3)
+        watch.record_rest()
+        watch.start_sampling()
+        before = watch.cpu()
+        gateway = run_wrk(creds, idempotency_key=args.idempotency_key)
+        wall, cpu = cpu_delta(before, watch.cpu())
+        watch.stop_sampling()
+        raw = asyncio.run(raw_awaited_produce(platform))
+        keys = ", a fresh Idempotency-Key on each request" if args.idempotency_key else ""
+        print(f"gateway, {CONNECTIONS} connections, {WRK_SECONDS}s, one process{keys}  ({load()}):")
+        print(
+            f"  accepted submits/s              {gateway['accepted_per_s']:>10,.0f}   aim {TARGET_SUBMITS:,}"
+            f" (ratio {gateway['accepted_per_s'] / TARGET_SUBMITS:.2f})"
+        )
+        print(
+            f"  raw awaited produce x{CONNECTIONS}, same run {raw:>10,.0f}   ratio gateway/raw"
+            f" {gateway['accepted_per_s'] / raw:.2f} (issue 23 aims at >= 0.25)"
+        )
+        print(f"  latency p50 {gateway['p50_ms']:.1f} ms, p99 {gateway['p99_ms']:.1f} ms, non-2xx {gateway['non_2xx']}")
+        print("  CPU per accepted submit over the wrk run:")
+        print_cpu_table(
+            wall,
+            {k: v for k, v in cpu.items() if k != "bench driver"},
+            gateway["accepted"],
+            shared=SHARED,
+            indent="    ",
+        )
+        print(
+            f"  (per accepted submit, not delivered: the {gateway['accepted']:,} submits stay in this phase's topics)"
+        )
+        print_rss_table(watch, RSS_AIM_MB, exempt=NOT_SERVICES, indent="    ")
+    finally:
+        platform.stop_all()
+        asyncio.run(platform.drop())
+        print(f"  [gateway phase's database and topics deleted, with the submits it left; logs {platform.logdir}]")
+
+
+def pipeline_phases(infra: LocalInfra, args: argparse.Namespace, failures: Failures) -> None:
+    platform = Platform(infra, "end-to-end phases")
+    try:
+        raw_platform_kafka = platform  # the raw hop's topics take this platform's prefix (deleted with it)
+        smpp = asyncio.run(raw_smpp(args, platform.logdir))
+        hop = asyncio.run(raw_hop(raw_platform_kafka, args.raw_rate, 5))
+        print(f"raw limits of the path, same run, before the platform starts ({load()}):")
+        print(
+            f"  SMPP sandbox, one bind of the connector's session, window 50: {smpp['saturation_per_s']:,.0f} submits/s;"
+            f" at {smpp['rate']}/s submit_sm -> receipt p50 {smpp['p50_ms']:.2f} ms, p99 {smpp['p99_ms']:.2f} ms"
+            f" ({smpp['receipts']:,}/{smpp['sent']:,} receipts)"
+        )
+        print(
+            f"  one Kafka hop (awaited produce -> consume) at {hop['offered_per_s']}/s: p50 {hop['p50_ms']:.2f} ms,"
+            f" p99 {hop['p99_ms']:.2f} ms ({hop['seen']:,}/{hop['sent']:,})"
+        )
+        floor50 = 3 * hop["p50_ms"] + smpp["p50_ms"]
+        print(
+            f"  floor of submit -> DELIVERED (3 Kafka hops: submit, send, status; one SMPP round trip; no HTTP, no"
+            f" database): p50 ~{floor50:.1f} ms"
+        )
+
+        creds = asyncio.run(platform.prepare(webhook_url=f"http://127.0.0.1:{RECEIVER_PORT}/hooks/dlr"))
+        started = time.perf_counter()
+        start_pipeline(platform, args.smpp_binds)
+        asyncio.run(register_waba_numbers(platform))
+        print(
+            f"  {len(platform.procs)} processes started in {time.perf_counter() - started:.0f} s; sms-connector"
+            f" per-sender limit raised to {BENCH_SENDER_RATE:,}/s (one sender ID), binds"
+            f" {args.smpp_binds or 'default'}; gateway per-key limit {BENCH_RATE_LIMIT:,}/s"
+        )
+        watch = watch_processes(platform, infra)
+        time.sleep(5)
+        watch.record_rest()
+        watch.start_sampling()
+        # warm-up (connections, caches, JIT of nothing: Python), not measured
+        asyncio.run(end_to_end(platform, creds, 50, 4, wait=10))
+
+        if not args.no_search:
+            asyncio.run(_search_and_report(platform, creds, watch, args, failures))
+
+        if args.rate:
+            asyncio.run(drain(platform))
+            before = watch.cpu()
+            e2e = asyncio.run(end_to_end(platform, creds, args.rate, args.seconds))
+            wall, cpu = cpu_delta(before, watch.cpu())
+            print(f"\nend to end, submit -> DELIVERED through the SMPP sandbox (receipt delay 0), {args.seconds}s:")
+            print_e2e(e2e)
+            print(
+                f"  raw, same run: SMPP sandbox alone {smpp['saturation_per_s']:,.0f} submits/s; path floor p50 ~{floor50:.1f} ms"
+            )
+            print("  (aim: 1,000/s sustained with p99 < 50 ms)")
+            asyncio.run(failures.explain(platform, f"end to end {args.rate}/s", e2e))
+            print(f"  CPU per delivered message over the phase ({wall:.0f} s, the wait for receipts included):")
+            print_cpu_table(wall, cpu, e2e["delivered"], shared=SHARED, indent="    ")
+
+        if args.channels:
+            for name, body in channel_bodies(creds).items():
+                asyncio.run(drain(platform))
+                figures = asyncio.run(end_to_end(platform, creds, CHANNEL_RATE, CHANNEL_SECONDS, body))
+                print(f"{name}, {CHANNEL_RATE}/s for {CHANNEL_SECONDS}s, sandbox delays 0:")
+                print_e2e(figures)
+                asyncio.run(failures.explain(platform, name, figures))
+        watch.stop_sampling()
+        print(f"\nRSS of each process, at rest (after start, before load) and at peak during the phases ({load()}):")
+        over = print_rss_table(watch, RSS_AIM_MB, exempt=NOT_SERVICES, indent="  ")
+        print(
+            f"  services above the {RSS_AIM_MB} MB aim at rest: {', '.join(over)}"
+            if over
+            else f"  every service within the {RSS_AIM_MB} MB aim at rest"
+        )
+    finally:
+        platform.stop_all()
+        asyncio.run(platform.drop())
+        print(f"\nservice logs: {platform.logdir}")
+
+
+async def _search_and_report(
+    platform: Platform, creds: dict, watch: ProcWatch, args: argparse.Namespace, failures: Failures
+) -> None:
+    found = await search(platform, creds, watch, args, failures)
+    if found["best"]:
+        e2e, _, (wall, cpu) = found["results"][found["best"]]
+        print(f"  CPU per delivered message at the sustainable rate ({found['best']:,}/s, {wall:.0f} s):")
+        print_cpu_table(wall, cpu, e2e["delivered"], shared=SHARED, indent="    ")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--rate", type=int, default=1000, help="the fixed-rate end-to-end phase (0: none)")
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--search-seconds", type=float, default=30, help="duration of each sustainable-rate step")
+    parser.add_argument("--search-max", type=int, default=max(SEARCH_STEPS))
+    parser.add_argument("--bisect", type=int, default=2)
+    parser.add_argument("--no-search", action="store_true", help="no sustainable-rate search")
+    parser.add_argument("--raw-rate", type=int, default=300, help="rate of the raw Kafka hop and SMPP round trip")
+    parser.add_argument(
+        "--smpp-binds", type=int, default=None, help="CPAAS_SMS_CONNECTOR_BINDS (default: the service's)"
+    )
     parser.add_argument("--skip-e2e", action="store_true")
-    parser.add_argument("--skip-gateway", action="store_true", help="only the end-to-end figure")
+    parser.add_argument("--skip-gateway", action="store_true", help="only the end-to-end figures")
     parser.add_argument(
         "--idempotency-key",
         action="store_true",
@@ -382,35 +797,20 @@ def main() -> None:
     args = parser.parse_args()
     infra = LocalInfra(infra_settings_for_tests())
     infra.start(reuse=True)
-    platform = Platform(infra)
+    failures = Failures()
+    print(f"bench/submit.py on {os.cpu_count()} cores, {load()}")
     try:
-        creds = asyncio.run(platform.prepare())
-        platform.start(
-            "cpaas.gateway",
-            GATEWAY_PORT,
-            CPAAS_GATEWAY_HTTP_PORT=str(GATEWAY_PORT),
-            CPAAS_GATEWAY_SUBMIT_RATE_PER_SECOND=str(BENCH_RATE_LIMIT),
-        )
-        gateway = None if args.skip_gateway else run_wrk(creds, idempotency_key=args.idempotency_key)
-        if gateway:
-            print_gateway(gateway, idempotency_key=args.idempotency_key)
+        if not args.skip_gateway:
+            gateway_phase(infra, args)
         if not args.skip_e2e:
-            start_pipeline(platform)
-            asyncio.run(register_waba_numbers(platform))
-            e2e = asyncio.run(end_to_end(platform, creds, args.rate, args.seconds))
-            print(f"\nend to end, submit -> DELIVERED through the SMPP sandbox (receipt delay 0), {args.seconds}s:")
-            print_e2e(e2e)
-            print("  (target 1,000/s sustained with p99 < 100 ms)")
-            if args.channels:
-                for name, body in channel_bodies(creds).items():
-                    figures = asyncio.run(end_to_end(platform, creds, CHANNEL_RATE, CHANNEL_SECONDS, body))
-                    print(f"\n{name}, {CHANNEL_RATE}/s for {CHANNEL_SECONDS}s, sandbox delays 0:")
-                    print_e2e(figures)
+            pipeline_phases(infra, args, failures)
     finally:
-        platform.stop_all()
-        asyncio.run(platform.drop())
         infra.stop()
-        print(f"\nservice logs: {platform.logdir}")
+    if failures.unexplained:
+        print("\nFAILED: phases that delivered less than they submitted, without a reason the bench could see:")
+        for line in failures.unexplained:
+            print(f"  {line}")
+        sys.exit(1)
 
 
 if __name__ == "__main__":
