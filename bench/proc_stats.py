@@ -58,11 +58,27 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def rss_bytes(pids: list[int]) -> int:
+    """RSS of one process; of several, the sum of their PSS (shared pages, e.g. PostgreSQL's
+    shared buffers, divided among the processes that map them instead of counted in each)."""
+    if len(pids) == 1:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            return int(Path(f"/proc/{pids[0]}/statm").read_text().split()[1]) * PAGE
+        return 0
     total = 0
     for pid in pids:
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+                    break
     return total
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def _own_cpu(pid: int) -> float:
@@ -108,6 +124,9 @@ class Watched:
     name: str
     pid: int
     descend: bool = True  # False: this pid alone (the bench's own process, whose children are the services)
+    cmdline_has: str | None = (
+        None  # only the descendants whose command line holds this (PostgreSQL backends of one database)
+    )
     rest_rss: int = 0
     peak_rss: int = 0
 
@@ -122,23 +141,31 @@ class ProcWatch:
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
-    def add(self, name: str, pid: int | None, *, descend: bool = True) -> None:
+    def add(self, name: str, pid: int | None, *, descend: bool = True, cmdline_has: str | None = None) -> None:
         if pid is not None:
-            self.watched[name] = Watched(name, pid, descend)
+            self.watched[name] = Watched(name, pid, descend, cmdline_has)
 
     def remove(self, name: str) -> None:
         self.watched.pop(name, None)
 
     def trees(self) -> dict[str, list[int]]:
         children = _children_map()
-        return {name: tree(w.pid, children) if w.descend else [w.pid] for name, w in list(self.watched.items())}
+        out = {}
+        for name, w in list(self.watched.items()):
+            pids = tree(w.pid, children) if w.descend else [w.pid]
+            if w.cmdline_has is not None:
+                pids = [p for p in pids if w.cmdline_has in _cmdline(p)]
+            out[name] = pids
+        return out
 
     def cpu(self) -> dict[str, float]:
         """CPU seconds of each tree so far, and the wall clock under key '' (perf_counter)."""
-        snapshot = {
-            name: cpu_seconds(pids) if self.watched[name].descend else _own_cpu(pids[0])
-            for name, pids in self.trees().items()
-        }
+        snapshot = {}
+        for name, pids in self.trees().items():
+            w = self.watched[name]
+            # a matched subset (backends): their own time only; a backend that exits during a phase is lost
+            own = not w.descend or w.cmdline_has is not None
+            snapshot[name] = sum(_own_cpu(p) for p in pids) if own else cpu_seconds(pids)
         snapshot[""] = time.perf_counter()
         return snapshot
 
@@ -176,13 +203,19 @@ def cpu_delta(before: dict[str, float], after: dict[str, float]) -> tuple[float,
 
 
 def print_cpu_table(
-    wall: float, cpu: dict[str, float], delivered: int, *, shared: frozenset[str] = frozenset(), indent: str = "  "
+    wall: float,
+    cpu: dict[str, float],
+    delivered: int,
+    *,
+    shared: frozenset[str] = frozenset(),
+    indent: str = "  ",
+    per: str = "delivered",
 ) -> None:
     """service | CPU ms per delivered message | % of one core over the phase."""
     if delivered <= 0 or wall <= 0:
         print(f"{indent}(no CPU table: {delivered} delivered over {wall:.1f} s)")
         return
-    print(f"{indent}{'process':<26}{'CPU ms/delivered':>17}{'% of one core':>15}")
+    print(f"{indent}{'process':<26}{'CPU ms/' + per:>17}{'% of one core':>15}")
     total = 0.0
     for name, seconds in sorted(cpu.items(), key=lambda kv: -kv[1]):
         mark = " *" if name in shared else ""
@@ -199,7 +232,7 @@ def print_rss_table(
 ) -> list[str]:
     """RSS at rest and peak under load per tree; returns the names (not `exempt`) whose rest RSS
     exceeds the aim."""
-    print(f"{indent}{'process':<26}{'RSS at rest MB':>15}{'peak under load MB':>20}")
+    print(f"{indent}{'process':<26}{'RSS at rest MB':>15}{'peak under load MB':>20}   (a tree: its PSS summed)")
     over = []
     for w in watch.watched.values():
         flag = f"  > {aim_mb:.0f} MB aim" if w.rest_rss / 2**20 > aim_mb and w.name not in exempt else ""

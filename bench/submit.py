@@ -109,6 +109,7 @@ class Platform:
         self.kafka = KafkaSettings(bootstrap_servers=infra.settings.kafka_bootstrap, topic_prefix=f"{self.tag}.")
         self.pg = PostgresSettings(dsn=infra.postgres.admin_dsn(self.db))
         self.procs: dict[str, subprocess.Popen] = {}
+        self.ports: dict[str, int] = {}
         self.logdir = Path(tempfile.mkdtemp(prefix="cpaas-bench-"))
 
     async def prepare(self, webhook_url: str | None = None) -> dict:
@@ -142,11 +143,17 @@ class Platform:
             **{k: str(v) for k, v in extra.items()},
         }
 
-    def start(self, module: str, port: int, name: str | None = None, **env: str) -> None:
+    def start(self, module: str, port: int, name: str | None = None, *, wait: bool = True, **env: str) -> None:
         name = name or module.rsplit(".", 1)[-1].replace("_", "-")
         proc = spawn([sys.executable, "-m", module], env=self.env(**env), log_file=self.logdir / f"{name}.log")
         self.procs[name] = proc
-        wait_for_ready(port, 60, proc, name)  # the port opens before the service has started
+        self.ports[name] = port
+        if wait:
+            wait_for_ready(port, 120, proc, name)  # the port opens before the service has started
+
+    def wait_all(self) -> None:
+        for name, port in self.ports.items():
+            wait_for_ready(port, 180, self.procs[name], name)
 
     def start_script(self, name: str, args: list[str], port: int) -> None:
         proc = spawn([sys.executable, *args], env=self.env(), log_file=self.logdir / f"{name}.log")
@@ -171,7 +178,10 @@ def watch_processes(platform: Platform, infra: LocalInfra) -> ProcWatch:
         watch.add(name, proc.pid)
     watch.add("bench driver", os.getpid(), descend=False)
     watch.add("kafka (test server)", listening_pid(infra.settings.kafka_port))
-    watch.add("postgresql (test server)", listening_pid(infra.settings.pg_port))
+    postmaster = listening_pid(infra.settings.pg_port)
+    watch.add("postgresql (test server)", postmaster)
+    # the backends serving this platform's database: theirs alone (cpu_delta subtracts nothing from the row above)
+    watch.add(f"postgresql backends of {platform.db}", postmaster, cmdline_has=f" {platform.db} ")
     return watch
 
 
@@ -435,13 +445,14 @@ def start_pipeline(platform: Platform, smpp_binds: int | None) -> None:
         [str(Path(__file__).parent / "webhooks.py"), "--receiver", str(RECEIVER_PORT)],
         RECEIVER_PORT,
     )
-    platform.start("cpaas.reporting", 18083, CPAAS_REPORTING_HTTP_PORT="18083")
-    platform.start("cpaas.billing", 18082, CPAAS_BILLING_HTTP_PORT="18082")
-    platform.start("cpaas.webhooks", 18089, CPAAS_WEBHOOKS_HTTP_PORT="18089")
-    platform.start("cpaas.router", 18091, CPAAS_ROUTER_HTTP_PORT="18091")
+    platform.start("cpaas.reporting", 18083, wait=False, CPAAS_REPORTING_HTTP_PORT="18083")
+    platform.start("cpaas.billing", 18082, wait=False, CPAAS_BILLING_HTTP_PORT="18082")
+    platform.start("cpaas.webhooks", 18089, wait=False, CPAAS_WEBHOOKS_HTTP_PORT="18089")
+    platform.start("cpaas.router", 18091, wait=False, CPAAS_ROUTER_HTTP_PORT="18091")
     platform.start(
         "cpaas.sms_connector",
         18084,
+        wait=False,
         CPAAS_SMS_CONNECTOR_HTTP_PORT="18084",
         CPAAS_SMS_CONNECTOR_SMPP_PORT=str(SMPP_PORT),
         CPAAS_SMS_CONNECTOR_SENDER_RATE_PER_SECOND=str(BENCH_SENDER_RATE),
@@ -450,29 +461,34 @@ def start_pipeline(platform: Platform, smpp_binds: int | None) -> None:
     platform.start(
         "cpaas.wa_connector",
         18085,
+        wait=False,
         CPAAS_WA_CONNECTOR_HTTP_PORT="18085",
         CPAAS_WA_CONNECTOR_BASE_URL="http://127.0.0.1:18092",
     )
     platform.start(
         "cpaas.rcs_connector",
         18086,
+        wait=False,
         CPAAS_RCS_CONNECTOR_HTTP_PORT="18086",
         CPAAS_RCS_CONNECTOR_BASE_URL="http://127.0.0.1:18093",
     )
     platform.start(
         "cpaas.voice_connector",
         18087,
+        wait=False,
         CPAAS_VOICE_CONNECTOR_HTTP_PORT="18087",
         CPAAS_VOICE_CONNECTOR_API_BASE_URL="http://127.0.0.1:18094",
         CPAAS_VOICE_CONNECTOR_PUBLIC_BASE_URL="http://127.0.0.1:18087",
     )
-    start_gateway(platform)
+    start_gateway(platform, wait=False)
+    platform.wait_all()
 
 
-def start_gateway(platform: Platform) -> None:
+def start_gateway(platform: Platform, *, wait: bool = True) -> None:
     platform.start(
         "cpaas.gateway",
         GATEWAY_PORT,
+        wait=wait,
         CPAAS_GATEWAY_HTTP_PORT=str(GATEWAY_PORT),
         CPAAS_GATEWAY_SUBMIT_RATE_PER_SECOND=str(BENCH_RATE_LIMIT),
     )
@@ -720,6 +736,9 @@ def pipeline_phases(infra: LocalInfra, args: argparse.Namespace, failures: Failu
         # warm-up (connections, caches, JIT of nothing: Python), not measured
         asyncio.run(end_to_end(platform, creds, 50, 4, wait=10))
 
+        if args.profile:
+            profile_phase(platform, creds, watch, args, failures)
+
         if not args.no_search:
             asyncio.run(_search_and_report(platform, creds, watch, args, failures))
 
@@ -747,7 +766,9 @@ def pipeline_phases(infra: LocalInfra, args: argparse.Namespace, failures: Failu
                 asyncio.run(failures.explain(platform, name, figures))
         watch.stop_sampling()
         print(f"\nRSS of each process, at rest (after start, before load) and at peak during the phases ({load()}):")
-        over = print_rss_table(watch, RSS_AIM_MB, exempt=NOT_SERVICES, indent="  ")
+        over = print_rss_table(
+            watch, RSS_AIM_MB, exempt=NOT_SERVICES | {n for n in watch.watched if n.startswith("postgresql")}
+        )
         print(
             f"  services above the {RSS_AIM_MB} MB aim at rest: {', '.join(over)}"
             if over
@@ -757,6 +778,61 @@ def pipeline_phases(infra: LocalInfra, args: argparse.Namespace, failures: Failu
         platform.stop_all()
         asyncio.run(platform.drop())
         print(f"\nservice logs: {platform.logdir}")
+
+
+PROFILED = ("gateway", "router", "sms-connector", "billing", "reporting", "webhooks")
+
+
+def profile_phase(
+    platform: Platform, creds: dict, watch: ProcWatch, args: argparse.Namespace, failures: Failures
+) -> None:
+    """py-spy (non-blocking: the processes are never paused) records each service of PROFILED
+    during a load at each of --profile-rates; collapsed stacks to --profile/<service>-<rate>.txt
+    (summarise them with bench/profile_top.py)."""
+    py_spy = args.py_spy or shutil.which("py-spy")
+    if py_spy is None:
+        raise SystemExit("py-spy is needed: uv run --no-sync --with py-spy python bench/submit.py --profile ...")
+    out = Path(args.profile)
+    out.mkdir(parents=True, exist_ok=True)
+    for rate in (int(r) for r in args.profile_rates.split(",")):
+        asyncio.run(drain(platform))
+        spies = [
+            subprocess.Popen(
+                [
+                    py_spy,
+                    "record",
+                    "--nonblocking",
+                    "--format",
+                    "raw",
+                    "--gil",  # only samples holding the GIL: a thread waiting (epoll, a lock) is not CPU
+                    "--rate",
+                    str(args.profile_sample_rate),
+                    "--duration",
+                    str(args.profile_seconds),
+                    "--pid",
+                    str(platform.procs[name].pid),
+                    "--output",
+                    str(out / f"{name}-{rate}.txt"),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=open(out / f"{name}-{rate}.err", "w"),  # noqa: SIM115 - the child owns it
+            )
+            for name in PROFILED
+        ]
+        time.sleep(1)  # py-spy attached
+        before = watch.cpu()
+        e2e = asyncio.run(end_to_end(platform, creds, rate, args.profile_seconds - 2, wait=10))
+        wall, cpu = cpu_delta(before, watch.cpu())
+        for spy in spies:
+            spy.wait(timeout=args.profile_seconds + 60)
+        print(
+            f"\nprofiled load, {rate}/s for {args.profile_seconds - 2}s, py-spy at {args.profile_sample_rate} Hz on {', '.join(PROFILED)}:"
+        )
+        print_e2e(e2e)
+        print_cpu_table(wall, cpu, e2e["delivered"], shared=SHARED, indent="    ")
+    print(
+        f"  profiles: {out}/<service>-<rate>.txt (py-spy raw); top functions: python bench/profile_top.py {out}/*.txt"
+    )
 
 
 async def _search_and_report(
@@ -781,6 +857,11 @@ def main() -> None:
     parser.add_argument(
         "--smpp-binds", type=int, default=None, help="CPAAS_SMS_CONNECTOR_BINDS (default: the service's)"
     )
+    parser.add_argument("--profile", metavar="DIR", help="py-spy each service under --profile-rates loads into DIR")
+    parser.add_argument("--profile-rates", default="300,600")
+    parser.add_argument("--profile-seconds", type=int, default=22)
+    parser.add_argument("--profile-sample-rate", type=int, default=50, help="py-spy samples/s")
+    parser.add_argument("--py-spy", help="the py-spy binary (default: on PATH)")
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--skip-gateway", action="store_true", help="only the end-to-end figures")
     parser.add_argument(
