@@ -19,6 +19,7 @@ Run: uv run python bench/anomaly.py [--accounts 50] [--days 1] [--warmup-days 1]
 import argparse
 import asyncio
 import logging
+import os
 import random
 import statistics
 import time
@@ -55,6 +56,7 @@ from cpaas.platform.broker import EventPublisher, make_broker
 from cpaas.platform.db import create_pool
 from cpaas.platform.kafka_admin import delete_topics, ensure_topics
 from cpaas.platform.migrations import apply_migrations
+from cpaas.platform.serve import tune_gc
 from cpaas.platform.settings import KafkaSettings
 
 logging.getLogger("cpaas.ai.detection").setLevel(logging.ERROR)  # the guard logs each hold: counted below
@@ -245,6 +247,7 @@ async def throughput(infra: LocalInfra, n_events: int, seed: int) -> None:
     conn = await asyncpg.connect(pg.dsn, server_settings={"search_path": "ai,public"})
     try:
         async with app.router.lifespan_context(app):
+            tune_gc()  # as cpaas.platform.serve.run does once a service has started
             first_at = first_count = None
             while True:
                 await asyncio.sleep(0.1)
@@ -253,14 +256,18 @@ async def throughput(infra: LocalInfra, n_events: int, seed: int) -> None:
                 done = await conn.fetchval("SELECT count(*) FROM counted")
                 if first_at is None and done:
                     first_at, first_count = time.perf_counter(), done  # the group has joined
+                    first_cpu = time.process_time()
                 if done >= published:
                     break
             elapsed = time.perf_counter() - first_at
+            cpu = time.process_time() - first_cpu
         rate = (published - first_count) / elapsed
+        cpu_us = cpu / (published - first_count) * 1e6
         print(
             f"consumer: {published} events ({first_count} counted in the first poll), the rest in {elapsed:.1f} s"
             f" = {rate:,.0f} events/s; raw limit (a bare aiokafka consumer reading the same topics): {raw:,.0f}"
-            f" events/s (ratio {rate / raw:.2f})"
+            f" events/s (ratio {rate / raw:.2f}); the consumer's own CPU {cpu_us:.1f} us per event (the rate"
+            f" one core of it alone would allow: {1e6 / cpu_us:,.0f}/s); load average {os.getloadavg()[0]:.1f}"
         )
     finally:
         await conn.close()

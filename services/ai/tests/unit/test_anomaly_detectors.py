@@ -144,6 +144,10 @@ def test_spam_patterns_per_sender():
     assert all(f.kind == "SPAM" for f in found)
     new_sender = window(rows(160, sender="NEWONE"))
     assert ("SPAM_NEW_SENDER", "NEWONE") in {(f.alert_type, f.subject) for f in d.spam_patterns(new_sender)}
+    first_minute = window(rows(d.NEW_SENDER_VOLUME, sender="NEWONE") + rows(200))
+    assert "SPAM_NEW_SENDER" in types(d.spam_patterns(first_minute))  # a busy account does not hide it
+    a_test_or_two = window(rows(d.NEW_SENDER_VOLUME - 1, sender="NEWONE"))
+    assert "SPAM_NEW_SENDER" not in types(d.spam_patterns(a_test_or_two))
     known = window(rows(160, sender="BRAND"))
     assert "SPAM_NEW_SENDER" not in types(d.spam_patterns(known))
     same = window([], content=[(1, "BRAND", "abc", 8, 200), (1, "BRAND", "def", 8, 20)])

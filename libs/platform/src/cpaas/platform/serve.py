@@ -9,6 +9,7 @@ producer flushes; only then are pools closed.
 
 import asyncio
 import contextlib
+import gc
 import logging
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -37,6 +38,22 @@ async def broker_lifespan(broker: KafkaBroker, health: HealthState) -> AsyncIter
     finally:
         health.draining = True
         await broker.stop()
+
+
+GC_THRESHOLDS = (20_000, 50, 100)  # CPython's default is (700, 10, 10)
+
+
+def tune_gc() -> None:
+    """Once a service has started: move everything allocated so far (modules, pydantic
+    schemas, phonenumbers' metadata, pools) out of the collector's reach (`gc.freeze`), and
+    collect the young generation every 20,000 allocations instead of 700. With the default,
+    a consumer decoding a few thousand events per poll spent about half its CPU in the
+    cyclic collector rescanning long-lived objects (bench/anomaly.py: decode 32 -> 15 us per
+    event). Nothing here leaks: reference counting still frees at once everything without
+    a cycle, and cycles are still collected, only in larger steps."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 STARTUP_RETRY_FIRST_SECONDS = 0.5
@@ -72,6 +89,7 @@ def keep_starting(
             while True:
                 try:
                     async with inner(app):
+                        tune_gc()
                         if failures:
                             log.info("started after waiting for infrastructure", extra={"attempts": failures + 1})
                         await stop.wait()

@@ -9,9 +9,8 @@ redelivered or repeated event adds nothing (idempotent under at-least-once deliv
 
 import hashlib
 import re
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import NamedTuple
 
 import phonenumbers
 
@@ -23,7 +22,11 @@ OTP_NAME = re.compile(r"(?:^|[^a-z])(otp|auth|verif|verify|login|passcode|2fa|mf
 OTP_VARIABLE = re.compile(r"^(otp|code|pin|passcode|verification_?code|auth_?code)$", re.IGNORECASE)
 FAILED = frozenset({MessageStatus.FAILED, MessageStatus.UNDELIVERED})
 
-_COUNTRIES: dict[str, str] = {}
+_COUNTRIES: dict[str, str] = {}  # by number prefix, for calling codes several regions share
+_CALLING: dict[str, str | None] = {}  # by the first three digits: the one region of their calling code
+_OTP: dict[tuple, bool] = {}
+_MINUTES: dict[tuple, datetime] = {}
+CACHE_MAX = 100_000
 
 
 def prefix_of(recipient: str) -> str:
@@ -31,8 +34,27 @@ def prefix_of(recipient: str) -> str:
     return recipient[:-4]
 
 
+def _calling_region(digits: str) -> str | None:
+    """The region of the calling code `digits` starts with, when that code has only one
+    (`phonenumbers.region_code_for_number` answers it whatever the rest of the number)."""
+    for n in (1, 2, 3):
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:n]))
+        if regions is not None:
+            return regions[0] if len(regions) == 1 and regions[0] not in ("ZZ", "001") else None
+    return UNKNOWN_COUNTRY
+
+
 def country_of(recipient: str) -> str:
-    """ISO region of the number (cached by its prefix: a number range has one country)."""
+    """ISO region of the number: its calling code's, when the code has one region (+91 is
+    IN); else phonenumbers' for the number (+1 is US, CA or a Caribbean country by area
+    code), cached by its prefix (a number range has one country)."""
+    digits = recipient[1:4]
+    if digits in _CALLING:
+        region = _CALLING[digits]
+    else:
+        region = _CALLING[digits] = _calling_region(digits) if digits.isdigit() else UNKNOWN_COUNTRY
+    if region is not None:
+        return region
     prefix = prefix_of(recipient)
     country = _COUNTRIES.get(prefix)
     if country is None:
@@ -48,10 +70,16 @@ def country_of(recipient: str) -> str:
 
 
 def is_otp(template_name: str | None, variables: dict[str, str]) -> bool:
-    """An authentication / OTP message: its template's name says so, or a variable is a code."""
-    if template_name and OTP_NAME.search(template_name):
-        return True
-    return any(OTP_VARIABLE.match(k) for k in variables)
+    """An authentication / OTP message: its template's name says so, or a variable is a code
+    (cached by the name and the variables' names: a template's messages share both)."""
+    key = (template_name, *variables)
+    otp = _OTP.get(key)
+    if otp is None:
+        otp = bool(template_name and OTP_NAME.search(template_name)) or any(OTP_VARIABLE.match(k) for k in variables)
+        if len(_OTP) > CACHE_MAX:
+            _OTP.clear()
+        _OTP[key] = otp
+    return otp
 
 
 def content_hash(template_id: int, variables: dict[str, str]) -> str:
@@ -61,106 +89,88 @@ def content_hash(template_id: int, variables: dict[str, str]) -> str:
 
 
 def minute_of(at: datetime) -> datetime:
-    return at.replace(second=0, microsecond=0)
+    """The UTC minute `at` falls in (an aware time; cached: the events of one minute share it)."""
+    key = (at.minute, at.hour, at.day, at.month, at.year, at.tzinfo)
+    minute = _MINUTES.get(key)
+    if minute is None:
+        if len(_MINUTES) > CACHE_MAX:
+            _MINUTES.clear()
+        minute = _MINUTES[key] = at.replace(second=0, microsecond=0).astimezone(UTC)
+    return minute
 
 
-TrafficKey = tuple[
-    datetime, int, str, str, str, str, int
-]  # minute, account, channel, sender, country, prefix, template
-TRAFFIC_COUNTS = ("submitted", "otp", "delivered", "failed", "blacklisted")
-
-
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """One countable fact of one event: its key (for `counted`) and what it adds."""
+class Fact(NamedTuple):
+    """One countable fact of one event: its key (for `counted`), where it counts (the minute
+    row's key) and what it adds; the fields are the columns the store's statement takes."""
 
     key: str
     minute: datetime
-    traffic: TrafficKey
-    counts: tuple[int, int, int, int, int]  # TRAFFIC_COUNTS
+    account_id: int
+    channel: str
+    sender_id: str  # '' none
+    country: str
+    prefix: str
+    template_id: int  # 0 none
+    submitted: int
+    otp: int
+    delivered: int
+    failed: int
+    blacklisted: int
     otp_recipient: str | None = None
     content: str | None = None
 
 
 def submit_fact(event: MessageSubmittedV1) -> Fact:
-    minute = minute_of(event.submitted_at)
     otp = is_otp(event.template_name, event.variables)
-    key = (
-        minute,
+    recipient = event.recipient
+    return Fact(
+        f"{event.message_id}/{event.attempt}/S",
+        minute_of(event.submitted_at),
         event.account_id,
         event.channel.value,
         event.sender_id or "",
-        country_of(event.recipient),
-        prefix_of(event.recipient),
+        country_of(recipient),
+        recipient[:-4],
         event.template_id,
+        1,
+        int(otp),
+        0,
+        0,
+        0,
+        recipient if otp else None,
+        None if otp else content_hash(event.template_id, event.variables),
     )
-    return Fact(
-        key=f"{event.message_id}/{event.attempt}/S",
-        minute=minute,
-        traffic=key,
-        counts=(1, int(otp), 0, 0, 0),
-        otp_recipient=event.recipient if otp else None,
-        content=None if otp else content_hash(event.template_id, event.variables),
-    )
+
+
+_DELIVERED = (1, 0, 0, "D")
+_FAILED = (0, 1, 0, "F")
+_BLACKLISTED = (0, 1, 1, "F")
 
 
 def status_fact(event: MessageStatusChangedV1) -> Fact | None:
     """A delivery or a failure; None for any other status (nothing to count)."""
-    if event.status is MessageStatus.DELIVERED:
-        counts, outcome = (0, 0, 1, 0, 0), "D"
-    elif event.status in FAILED:
-        blacklisted = int(event.error_code is ErrorCode.RECIPIENT_BLACKLISTED)
-        counts, outcome = (0, 0, 0, 1, blacklisted), "F"
+    status = event.status
+    if status is MessageStatus.DELIVERED:
+        delivered, failed, blacklisted, outcome = _DELIVERED
+    elif status in FAILED:
+        delivered, failed, blacklisted, outcome = (
+            _BLACKLISTED if event.error_code is ErrorCode.RECIPIENT_BLACKLISTED else _FAILED
+        )
     else:
         return None
-    minute = minute_of(event.occurred_at)
-    key = (
-        minute,
+    recipient = event.recipient
+    return Fact(
+        f"{event.message_id}/{event.attempt}/{outcome}",
+        minute_of(event.occurred_at),
         event.account_id,
         event.channel.value,
         event.sender_id or "",
-        country_of(event.recipient),
-        prefix_of(event.recipient),
+        country_of(recipient),
+        recipient[:-4],
         event.template_id or 0,
+        0,
+        0,
+        delivered,
+        failed,
+        blacklisted,
     )
-    return Fact(key=f"{event.message_id}/{event.attempt}/{outcome}", minute=minute, traffic=key, counts=counts)
-
-
-@dataclass
-class Aggregates:
-    """The sums one batch of new facts adds, ready for the upserts."""
-
-    traffic: dict[TrafficKey, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0, 0, 0]))
-    otp: dict[tuple[datetime, int, str], int] = field(default_factory=lambda: defaultdict(int))
-    content: dict[tuple[datetime, int, str, str, int], int] = field(default_factory=lambda: defaultdict(int))
-    sender_hour: dict[tuple[datetime, int, str], list[int]] = field(
-        default_factory=lambda: defaultdict(lambda: [0, 0, 0, 0, 0])
-    )
-    destinations: dict[tuple[int, str], list] = field(default_factory=dict)  # -> [country, n, first, last]
-
-    def add(self, fact: Fact) -> None:
-        row = self.traffic[fact.traffic]
-        hour_row = self.sender_hour[(fact.minute.replace(minute=0), fact.traffic[1], fact.traffic[3])]
-        for i, n in enumerate(fact.counts):
-            row[i] += n
-            hour_row[i] += n
-        minute, account = fact.traffic[0], fact.traffic[1]
-        if fact.counts[0]:
-            dest = self.destinations.get((account, fact.traffic[5]))
-            if dest is None:
-                self.destinations[(account, fact.traffic[5])] = [fact.traffic[4], 1, minute, minute]
-            else:
-                dest[1] += 1
-                dest[2] = min(dest[2], minute)
-                dest[3] = max(dest[3], minute)
-        if fact.otp_recipient is not None:
-            self.otp[(minute, account, fact.otp_recipient)] += 1
-        if fact.content is not None:
-            self.content[(minute, account, fact.traffic[3], fact.content, fact.traffic[6])] += 1
-
-
-def aggregate(facts: list[Fact]) -> Aggregates:
-    out = Aggregates()
-    for fact in facts:
-        out.add(fact)
-    return out
