@@ -2,12 +2,13 @@
 retrying while the start fails, and stops cleanly whether or not the start succeeded."""
 
 import asyncio
+import gc
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from cpaas.platform.ops import HealthState
-from cpaas.platform.serve import keep_starting, startup_backoff
+from cpaas.platform.serve import GC_THRESHOLDS, keep_starting, startup_backoff
 
 
 def test_backoff_doubles_and_is_capped() -> None:
@@ -49,3 +50,24 @@ async def test_shutdown_while_still_starting_cancels_the_start() -> None:
         async with keep_starting(inner, health)(FastAPI()):
             await entered.wait()
     assert not health.started and health.draining
+
+
+async def test_a_started_service_moves_its_startup_heap_out_of_the_collectors_reach() -> None:
+    health, before = HealthState(), gc.get_threshold()
+
+    @asynccontextmanager
+    async def inner(_app):
+        health.started = True
+        yield
+
+    try:
+        gc.unfreeze()
+        gc.set_threshold(700, 10, 10)  # CPython's default (an earlier test's start tuned it)
+        async with keep_starting(inner, health)(FastAPI()):
+            async with asyncio.timeout(5):
+                while gc.get_freeze_count() == 0:
+                    await asyncio.sleep(0.01)
+            assert gc.get_threshold() == GC_THRESHOLDS != (700, 10, 10)
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
