@@ -31,3 +31,18 @@ def test_region_and_e164_form() -> None:
     assert region_of("+14155550100") == "US"
     assert region_of("+80012345678") is None  # international freephone: no region
     assert is_e164("+919876543210") and not is_e164("919876543210")
+
+
+def test_the_calling_code_table_answers_what_parsing_answers():
+    import phonenumbers
+
+    from cpaas.contracts import phone
+
+    samples = ["+919876543210", "+14155550100", "+12425551234", "+16135550100", "+447911123456", "+447781123456"]
+    samples += ["+79161234567", "+77012345678", "+2348031234567", "+80012345678", "+971501234567", "+35312345678"]
+    samples += ["+8613812345678", "+5511912345678", "+6281234567890", "+2901234", "+8821234567", "+99912345678"]
+    for number in samples:
+        parsed = phonenumbers.parse(number, None) if number[1:4] != "999" else None
+        slow = phonenumbers.region_code_for_number(parsed) if parsed else None
+        assert phone.region_of(number) == (None if slow in ("ZZ", "001") else slow), number
+    assert phone.region_of("+12425551234") == "BS" and phone.region_of("+447781123456") == "GG"  # shared codes

@@ -12,10 +12,9 @@ import re
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-import phonenumbers
-
 from cpaas.contracts import MessageStatus, MessageStatusChangedV1, MessageSubmittedV1
 from cpaas.contracts.errors import ErrorCode
+from cpaas.contracts.phone import SHARED, calling_code_region, region_of
 
 UNKNOWN_COUNTRY = "ZZ"
 OTP_NAME = re.compile(r"(?:^|[^a-z])(otp|auth|verif|verify|login|passcode|2fa|mfa|one[_ -]?time|code)", re.IGNORECASE)
@@ -23,7 +22,6 @@ OTP_VARIABLE = re.compile(r"^(otp|code|pin|passcode|verification_?code|auth_?cod
 FAILED = frozenset({MessageStatus.FAILED, MessageStatus.UNDELIVERED})
 
 _COUNTRIES: dict[str, str] = {}  # by number prefix, for calling codes several regions share
-_CALLING: dict[str, str | None] = {}  # by the first three digits: the one region of their calling code
 _OTP: dict[tuple, bool] = {}
 _MINUTES: dict[tuple, datetime] = {}
 CACHE_MAX = 100_000
@@ -34,35 +32,17 @@ def prefix_of(recipient: str) -> str:
     return recipient[:-4]
 
 
-def _calling_region(digits: str) -> str | None:
-    """The region of the calling code `digits` starts with, when that code has only one
-    (`phonenumbers.region_code_for_number` answers it whatever the rest of the number)."""
-    for n in (1, 2, 3):
-        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:n]))
-        if regions is not None:
-            return regions[0] if len(regions) == 1 and regions[0] not in ("ZZ", "001") else None
-    return UNKNOWN_COUNTRY
-
-
 def country_of(recipient: str) -> str:
-    """ISO region of the number: its calling code's, when the code has one region (+91 is
+    """ISO region of an E.164 number: its calling code's when the code has one region (+91 is
     IN); else phonenumbers' for the number (+1 is US, CA or a Caribbean country by area
     code), cached by its prefix (a number range has one country)."""
-    digits = recipient[1:4]
-    if digits in _CALLING:
-        region = _CALLING[digits]
-    else:
-        region = _CALLING[digits] = _calling_region(digits) if digits.isdigit() else UNKNOWN_COUNTRY
-    if region is not None:
-        return region
-    prefix = prefix_of(recipient)
+    region = calling_code_region(recipient)
+    if region is not SHARED:
+        return region or UNKNOWN_COUNTRY
+    prefix = recipient[:-4]
     country = _COUNTRIES.get(prefix)
     if country is None:
-        try:
-            region = phonenumbers.region_code_for_number(phonenumbers.parse(recipient, None))
-        except phonenumbers.NumberParseException:
-            region = None
-        country = region if region and region not in ("ZZ", "001") else UNKNOWN_COUNTRY
+        country = region_of(recipient) or UNKNOWN_COUNTRY
         if len(_COUNTRIES) > 500_000:
             _COUNTRIES.clear()
         _COUNTRIES[prefix] = country
