@@ -20,6 +20,7 @@ from pathlib import Path
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 LISTEN = "0A"
+WIDTH = 36  # the process column of the tables
 
 
 def _stat_fields(pid: int) -> list[str] | None:
@@ -129,6 +130,7 @@ class Watched:
     )
     rest_rss: int = 0
     peak_rss: int = 0
+    idle_cpu: float | None = None  # share of one core while at rest
 
 
 @dataclass
@@ -172,9 +174,19 @@ class ProcWatch:
     def rss(self) -> dict[str, int]:
         return {name: rss_bytes(pids) for name, pids in self.trees().items()}
 
-    def record_rest(self) -> None:
+    def record_rest(self, seconds: float = 0) -> None:
+        """RSS at rest, and (over `seconds` of rest) each tree's CPU while idle."""
+        before = self.cpu()
+        time.sleep(seconds)
+        if seconds:
+            wall, cpu = cpu_delta(before, self.cpu())
+            for name, value in cpu.items():
+                self.watched[name].idle_cpu = value / wall
         for name, value in self.rss().items():
             self.watched[name].rest_rss = value
+
+    def idle(self) -> dict[str, float | None]:
+        return {name: w.idle_cpu for name, w in self.watched.items()}
 
     def reset_peaks(self) -> None:
         for w in self.watched.values():
@@ -210,19 +222,31 @@ def print_cpu_table(
     shared: frozenset[str] = frozenset(),
     indent: str = "  ",
     per: str = "delivered",
+    idle: dict[str, float | None] | None = None,
 ) -> None:
-    """service | CPU ms per delivered message | % of one core over the phase."""
+    """process | CPU ms per message | the same less the process's idle CPU (measured at rest) |
+    % of one core over the phase."""
     if delivered <= 0 or wall <= 0:
         print(f"{indent}(no CPU table: {delivered} delivered over {wall:.1f} s)")
         return
-    print(f"{indent}{'process':<26}{'CPU ms/' + per:>17}{'% of one core':>15}")
-    total = 0.0
+    idle = idle or {}
+    print(f"{indent}{'process':<{WIDTH}}{'CPU ms/' + per:>17}{'less idle':>11}{'% of one core':>15}")
+    total = marginal_total = 0.0
     for name, seconds in sorted(cpu.items(), key=lambda kv: -kv[1]):
         mark = " *" if name in shared else ""
+        rest = idle.get(name)
+        marginal = None if rest is None else max(0.0, seconds - rest * wall)
         if name not in shared:
             total += seconds
-        print(f"{indent}{name + mark:<26}{seconds * 1000 / delivered:>17.3f}{seconds / wall * 100:>14.1f}%")
-    print(f"{indent}{'total (without *)':<26}{total * 1000 / delivered:>17.3f}{total / wall * 100:>14.1f}%")
+            marginal_total += seconds if marginal is None else marginal
+        less = "-" if marginal is None else f"{marginal * 1000 / delivered:.3f}"
+        print(
+            f"{indent}{name + mark:<{WIDTH}}{seconds * 1000 / delivered:>17.3f}{less:>11}{seconds / wall * 100:>14.1f}%"
+        )
+    print(
+        f"{indent}{'total (without *)':<{WIDTH}}{total * 1000 / delivered:>17.3f}"
+        f"{marginal_total * 1000 / delivered:>11.3f}{total / wall * 100:>14.1f}%"
+    )
     if shared:
         print(f"{indent}* shared with every other user of the test servers on this machine (an upper bound)")
 
@@ -232,11 +256,18 @@ def print_rss_table(
 ) -> list[str]:
     """RSS at rest and peak under load per tree; returns the names (not `exempt`) whose rest RSS
     exceeds the aim."""
-    print(f"{indent}{'process':<26}{'RSS at rest MB':>15}{'peak under load MB':>20}   (a tree: its PSS summed)")
-    over = []
+    print(
+        f"{indent}{'process':<{WIDTH}}{'RSS at rest MB':>15}{'peak under load MB':>20}{'idle CPU % core':>17}"
+        "   (a tree: its PSS summed)"
+    )
+    over, idle_total = [], 0.0
     for w in watch.watched.values():
         flag = f"  > {aim_mb:.0f} MB aim" if w.rest_rss / 2**20 > aim_mb and w.name not in exempt else ""
         if flag:
             over.append(w.name)
-        print(f"{indent}{w.name:<26}{w.rest_rss / 2**20:>15.0f}{w.peak_rss / 2**20:>20.0f}{flag}")
+        idle = "-" if w.idle_cpu is None else f"{w.idle_cpu * 100:.1f}%"
+        if w.idle_cpu is not None and w.name not in exempt:
+            idle_total += w.idle_cpu
+        print(f"{indent}{w.name:<{WIDTH}}{w.rest_rss / 2**20:>15.0f}{w.peak_rss / 2**20:>20.0f}{idle:>17}{flag}")
+    print(f"{indent}{'services idle, together':<{WIDTH}}{'':>35}{idle_total * 100:>16.1f}%")
     return over

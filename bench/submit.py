@@ -172,6 +172,31 @@ class Platform:
         await delete_prefixed_topics(self.kafka)
 
 
+PG_COUNTERS = "xact_commit + xact_rollback AS transactions, tup_inserted AS inserted, tup_updated AS updated, tup_deleted AS deleted, tup_fetched AS fetched"
+
+
+async def pg_counters(platform: Platform) -> dict[str, int]:
+    """This database's counters from pg_stat_database (flushed by PostgreSQL about once a second)."""
+    conn = await asyncpg.connect(platform.pg.dsn)
+    try:
+        await asyncio.sleep(1.2)
+        row = await conn.fetchrow(f"SELECT {PG_COUNTERS} FROM pg_stat_database WHERE datname = $1", platform.db)
+        return dict(row)
+    finally:
+        await conn.close()
+
+
+def print_pg_per_message(before: dict[str, int], after: dict[str, int], delivered: int, indent: str = "    ") -> None:
+    if delivered <= 0:
+        return
+    per = {k: (after[k] - before[k]) / delivered for k in after}
+    print(
+        f"{indent}PostgreSQL, this database, per delivered message: {per['transactions']:.1f} transactions,"
+        f" {per['inserted']:.1f} rows inserted, {per['updated']:.1f} updated, {per['deleted']:.1f} deleted,"
+        f" {per['fetched']:.1f} fetched"
+    )
+
+
 def watch_processes(platform: Platform, infra: LocalInfra) -> ProcWatch:
     watch = ProcWatch(interval=1.0)
     for name, proc in platform.procs.items():
@@ -600,14 +625,17 @@ async def search(
 
     async def step(rate: int) -> bool:
         await drain(platform)
+        pg_before = await pg_counters(platform)
         before = watch.cpu()
         e2e = await end_to_end(platform, creds, rate, args.search_seconds, wait=10)
         wall, cpu = cpu_delta(before, watch.cpu())
+        pg_after = await pg_counters(platform)
         ok = passes(e2e)
-        per_msg = services_cpu(cpu) * 1000 / e2e["delivered"] if e2e["delivered"] else None
+        idle = sum(v or 0 for k, v in watch.idle().items() if k not in SHARED) * wall
+        per_msg = (services_cpu(cpu) - idle) * 1000 / e2e["delivered"] if e2e["delivered"] else None
         print(search_row(e2e, ok, per_msg), flush=True)
         await failures.explain(platform, f"search step {rate}/s", e2e)
-        results[rate] = (e2e, ok, (wall, cpu))
+        results[rate] = (e2e, ok, (wall, cpu, pg_before, pg_after))
         return ok
 
     best, first_fail = 0, None
@@ -627,7 +655,10 @@ async def search(
             best = mid
         else:
             first_fail = mid
-    print("  * CPU of every bench process but the shared Kafka and PostgreSQL, per delivered message")
+    print(
+        "  * CPU of every bench process but the shared Kafka and PostgreSQL, less what they spend idle,"
+        " per delivered message"
+    )
     if best:
         print(f"  sustainable rate: {best:,}/s (p99 < {SEARCH_P99_MS:.0f} ms for {args.search_seconds:g} s)", end="")
         print(f"; {first_fail:,}/s was not" if first_fail else f"; no step up to {args.search_max:,}/s failed")
@@ -661,8 +692,7 @@ def gateway_phase(infra: LocalInfra, args: argparse.Namespace) -> None:
         creds = asyncio.run(platform.prepare())
         start_gateway(platform)
         watch = watch_processes(platform, infra)
-        time.sleep(3)
-        watch.record_rest()
+        watch.record_rest(5)
         watch.start_sampling()
         before = watch.cpu()
         gateway = run_wrk(creds, idempotency_key=args.idempotency_key)
@@ -687,6 +717,8 @@ def gateway_phase(infra: LocalInfra, args: argparse.Namespace) -> None:
             gateway["accepted"],
             shared=SHARED,
             indent="    ",
+            per="accepted",
+            idle=watch.idle(),
         )
         print(
             f"  (per accepted submit, not delivered: the {gateway['accepted']:,} submits stay in this phase's topics)"
@@ -730,8 +762,8 @@ def pipeline_phases(infra: LocalInfra, args: argparse.Namespace, failures: Failu
             f" {args.smpp_binds or 'default'}; gateway per-key limit {BENCH_RATE_LIMIT:,}/s"
         )
         watch = watch_processes(platform, infra)
-        time.sleep(5)
-        watch.record_rest()
+        time.sleep(3)
+        watch.record_rest(10)
         watch.start_sampling()
         # warm-up (connections, caches, JIT of nothing: Python), not measured
         asyncio.run(end_to_end(platform, creds, 50, 4, wait=10))
@@ -744,9 +776,11 @@ def pipeline_phases(infra: LocalInfra, args: argparse.Namespace, failures: Failu
 
         if args.rate:
             asyncio.run(drain(platform))
+            pg_before = asyncio.run(pg_counters(platform))
             before = watch.cpu()
             e2e = asyncio.run(end_to_end(platform, creds, args.rate, args.seconds))
             wall, cpu = cpu_delta(before, watch.cpu())
+            pg_after = asyncio.run(pg_counters(platform))
             print(f"\nend to end, submit -> DELIVERED through the SMPP sandbox (receipt delay 0), {args.seconds}s:")
             print_e2e(e2e)
             print(
@@ -755,7 +789,8 @@ def pipeline_phases(infra: LocalInfra, args: argparse.Namespace, failures: Failu
             print("  (aim: 1,000/s sustained with p99 < 50 ms)")
             asyncio.run(failures.explain(platform, f"end to end {args.rate}/s", e2e))
             print(f"  CPU per delivered message over the phase ({wall:.0f} s, the wait for receipts included):")
-            print_cpu_table(wall, cpu, e2e["delivered"], shared=SHARED, indent="    ")
+            print_cpu_table(wall, cpu, e2e["delivered"], shared=SHARED, indent="    ", idle=watch.idle())
+            print_pg_per_message(pg_before, pg_after, e2e["delivered"])
 
         if args.channels:
             for name, body in channel_bodies(creds).items():
@@ -819,19 +854,27 @@ def profile_phase(
             )
             for name in PROFILED
         ]
-        time.sleep(1)  # py-spy attached
+        pg_before = asyncio.run(pg_counters(platform))  # its 1.2 s sleep lets py-spy attach
         before = watch.cpu()
-        e2e = asyncio.run(end_to_end(platform, creds, rate, args.profile_seconds - 2, wait=10))
+        e2e = asyncio.run(end_to_end(platform, creds, rate, args.profile_seconds - 3, wait=10))
         wall, cpu = cpu_delta(before, watch.cpu())
+        pg_after = asyncio.run(pg_counters(platform))
         for spy in spies:
             spy.wait(timeout=args.profile_seconds + 60)
         print(
-            f"\nprofiled load, {rate}/s for {args.profile_seconds - 2}s, py-spy at {args.profile_sample_rate} Hz on {', '.join(PROFILED)}:"
+            f"\nprofiled load, {rate}/s for {args.profile_seconds - 3}s, py-spy at {args.profile_sample_rate} Hz"
+            f" on {', '.join(PROFILED)}:"
         )
         print_e2e(e2e)
-        print_cpu_table(wall, cpu, e2e["delivered"], shared=SHARED, indent="    ")
+        asyncio.run(failures.explain(platform, f"profiled {rate}/s", e2e))
+        print_cpu_table(wall, cpu, e2e["delivered"], shared=SHARED, indent="    ", idle=watch.idle())
+        print_pg_per_message(pg_before, pg_after, e2e["delivered"])
+        (out / f"cpu-{rate}.json").write_text(
+            json.dumps({k: v * 1000 / max(1, e2e["delivered"]) for k, v in cpu.items()}, indent=1)
+        )
     print(
-        f"  profiles: {out}/<service>-<rate>.txt (py-spy raw); top functions: python bench/profile_top.py {out}/*.txt"
+        f"  profiles: {out}/<service>-<rate>.txt (py-spy raw, GIL samples), CPU ms per delivered message in"
+        f" {out}/cpu-<rate>.json; top functions: python bench/profile_top.py {out}/*-<rate>.txt"
     )
 
 
@@ -840,9 +883,10 @@ async def _search_and_report(
 ) -> None:
     found = await search(platform, creds, watch, args, failures)
     if found["best"]:
-        e2e, _, (wall, cpu) = found["results"][found["best"]]
+        e2e, _, (wall, cpu, pg_before, pg_after) = found["results"][found["best"]]
         print(f"  CPU per delivered message at the sustainable rate ({found['best']:,}/s, {wall:.0f} s):")
-        print_cpu_table(wall, cpu, e2e["delivered"], shared=SHARED, indent="    ")
+        print_cpu_table(wall, cpu, e2e["delivered"], shared=SHARED, indent="    ", idle=watch.idle())
+        print_pg_per_message(pg_before, pg_after, e2e["delivered"])
 
 
 def main() -> None:
