@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 
 from cpaas.contracts import Channel, MessageStatus, new_message_id
-from cpaas.message_log import analytics
+from cpaas.message_log import MessageLogReader, ReportFilter, _rollup_count, analytics
 from cpaas.reporting.store import MessageLog
 
 S = MessageStatus
@@ -251,3 +251,42 @@ async def intelligence_matches(db, account, now, rows, zone_name) -> None:
         )
         for c in {r["campaign_id"] for r in campaign}
     }
+
+
+async def test_the_reports_total_from_the_rollups_equals_the_log_and_falls_back_while_deltas_wait(harness, traffic):
+    account, now, rows = traffic
+    pool = await asyncpg.create_pool(harness.settings.postgres.dsn, min_size=1, max_size=2)
+    reader = MessageLogReader(pool)
+    try:
+        cases = [
+            (now - timedelta(days=9, minutes=7), now - timedelta(minutes=3), None, None),
+            (now - timedelta(days=6, hours=5, minutes=22), now - timedelta(days=1, minutes=44), "DELIVERED", None),
+            (now - timedelta(days=8, minutes=1), now, "UNDELIVERED", "SMS"),
+            (now - timedelta(days=10), now, None, "WHATSAPP"),
+        ]
+        for since, until, state, channel in cases:
+            flt = ReportFilter(account, status=state, channel=channel, created_from=since, created_to=until)
+            want = sum(
+                1 for r in rows
+                if since <= r["created_at"] < until and state in (None, r["status"]) and channel in (None, r["channel"])
+            )  # fmt: skip
+            async with pool.acquire() as conn:
+                assert await _rollup_count(conn, flt, *flt.where()) == want  # the rollups answered
+            assert (await reader.page(flt, page=1, page_size=5))[1] == want
+        # a row written without a flush: its deltas wait, the rollups step aside, the total stays exact
+        created = now - timedelta(days=2)
+        await harness.db.execute(
+            "INSERT INTO messages (message_id, created_at, account_id, recipient, channel, primary_channel, status,"
+            " status_rank) VALUES ($1, $2, $3, '+919800000001', 'SMS', 'SMS', 'DELIVERED', 3)",
+            new_message_id(int(created.timestamp() * 1000)), created, account,
+        )  # fmt: skip
+        flt = ReportFilter(account, created_from=now - timedelta(days=9), created_to=now)
+        async with pool.acquire() as conn:
+            assert await _rollup_count(conn, flt, *flt.where()) is None
+        want = sum(1 for r in rows if flt.created_from <= r["created_at"] < now) + 1
+        assert (await reader.page(flt, page=1, page_size=5))[1] == want
+        await harness.db.execute("SELECT flush_rollups(true)")
+        async with pool.acquire() as conn:
+            assert await _rollup_count(conn, flt, *flt.where()) == want
+    finally:
+        await pool.close()
