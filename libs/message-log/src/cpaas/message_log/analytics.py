@@ -285,11 +285,13 @@ def _tallies(rows, key) -> dict[Any, _Tally]:
 SMALL_READ = "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off"
 
 
-async def _fetch_all(db: Db, *queries: tuple[Any, ...]) -> list[list[asyncpg.Record]]:
-    """Each (query, *args) in one read-only transaction, in order."""
+async def _fetch_all(
+    db: Db, *queries: tuple[Any, ...], isolation: str = "read_committed"
+) -> list[list[asyncpg.Record]]:
+    """Each (query, *args) in one read-only transaction, in order (repeatable_read: one snapshot)."""
 
     async def run(conn: asyncpg.Connection) -> list[list[asyncpg.Record]]:
-        async with conn.transaction(readonly=True):
+        async with conn.transaction(isolation=isolation, readonly=True):
             await conn.execute(SMALL_READ)
             return [await conn.fetch(query, *args) for query, *args in queries]
 
@@ -304,17 +306,42 @@ async def _fetch(db: Db, query: str, *args: Any) -> list[asyncpg.Record]:
 
 
 SUMS = ", ".join(f"sum({c})::bigint AS {c}" for c in WIDE_COLUMNS.split(", "))
-# per chart bucket, per channel, and the whole range (its statuses), in one read
-SUMMARY = f"""
-SELECT GROUPING(start, channel) AS g, start, channel, {SUMS}
+_BUCKET_FIELDS = frozenset(SummaryBucket.model_fields)
+
+
+def _summary_bucket(start: datetime, tally: "_Tally") -> SummaryBucket:
+    """SummaryBucket(start=start, **tally.fields()) without validation (our own counts, up to
+    5,000 of them per chart): what model_construct does, in a fifth of its time."""
+    bucket = object.__new__(SummaryBucket)
+    fields = tally.fields()
+    fields["start"] = start
+    object.__setattr__(bucket, "__dict__", fields)
+    object.__setattr__(bucket, "__pydantic_fields_set__", _BUCKET_FIELDS)
+    object.__setattr__(bucket, "__pydantic_extra__", None)
+    object.__setattr__(bucket, "__pydantic_private__", None)
+    return bucket
+
+
+# The chart's buckets (cut at the zone's bucket edges: the finer levels) with only what a
+# bucket shows, and the range's channels and statuses from its coarsest cover (no cuts:
+# mostly whole days), both in one snapshot.
+SUMMARY_BUCKETS = f"""
+SELECT date_trunc($8, bucket AT TIME ZONE $9) AS start, sum(messages)::bigint AS messages,
+    sum(delivered + read)::bigint AS delivered, sum(failed + undelivered)::bigint AS failed
 FROM (
-    SELECT date_trunc($8, bucket AT TIME ZONE $9) AS start, channel, {WIDE_COLUMNS}
-    FROM (
-        {_wide_union(2)}
-    ) x
-    WHERE $10::text IS NULL OR channel = $10
-) y
-GROUP BY GROUPING SETS ((start), (channel), ())
+    {_wide_union(2, "bucket, channel, messages, delivered, read, failed, undelivered")}
+) x
+WHERE $10::text IS NULL OR channel = $10
+GROUP BY 1
+HAVING sum(messages) <> 0
+"""
+SUMMARY_TOTALS = f"""
+SELECT channel, {SUMS}
+FROM (
+    {_wide_union(2)}
+) x
+WHERE $8::text IS NULL OR channel = $8
+GROUP BY 1
 HAVING sum(messages) <> 0
 """
 
@@ -333,23 +360,31 @@ async def summary(
     zone = ZoneInfo(time_zone)
     range_from, range_to = align(range_from), align(range_to)
     bucket = bucket or choose_bucket(range_from, range_to)
-    ranges = plan(range_from, range_to, [(zone, CUTS[bucket])])
-    args = _plan_args(ranges, (DAY, HOUR, QUARTER))
-    rows = await _fetch(db, SUMMARY, account_id, *args, bucket, time_zone, channel)
-    by_start = _wide_tallies((r for r in rows if r["g"] == 1), lambda r: r["start"])
-    by_channel = _wide_tallies((r for r in rows if r["g"] == 2), lambda r: r["channel"])
+    levels = (DAY, HOUR, QUARTER)
+    cut = _plan_args(plan(range_from, range_to, [(zone, CUTS[bucket])]), levels)
+    whole = _plan_args(plan(range_from, range_to, []), levels)
+    rows, channel_rows = await _fetch_all(
+        db,
+        (SUMMARY_BUCKETS, account_id, *cut, bucket, time_zone, channel),
+        (SUMMARY_TOTALS, account_id, *whole, channel),
+        isolation="repeatable_read",
+    )
+    by_start = {}
+    for r in rows:
+        tally = by_start[r["start"]] = _Tally()
+        tally.total, tally.delivered, tally.failed = r["messages"], r["delivered"], r["failed"]
+    by_channel = _wide_tallies(channel_rows, lambda r: r["channel"])
     statuses = dict.fromkeys(STATUSES, 0)
     total = _Tally()
-    for row in rows:
-        if row["g"] == 3:
-            for status, column in WIDE_STATUSES.items():
-                statuses[status] += row[column]
-            _add_wide(total, row)
+    for row in channel_rows:
+        for status, column in WIDE_STATUSES.items():
+            statuses[status] += row[column]
+        _add_wide(total, row)
     buckets = []
     empty = _Tally()
     for start in bucket_starts(range_from, range_to, bucket, zone):
         tally = by_start.get(start, empty)
-        buckets.append(SummaryBucket.model_construct(start=start.replace(tzinfo=zone), **tally.fields()))
+        buckets.append(_summary_bucket(start.replace(tzinfo=zone), tally))
     return AnalyticsSummary(
         account_id=account_id,
         time_zone=time_zone,
