@@ -589,6 +589,11 @@ def print_e2e(e2e: dict, raw_hop: dict | None = None) -> None:
         f" submitted {e2e['submitted']:,}, delivered {e2e['delivered']:,}"
     )
     print(f"  latency submit -> DELIVERED p50 {e2e['p50_ms']:.1f} ms, p99 {e2e['p99_ms']:.1f} ms  ({load()})")
+    if e2e["submit_rate_achieved"] < 0.95 * e2e["offered_per_s"]:
+        print(
+            f"  (the driver fell behind the offered rate: its {CONNECTIONS} connections each wait for the gateway's"
+            " answer, so the gateway's answer time bounds the rate it can submit at)"
+        )
 
 
 def search_row(e2e: dict, ok: bool, cpu_ms: float | None) -> str:
