@@ -59,7 +59,7 @@ SPAM_FAILURE_MIN_TERMINAL = 30
 SPAM_FAILURE_RATE = 0.6
 SPAM_SAME_CONTENT = 100
 SPAM_BLACKLIST_HITS = 5
-NEW_SENDER_VOLUME = 8  # submits in 10 minutes by a sender with no earlier traffic (a test or two is fewer)
+NEW_SENDER_VOLUME = 12  # submits in 10 minutes by a sender with no earlier traffic
 
 
 @dataclass(frozen=True)

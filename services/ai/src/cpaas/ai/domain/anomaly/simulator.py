@@ -152,7 +152,9 @@ def plan_attack(kind: str, p: Profile, start: datetime, rng: random.Random, stre
     elif kind in ("OTP_FLOOD_SEQUENTIAL", "PUMPING"):
         target = _mobile(rng, "IN")[:-4]
     elif kind == "SPAM_NEW_SENDER":
-        target = f"NEW{p.account_id:04d}"[:11]
+        # a sender the account never used: each attack its own (one name per account made a
+        # second attack on that account a known sender, not a new one)
+        target = f"N{p.account_id % 1000:03d}{start:%j%H%M}"
     return Attack(kind, p.account_id, start, rng.randint(10, 30), s, target)
 
 
