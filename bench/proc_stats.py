@@ -198,7 +198,7 @@ class ProcWatch:
         tick = 0
         while not self._stop.wait(self.interval):
             tick += 1
-            for name, value in self.rss(trees=tick % 10 == 0).items():
+            for name, value in self.rss(trees=tick % 10 == 1).items():
                 if name in self.watched:
                     self.watched[name].peak_rss = max(self.watched[name].peak_rss, value)
 
@@ -207,9 +207,12 @@ class ProcWatch:
         self._thread.start()
 
     def stop_sampling(self) -> None:
+        """Stops the sampler after one last reading of every tree (trees are read every tenth tick)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
+        for name, value in self.rss().items():
+            self.watched[name].peak_rss = max(self.watched[name].peak_rss, value)
 
 
 def cpu_delta(before: dict[str, float], after: dict[str, float]) -> tuple[float, dict[str, float]]:
