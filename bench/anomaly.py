@@ -215,6 +215,13 @@ async def quality(
         await drop_database(infra, pg)
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (not idle or waiting on I/O), /proc/stat."""
+    with open("/proc/stat") as stat:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, stat.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 async def throughput(infra: LocalInfra, n_events: int, seed: int) -> None:
     pg = await fresh_database(infra, "bench_anomaly")
     kafka = KafkaSettings(
@@ -243,7 +250,7 @@ async def throughput(infra: LocalInfra, n_events: int, seed: int) -> None:
     finally:
         await broker.stop()
     raw = await raw_consume_rate(kafka, [SUBMIT_TOPICS[Channel.SMS].name, MSG_STATUS.name], published)
-    app = build_app(AiSettings(kafka=kafka, postgres=pg, detect_interval_seconds=3600, batch_max_records=5000))
+    app = build_app(AiSettings(kafka=kafka, postgres=pg, detect_interval_seconds=3600))  # the service's defaults
     conn = await asyncpg.connect(pg.dsn, server_settings={"search_path": "ai,public"})
     try:
         async with app.router.lifespan_context(app):
@@ -256,18 +263,21 @@ async def throughput(infra: LocalInfra, n_events: int, seed: int) -> None:
                 done = await conn.fetchval("SELECT count(*) FROM counted")
                 if first_at is None and done:
                     first_at, first_count = time.perf_counter(), done  # the group has joined
-                    first_cpu = time.process_time()
+                    first_cpu, first_busy = time.process_time(), machine_busy_seconds()
                 if done >= published:
                     break
             elapsed = time.perf_counter() - first_at
             cpu = time.process_time() - first_cpu
+            busy = machine_busy_seconds() - first_busy
         rate = (published - first_count) / elapsed
         cpu_us = cpu / (published - first_count) * 1e6
         print(
             f"consumer: {published} events ({first_count} counted in the first poll), the rest in {elapsed:.1f} s"
             f" = {rate:,.0f} events/s; raw limit (a bare aiokafka consumer reading the same topics): {raw:,.0f}"
             f" events/s (ratio {rate / raw:.2f}); the consumer's own CPU {cpu_us:.1f} us per event (the rate"
-            f" one core of it alone would allow: {1e6 / cpu_us:,.0f}/s); load average {os.getloadavg()[0]:.1f}"
+            f" one core of it alone would allow: {1e6 / cpu_us:,.0f}/s); the whole machine's CPU (every process:"
+            f" PostgreSQL, Kafka, this one) {busy / (published - first_count) * 1e6:.1f} us per event, {busy / elapsed:.2f}"
+            f" of its {os.cpu_count()} cores busy; load average {os.getloadavg()[0]:.1f}"
         )
     finally:
         await conn.close()

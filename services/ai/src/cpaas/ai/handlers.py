@@ -41,7 +41,7 @@ def traffic_topics(kafka: KafkaSettings) -> list[str]:
     return [*sorted(kafka.topic(spec.name) for spec in SUBMIT_TOPICS.values()), kafka.topic(MSG_STATUS.name)]
 
 
-CHUNK_RECORDS = 1000
+CHUNK_RECORDS = 2000
 
 
 class _Seen(BaseModel):

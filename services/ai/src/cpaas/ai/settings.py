@@ -31,7 +31,9 @@ class AiSettings(ServiceSettings):
         description="Shared token that trusted services (gateway, console) send as X-Service-Token on /internal/ routes",
     )
     consumer_group: str = Field("ai", description="Kafka consumer group of the traffic subscriber (anomaly aggregates)")
-    batch_max_records: int = Field(2000, ge=1, description="Most traffic events counted in one batch (one transaction)")
+    batch_max_records: int = Field(
+        5000, ge=1, description="Most traffic events taken in one poll (counted in pipelined chunks of 2,000)"
+    )
     batch_timeout_ms: int = Field(20, ge=1, description="How long a poll waits for traffic events before counting them")
     detect_interval_seconds: float = Field(60.0, gt=0, description="How often the anomaly and spam detectors run")
     minute_retention_hours: int = Field(
