@@ -8,7 +8,7 @@ in UTC, Asia/Kolkata (+5:30), Asia/Kathmandu (+5:45) and America/New_York."""
 import asyncio
 import random
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -264,6 +264,8 @@ async def test_the_reports_total_from_the_rollups_equals_the_log_and_falls_back_
             (now - timedelta(days=8, minutes=1), now, "UNDELIVERED", "SMS"),
             (now - timedelta(days=10), now, None, "WHATSAPP"),
         ]
+        odd = timezone(timedelta(hours=8, minutes=4))  # an offset off the 15-minute grid (ISO allows it)
+        cases.append((now.astimezone(odd) - timedelta(days=7, seconds=41), now.astimezone(odd), None, None))
         for since, until, state, channel in cases:
             flt = ReportFilter(account, status=state, channel=channel, created_from=since, created_to=until)
             want = sum(
@@ -280,6 +282,10 @@ async def test_the_reports_total_from_the_rollups_equals_the_log_and_falls_back_
             " status_rank) VALUES ($1, $2, $3, '+919800000001', 'SMS', 'SMS', 'DELIVERED', 3)",
             new_message_id(int(created.timestamp() * 1000)), created, account,
         )  # fmt: skip
+        ancient = ReportFilter(
+            account, created_from=datetime(88, 4, 17, tzinfo=odd), created_to=datetime(221, 5, 17, tzinfo=UTC)
+        )
+        assert (await reader.page(ancient, page=1, page_size=5))[1] == 0  # before the levels' grid: the log's count
         flt = ReportFilter(account, created_from=now - timedelta(days=9), created_to=now)
         async with pool.acquire() as conn:
             assert await _rollup_count(conn, flt, *flt.where()) is None

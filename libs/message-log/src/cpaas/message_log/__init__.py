@@ -5,7 +5,7 @@ of each index, and a message is found in its day partition through the time in i
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import asyncpg
@@ -46,6 +46,9 @@ class ReportFilter:
         return " AND ".join(clauses), args
 
 
+ROLLUP_SPAN = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC))  # the levels' grid
+
+
 async def _rollup_count(conn: asyncpg.Connection, flt: ReportFilter, where: str, args: list) -> int | None:
     """The filter's total from the rollups, or None where they cannot say it exactly.
 
@@ -63,10 +66,12 @@ async def _rollup_count(conn: asyncpg.Connection, flt: ReportFilter, where: str,
     column = "messages" if flt.status is None else analytics.WIDE_STATUSES.get(flt.status)
     if column is None:
         return None
-    lo = analytics.align(flt.created_from)
+    lo = analytics.align(flt.created_from.astimezone(UTC))  # the UTC grid, whatever offset the bound has
     lo = lo if lo == flt.created_from else lo + analytics.GRANULE
-    hi = analytics.align(flt.created_to)
+    hi = analytics.align(flt.created_to.astimezone(UTC))
     if hi - lo < timedelta(days=1):  # a short range: the log's count is as cheap
+        return None
+    if lo < ROLLUP_SPAN[0] or hi > ROLLUP_SPAN[1]:  # no rollup outside: the log answers (nothing there)
         return None
     ranges = analytics.plan(lo, hi, [])
     n = len(args)
