@@ -184,10 +184,11 @@ async def test_every_level_equals_the_fifteen_minute_rollups_and_a_log_scan(harn
 async def test_the_summary_from_the_levels_equals_the_log_in_the_accounts_zone(harness, traffic) -> None:
     account, now, rows = traffic
     for zone_name in ZONES:
-        await summary_matches(harness.db, account, now, rows, zone_name)
+        assert await summary_matches(harness.db, account, now, rows, zone_name), zone_name
 
 
-async def summary_matches(db, account, now, rows, zone_name) -> None:
+async def summary_matches(db, account, now, rows, zone_name) -> bool:
+    """Asserts each case; True once every case matched."""
     zone = ZoneInfo(zone_name)
     cases = [
         (now - timedelta(days=10, hours=1), now, "hour", None),
@@ -207,15 +208,17 @@ async def summary_matches(db, account, now, rows, zone_name) -> None:
         assert got.totals.total == len(inside)
         assert {k: v for k, v in got.statuses.items() if v} == Counter(r["status"] for r in inside)
         assert {c.channel: c.total for c in got.channels} == Counter(r["channel"] for r in inside)
+    return True
 
 
 async def test_intelligence_from_the_levels_equals_the_log_in_the_accounts_zone(harness, traffic) -> None:
     account, now, rows = traffic
     for zone_name in ZONES:
-        await intelligence_matches(harness.db, account, now, rows, zone_name)
+        assert await intelligence_matches(harness.db, account, now, rows, zone_name), zone_name
 
 
-async def intelligence_matches(db, account, now, rows, zone_name) -> None:
+async def intelligence_matches(db, account, now, rows, zone_name) -> bool:
+    """Asserts each figure; True once every figure matched."""
     zone, ist = ZoneInfo(zone_name), ZoneInfo(analytics.QUIET_ZONE)
     got = await analytics.intelligence(db, account, zone_name, now, min_volume=1)
     last_7 = analytics.align(now) + analytics.GRANULE - timedelta(days=7)
@@ -251,6 +254,7 @@ async def intelligence_matches(db, account, now, rows, zone_name) -> None:
         )
         for c in {r["campaign_id"] for r in campaign}
     }
+    return True
 
 
 async def test_the_reports_total_from_the_rollups_equals_the_log_and_falls_back_while_deltas_wait(harness, traffic):
