@@ -29,7 +29,7 @@ from cpaas.gateway.domain.limits import InvalidKeyThrottle, RateLimiter
 from cpaas.gateway.downstream import Downstream
 from cpaas.gateway.handlers import SubmitHandler
 from cpaas.gateway.settings import GatewaySettings
-from cpaas.gateway.store import Balances, IdempotencyStore
+from cpaas.gateway.store import Balances, IdempotencyStore, SubmitBudgets
 from cpaas.message_log import MessageLogReader
 from cpaas.platform.api_errors import install_error_handlers
 from cpaas.platform.broker import EventPublisher, make_broker
@@ -116,7 +116,7 @@ def build_app(
                 idempotency=idempotency,
                 publisher=EventPublisher(broker, settings.kafka, source="gateway"),
                 balances=balances,
-                rate_limiter=RateLimiter(settings.submit_rate_per_second),
+                rate_limiter=RateLimiter(settings.submit_rate_per_second, lease=SubmitBudgets(pool).lease),
                 key_throttle=app.state.key_throttle,
             )
             sweeper = asyncio.create_task(_sweep_idempotency(idempotency, settings.idempotency_ttl_hours))

@@ -90,7 +90,7 @@ class SubmitHandler:
             return _refusal(error)
 
     async def _submit(self, caller: Caller, idempotency_key: str | None, raw: bytes) -> tuple[int, str, dict | None]:
-        self.rate_limiter.take(caller.account_id, caller.account.submit_rate_per_second)
+        await self.rate_limiter.take(caller.account_id, caller.account.submit_rate_per_second)
         body = parse(raw)
         check_idempotency_key(idempotency_key)
         recipient = rules.normalize_recipient(body.recipient)

@@ -61,7 +61,7 @@ class GatewaySettings(ServiceSettings):
         " (per gateway process) before requests with keys the gateway has not seen valid get 429",
     )
     submit_rate_per_second: int = Field(
-        1000, ge=1, description="Submits a second per API key, per gateway process (an account may override it)"
+        1000, ge=1, description="Submits a second per API key, across all gateway replicas (an account may override it)"
     )
     credit_check: bool = Field(True, description="Refuse submits (402) from accounts whose balance is not above zero")
     balance_ttl_seconds: float = Field(

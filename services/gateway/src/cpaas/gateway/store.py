@@ -221,3 +221,35 @@ class Balances:
         )
         self._cache[account_id] = (value, time.monotonic() + self.ttl)
         return value
+
+
+# The account's shared bucket refilled to the statement's time (PostgreSQL's clock, so
+# replicas agree; never backwards, as a statement that waited for the row lock may carry
+# an earlier time than the one before it), then up to $2 whole tokens taken from it. A new
+# bucket starts full.
+_AVAILABLE = (
+    "least($3::float8, b.tokens + $3::float8"
+    " * greatest(0, extract(epoch FROM statement_timestamp() - b.refilled_at))::float8)"
+)
+_LEASE = f"""
+INSERT INTO submit_budgets AS b (account_id, tokens, refilled_at, last_grant)
+VALUES ($1, $3::float8 - least($2, $3), statement_timestamp(), least($2, $3))
+ON CONFLICT (account_id) DO UPDATE SET
+    last_grant = least($2::float8, floor({_AVAILABLE}))::int,
+    tokens = {_AVAILABLE} - least($2::float8, floor({_AVAILABLE})),
+    refilled_at = greatest(b.refilled_at, statement_timestamp())
+RETURNING last_grant, tokens
+"""
+
+
+class SubmitBudgets:
+    """Each account's submit-rate bucket, shared by the gateway replicas (domain/limits.py
+    leases slices of it). One row per account; a lease is one statement."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def lease(self, account_id: int, want: int, rate: int) -> tuple[int, float]:
+        """Up to `want` tokens of the bucket of `rate` a second: (granted, tokens left)."""
+        row = await self.pool.fetchrow(_LEASE, account_id, want, rate)
+        return row["last_grant"], row["tokens"]
