@@ -2,15 +2,17 @@
 range exactly once, and a row of a coarser level (a UTC hour or day) is used only where all
 of its 15-minute buckets fall in one chart bucket in the account's zone, so a chart from the
 levels equals one from the 15-minute buckets: an hour in UTC is an hour in a whole-hour zone,
-never in Asia/Kolkata (+5:30) or Asia/Kathmandu (+5:45); daylight saving changes included."""
+never in Asia/Kolkata (+5:30) or Asia/Kathmandu (+5:45), where a UTC half hour is inside one
+local hour; daylight saving changes included."""
 
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from cpaas.message_log.analytics import CUTS, DAY, HOUR, QUARTER, QUIET_CUTS, QUIET_ZONE, align, local_start, plan
+from cpaas.message_log.analytics import CUTS, DAY, HALF, HOUR, QUARTER, QUIET_CUTS, QUIET_ZONE, align, local_start, plan
 
 ZONES = ("UTC", "Asia/Kolkata", "Asia/Kathmandu", "America/New_York", "Europe/London", "Australia/Lord_Howe")
 T0 = datetime(2026, 3, 1, tzinfo=UTC)  # DST starts inside the next weeks in New York, London, ends in Lord Howe
@@ -53,18 +55,22 @@ def test_the_levels_cover_the_range_once_and_no_row_spans_two_chart_buckets(zone
             assert len({local_start(q, bucket, zone) for q in quarters(grain, start)}) == 1, (grain, start)
 
 
-def test_a_whole_hour_zone_reads_hours_and_days_kolkata_and_kathmandu_read_fifteen_minutes_for_hours() -> None:
+def test_a_whole_hour_zone_reads_hours_and_days_kolkata_reads_half_hours_for_hours() -> None:
     lo, hi = T0, T0 + timedelta(days=90)
     utc_hours = rows_of(plan(lo, hi, [(ZoneInfo("UTC"), CUTS["hour"])]))
     assert {g for g, _ in utc_hours} == {HOUR} and len(utc_hours) == 90 * 24
     utc_weeks = rows_of(plan(lo, hi, [(ZoneInfo("UTC"), CUTS["week"])]))
     assert {g for g, _ in utc_weeks} == {DAY} and len(utc_weeks) == 90
-    for name in ("Asia/Kolkata", "Asia/Kathmandu"):
-        assert {g for g, _ in rows_of(plan(lo, hi, [(ZoneInfo(name), CUTS["hour"])]))} == {QUARTER}
+    # a Kolkata hour (+5:30) is two UTC half hours; a Kathmandu one (+5:45) a half hour between two quarters
+    ist_hours = rows_of(plan(lo, hi, [(ZoneInfo("Asia/Kolkata"), CUTS["hour"])]))
+    assert {g for g, _ in ist_hours} == {HALF} and len(ist_hours) == 90 * 24 * 2
+    npt_hours = Counter(g for g, _ in rows_of(plan(lo, hi, [(ZoneInfo("Asia/Kathmandu"), CUTS["hour"])])))
+    assert npt_hours == {QUARTER: 90 * 24 * 2, HALF: 90 * 24}
     ist_days = rows_of(plan(lo, hi, [(ZoneInfo("Asia/Kolkata"), CUTS["day"])]))
-    # a Kolkata day is 18:30-18:30 UTC: 23 whole UTC hours and two 15-minute buckets at each end
+    # a Kolkata day is 18:30-18:30 UTC: 23 whole UTC hours and a half hour at each end
     assert sum(1 for g, _ in ist_days if g == HOUR) == 18 + 89 * 23 + 5  # 00:00-18:00 first, 19:00-24:00 last
-    assert not any(g == DAY for g, _ in ist_days)
+    assert sum(1 for g, _ in ist_days if g == HALF) == 1 + 89 * 2 + 1
+    assert not any(g in (DAY, QUARTER) for g, _ in ist_days)
     ist_weeks = rows_of(plan(lo, hi, [(ZoneInfo("Asia/Kolkata"), CUTS["week"])]))
     assert any(g == DAY for g, _ in ist_weeks)  # the UTC days inside a Kolkata week
 

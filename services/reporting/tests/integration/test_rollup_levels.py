@@ -1,6 +1,6 @@
-"""The rollups' coarser levels (migration 0009) through the real reporting consumer: messages
-over ten days, their events redelivered and out of order. Each level (15-minute wide rows,
-UTC hours, UTC days, day details, campaigns) equals the sum of the 15-minute full rollups
+"""The rollups' coarser levels (migrations 0009, 0010) through the real reporting consumer:
+messages over ten days, their events redelivered and out of order. Each level (15-minute wide
+rows, UTC half hours, UTC hours, UTC days, day details, campaigns) equals the sum of the 15-minute full rollups
 and a scan of the log; `rebuild_rollups` gives the same rows; and the Report Summary and
 Campaign Intelligence read from the levels equal the same charts computed from the log's rows
 in UTC, Asia/Kolkata (+5:30), Asia/Kathmandu (+5:45) and America/New_York."""
@@ -61,7 +61,10 @@ async def wide_table(db: asyncpg.Connection, table: str, account: int) -> Counte
 
 async def levels(db: asyncpg.Connection, account: int) -> dict[str, Counter]:
     async with db.transaction(isolation="repeatable_read", readonly=True):
-        out = {t: await wide_table(db, t, account) for t in ("rollup_quarters", "rollup_hours", "rollup_days")}
+        out = {
+            t: await wide_table(db, t, account)
+            for t in ("rollup_quarters", "rollup_halves", "rollup_hours", "rollup_days")
+        }
         details = await db.fetch(
             "SELECT bucket, channel, status, sender_id, error_code, messages FROM rollup_day_details"
             " WHERE account_id = $1 AND messages <> 0",
@@ -98,6 +101,7 @@ def expected_levels(rows) -> dict[str, Counter]:
             campaigns[(r["campaign_id"], r["status"])] += 1
     return {
         "rollup_quarters": wide_from(rows, 900),
+        "rollup_halves": wide_from(rows, 1800),
         "rollup_hours": wide_from(rows, 3600),
         "rollup_days": wide_from(rows, 86400),
         "rollup_day_details": details,
@@ -300,3 +304,30 @@ async def test_the_reports_total_from_the_rollups_equals_the_log_and_falls_back_
             assert await _rollup_count(conn, flt, *flt.where()) == want
     finally:
         await pool.close()
+
+
+QUARTER_HOURS = """
+SELECT date_trunc('hour', bucket AT TIME ZONE $4) AS start, sum(messages)::bigint AS total,
+    sum(delivered + read)::bigint AS delivered, sum(failed + undelivered)::bigint AS failed
+FROM rollup_quarters WHERE account_id = $1 AND bucket >= $2 AND bucket < $3
+GROUP BY 1 HAVING sum(messages) <> 0
+"""
+
+
+async def test_a_kolkata_hourly_summary_reads_half_hours_and_equals_the_fifteen_minute_level(harness, traffic):
+    account, now, _ = traffic
+    zone = ZoneInfo("Asia/Kolkata")  # +05:30 all year
+    for lo, hi in (
+        (now - timedelta(days=10, hours=1), now),
+        (now - timedelta(days=4, minutes=50), now - timedelta(hours=2, minutes=25)),  # off the half-hour grid
+    ):
+        got = await analytics.summary(harness.db, account, "Asia/Kolkata", lo, hi, "hour")
+        ranges = analytics.plan(got.range_from, got.range_to, [(zone, analytics.CUTS["hour"])])
+        halves = sum((b - a) // timedelta(minutes=30) for a, b in zip(*ranges[analytics.HALF], strict=True))
+        assert halves >= 2 * 24 * 3, "the planner reads the 30-minute level for Kolkata's hours"
+        assert not ranges[analytics.HOUR][0] and not ranges[analytics.DAY][0]
+        quarters = await harness.db.fetch(QUARTER_HOURS, account, got.range_from, got.range_to, "Asia/Kolkata")
+        want = {r["start"]: [r["total"], r["delivered"], r["failed"]] for r in quarters}
+        listed = {b.start.replace(tzinfo=None): [b.total, b.delivered, b.failed] for b in got.buckets if b.total}
+        assert listed == want
+        assert got.totals.total == sum(t for t, _, _ in want.values())

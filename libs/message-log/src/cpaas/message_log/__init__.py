@@ -53,7 +53,7 @@ async def _rollup_count(conn: asyncpg.Connection, flt: ReportFilter, where: str,
     """The filter's total from the rollups, or None where they cannot say it exactly.
 
     Exact: the whole 15-minute buckets inside [created_from, created_to) are summed from the
-    rollup levels (`analytics.plan`: whole UTC days, hours, then 15 minutes), the partial
+    rollup levels (`analytics.plan`: whole UTC days, hours, half hours, then 15 minutes), the partial
     buckets at the two ends are counted in the log, and both are read in one statement (one
     snapshot), in which a writer's rollup deltas commit with its rows. When the account has
     committed deltas not yet applied (a writer of the log that does not flush, until the
@@ -76,12 +76,13 @@ async def _rollup_count(conn: asyncpg.Connection, flt: ReportFilter, where: str,
     ranges = analytics.plan(lo, hi, [])
     n = len(args)
     union = analytics._wide_union(n + 1, f"channel, {column} AS n")
-    plan_args = analytics._plan_args(ranges, (analytics.DAY, analytics.HOUR, analytics.QUARTER))
+    plan_args = analytics._plan_args(ranges, analytics.LEVELS)
+    p = n + 1 + analytics.WIDE_PARAMS  # the channel, then lo and hi
     query = f"""
     SELECT CASE WHEN EXISTS (SELECT 1 FROM reporting.rollup_deltas d WHERE d.account_id = $1) THEN NULL ELSE
-        (SELECT COALESCE(sum(n), 0) FROM ({union}) x WHERE ${n + 7}::text IS NULL OR channel = ${n + 7})
+        (SELECT COALESCE(sum(n), 0) FROM ({union}) x WHERE ${p}::text IS NULL OR channel = ${p})
         + (SELECT count(*) FROM reporting.messages WHERE {where}
-            AND NOT (created_at >= ${n + 8} AND created_at < ${n + 9}))
+            AND NOT (created_at >= ${p + 1} AND created_at < ${p + 2}))
     END"""
     async with conn.transaction(readonly=True):
         await conn.execute(analytics.SMALL_READ)

@@ -7,15 +7,16 @@ ID, campaign and error code. Every zone's offset is a multiple of 15 minutes, so
 account's hours, days and weeks are exact sums of buckets, computed here in its zone
 (`bucket AT TIME ZONE zone`).
 
-Levels (0009): the same counts in UTC hours and UTC days (and 15-minute "wide" rows, one per
-channel with a column per status). `plan` cuts a range at every point where the chart's
-bucket (or another grouping: hour of day, the last 7 days, TRAI's quiet hours) changes in
-the zone, and covers each piece with the coarsest whole UTC buckets inside it: whole days,
-then whole hours, 15-minute buckets at the edges. A row of a coarser level is therefore read
-only when all its 15-minute buckets fall in one chart bucket, so every answer equals the sum
-of the 15-minute buckets: in a whole-hour zone an hourly chart reads hours and a weekly one
-mostly days; in Asia/Kolkata (+5:30) an hourly chart reads 15-minute rows, a daily one hours
-with four 15-minute rows per day. Offsets are taken from the zone (daylight saving: a piece
+Levels (0009, 0010): the same counts in UTC half hours, hours and days (and 15-minute "wide"
+rows, one per channel with a column per status). `plan` cuts a range at every point where the
+chart's bucket (or another grouping: hour of day, the last 7 days, TRAI's quiet hours) changes
+in the zone, and covers each piece with the coarsest whole UTC buckets inside it: whole days,
+then whole hours, half hours, 15-minute buckets at the edges. A row of a coarser level is
+therefore read only when all its 15-minute buckets fall in one chart bucket, so every answer
+equals the sum of the 15-minute buckets: in a whole-hour zone an hourly chart reads hours and
+a weekly one mostly days; in Asia/Kolkata (+5:30) an hourly chart reads two half-hour rows an
+hour, a daily one hours with two half-hour rows per day; in Asia/Kathmandu (+5:45) an hour is
+a half hour and two 15-minute rows. Offsets are taken from the zone (daylight saving: a piece
 never spans an offset change). Read only, and every query is scoped by account id first, the
 leading column of every level's key."""
 
@@ -93,7 +94,8 @@ def bucket_starts(range_from: datetime, range_to: datetime, bucket: Bucket, zone
     return starts
 
 
-QUARTER, HOUR, DAY, WEEK = 900, 3600, 86400, 604800  # seconds
+QUARTER, HALF, HOUR, DAY, WEEK = 900, 1800, 3600, 86400, 604800  # seconds
+LEVELS = (DAY, HOUR, HALF, QUARTER)  # the wide levels, in the order their ranges are passed
 MONDAY = 4 * DAY  # 1970-01-05, the first Monday after the epoch (a Thursday)
 CUTS = {"hour": ((HOUR, 0),), "day": ((DAY, 0),), "week": ((WEEK, MONDAY),)}  # (period, phase) in local time
 QUIET_CUTS = ((DAY, QUIET_TO * HOUR), (DAY, QUIET_FROM * HOUR))  # in QUIET_ZONE
@@ -172,7 +174,7 @@ def plan(
     range_to: datetime,
     cuts: list[tuple[ZoneInfo, tuple[tuple[int, int], ...]]],
     points: tuple[datetime, ...] = (),
-    grains: tuple[int, ...] = (QUARTER, HOUR, DAY),
+    grains: tuple[int, ...] = (QUARTER, HALF, HOUR, DAY),
 ) -> dict[int, tuple[list[datetime], list[datetime]]]:
     """{grain: (starts, ends)}: the UTC ranges of each level that together cover
     [range_from, range_to) (15-minute aligned) exactly once, no row crossing a cut (each
@@ -199,7 +201,7 @@ def plan(
 
 
 WIDE_COLUMNS = "messages, submitted, submitted_operator, delivered, read, retrying, failed, undelivered, campaign"
-WIDE_TABLES = {QUARTER: "rollup_quarters", HOUR: "rollup_hours", DAY: "rollup_days"}
+WIDE_TABLES = {QUARTER: "rollup_quarters", HALF: "rollup_halves", HOUR: "rollup_hours", DAY: "rollup_days"}
 
 
 def _ranges_of(table: str, columns: str, lo: int, hi: int) -> str:
@@ -215,12 +217,17 @@ def _ranges_of(table: str, columns: str, lo: int, hi: int) -> str:
 
 def _wide_union(first_param: int, columns: str = f"bucket, channel, {WIDE_COLUMNS}") -> str:
     """The wide rows of account $1 in the ranges of each level: params (starts, ends) from
-    `first_param`, days, hours, then quarters (as `plan` answers them)."""
+    `first_param`, one pair per level of LEVELS (as `plan` answers them); the next free
+    parameter is `first_param + WIDE_PARAMS`."""
     parts = []
-    for n, grain in enumerate((DAY, HOUR, QUARTER)):
+    for n, grain in enumerate(LEVELS):
         lo, hi = first_param + 2 * n, first_param + 2 * n + 1
         parts.append(_ranges_of(WIDE_TABLES[grain], columns, lo, hi))
     return "\n    UNION ALL ".join(parts)
+
+
+WIDE_PARAMS = 2 * len(LEVELS)  # the parameters of _wide_union
+P = 2 + WIDE_PARAMS  # the first parameter after account $1 and the levels' ranges
 
 
 def _plan_args(ranges: dict[int, tuple[list[datetime], list[datetime]]], grains: tuple[int, ...]) -> list:
@@ -326,12 +333,12 @@ def _summary_bucket(start: datetime, tally: "_Tally") -> SummaryBucket:
 # bucket shows, and the range's channels and statuses from its coarsest cover (no cuts:
 # mostly whole days), both in one snapshot.
 SUMMARY_BUCKETS = f"""
-SELECT date_trunc($8, bucket AT TIME ZONE $9) AS start, sum(messages)::bigint AS messages,
+SELECT date_trunc(${P}, bucket AT TIME ZONE ${P + 1}) AS start, sum(messages)::bigint AS messages,
     sum(delivered + read)::bigint AS delivered, sum(failed + undelivered)::bigint AS failed
 FROM (
     {_wide_union(2, "bucket, channel, messages, delivered, read, failed, undelivered")}
 ) x
-WHERE $10::text IS NULL OR channel = $10
+WHERE ${P + 2}::text IS NULL OR channel = ${P + 2}
 GROUP BY 1
 HAVING sum(messages) <> 0
 """
@@ -340,7 +347,7 @@ SELECT channel, {SUMS}
 FROM (
     {_wide_union(2)}
 ) x
-WHERE $8::text IS NULL OR channel = $8
+WHERE ${P}::text IS NULL OR channel = ${P}
 GROUP BY 1
 HAVING sum(messages) <> 0
 """
@@ -360,9 +367,8 @@ async def summary(
     zone = ZoneInfo(time_zone)
     range_from, range_to = align(range_from), align(range_to)
     bucket = bucket or choose_bucket(range_from, range_to)
-    levels = (DAY, HOUR, QUARTER)
-    cut = _plan_args(plan(range_from, range_to, [(zone, CUTS[bucket])]), levels)
-    whole = _plan_args(plan(range_from, range_to, []), levels)
+    cut = _plan_args(plan(range_from, range_to, [(zone, CUTS[bucket])]), LEVELS)
+    whole = _plan_args(plan(range_from, range_to, []), LEVELS)
     rows, channel_rows = await _fetch_all(
         db,
         (SUMMARY_BUCKETS, account_id, *cut, bucket, time_zone, channel),
@@ -405,10 +411,10 @@ async def summary(
 INTELLIGENCE = f"""
 WITH w AS (
     SELECT channel, {WIDE_COLUMNS},
-        bucket >= $8 AS last_7,
-        extract(hour FROM bucket AT TIME ZONE $9)::int AS hour,
-        extract(isodow FROM bucket AT TIME ZONE $9)::int - 1 AS weekday,
-        extract(hour FROM bucket AT TIME ZONE $10)::int NOT BETWEEN $12 AND $11 - 1 AS quiet
+        bucket >= ${P} AS last_7,
+        extract(hour FROM bucket AT TIME ZONE ${P + 1})::int AS hour,
+        extract(isodow FROM bucket AT TIME ZONE ${P + 1})::int - 1 AS weekday,
+        extract(hour FROM bucket AT TIME ZONE ${P + 2})::int NOT BETWEEN ${P + 4} AND ${P + 3} - 1 AS quiet
     FROM (
         {_wide_union(2)}
     ) x
@@ -473,7 +479,7 @@ async def intelligence(
     details = plan(since, until, [], grains=(QUARTER, DAY))
     rows, who, totals = await _fetch_all(
         db,
-        (INTELLIGENCE, account_id, *_plan_args(ranges, (DAY, HOUR, QUARTER)), last_7, time_zone, QUIET_ZONE,
+        (INTELLIGENCE, account_id, *_plan_args(ranges, LEVELS), last_7, time_zone, QUIET_ZONE,
          QUIET_FROM, QUIET_TO),
         (SENDERS_AND_FAILURES, account_id, *_plan_args(details, (DAY, QUARTER))),
         (ALL_TIME, account_id),
