@@ -19,8 +19,16 @@ and a webhook receiver:
 - receipts twice: a (message, attempt, status) POSTed twice to the webhook receiver (and the
   window within which the repeats came).
 
+With `--replicas N` (N >= 2) it is the scale-out run instead: N processes of every
+connector, the gateway, billing, router, reporting and webhooks (the client spreading its
+submits over the gateways, as a load balancer would, and moving to another when one does
+not answer); mid-traffic, for each of those services in turn, one replica more is started
+(replica N + 1: its consumer groups rebalance) and, once all are added, replica 2 of each
+is killed with SIGKILL and not restarted (its partitions move to the others when its
+session times out). Kafka and PostgreSQL stay up. The counts are the same.
+
 A non-zero count is a bug. Run: uv run python bench/chaos.py [--count 1200] [--rate 20]
-(stop `make run` first: the services use its ports).
+[--replicas 2] (stop `make run` first: the services use its ports).
 """
 
 import argparse
@@ -46,7 +54,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from cpaas.local.infra import LocalInfra
-from cpaas.local.launcher import SERVICES, ServiceSpec, seed_demo, service_env
+from cpaas.local.launcher import SERVICES, ServiceSpec, replica, seed_demo, service_env
 from cpaas.local.processes import port_open, spawn, stop, wait_for_ready
 from cpaas.local.settings import LocalSettings
 from cpaas.platform.serve import bind_socket, serving
@@ -58,6 +66,19 @@ FINAL = {"DELIVERED", "READ", "FAILED", "UNDELIVERED"}
 RETRYABLE = {409, 429, 500, 502, 503, 504}
 FREEZE_SECONDS = 40  # past the producer's request timeout (30 s), as in the issue's run
 KILL_ORDER = ("gateway", "sms-connector", "billing", "reporting", "router", "webhooks", "wa-connector", "rcs-connector")
+# --replicas: the services that run N processes, in the order one is added to / killed of each
+REPLICATED = (
+    "gateway",
+    "sms-connector",
+    "billing",
+    "reporting",
+    "router",
+    "webhooks",
+    "wa-connector",
+    "rcs-connector",
+    "voice-connector",
+)
+KILLED_REPLICA = 2  # replica 1 keeps the ports the sandbox posts its webhooks to (a load balancer's job)
 # short deadlines, so that what a kill leaves hanging shows within the run (production: hours)
 CHAOS_ENV = {
     "CPAAS_ROUTER_RECEIPT_TIMEOUT_SECONDS": json.dumps({"RCS": 20, "WHATSAPP": 20, "SMS": 30, "VOICE": 30}),
@@ -81,25 +102,51 @@ class Service:
 class Platform:
     """Kafka, PostgreSQL and every service, each of which this run can kill and restart."""
 
-    def __init__(self, data_dir: Path, extra_env: dict[str, str]) -> None:
+    def __init__(self, data_dir: Path, extra_env: dict[str, str], replicas: int = 1) -> None:
         self.settings = LocalSettings(
             data_dir=data_dir, kafka_port=_free_port(), kafka_controller_port=_free_port(), pg_port=_free_port()
         )
         self.infra = LocalInfra(self.settings)
         self.extra_env = extra_env
+        self.replicas = replicas
         self.services: dict[str, Service] = {}
+        self.killed: list[Service] = []
+
+    def planned(self) -> list[ServiceSpec]:
+        n = self.replicas
+        return [replica(s, i) for s in SERVICES for i in range(1, (n if s.name in REPLICATED else 1) + 1)]
 
     def start(self) -> dict:
-        busy = [s.port for s in SERVICES if port_open(s.port)]
+        extra = [replica(s, self.replicas + 1) for s in SERVICES if s.name in REPLICATED] if self.replicas > 1 else []
+        busy = [s.port for s in self.planned() + extra if port_open(s.port)]
         if busy:
             raise SystemExit(f"ports {busy} are in use: stop `make run` first")
         self.infra.start()
         creds = seed_demo(self.settings)
-        for spec in SERVICES:
+        for spec in self.planned():
             self._start(spec)
-        for service in self.services.values():
+        for service in list(self.services.values()):
             wait_for_ready(service.spec.port, 120, service.proc, service.spec.name)
         return creds
+
+    def gateway_ports(self) -> list[int]:
+        """The gateways started (a killed one stays listed: the client finds it gone)."""
+        return [s.spec.port for s in self.services.values() if s.spec.module == "cpaas.gateway"]
+
+    def add_replica(self, name: str, n: int) -> ServiceSpec:
+        """Replica n of a service started beside the running ones; returns once it is ready."""
+        spec = replica(next(s for s in SERVICES if s.name == name), n)
+        self._start(spec)
+        wait_for_ready(spec.port, 120, self.services[spec.name].proc, spec.name)
+        return spec
+
+    def kill(self, name: str) -> ServiceSpec:
+        """SIGKILL, not restarted (a replica fewer)."""
+        service = self.services.pop(name)
+        service.proc.send_signal(signal.SIGKILL)
+        service.proc.wait()
+        self.killed.append(service)
+        return service.spec
 
     def _start(self, spec: ServiceSpec) -> None:
         log = self.settings.logs_dir / f"{spec.name}.log"
@@ -158,11 +205,18 @@ class Client:
 
     key: str
     templates: dict
+    gateways: list[str] = field(default_factory=lambda: [GATEWAY])  # base URLs, taken in turn
     answers: dict[str, set[str]] = field(default_factory=lambda: collections.defaultdict(set))
     kinds: dict[str, str] = field(default_factory=dict)  # Idempotency-Key -> kind
     tokens: dict[str, str] = field(default_factory=dict)  # Idempotency-Key -> unique text token
     refused: collections.Counter = field(default_factory=collections.Counter)
     retries: int = 0
+    turn: int = 0
+
+    def gateway(self) -> str:
+        """The next gateway in turn: a retry after one did not answer goes to another."""
+        self.turn += 1
+        return self.gateways[self.turn % len(self.gateways)]
 
     def body(self, i: int) -> tuple[str, dict]:
         token = f"{i:06d}"
@@ -202,7 +256,8 @@ class Client:
         pause = 0.2
         while time.monotonic() < give_up_at:
             try:
-                response = await http.post("/api/v1/messages/submit", json=body, headers=headers, timeout=10)
+                url = f"{self.gateway()}/api/v1/messages/submit"
+                response = await http.post(url, json=body, headers=headers, timeout=10)
             except httpx.TransportError:
                 response = None
             if response is not None and response.status_code == 202:
@@ -255,6 +310,24 @@ async def _faults(platform: Platform, every: float, log: list[str], ready: async
     await asyncio.sleep(3)
     await asyncio.to_thread(platform.infra.postgres.start)
     log.append(f"{time.strftime('%H:%M:%S')} postgres started again")
+
+
+async def _scale_faults(platform: Platform, client: Client, every: float, log: list[str], ready: asyncio.Event) -> None:
+    """One replica more of each replicated service, in turn; then replica 2 of each killed."""
+    await ready.wait()
+    added = platform.replicas + 1
+    for name in REPLICATED:
+        await asyncio.sleep(every)
+        spec = await asyncio.to_thread(platform.add_replica, name, added)
+        log.append(f"{time.strftime('%H:%M:%S')} started {spec.name} (ready)")
+        if name == "gateway":  # as a load balancer's health check would
+            client.gateways.append(f"http://127.0.0.1:{spec.port}")
+    for name in REPLICATED:
+        await asyncio.sleep(every)
+        spec = platform.kill(f"{name}-{KILLED_REPLICA}")
+        log.append(f"{time.strftime('%H:%M:%S')} kill -9 {spec.name}, not restarted")
+        if name == "gateway":  # the client's retries of requests it had in flight there go elsewhere
+            client.gateways.remove(f"http://127.0.0.1:{spec.port}")
 
 
 async def _settle(pg_dsn: str, ids: set[str], seconds: float) -> list[asyncpg.Record]:
@@ -320,7 +393,7 @@ def _words(text: str) -> set[str]:
 
 async def run(args: argparse.Namespace) -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="cpaas-chaos-"))
-    platform = Platform(data_dir, {**CHAOS_ENV, **dict(kv.split("=", 1) for kv in args.env)})
+    platform = Platform(data_dir, {**CHAOS_ENV, **dict(kv.split("=", 1) for kv in args.env)}, args.replicas)
     print(f"[chaos] data and service logs in {data_dir}", flush=True)
     receiver = Receiver()
     creds = await asyncio.to_thread(platform.start)
@@ -332,11 +405,14 @@ async def run(args: argparse.Namespace) -> int:
                 csrf = await _console_session(console, creds)
                 hook = f"http://127.0.0.1:{receiver_port}/receipts"
                 (await console.put("/api/settings/webhook", json={"url": hook}, headers=csrf)).raise_for_status()
-            client = Client(creds["apiKey"], templates)
+            client = Client(creds["apiKey"], templates, [f"http://127.0.0.1:{p}" for p in platform.gateway_ports()])
             run_id, started = uuid.uuid4().hex[:6], time.monotonic()
             ready = asyncio.Event()
-            faults = asyncio.create_task(_faults(platform, args.fault_every, fault_log, ready))
-            async with httpx.AsyncClient(base_url=GATEWAY) as gateway:
+            if args.replicas > 1:
+                faults = asyncio.create_task(_scale_faults(platform, client, args.fault_every, fault_log, ready))
+            else:
+                faults = asyncio.create_task(_faults(platform, args.fault_every, fault_log, ready))
+            async with httpx.AsyncClient() as gateway:
                 sends = []
                 for i in range(args.count):
                     if i == args.rate * 5:
@@ -422,7 +498,11 @@ def client_account(platform: Platform) -> int:
 
 
 def _print(report: dict, client: Client, args: argparse.Namespace, seconds: float) -> None:
-    print(f"\n[chaos] {args.count} messages at {args.rate}/s, a fault every {args.fault_every:.0f}s, {seconds:.0f}s")
+    scale = f", {args.replicas} replicas (+1, then -1, of each)" if args.replicas > 1 else ""
+    print(
+        f"\n[chaos] {args.count} messages at {args.rate}/s{scale}, a fault every {args.fault_every:.1f}s,"
+        f" {seconds:.0f}s"
+    )
     rows = [
         ("submitted (distinct keys)", report["submitted"]),
         ("accepted (202)", report["accepted"]),
@@ -467,6 +547,9 @@ def main() -> int:
     parser.add_argument("--fault-every", type=float, default=5.0, help="seconds between faults")
     parser.add_argument("--give-up", type=float, default=180.0, help="a client stops retrying a key after this")
     parser.add_argument("--settle", type=float, default=240.0, help="seconds to wait for every message to end")
+    parser.add_argument(
+        "--replicas", type=int, default=1, help="N >= 2: the scale-out run (N of each, +1, then -1, mid-traffic)"
+    )
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for every service (repeatable)")
     args = parser.parse_args()
     os.environ.setdefault("PYTHONUNBUFFERED", "1")

@@ -61,8 +61,12 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ),
 )
 FIRST_READY = "sandbox"
-REPLICA_PORT_STEP = 100  # replica n (from 0) of a service serves on its ports + n x 100
-INTERNAL_PORTS = {"gateway": 9081, "console": 9088, "campaigns": 9096}  # their internal listeners (ServiceSettings.internal_port)
+REPLICA_PORT_STEP = 100  # replica n (from 1) of a service serves on its ports + (n - 1) x 100
+INTERNAL_PORTS = {
+    "gateway": 9081,
+    "console": 9088,
+    "campaigns": 9096,
+}  # their internal listeners (ServiceSettings.internal_port)
 NOT_REPLICABLE = frozenset({"sandbox", "console"})  # the carrier world is one; the console's UI runs once
 
 
@@ -71,19 +75,26 @@ def env_prefix(spec: ServiceSpec) -> str:
     return "CPAAS_" + spec.module.removeprefix("cpaas.").upper() + "_"
 
 
+def replica(spec: ServiceSpec, n: int) -> ServiceSpec:
+    """Process n (from 1) of a service: 1 as `make run` always starts it, n > 1 named
+    `<name>-<n>` on its ports moved by (n - 1) x REPLICA_PORT_STEP. A replica may be started
+    at any time, beside running ones (`bench/chaos.py --replicas` adds one mid-traffic)."""
+    if n == 1:
+        return spec
+    if spec.name in NOT_REPLICABLE:
+        raise ValueError(f"{spec.name} runs once")
+    prefix, step = env_prefix(spec), (n - 1) * REPLICA_PORT_STEP
+    env = {**spec.env, f"{prefix}HTTP_PORT": str(spec.port + step)}
+    if spec.name in INTERNAL_PORTS:
+        env[f"{prefix}INTERNAL_PORT"] = str(INTERNAL_PORTS[spec.name] + step)
+    return ServiceSpec(f"{spec.name}-{n}", spec.module, spec.port + step, env)
+
+
 def replicas_of(spec: ServiceSpec, count: int) -> list[ServiceSpec]:
-    """`count` processes of one service: the first as `make run` always starts it, the others
-    named `<name>-2`, `<name>-3`, ... on ports moved by REPLICA_PORT_STEP each."""
+    """`count` processes of one service (`replica` 1 to `count`)."""
     if count > 1 and spec.name in NOT_REPLICABLE:
         raise ValueError(f"{spec.name} runs once")
-    specs = [spec]
-    prefix = env_prefix(spec)
-    for n in range(1, count):
-        env = {**spec.env, f"{prefix}HTTP_PORT": str(spec.port + n * REPLICA_PORT_STEP)}
-        if spec.name in INTERNAL_PORTS:
-            env[f"{prefix}INTERNAL_PORT"] = str(INTERNAL_PORTS[spec.name] + n * REPLICA_PORT_STEP)
-        specs.append(ServiceSpec(f"{spec.name}-{n + 1}", spec.module, spec.port + n * REPLICA_PORT_STEP, env))
-    return specs
+    return [replica(spec, n) for n in range(1, count + 1)]
 
 
 def planned_services(settings: LocalSettings) -> list[ServiceSpec]:
