@@ -7,8 +7,11 @@ message id + attempt):
   ACCEPTED or REFUSED is never sent again, only its status event is published again if
   it may be missing (not yet announced);
 - an attempt still SENDING (the process died, or the call failed transiently, between the
-  send and the write of its result) is sent again: the one window where a message can go
-  out twice, unless the provider takes our id and refuses a repeat;
+  send and the write of its result) is sent again, by this process at once, by another
+  once the dead one's lease ran out (`SendStore.claim`): the one window where a message
+  can go out twice, unless the provider takes our id and refuses a repeat. An attempt
+  another replica is sending now (both got the batch in a rebalance) is left to it, and
+  the batch comes again (`NotSent`), by when it is decided;
 - the write of the results goes through `until_written`: PostgreSQL restarting right
   after the provider accepted does not make the batch come again (and the send repeat);
 - the status events of the batch are in Kafka before `send_batch` returns (the batch is
@@ -128,7 +131,10 @@ class SendPipeline:
         claims = await self.store.claim(
             list(unique.values()), sender_id=self.sender_id, provider_message_id=self.provider_message_id
         )
-        fresh = [e for k, e in unique.items() if claims[k].state == SENDING]
+        busy = [k for k in unique if k not in claims]  # another replica is sending them
+        if busy:
+            log.info("%d attempts are being sent by another replica; the batch comes again", len(busy))
+        fresh = [e for k, e in unique.items() if k in claims and claims[k].state == SENDING]
         results, failures = await self._send_fresh(fresh, claims)
         if failures and self.max_send_tries is not None:
             results.update(await self._give_up(failures))
@@ -138,8 +144,8 @@ class SendPipeline:
             what="send results",
         )
         await self.store.announce(list(unique), lambda rows: self._publish_first(rows, unique))
-        not_sent = len([k for k in failures if k not in results])
-        self.counts.count(decided, len(unique) - len(fresh), not_sent)
+        not_sent = len([k for k in failures if k not in results]) + len(busy)
+        self.counts.count(decided, len(unique) - len(fresh) - len(busy), not_sent)
         if not_sent:
             raise NotSent(f"{not_sent} of {len(unique)} messages were not sent; the batch comes again", retryable=True)
 

@@ -15,16 +15,25 @@ connector adds columns of its own after these):
     receipt_due_at             until when a receipt is awaited (NULL: none is)
     receipt_expired_at         when it ended UNDELIVERED / RECEIPT_EXPIRED
     created_at
+    claimed_by, lease_until    the process sending a SENDING row, and until when (PostgreSQL's
+                               clock) no other process may send it
 
 Guarantees (the statements below keep them; every one takes a whole batch):
-- `claim` writes a SENDING row before the provider is called, and only once per attempt
-  (ON CONFLICT DO NOTHING): a row ACCEPTED or REFUSED is never sent again;
+- `claim` writes a SENDING row before the provider is called, and only once per attempt:
+  a row ACCEPTED or REFUSED is never sent again. The row is leased to this process (its
+  `owner` token) for `lease_seconds`; a row still SENDING is sent again by the process
+  that holds it (a transient failure), or by another once the lease ran out (its sender
+  died between the send and the write of the result). So two replicas that both get a
+  batch while its partition moves between them (a rebalance: one added, one gone) do
+  not both send it: the second leaves the attempt for the batch's next delivery, by when
+  the first has written its result;
 - `record` changes only rows still SENDING, so a result is written once;
 - `announce` marks rows announced in the transaction that publishes their events: the
   mark commits only once the events are in Kafka, and an announced row is never
   announced again.
 """
 
+import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +44,11 @@ import asyncpg
 from cpaas.contracts import Channel, MessageSubmittedV1
 
 Key = tuple[str, int]  # (message id, attempt)
+# Longest a claimed attempt is this process's alone: past the longest a batch takes from its
+# claim to the write of its results (sends bounded by their timeouts, a rate, a window);
+# after a crash, the attempts it was sending are sent again this much later.
+SEND_LEASE_SECONDS = 60.0
+OWNER_TOKEN_BYTES = 16
 SENDING, ACCEPTED, REFUSED = "SENDING", "ACCEPTED", "REFUSED"
 
 SEND_COLUMNS = (
@@ -105,12 +119,21 @@ class SendResult:
         return (self.message_id, self.attempt)
 
 
+# a new attempt is leased to $9 for $10 seconds; a SENDING one is taken over when it is
+# $9's own already, or nobody's (rows of before the lease), or its lease ran out
 _CLAIM = """
-INSERT INTO sends (message_id, attempt, account_id, recipient, template_id, sender_id, campaign_id,
-                   provider_message_id)
-SELECT * FROM unnest($1::text[], $2::smallint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::bigint[],
-                     $8::text[])
-ON CONFLICT (message_id, attempt) DO NOTHING
+INSERT INTO sends AS s (message_id, attempt, account_id, recipient, template_id, sender_id, campaign_id,
+                        provider_message_id, claimed_by, lease_until)
+SELECT *, $9::bytea, now() + make_interval(secs => $10)
+FROM unnest($1::text[], $2::smallint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::text[])
+ON CONFLICT (message_id, attempt) DO UPDATE SET claimed_by = EXCLUDED.claimed_by, lease_until = EXCLUDED.lease_until
+WHERE s.state = 'SENDING' AND (s.claimed_by IS NULL OR s.claimed_by = EXCLUDED.claimed_by OR s.lease_until < now())
+"""
+# the attempts' rows, but those SENDING under another process's lease
+_CLAIMED = """
+SELECT {columns} FROM sends
+JOIN unnest($1::text[], $2::smallint[]) AS k(message_id, attempt) USING (message_id, attempt)
+WHERE state <> 'SENDING' OR claimed_by = $3
 """
 # an accepted send awaits its receipt until $10 seconds after the provider took it
 _RECORD = """
@@ -170,8 +193,11 @@ class SendStore:
     overdue_row: ClassVar[type[OverdueSend]] = OverdueSend
     columns: ClassVar[str] = SEND_COLUMNS
 
+    lease_seconds: ClassVar[float] = SEND_LEASE_SECONDS
+
     def __init__(self, pool: asyncpg.Pool, channel: Channel) -> None:
         self.pool, self.channel = pool, channel
+        self.owner = os.urandom(OWNER_TOKEN_BYTES)  # this process's claims
 
     async def claim(
         self,
@@ -180,9 +206,12 @@ class SendStore:
         sender_id: Callable[[MessageSubmittedV1], str | None] | None = None,
         provider_message_id: Callable[[MessageSubmittedV1], str] | None = None,
     ) -> dict[Key, Send]:
-        """Insert a SENDING row per new attempt; every attempt's row, new or not.
-        `sender_id` overrides the event's (voice: the caller ID); `provider_message_id`
-        fixes the provider's id before the send, for providers that take ours."""
+        """Insert a SENDING row per new attempt, leased to this process; every attempt's
+        row, new or not, except those SENDING under another process's lease (another
+        replica is sending them now: the caller leaves them for the batch's next delivery).
+        A SENDING row returned is this process's to send. `sender_id` overrides the
+        event's (voice: the caller ID); `provider_message_id` fixes the provider's id
+        before the send, for providers that take ours."""
         async with self.pool.acquire() as conn:
             await conn.execute(
                 _CLAIM,
@@ -194,11 +223,11 @@ class SendStore:
                 [sender_id(e) if sender_id else e.sender_id for e in events],
                 [e.campaign_id for e in events],
                 [provider_message_id(e) if provider_message_id else None for e in events],
+                self.owner,
+                self.lease_seconds,
             )
             rows = await conn.fetch(
-                f"SELECT {self.columns} FROM sends"
-                " JOIN unnest($1::text[], $2::smallint[]) AS k(message_id, attempt) USING (message_id, attempt)",
-                *key_arrays([key_of(e) for e in events]),
+                _CLAIMED.format(columns=self.columns), *key_arrays([key_of(e) for e in events]), self.owner
             )
         return {(r["message_id"], r["attempt"]): self.row(**dict(r)) for r in rows}
 
