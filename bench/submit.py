@@ -197,6 +197,59 @@ def print_pg_per_message(before: dict[str, int], after: dict[str, int], delivere
     )
 
 
+STATEMENTS_SHOWN = 12
+
+
+async def pg_statements_reset(platform: Platform) -> bool:
+    """Zero pg_stat_statements (the test servers preload it); False when it is not loaded
+    (servers started before it was), and the table is then left out."""
+    conn = await asyncpg.connect(platform.pg.dsn)
+    try:
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        await conn.execute("SELECT pg_stat_statements_reset()")
+        return True
+    except asyncpg.PostgresError:
+        return False
+    finally:
+        await conn.close()
+
+
+async def pg_statements(platform: Platform) -> list | None:
+    """This database's statement statistics since the last reset (None: not loaded)."""
+    conn = await asyncpg.connect(platform.pg.dsn)
+    try:
+        return await conn.fetch(
+            "SELECT s.calls, s.rows, s.total_exec_time, s.query FROM pg_stat_statements s"
+            " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1 ORDER BY s.total_exec_time DESC",
+            platform.db,
+        )
+    except asyncpg.PostgresError:
+        return None
+    finally:
+        await conn.close()
+
+
+def print_pg_statements(rows: list | None, delivered: int, indent: str = "    ") -> None:
+    """The statements that took the most PostgreSQL time, per delivered message: where the
+    backends' CPU goes, by service (the statement's schema or table names it)."""
+    if rows is None or delivered <= 0:
+        return
+    total = sum(r["total_exec_time"] for r in rows)
+    calls = sum(r["calls"] for r in rows)
+    print(
+        f"{indent}PostgreSQL statements of this database: {total * 1000 / delivered:,.0f} us of execution per"
+        f" delivered message in {calls / delivered:.2f} statements ({len(rows)} distinct); the top {STATEMENTS_SHOWN}:"
+    )
+    print(f"{indent}  {'us/msg':>7} {'calls/msg':>9} {'rows/call':>9}  statement")
+    for r in rows[:STATEMENTS_SHOWN]:
+        text = " ".join(r["query"].split())[:110]
+        per_call = r["rows"] / r["calls"] if r["calls"] else 0
+        print(
+            f"{indent}  {r['total_exec_time'] * 1000 / delivered:7.1f} {r['calls'] / delivered:9.3f}"
+            f" {per_call:9.1f}  {text}"
+        )
+
+
 def watch_processes(platform: Platform, infra: LocalInfra) -> ProcWatch:
     watch = ProcWatch(interval=1.0)
     for name, proc in platform.procs.items():
@@ -448,8 +501,9 @@ CHANNEL_RATE, CHANNEL_SECONDS = 20, 10  # the sandbox (one process for four carr
 
 
 def start_pipeline(platform: Platform, smpp_binds: int | None) -> None:
-    """Every channel's sandbox API and connector, the router, billing, reporting, webhooks (to a
-    loopback receiver) and the gateway, on bench ports."""
+    """Every channel's sandbox API and connector, the ai service, campaigns, the router, billing,
+    reporting, webhooks (to a loopback receiver) and the gateway, on bench ports (the console,
+    which reads no stream, is left out)."""
     platform.start(
         "cpaas.sandbox",
         SANDBOX_HTTP_PORT,
@@ -469,6 +523,16 @@ def start_pipeline(platform: Platform, smpp_binds: int | None) -> None:
         "webhook receiver",
         [str(Path(__file__).parent / "webhooks.py"), "--receiver", str(RECEIVER_PORT)],
         RECEIVER_PORT,
+    )
+    # the ai service's traffic consumer (anomalies) and campaigns read the same streams in
+    # `make run`, so they run here too: everything on the machine, as the aim says
+    platform.start("cpaas.ai", 18095, wait=False, CPAAS_AI_HTTP_PORT="18095")
+    platform.start(
+        "cpaas.campaigns",
+        18096,
+        wait=False,
+        CPAAS_CAMPAIGNS_HTTP_PORT="18096",
+        CPAAS_CAMPAIGNS_INTERNAL_PORT="19196",
     )
     platform.start("cpaas.reporting", 18083, wait=False, CPAAS_REPORTING_HTTP_PORT="18083")
     platform.start("cpaas.billing", 18082, wait=False, CPAAS_BILLING_HTTP_PORT="18082")
@@ -631,16 +695,18 @@ async def search(
     async def step(rate: int) -> bool:
         await drain(platform)
         pg_before = await pg_counters(platform)
+        statements = await pg_statements_reset(platform)
         before = watch.cpu()
         e2e = await end_to_end(platform, creds, rate, args.search_seconds, wait=10)
         wall, cpu = cpu_delta(before, watch.cpu())
         pg_after = await pg_counters(platform)
+        statement_rows = await pg_statements(platform) if statements else None
         ok = passes(e2e)
         idle = sum(v or 0 for k, v in watch.idle().items() if k not in SHARED) * wall
         per_msg = (services_cpu(cpu) - idle) * 1000 / e2e["delivered"] if e2e["delivered"] else None
         print(search_row(e2e, ok, per_msg), flush=True)
         await failures.explain(platform, f"search step {rate}/s", e2e)
-        results[rate] = (e2e, ok, (wall, cpu, pg_before, pg_after))
+        results[rate] = (e2e, ok, (wall, cpu, pg_before, pg_after, statement_rows))
         return ok
 
     best, first_fail = 0, None
@@ -782,6 +848,7 @@ def pipeline_phases(infra: LocalInfra, args: argparse.Namespace, failures: Failu
         if args.rate:
             asyncio.run(drain(platform))
             pg_before = asyncio.run(pg_counters(platform))
+            statements = asyncio.run(pg_statements_reset(platform))
             before = watch.cpu()
             e2e = asyncio.run(end_to_end(platform, creds, args.rate, args.seconds))
             wall, cpu = cpu_delta(before, watch.cpu())
@@ -796,6 +863,8 @@ def pipeline_phases(infra: LocalInfra, args: argparse.Namespace, failures: Failu
             print(f"  CPU per delivered message over the phase ({wall:.0f} s, the wait for receipts included):")
             print_cpu_table(wall, cpu, e2e["delivered"], shared=SHARED, indent="    ", idle=watch.idle())
             print_pg_per_message(pg_before, pg_after, e2e["delivered"])
+            if statements:
+                print_pg_statements(asyncio.run(pg_statements(platform)), e2e["delivered"])
 
         if args.channels:
             for name, body in channel_bodies(creds).items():
@@ -820,7 +889,7 @@ def pipeline_phases(infra: LocalInfra, args: argparse.Namespace, failures: Failu
         print(f"\nservice logs: {platform.logdir}")
 
 
-PROFILED = ("gateway", "router", "sms-connector", "billing", "reporting", "webhooks")
+PROFILED = ("gateway", "router", "sms-connector", "billing", "reporting", "webhooks", "ai")
 
 
 def profile_phase(
@@ -888,10 +957,17 @@ async def _search_and_report(
 ) -> None:
     found = await search(platform, creds, watch, args, failures)
     if found["best"]:
-        e2e, _, (wall, cpu, pg_before, pg_after) = found["results"][found["best"]]
+        e2e, _, (wall, cpu, pg_before, pg_after, statement_rows) = found["results"][found["best"]]
         print(f"  CPU per delivered message at the sustainable rate ({found['best']:,}/s, {wall:.0f} s):")
         print_cpu_table(wall, cpu, e2e["delivered"], shared=SHARED, indent="    ", idle=watch.idle())
         print_pg_per_message(pg_before, pg_after, e2e["delivered"])
+        print_pg_statements(statement_rows, e2e["delivered"])
+    if found["first_fail"]:
+        e2e, _, (wall, cpu, pg_before, pg_after, statement_rows) = found["results"][found["first_fail"]]
+        print(f"  at the first rate that failed ({found['first_fail']:,}/s, {wall:.0f} s):")
+        print_cpu_table(wall, cpu, e2e["delivered"], shared=SHARED, indent="    ", idle=watch.idle())
+        print_pg_per_message(pg_before, pg_after, e2e["delivered"])
+        print_pg_statements(statement_rows, e2e["delivered"])
 
 
 def main() -> None:

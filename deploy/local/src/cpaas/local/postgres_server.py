@@ -102,6 +102,12 @@ class PostgresServer:
             "shared_buffers=256MB",
             "-c",
             "logging_collector=off",
+            # statement statistics for the benchmarks (bench/submit.py prints the top ones per
+            # message); a few % of a statement's cost, and nothing is kept on disk
+            "-c",
+            "shared_preload_libraries=pg_stat_statements",
+            "-c",
+            "pg_stat_statements.save=off",
         ]
         if not self.settings.pg_durable:
             args += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
