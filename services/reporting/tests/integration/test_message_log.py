@@ -149,7 +149,8 @@ async def test_poison_records_go_to_the_dlq_and_the_rest_of_the_batch_applies(
     harness, submitted, status, kafka_settings
 ) -> None:
     beyond = new_message_id(now_ms=2**48 - 1)  # year 10889: no timestamp holds it
-    good, refused, future = (
+    good, refused, huge, future = (
+        new_message_id(),
         new_message_id(),
         new_message_id(),
         new_message_id(now_ms=int(at(3 * 86400).timestamp()) * 1000),
@@ -161,21 +162,25 @@ async def test_poison_records_go_to_the_dlq_and_the_rest_of_the_batch_applies(
         submitted(good),
         submitted(refused),
         status(refused, S.SUBMITTED_OPERATOR, segments=2**40),  # too large for the column: the database refuses it
+        submitted(huge),
+        status(huge, S.SUBMITTED_OPERATOR, template_id=2**70),  # beyond 64 bits: no JSON number for the batch holds it
         status(future, S.SUBMITTED_OPERATOR),  # dated three days ahead
         status(beyond, S.SUBMITTED_OPERATOR),
         status(good, S.DELIVERED, occurred_at=at(1)),
     )
     async with harness.service():
         row = await harness.wait_for_message(good, status="DELIVERED")
-        dead = await read_dlq(kafka_settings, MSG_STATUS.dlq, 4)
+        dead = await read_dlq(kafka_settings, MSG_STATUS.dlq, 5)
         partly = await harness.wait_for_message(refused, status="SUBMITTED")  # its submit still applies
+        await harness.wait_for_message(huge, status="SUBMITTED")
         assert await harness.message(future) is None
     errors = {r.key.decode(): dict(r.headers)["x-dlq-error"].decode() for r in dead}
     assert row["delivered_at"] == at(1)
     assert partly["segments"] is None
-    assert errors.keys() == {good, refused, future, beyond}
+    assert errors.keys() == {good, refused, huge, future, beyond}
     assert errors[good].startswith("PoisonRecord: not a valid MessageStatusChangedV1")
-    assert errors[refused].startswith("PoisonRecord: refused by the database: DataError")
+    assert errors[refused].startswith("PoisonRecord: refused by the database: NumericValueOutOfRangeError")
+    assert errors[huge].startswith("PoisonRecord: refused by the database: ValueNotWritable")
     assert errors[future].endswith("in the future")
     assert errors[beyond].startswith("ValueError") and "after the year 9999" in errors[beyond]
 

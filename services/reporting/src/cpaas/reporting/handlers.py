@@ -45,14 +45,14 @@ from cpaas.platform.settings import KafkaSettings
 from cpaas.platform.started import Started
 from cpaas.reporting.domain import Item, message_created_at, plan_batch, retention_cutoff, status_update, submit_update
 from cpaas.reporting.metrics import BATCH_APPLY_SECONDS, BATCH_SIZE, EVENTS_APPLIED
-from cpaas.reporting.store import MessageLog
+from cpaas.reporting.store import MessageLog, ValueNotWritable
 
 log = logging.getLogger(__name__)
 
 MISSING_ATTEMPT_PATIENCE = timedelta(minutes=10)
 FUTURE_TOLERANCE = timedelta(days=1)  # a message id dated later than this is refused (clock far off)
 # errors that say these values can never be written; anything else is transient
-DATA_ERRORS = (asyncpg.DataError, asyncpg.NotNullViolationError, asyncpg.CheckViolationError)
+DATA_ERRORS = (asyncpg.DataError, asyncpg.NotNullViolationError, asyncpg.CheckViolationError, ValueNotWritable)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,47 +1,50 @@
 """The message log's SQL: one transaction per batch, a handful of set-based statements.
 
-Per batch, in one transaction (READ COMMITTED):
+Per batch, in one transaction (READ COMMITTED), each statement's rows in one jsonb parameter:
 1. UPSERT_MESSAGES inserts the rows of new messages, already in their final state, and
    locks the rows of known ones (ON CONFLICT DO UPDATE locks even the rows its WHERE
    leaves unchanged), in message id order so that concurrent batches cannot deadlock.
    Every writer of a message therefore waits here for the one before it to commit.
 2. UPSERT_ATTEMPTS applies each round of attempt updates (domain.fold_attempt), with the
-   times as reported (provider_*_at).
-3. INSERT_EVENTS appends the history; a duplicate event id is ignored.
-4. CAUSAL_ATTEMPTS and CAUSAL_EVENTS put the shown times and the history in causal order
-   (migration 0007), whatever order the events arrived in.
-5. PROJECT_MESSAGES sets each touched message row to the state of its highest attempt
+   times as reported (provider_*_at) and the shown ones derived from them in causal order
+   (migration 0007) in the same write.
+3. INSERT_EVENTS appends the history already in causal order (a duplicate event id is
+   ignored), whatever order the events arrived in, re-numbering known events only where a
+   new one lands before them.
+4. PROJECT_MESSAGES sets each touched message row to the state of its highest attempt
    (RETRYING while that attempt failed and a fallback level remains: the router opens
    it); a new statement, so it sees every attempt committed by the writers it waited for.
-6. FLUSH_ROLLUPS applies the rollup deltas that the triggers on `messages` recorded for
+5. FLUSH_ROLLUPS applies the rollup deltas that the triggers on `messages` recorded for
    this transaction (migration 0008): -1 on a changed row's old key, +1 on its new one,
    summed and upserted in key order, so the charts' counts commit with the log.
 Rows that would not change are not written, so redelivered batches cost only reads.
 """
 
-import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import asyncpg
+import orjson
 
 from cpaas.contracts.events import MessageChargedV1
 from cpaas.reporting.domain import STATUS_RANK, AttemptUpdate, BatchPlan, EventRow, MessageRow, message_status
 
 log = logging.getLogger(__name__)
 
+# Each statement takes its rows as one jsonb array of arrays (orjson-encoded: a fraction of
+# what asyncpg's encoding of a dozen typed arrays costs per row) and unpacks it in C.
 UPSERT_MESSAGES = """
 INSERT INTO messages AS m (
     message_id, created_at, account_id, recipient, channel, primary_channel, attempt, status, status_rank,
     status_at, template_id, template_name, sender_id, campaign_id, submitted_at, sent_at, delivered_at, read_at,
     error_code, error_detail, carrier_error_code, carrier_message_id, segments, fallback_levels)
-SELECT * FROM unnest(
-    $1::text[], $2::timestamptz[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[],
-    $9::smallint[], $10::timestamptz[], $11::bigint[], $12::text[], $13::text[], $14::bigint[],
-    $15::timestamptz[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[], $19::text[], $20::text[],
-    $21::text[], $22::text[], $23::int[], $24::int[])
+SELECT e->>0, (e->>1)::timestamptz, (e->>2)::bigint, e->>3, e->>4, e->>5, (e->>6)::int, e->>7,
+    (e->>8)::smallint, (e->>9)::timestamptz, (e->>10)::bigint, e->>11, e->>12, (e->>13)::bigint,
+    (e->>14)::timestamptz, (e->>15)::timestamptz, (e->>16)::timestamptz, (e->>17)::timestamptz, e->>18, e->>19,
+    e->>20, e->>21, (e->>22)::int, (e->>23)::int
+FROM jsonb_array_elements($1::jsonb) AS e
 ORDER BY 1
 ON CONFLICT (message_id, created_at) DO UPDATE SET
     campaign_id = COALESCE(m.campaign_id, EXCLUDED.campaign_id),
@@ -51,110 +54,136 @@ WHERE (m.campaign_id IS NULL AND EXCLUDED.campaign_id IS NOT NULL)
    OR EXCLUDED.fallback_levels > m.fallback_levels
 """
 
-UPSERT_ATTEMPTS = """
-INSERT INTO message_attempts AS a (
-    message_id, created_at, attempt, channel, status, status_rank, status_at, template_id, template_name,
-    sender_id, carrier_message_id, segments, submitted_at, provider_sent_at, provider_delivered_at,
-    provider_read_at, error_code, error_detail, carrier_error_code, variables)
-SELECT * FROM unnest(
-    $1::text[], $2::timestamptz[], $3::int[], $4::text[], $5::text[], $6::smallint[], $7::timestamptz[],
-    $8::bigint[], $9::text[], $10::text[], $11::text[], $12::int[], $13::timestamptz[], $14::timestamptz[],
-    $15::timestamptz[], $16::timestamptz[], $17::text[], $18::text[], $19::text[], $20::jsonb[])
-ON CONFLICT (message_id, created_at, attempt) DO UPDATE SET
-    status = CASE WHEN status_advances(a.status, a.status_rank, a.error_code, EXCLUDED.status, EXCLUDED.status_rank, EXCLUDED.error_code)
-        THEN EXCLUDED.status ELSE a.status END,
-    status_rank = CASE WHEN status_advances(a.status, a.status_rank, a.error_code, EXCLUDED.status, EXCLUDED.status_rank, EXCLUDED.error_code)
-        THEN EXCLUDED.status_rank ELSE a.status_rank END,
-    status_at = CASE WHEN status_advances(a.status, a.status_rank, a.error_code, EXCLUDED.status, EXCLUDED.status_rank, EXCLUDED.error_code)
-        THEN EXCLUDED.status_at ELSE a.status_at END,
-    error_code = CASE WHEN status_advances(a.status, a.status_rank, a.error_code, EXCLUDED.status, EXCLUDED.status_rank, EXCLUDED.error_code)
-        THEN EXCLUDED.error_code ELSE a.error_code END,
-    error_detail = CASE WHEN status_advances(a.status, a.status_rank, a.error_code, EXCLUDED.status, EXCLUDED.status_rank, EXCLUDED.error_code)
-        THEN EXCLUDED.error_detail ELSE a.error_detail END,
-    carrier_error_code = CASE WHEN status_advances(a.status, a.status_rank, a.error_code, EXCLUDED.status, EXCLUDED.status_rank, EXCLUDED.error_code)
-        THEN EXCLUDED.carrier_error_code ELSE a.carrier_error_code END,
-    template_id = COALESCE(EXCLUDED.template_id, a.template_id),
-    template_name = COALESCE(EXCLUDED.template_name, a.template_name),
-    sender_id = COALESCE(EXCLUDED.sender_id, a.sender_id),
-    carrier_message_id = COALESCE(EXCLUDED.carrier_message_id, a.carrier_message_id),
-    segments = COALESCE(EXCLUDED.segments, a.segments),
-    submitted_at = LEAST(a.submitted_at, EXCLUDED.submitted_at),
-    provider_sent_at = LEAST(a.provider_sent_at, EXCLUDED.provider_sent_at),
-    provider_delivered_at = LEAST(a.provider_delivered_at, EXCLUDED.provider_delivered_at),
-    provider_read_at = LEAST(a.provider_read_at, EXCLUDED.provider_read_at),
-    variables = COALESCE(EXCLUDED.variables, a.variables),
-    updated_at = now()
-WHERE status_advances(a.status, a.status_rank, a.error_code, EXCLUDED.status, EXCLUDED.status_rank, EXCLUDED.error_code)
-   OR (a.template_id, a.template_name, a.sender_id, a.carrier_message_id, a.segments,
-       a.submitted_at, a.provider_sent_at, a.provider_delivered_at, a.provider_read_at, a.variables)
-      IS DISTINCT FROM
-      (COALESCE(EXCLUDED.template_id, a.template_id), COALESCE(EXCLUDED.template_name, a.template_name),
-       COALESCE(EXCLUDED.sender_id, a.sender_id), COALESCE(EXCLUDED.carrier_message_id, a.carrier_message_id),
-       COALESCE(EXCLUDED.segments, a.segments), LEAST(a.submitted_at, EXCLUDED.submitted_at),
-       LEAST(a.provider_sent_at, EXCLUDED.provider_sent_at),
-       LEAST(a.provider_delivered_at, EXCLUDED.provider_delivered_at),
-       LEAST(a.provider_read_at, EXCLUDED.provider_read_at), COALESCE(EXCLUDED.variables, a.variables))
-"""
-
-INSERT_EVENTS = """
-INSERT INTO message_events (
-    event_id, event_type, message_id, created_at, attempt, channel, status, occurred_at,
-    error_code, error_detail, carrier_error_code, provider_at)
-SELECT *, u.occurred_at FROM unnest(
-    $1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::text[], $7::text[],
-    $8::timestamptz[], $9::text[], $10::text[], $11::text[])
-    AS u (event_id, event_type, message_id, created_at, attempt, channel, status, occurred_at,
-          error_code, error_detail, carrier_error_code)
-ON CONFLICT (event_id, created_at) DO NOTHING
-"""
-
-# The shown times of each touched attempt from the reported ones (migration 0007's
-# causal_times); status_at is lifted to at least them. $3/$4 bound the day partitions.
-CAUSAL_ATTEMPTS = """
-WITH touched AS (
-    SELECT * FROM unnest($1::text[], $2::timestamptz[]) AS t (message_id, created_at)
+# One round of attempt updates (domain.fold_attempt), the times as reported (provider_*_at),
+# the shown times (migration 0007's causal_times, status_at lifted to at least them) computed
+# in the same write: a new attempt is inserted with them, a known one updated to the merged
+# row and its shown times where anything changes. New and known attempts are told apart in
+# the statement's snapshot, which holds every earlier writer of these messages (each waited
+# for the one before it at UPSERT_MESSAGES). $2/$3 bound the day partitions.
+_ADVANCES = "status_advances(a.status, a.status_rank, a.error_code, u.status, u.status_rank, u.error_code)"
+UPSERT_ATTEMPTS = f"""
+WITH u AS (
+    SELECT e->>0 AS message_id, (e->>1)::timestamptz AS created_at, (e->>2)::int AS attempt, e->>3 AS channel,
+        e->>4 AS status, (e->>5)::smallint AS status_rank, (e->>6)::timestamptz AS status_at,
+        (e->>7)::bigint AS template_id, e->>8 AS template_name, e->>9 AS sender_id, e->>10 AS carrier_message_id,
+        (e->>11)::int AS segments, (e->>12)::timestamptz AS submitted_at, (e->>13)::timestamptz AS sent_at,
+        (e->>14)::timestamptz AS delivered_at, (e->>15)::timestamptz AS read_at, e->>16 AS error_code,
+        e->>17 AS error_detail, e->>18 AS carrier_error_code, NULLIF(e->19, 'null'::jsonb) AS variables
+    FROM jsonb_array_elements($1::jsonb) AS e
+), merged AS (
+    SELECT a.message_id, a.created_at, a.attempt,
+        CASE WHEN adv THEN u.status ELSE a.status END AS status,
+        CASE WHEN adv THEN u.status_rank ELSE a.status_rank END AS status_rank,
+        CASE WHEN adv THEN u.status_at ELSE a.status_at END AS status_at,
+        CASE WHEN adv THEN u.error_code ELSE a.error_code END AS error_code,
+        CASE WHEN adv THEN u.error_detail ELSE a.error_detail END AS error_detail,
+        CASE WHEN adv THEN u.carrier_error_code ELSE a.carrier_error_code END AS carrier_error_code,
+        COALESCE(u.template_id, a.template_id) AS template_id,
+        COALESCE(u.template_name, a.template_name) AS template_name,
+        COALESCE(u.sender_id, a.sender_id) AS sender_id,
+        COALESCE(u.carrier_message_id, a.carrier_message_id) AS carrier_message_id,
+        COALESCE(u.segments, a.segments) AS segments,
+        LEAST(a.submitted_at, u.submitted_at) AS submitted_at,
+        LEAST(a.provider_sent_at, u.sent_at) AS provider_sent_at,
+        LEAST(a.provider_delivered_at, u.delivered_at) AS provider_delivered_at,
+        LEAST(a.provider_read_at, u.read_at) AS provider_read_at,
+        COALESCE(u.variables, a.variables) AS variables
+    FROM u JOIN message_attempts a
+        ON a.message_id = u.message_id AND a.created_at = u.created_at AND a.attempt = u.attempt
+        AND a.created_at >= $2 AND a.created_at <= $3
+    CROSS JOIN LATERAL (SELECT {_ADVANCES} AS adv) s
 ), shown AS (
-    SELECT a.message_id, a.created_at, a.attempt, c.sent_at, c.delivered_at, c.read_at,
-        GREATEST(a.status_at, a.created_at, a.submitted_at, c.sent_at,
-            CASE WHEN a.status IN ('DELIVERED', 'READ') THEN c.delivered_at END,
-            CASE WHEN a.status = 'READ' THEN c.read_at END) AS status_at
-    FROM message_attempts a
-    JOIN touched t ON t.message_id = a.message_id AND t.created_at = a.created_at
-    CROSS JOIN LATERAL causal_times(a.created_at, a.submitted_at, a.provider_sent_at, a.provider_delivered_at,
-        a.provider_read_at) c
-    WHERE a.created_at >= $3 AND a.created_at <= $4
+    SELECT m.*, c.sent_at, c.delivered_at, c.read_at,
+        GREATEST(m.status_at, m.created_at, m.submitted_at, c.sent_at,
+            CASE WHEN m.status IN ('DELIVERED', 'READ') THEN c.delivered_at END,
+            CASE WHEN m.status = 'READ' THEN c.read_at END) AS shown_status_at
+    FROM merged m
+    CROSS JOIN LATERAL causal_times(m.created_at, m.submitted_at, m.provider_sent_at, m.provider_delivered_at,
+        m.provider_read_at) c
+), inserted AS (
+    INSERT INTO message_attempts (
+        message_id, created_at, attempt, channel, status, status_rank, status_at, template_id, template_name,
+        sender_id, carrier_message_id, segments, submitted_at, provider_sent_at, provider_delivered_at,
+        provider_read_at, error_code, error_detail, carrier_error_code, variables, sent_at, delivered_at, read_at)
+    SELECT u.message_id, u.created_at, u.attempt, u.channel, u.status, u.status_rank,
+        GREATEST(u.status_at, u.created_at, u.submitted_at, c.sent_at,
+            CASE WHEN u.status IN ('DELIVERED', 'READ') THEN c.delivered_at END,
+            CASE WHEN u.status = 'READ' THEN c.read_at END),
+        u.template_id, u.template_name, u.sender_id, u.carrier_message_id, u.segments, u.submitted_at, u.sent_at,
+        u.delivered_at, u.read_at, u.error_code, u.error_detail, u.carrier_error_code, u.variables,
+        c.sent_at, c.delivered_at, c.read_at
+    FROM u
+    CROSS JOIN LATERAL causal_times(u.created_at, u.submitted_at, u.sent_at, u.delivered_at, u.read_at) c
+    WHERE NOT EXISTS (SELECT 1 FROM merged m
+        WHERE m.message_id = u.message_id AND m.created_at = u.created_at AND m.attempt = u.attempt)
+    RETURNING 1
 )
-UPDATE message_attempts a SET sent_at = s.sent_at, delivered_at = s.delivered_at, read_at = s.read_at,
-    status_at = s.status_at
+UPDATE message_attempts a SET
+    status = s.status, status_rank = s.status_rank, status_at = s.shown_status_at, error_code = s.error_code,
+    error_detail = s.error_detail, carrier_error_code = s.carrier_error_code, template_id = s.template_id,
+    template_name = s.template_name, sender_id = s.sender_id, carrier_message_id = s.carrier_message_id,
+    segments = s.segments, submitted_at = s.submitted_at, provider_sent_at = s.provider_sent_at,
+    provider_delivered_at = s.provider_delivered_at, provider_read_at = s.provider_read_at,
+    variables = s.variables, sent_at = s.sent_at, delivered_at = s.delivered_at, read_at = s.read_at,
+    updated_at = now()
 FROM shown s
 WHERE a.message_id = s.message_id AND a.created_at = s.created_at AND a.attempt = s.attempt
-  AND a.created_at >= $3 AND a.created_at <= $4
-  AND (a.sent_at, a.delivered_at, a.read_at, a.status_at)
-      IS DISTINCT FROM (s.sent_at, s.delivered_at, s.read_at, s.status_at)
+  AND a.created_at >= $2 AND a.created_at <= $3
+  AND (a.status, a.status_rank, a.status_at, a.error_code, a.error_detail, a.carrier_error_code, a.template_id,
+       a.template_name, a.sender_id, a.carrier_message_id, a.segments, a.submitted_at, a.provider_sent_at,
+       a.provider_delivered_at, a.provider_read_at, a.variables, a.sent_at, a.delivered_at, a.read_at)
+      IS DISTINCT FROM
+      (s.status, s.status_rank, s.shown_status_at, s.error_code, s.error_detail, s.carrier_error_code, s.template_id,
+       s.template_name, s.sender_id, s.carrier_message_id, s.segments, s.submitted_at, s.provider_sent_at,
+       s.provider_delivered_at, s.provider_read_at, s.variables, s.sent_at, s.delivered_at, s.read_at)
 """
 
-# The history of each touched message in causal order (attempt, status rank, reported time,
-# arrival), each occurred_at at least the one before it and the message's creation; the
-# reported time stays in provider_at. $3/$4 bound the day partitions.
-CAUSAL_EVENTS = """
-WITH touched AS (
-    SELECT * FROM unnest($1::text[], $2::timestamptz[]) AS t (message_id, created_at)
-), ordered AS (
-    SELECT e.event_id, e.created_at,
-        row_number() OVER w AS seq,
-        GREATEST(e.created_at, max(e.provider_at) OVER w) AS occurred_at
+# The history: the batch's new events (a known event id is ignored) inserted already in each
+# message's causal order (attempt, status rank, reported time, arrival), each occurred_at at
+# least the one before it and the message's creation, the reported time kept in provider_at;
+# the known events of those messages re-numbered only where a new one lands before them.
+# $2/$3 bound the day partitions.
+INSERT_EVENTS = """
+WITH input AS (
+    SELECT e->>0 AS event_id, e->>1 AS event_type, e->>2 AS message_id, (e->>3)::timestamptz AS created_at,
+        (e->>4)::int AS attempt, e->>5 AS channel, e->>6 AS status, (e->>7)::timestamptz AS provider_at,
+        e->>8 AS error_code, e->>9 AS error_detail, e->>10 AS carrier_error_code
+    FROM jsonb_array_elements($1::jsonb) AS e
+), fresh AS (
+    SELECT i.* FROM input i
+    WHERE NOT EXISTS (SELECT 1 FROM message_events x
+        WHERE x.event_id = i.event_id AND x.created_at = i.created_at AND x.created_at >= $2 AND x.created_at <= $3)
+), history AS (
+    SELECT e.event_id, e.created_at, e.message_id, e.attempt, e.status, e.provider_at, e.recorded_at, e.seq,
+        e.occurred_at, false AS fresh
     FROM message_events e
-    JOIN touched t ON t.message_id = e.message_id AND t.created_at = e.created_at
-    WHERE e.created_at >= $3 AND e.created_at <= $4
-    WINDOW w AS (PARTITION BY e.message_id, e.created_at
-        ORDER BY e.attempt, event_rank(e.status), e.provider_at, e.recorded_at, e.event_id
+    WHERE (e.message_id, e.created_at) IN (SELECT message_id, created_at FROM fresh)
+      AND e.created_at >= $2 AND e.created_at <= $3
+    UNION ALL
+    SELECT event_id, created_at, message_id, attempt, status, provider_at, now(), NULL, NULL, true FROM fresh
+), ordered AS (
+    SELECT h.event_id, h.created_at, h.fresh, h.seq, h.occurred_at,
+        row_number() OVER w AS new_seq,
+        GREATEST(h.created_at, max(h.provider_at) OVER w) AS new_occurred_at
+    FROM history h
+    WINDOW w AS (PARTITION BY h.message_id, h.created_at
+        ORDER BY h.attempt, event_rank(h.status), h.provider_at, h.recorded_at, h.event_id
         ROWS UNBOUNDED PRECEDING)
+), inserted AS (
+    INSERT INTO message_events (
+        event_id, event_type, message_id, created_at, attempt, channel, status, occurred_at,
+        error_code, error_detail, carrier_error_code, provider_at, seq)
+    SELECT f.event_id, f.event_type, f.message_id, f.created_at, f.attempt, f.channel, f.status, o.new_occurred_at,
+        f.error_code, f.error_detail, f.carrier_error_code, f.provider_at, o.new_seq
+    FROM fresh f JOIN ordered o ON o.fresh AND o.event_id = f.event_id AND o.created_at = f.created_at
+    ON CONFLICT (event_id, created_at) DO NOTHING
+    RETURNING 1
 )
-UPDATE message_events e SET seq = o.seq, occurred_at = o.occurred_at
+UPDATE message_events e SET seq = o.new_seq, occurred_at = o.new_occurred_at
 FROM ordered o
-WHERE e.event_id = o.event_id AND e.created_at = o.created_at
-  AND e.created_at >= $3 AND e.created_at <= $4
-  AND (e.seq, e.occurred_at) IS DISTINCT FROM (o.seq, o.occurred_at)
+WHERE NOT o.fresh AND e.event_id = o.event_id AND e.created_at = o.created_at
+  AND e.created_at >= $2 AND e.created_at <= $3
+  AND (o.seq, o.occurred_at) IS DISTINCT FROM (o.new_seq, o.new_occurred_at)
 """
 
 # $3/$4 bound created_at so that only the batch's day partitions are read.
@@ -210,9 +239,17 @@ WHERE m.message_id = l.message_id AND m.created_at = l.created_at
 FLUSH_ROLLUPS = "SELECT flush_rollups()"
 
 
-def _columns(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
-    """Row tuples to one list per column, for unnest($1::type[], ...)."""
-    return [list(column) for column in zip(*rows, strict=True)] if rows else []
+class ValueNotWritable(ValueError):
+    """A value of the batch that its statements can never take (an int beyond 64 bits)."""
+
+
+def rows_json(rows: Iterable[Sequence[Any]]) -> str:
+    """A statement's jsonb parameter: the rows as one JSON array of arrays (a NamedTuple as
+    its fields in order). Raises ValueNotWritable for a value no JSON number holds."""
+    try:
+        return orjson.dumps(list(rows), default=tuple).decode()
+    except orjson.JSONEncodeError as exc:
+        raise ValueNotWritable(str(exc)) from None
 
 
 def _message_tuple(row: MessageRow) -> tuple[Any, ...]:
@@ -231,14 +268,7 @@ def _attempt_tuple(a: AttemptUpdate) -> tuple[Any, ...]:
         a.message_id, a.created_at, a.attempt, a.channel, a.status, a.status_rank, a.status_at, a.template_id,
         a.template_name, a.sender_id, a.carrier_message_id, a.segments, a.submitted_at, a.sent_at,
         a.delivered_at, a.read_at, a.error_code, a.error_detail, a.carrier_error_code,
-        None if a.variables is None else json.dumps(a.variables),
-    )  # fmt: skip
-
-
-def _event_tuple(e: EventRow) -> tuple[Any, ...]:
-    return (
-        e.event_id, e.event_type, e.message_id, e.created_at, e.attempt, e.channel, e.status, e.occurred_at,
-        e.error_code, e.error_detail, e.carrier_error_code,
+        a.variables,
     )  # fmt: skip
 
 
@@ -314,15 +344,16 @@ class MessageLog:
         await self.ensure_days(plan.days)
         ids = [row.facts.message_id for row in plan.messages]
         created = [row.facts.created_at for row in plan.messages]
+        lo, hi = min(created), max(created)
+        messages = rows_json(_message_tuple(row) for row in plan.messages)
+        rounds = [rows_json(_attempt_tuple(a) for a in updates) for updates in plan.attempt_rounds]
+        events = rows_json(plan.events)  # EventRow's fields are INSERT_EVENTS' columns, in order
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(UPSERT_MESSAGES, *_columns([_message_tuple(row) for row in plan.messages]))
-            for updates in plan.attempt_rounds:
-                await conn.execute(UPSERT_ATTEMPTS, *_columns([_attempt_tuple(a) for a in updates]))
-            await conn.execute(INSERT_EVENTS, *_columns([_event_tuple(e) for e in plan.events]))
-            bounds = (ids, created, min(created), max(created))
-            await conn.execute(CAUSAL_ATTEMPTS, *bounds)
-            await conn.execute(CAUSAL_EVENTS, *bounds)
-            await conn.execute(PROJECT_MESSAGES, *bounds)
+            await conn.execute(UPSERT_MESSAGES, messages)
+            for attempts in rounds:
+                await conn.execute(UPSERT_ATTEMPTS, attempts, lo, hi)
+            await conn.execute(INSERT_EVENTS, events, lo, hi)
+            await conn.execute(PROJECT_MESSAGES, ids, created, lo, hi)
             await conn.execute(FLUSH_ROLLUPS)
 
     async def apply_charges(self, charges: list[MessageChargedV1], created: list[datetime]) -> set[tuple[str, int]]:
