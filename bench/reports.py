@@ -32,6 +32,7 @@ import argparse
 import asyncio
 import io
 import logging
+import os
 import random
 import statistics
 import time
@@ -40,6 +41,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from bench_kit import drop_database, fresh_database, raw_consume_rate
+from proc_stats import cpu_seconds
 
 from cpaas.contracts import Channel, MessageStatus, MessageStatusChangedV1, MessageSubmittedV1
 from cpaas.contracts.ids import new_message_id
@@ -51,6 +53,7 @@ from cpaas.platform.broker import EventPublisher, make_broker
 from cpaas.platform.db import create_pool
 from cpaas.platform.kafka_admin import delete_topics, ensure_topics
 from cpaas.platform.migrations import apply_migrations
+from cpaas.platform.serve import tune_gc
 from cpaas.platform.settings import KafkaSettings, PostgresSettings
 from cpaas.reporting.app import MIGRATIONS, SCHEMA, build_app
 from cpaas.reporting.settings import ReportingSettings
@@ -352,7 +355,20 @@ def stream(n_events: int, seed: int) -> list[tuple[str, object, str]]:
     return items
 
 
-async def ingest_once(infra: LocalInfra, n_events: int, seed: int, rollups: bool) -> tuple[float, float]:
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (not idle or waiting on I/O), /proc/stat."""
+    with open("/proc/stat") as stat:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, stat.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+async def backend_cpu_seconds(pool, database: str) -> float:
+    """CPU seconds of the PostgreSQL backends connected to `database` (the service's pool), from /proc."""
+    pids = [r["pid"] for r in await pool.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", database)]
+    return cpu_seconds(pids)
+
+
+async def ingest_once(infra: LocalInfra, n_events: int, seed: int, rollups: bool) -> dict[str, float]:
     pg = await fresh_database(infra, "bench_reports")
     kafka = KafkaSettings(
         bootstrap_servers=infra.settings.kafka_bootstrap,
@@ -374,26 +390,39 @@ async def ingest_once(infra: LocalInfra, n_events: int, seed: int, rollups: bool
     if not rollups:
         for trigger in ("insert", "update", "delete"):
             await pool.execute(f"ALTER TABLE messages DISABLE TRIGGER messages_rollups_{trigger}")
-    app = build_app(ReportingSettings(kafka=kafka, postgres=pg, batch_max_records=5000), db=pool)
+    app = build_app(ReportingSettings(kafka=kafka, postgres=pg), db=pool)  # the service's defaults
     final = ("DELIVERED", "UNDELIVERED")
+    database = pg.dsn.rsplit("/", 1)[-1].split("?")[0]
     try:
         async with app.router.lifespan_context(app):
+            tune_gc()  # as cpaas.platform.serve.run does once a service has started
             first_at = first_done = None
             while True:
                 await asyncio.sleep(0.1)
                 done = await pool.fetchval("SELECT count(*) FROM messages WHERE status = ANY($1)", list(final))
                 if first_at is None and done:
                     first_at, first_done = time.perf_counter(), done
+                    first_cpu, first_busy = time.process_time(), machine_busy_seconds()
+                    first_pg = await backend_cpu_seconds(pool, database)
                 if done >= len(items) // 3:
                     break
             elapsed = time.perf_counter() - first_at
+            cpu, busy = time.process_time() - first_cpu, machine_busy_seconds() - first_busy
+            pg_cpu = await backend_cpu_seconds(pool, database) - first_pg
         if rollups:
             scan = await pool.fetchval("SELECT count(*) FROM messages")
             rolled = await pool.fetchval("SELECT sum(messages) FROM rollups")
             assert scan == rolled, (scan, rolled)
         share = 1 - first_done / (len(items) // 3)
-        rate = statuses * share / elapsed
-        return rate, raw
+        timed_statuses = statuses * share
+        return {
+            "rate": timed_statuses / elapsed,
+            "raw": raw,
+            "cpu_us": cpu / timed_statuses * 1e6,
+            "pg_us": pg_cpu / timed_statuses * 1e6,
+            "busy_us": busy / timed_statuses * 1e6,
+            "cores": busy / elapsed,
+        }
     finally:
         await pool.close()
         await delete_topics(kafka)
@@ -404,16 +433,20 @@ INGEST_CASES = {"without rollups (before)": False, "with rollups (every level)":
 
 
 async def ingest(infra: LocalInfra, n_events: int, seed: int, cases: list[str]) -> None:
-    """Polls of up to 5,000 records, one transaction each (measured 2026-12-03: writing a poll
-    in parts of 2,000 whose decoding overlaps the previous part's statements was slower,
-    2,282 against 2,667 status events/s, so the consumer keeps one transaction per poll)."""
+    """The service's defaults (its poll size and chunks); CPU per status event timed over the
+    same window as the rate: the consumer's process (this one: the bench only polls a count),
+    its PostgreSQL backends, and the whole machine (Kafka, PostgreSQL, this process, the rest)."""
     for label, rollups in INGEST_CASES.items():
         if cases and not any(c in label for c in cases):
             continue
-        rate, raw = await ingest_once(infra, n_events, seed, rollups)
+        r = await ingest_once(infra, n_events, seed, rollups)
+        rate = r["rate"]
         print(
             f"ingest {label:27s}: {rate:,.0f} status events/s through the reporting consumer"
-            f" ({n_events:,} statuses + {n_events // 2:,} submits); raw limit (bare aiokafka consumer): {raw:,.0f} records/s"
+            f" ({n_events:,} statuses + {n_events // 2:,} submits); raw limit (bare aiokafka consumer): {r['raw']:,.0f}"
+            f" records/s; CPU per status event: the consumer's process {r['cpu_us']:.1f} us, its PostgreSQL backends"
+            f" {r['pg_us']:.1f} us, the whole machine {r['busy_us']:.1f} us ({r['cores']:.2f} of {os.cpu_count()} cores"
+            f" busy); load average {os.getloadavg()[0]:.1f}"
         )
         if rate == 0:
             raise SystemExit(
