@@ -133,8 +133,7 @@ class KafkaServer:
                     libs,
                     STORAGE_TOOL,
                     "format",
-                    "-t",
-                    _cluster_id(cluster_id.read_text()),
+                    f"--cluster-id={_cluster_id(cluster_id.read_text())}",  # one word: an id may start with '-'
                     "-c",
                     str(config),
                     "--ignore-formatted",
