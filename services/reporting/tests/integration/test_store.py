@@ -16,7 +16,12 @@ from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.settings import PostgresSettings
 from cpaas.reporting.app import MIGRATIONS, SCHEMA
 from cpaas.reporting.domain import Item, plan_batch, status_update, submit_update
-from cpaas.reporting.store import MessageLog
+from cpaas.reporting.store import UPSERT_MESSAGES, MessageLog, _message_tuple
+
+# the columns UPSERT_MESSAGES writes, in the order of store._message_tuple
+MESSAGE_COLUMNS = tuple(
+    c.strip() for c in UPSERT_MESSAGES.split("INSERT INTO messages AS m (", 1)[1].split(")", 1)[0].split(",")
+)
 
 S = MessageStatus
 # after every message's creation: times before it are shown as its creation (migration 0007)
@@ -118,3 +123,27 @@ async def test_a_batch_written_twice_at_once_changes_nothing_the_second_time(poo
         after = await conn.fetch("SELECT message_id, updated_at, status FROM messages ORDER BY message_id")
     assert before == after  # nothing rewritten: updated_at unchanged
     assert {r["status"] for r in after} == {"READ"}
+
+
+async def test_a_new_messages_row_is_inserted_as_the_projection_leaves_it(pool: asyncpg.Pool) -> None:
+    """A batch's projection of a new message (domain._project) is the row PROJECT_MESSAGES
+    makes, so the row is inserted once and not rewritten: here with provider times before
+    the message's creation, which lift its shown times and its status time."""
+    message_id = new_id()
+    created = datetime.now(UTC).replace(microsecond=0)  # the id's time is later, within the second
+    early = created - timedelta(minutes=3)
+    common = {"message_id": message_id, "account_id": 1, "recipient": RECIPIENT, "channel": Channel.SMS}
+    items = [
+        submit_update("s", MessageSubmittedV1(**common, template_id=1, submitted_at=early)),
+        status_update("o", MessageStatusChangedV1(**common, status=S.SUBMITTED_OPERATOR, occurred_at=early)),
+        status_update("d", MessageStatusChangedV1(**common, status=S.DELIVERED, occurred_at=early)),
+    ]
+    plan = plan_batch(items)
+    await MessageLog(pool).apply(plan)
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT * FROM messages WHERE message_id = $1", message_id)
+        attempt = await conn.fetchrow("SELECT * FROM message_attempts WHERE message_id = $1", message_id)
+    [projected] = plan.messages
+    assert row["status_at"] == projected.latest.status_at == attempt["status_at"] == row["created_at"]
+    assert (row["sent_at"], row["delivered_at"]) == (projected.sent_at, projected.delivered_at)
+    assert tuple(row[c] for c in MESSAGE_COLUMNS) == _message_tuple(projected)

@@ -22,6 +22,7 @@ Both subscribers are registered when the app is built; what they call exists onc
 lifespan started (cpaas.platform.started: a batch before that raises, nothing is committed).
 """
 
+import asyncio
 import logging
 import time
 from collections import Counter, defaultdict
@@ -36,20 +37,21 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from cpaas.contracts import MessageStatusChangedV1, MessageSubmittedV1
 from cpaas.contracts.events import MessageChargedV1
 from cpaas.contracts.topics import BILLING_CHARGED, MSG_STATUS, SUBMIT_TOPICS
-from cpaas.platform.broker import PoisonRecord, dead_letter, decode_batch, decode_event, subscribe
+from cpaas.platform.broker import PoisonRecord, dead_letter, decode_batch, subscribe
 from cpaas.platform.logs import bind_log_context
 from cpaas.platform.settings import KafkaSettings
 from cpaas.platform.started import Started
 from cpaas.reporting.domain import Item, message_created_at, plan_batch, retention_cutoff, status_update, submit_update
 from cpaas.reporting.metrics import BATCH_APPLY_SECONDS, BATCH_SIZE, EVENTS_APPLIED
-from cpaas.reporting.store import MessageLog, ValueNotWritable
+from cpaas.reporting.store import MessageLog, PreparedBatch, ValueNotWritable
+from cpaas.reporting.views import StatusSeen, SubmitSeen, decode_view
 
 log = logging.getLogger(__name__)
 
 MISSING_ATTEMPT_PATIENCE = timedelta(minutes=10)
+CHUNK_RECORDS = 2000  # records of a poll written in one transaction (polls take up to 5,000)
 FUTURE_TOLERANCE = timedelta(days=1)  # a message id dated later than this is refused (clock far off)
 # errors that say these values can never be written; anything else is transient
 DATA_ERRORS = (asyncpg.DataError, asyncpg.NotNullViolationError, asyncpg.CheckViolationError, ValueNotWritable)
@@ -88,33 +90,51 @@ class MessageLogHandler:
         self.status_topic = kafka.topic(MSG_STATUS.name)
 
     async def handle(self, records: Sequence[ConsumerRecord]) -> None:
-        """Apply one poll's records; returns once they are committed to PostgreSQL."""
+        """Apply one poll's records, submits first, then statuses (each in offset order), in
+        chunks of CHUNK_RECORDS, one transaction each, pipelined: while PostgreSQL writes one
+        chunk, this process decodes and plans the next. One transaction is in flight at a
+        time, so a chunk starts after the one before it has committed. Returns once every
+        chunk is committed; a chunk that fails raises and leaves the poll uncommitted (the
+        chunks before it are written already and change nothing when it comes again)."""
         started = time.perf_counter()
-        decoded = await self._decode(records)
-        kept = await self._dated_within_log(decoded, datetime.now(UTC))
-        if kept:
-            await self._apply(kept)
+        ordered = sorted(records, key=lambda r: r.topic not in self.submit_topics)  # stable
+        now = datetime.now(UTC)
+        in_flight: asyncio.Future[None] | None = None
+        try:
+            for i in range(0, len(ordered), CHUNK_RECORDS):
+                kept = await self._dated_within_log(await self._decode(ordered[i : i + CHUNK_RECORDS]), now)
+                prepared = self._prepare(kept)
+                if in_flight is not None:
+                    await in_flight
+                    in_flight = None
+                if kept:
+                    in_flight = asyncio.ensure_future(self._apply(kept, prepared))
+                    await asyncio.sleep(0)  # it sends its first statement; the next chunk decodes meanwhile
+            if in_flight is not None:
+                await in_flight
+        finally:
+            if in_flight is not None and not in_flight.done():
+                in_flight.cancel()
         BATCH_SIZE.observe(len(records))
         BATCH_APPLY_SECONDS.observe(time.perf_counter() - started)
 
     async def _decode(self, records: Sequence[ConsumerRecord]) -> list[Decoded]:
-        """Submits first, then statuses, each in offset order; invalid records go to the DLQ."""
+        """Each record's item, in order; invalid records go to the DLQ."""
         decoded: list[Decoded] = []
         for record in records:
             kind = "submit" if record.topic in self.submit_topics else "status"
             try:
                 if kind == "submit":
-                    submit = decode_event(MessageSubmittedV1, record.value)
+                    submit = decode_view(SubmitSeen, record.value)
                     item = submit_update(submit.id, submit.data)
                 else:
-                    status = decode_event(MessageStatusChangedV1, record.value)
+                    status = decode_view(StatusSeen, record.value)
                     item = status_update(status.id, status.data)
             except (PoisonRecord, ValueError) as exc:  # ValueError: a message id dated past year 9999
                 await dead_letter(self.broker, record, exc)
                 EVENTS_APPLIED.labels(kind, "dead_lettered").inc()
                 continue
             decoded.append(Decoded(record, kind, item))
-        decoded.sort(key=lambda d: d.kind != "submit")  # stable: keeps offset order within a kind
         return decoded
 
     async def _dated_within_log(self, decoded: list[Decoded], now: datetime) -> list[Decoded]:
@@ -132,8 +152,15 @@ class MessageLogHandler:
                 kept.append(d)
         return kept
 
-    async def _apply(self, batch: list[Decoded]) -> None:
-        refusal = await self._try_apply(batch)
+    def _prepare(self, batch: list[Decoded]) -> PreparedBatch | str:
+        """The batch's statements' parameters, or why they can never be written."""
+        try:
+            return self.message_log.prepare(plan_batch(d.item for d in batch))
+        except ValueNotWritable as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    async def _apply(self, batch: list[Decoded], prepared: PreparedBatch | str | None = None) -> None:
+        refusal = await self._try_apply(batch, prepared)
         if refusal is None:
             return
         log.warning("batch refused by the database; applying it message by message", extra={"error": refusal})
@@ -153,13 +180,16 @@ class MessageLogHandler:
                 await dead_letter(self.broker, d.record, PoisonRecord(f"refused by the database: {refusal}"))
                 EVENTS_APPLIED.labels(d.kind, "dead_lettered").inc()
 
-    async def _try_apply(self, items: list[Decoded]) -> str | None:
-        """Write `items` in one transaction; returns why the database refused them, or None.
+    async def _try_apply(self, items: list[Decoded], prepared: PreparedBatch | str | None = None) -> str | None:
+        """Write `items` (`prepared`: their statements' parameters, or why they cannot be
+        written) in one transaction; returns why the database refused them, or None.
 
         Raises on a transient error, so that the whole batch is delivered again.
         """
+        if isinstance(prepared, str):
+            return prepared
         try:
-            await self.message_log.apply(plan_batch(d.item for d in items))
+            await self.message_log.write(prepared or self.message_log.prepare(plan_batch(d.item for d in items)))
         except DATA_ERRORS as exc:
             if _partition_missing(exc):
                 self.message_log.forget_days()  # dropped behind our back: checked again on redelivery

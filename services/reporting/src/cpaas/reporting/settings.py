@@ -12,7 +12,9 @@ class ReportingSettings(ServiceSettings):
     service_name: str = Field("reporting", description="Name in logs, metrics and event sources")
     http_port: int = Field(8083, description="Port of the ops endpoints (/healthz, /readyz, /metrics)")
     consumer_group: str = Field("reporting", description="Kafka consumer group of the message-log subscriber")
-    batch_max_records: int = Field(5000, ge=1, description="Most records taken in one poll (committed together once applied)")
+    batch_max_records: int = Field(
+        5000, ge=1, description="Most records taken in one poll (committed together once applied)"
+    )
     batch_timeout_ms: int = Field(10, ge=1, description="How long a poll waits for records before applying them")
     retention_days: int = Field(90, ge=1, description="Days of message log kept; older day partitions are dropped")
     partitions_ahead_days: int = Field(2, ge=0, description="Day partitions created ahead of today")

@@ -22,6 +22,7 @@ Rows that would not change are not written, so redelivered batches cost only rea
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ import asyncpg
 import orjson
 
 from cpaas.contracts.events import MessageChargedV1
-from cpaas.reporting.domain import STATUS_RANK, AttemptUpdate, BatchPlan, EventRow, MessageRow, message_status
+from cpaas.reporting.domain import STATUS_RANK, AttemptUpdate, BatchPlan, MessageRow, message_status
 
 log = logging.getLogger(__name__)
 
@@ -293,6 +294,18 @@ WHERE m.message_id = s.message_id AND m.created_at = s.created_at
 """
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedBatch:
+    """One batch's statement parameters (MessageLog.prepare): what `write` sends."""
+
+    days: set[date]
+    ids: list[str]  # the batch's messages, in message id order
+    created: list[datetime]
+    messages: str  # UPSERT_MESSAGES' rows (jsonb)
+    rounds: list[str]  # UPSERT_ATTEMPTS' rows, one parameter per round
+    events: str  # INSERT_EVENTS' rows
+
+
 class MessageLog:
     """Writes batches to the message log and keeps its day partitions."""
 
@@ -337,23 +350,35 @@ class MessageLog:
         """Forget the known partitions (one was dropped behind our back); they are checked again."""
         self.known_days.clear()
 
+    def prepare(self, plan: BatchPlan) -> "PreparedBatch":
+        """The statements' parameters of one batch (no I/O); ValueNotWritable if a value can
+        never be written."""
+        created = [row.facts.created_at for row in plan.messages]
+        return PreparedBatch(
+            days=plan.days,
+            ids=[row.facts.message_id for row in plan.messages],
+            created=created,
+            messages=rows_json(_message_tuple(row) for row in plan.messages),
+            rounds=[rows_json(_attempt_tuple(a) for a in updates) for updates in plan.attempt_rounds],
+            events=rows_json(plan.events),  # EventRow's fields are INSERT_EVENTS' columns, in order
+        )
+
     async def apply(self, plan: BatchPlan) -> None:
         """Write one batch in one transaction. Raises on any error; nothing is then written."""
-        if not plan.messages:
+        await self.write(self.prepare(plan))
+
+    async def write(self, batch: "PreparedBatch") -> None:
+        """Write one prepared batch in one transaction. Raises on any error; nothing is then written."""
+        if not batch.ids:
             return
-        await self.ensure_days(plan.days)
-        ids = [row.facts.message_id for row in plan.messages]
-        created = [row.facts.created_at for row in plan.messages]
-        lo, hi = min(created), max(created)
-        messages = rows_json(_message_tuple(row) for row in plan.messages)
-        rounds = [rows_json(_attempt_tuple(a) for a in updates) for updates in plan.attempt_rounds]
-        events = rows_json(plan.events)  # EventRow's fields are INSERT_EVENTS' columns, in order
+        await self.ensure_days(batch.days)
+        lo, hi = min(batch.created), max(batch.created)
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(UPSERT_MESSAGES, messages)
-            for attempts in rounds:
+            await conn.execute(UPSERT_MESSAGES, batch.messages)
+            for attempts in batch.rounds:
                 await conn.execute(UPSERT_ATTEMPTS, attempts, lo, hi)
-            await conn.execute(INSERT_EVENTS, events, lo, hi)
-            await conn.execute(PROJECT_MESSAGES, ids, created, lo, hi)
+            await conn.execute(INSERT_EVENTS, batch.events, lo, hi)
+            await conn.execute(PROJECT_MESSAGES, batch.ids, batch.created, lo, hi)
             await conn.execute(FLUSH_ROLLUPS)
 
     async def apply_charges(self, charges: list[MessageChargedV1], created: list[datetime]) -> set[tuple[str, int]]:

@@ -370,11 +370,19 @@ def causal_times(
 
 
 def shown(attempt: AttemptUpdate) -> AttemptUpdate:
-    """The attempt with its shown times in place of the reported ones (`causal_times`)."""
+    """The attempt with its shown times in place of the reported ones (`causal_times`), and
+    its status time lifted to at least them (SQL: store.UPSERT_ATTEMPTS), so a new message's
+    row is written once, already as PROJECT_MESSAGES would make it."""
     times = causal_times(
         attempt.created_at, attempt.submitted_at, attempt.sent_at, attempt.delivered_at, attempt.read_at
     )
-    return attempt._replace(**times._asdict())
+    floor = [attempt.status_at, attempt.created_at, attempt.submitted_at, times.sent_at]
+    if attempt.status in (S.DELIVERED, S.READ):
+        floor.append(times.delivered_at)
+    if attempt.status == S.READ:
+        floor.append(times.read_at)
+    status_at = max(t for t in floor if t is not None)
+    return attempt._replace(status_at=status_at, **times._asdict())
 
 
 def _project(facts: MessageFacts, attempts: list[AttemptUpdate]) -> MessageRow:
