@@ -217,7 +217,8 @@ async def load(pg: PostgresSettings, n: int, seed: int, workers: int) -> tuple[d
             written = await conn.fetchval("SELECT rebuild_rollups()")
         rebuild_s = time.perf_counter() - t0
         await pool.execute(
-            "VACUUM ANALYZE rollups, rollup_totals, rollup_quarters, rollup_hours, rollup_days, rollup_day_details,"
+            "VACUUM ANALYZE rollups, rollup_totals, rollup_quarters, rollup_halves, rollup_hours, rollup_days,"
+            " rollup_day_details,"
             " rollup_campaigns"
         )
         print(
@@ -228,7 +229,8 @@ async def load(pg: PostgresSettings, n: int, seed: int, workers: int) -> tuple[d
             f" ({n / written:.1f} messages per row); load total {copy_s + index_s + vacuum_s + rebuild_s:.0f} s"
         )
         levels = await pool.fetch(
-            "SELECT 'rollup_quarters' AS t, count(*) FROM rollup_quarters UNION ALL SELECT 'rollup_hours', count(*)"
+            "SELECT 'rollup_quarters' AS t, count(*) FROM rollup_quarters UNION ALL SELECT 'rollup_halves', count(*)"
+            " FROM rollup_halves UNION ALL SELECT 'rollup_hours', count(*)"
             " FROM rollup_hours UNION ALL SELECT 'rollup_days', count(*) FROM rollup_days"
             " UNION ALL SELECT 'rollup_day_details', count(*) FROM rollup_day_details"
         )
@@ -236,6 +238,19 @@ async def load(pg: PostgresSettings, n: int, seed: int, workers: int) -> tuple[d
     finally:
         await pool.close()
     return now, accounts, weights
+
+
+async def without_half_hours(query):
+    """`query` planned as before migration 0010 (days, hours, 15 minutes: no 30-minute level),
+    for a before/after of the same run; `plan` is called before the query's first await."""
+    defaults = analytics.plan.__defaults__
+    analytics.plan.__defaults__ = ((), (analytics.QUARTER, analytics.HOUR, analytics.DAY))
+    try:
+        task = asyncio.ensure_future(query)
+        await asyncio.sleep(0)
+    finally:
+        analytics.plan.__defaults__ = defaults
+    return await task
 
 
 def pct(values: list[float], q: float) -> float:
@@ -285,6 +300,9 @@ async def queries(pg: PostgresSettings, now: datetime, accounts: list[int], weig
         )
         cases["summary 90d hourly"] = lambda i: analytics.summary(
             pool, picks[i], zone(picks[i]), now - timedelta(days=90), now, "hour"
+        )
+        cases["summary 90d hourly, no 30-min"] = lambda i: without_half_hours(
+            analytics.summary(pool, picks[i], zone(picks[i]), now - timedelta(days=90), now, "hour")
         )
         cases["intelligence (30 d)"] = lambda i: analytics.intelligence(pool, picks[i], zone(picks[i]), now)
         cases["campaign delivery x20"] = lambda i: analytics.campaign_delivery(

@@ -231,7 +231,8 @@ P = 2 + WIDE_PARAMS  # the first parameter after account $1 and the levels' rang
 
 
 def _plan_args(ranges: dict[int, tuple[list[datetime], list[datetime]]], grains: tuple[int, ...]) -> list:
-    return [part for g in grains for part in ranges[g]]
+    """(starts, ends) of each level of `grains` in order; a level the plan did not use reads nothing."""
+    return [part for g in grains for part in ranges.get(g, ([], []))]
 
 
 WIDE_STATUSES = {s: s.lower() for s in STATUSES}
