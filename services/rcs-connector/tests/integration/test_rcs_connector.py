@@ -4,10 +4,12 @@ HTTP and its signed webhooks into the connector."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING
 
 from cpaas.connector_kit.testing.metrics import unmatched_count
 from cpaas.contracts import ErrorCode, MessageStatus
+from cpaas.rcs_connector.settings import RcsConnectorSettings
 
 if TYPE_CHECKING:  # the fixture's type, from this folder's conftest
     from conftest import World
@@ -232,13 +234,50 @@ async def test_event_before_its_submission_is_announced_is_answered_503_then_app
         "sendTime": "2030-01-01T00:00:00Z",
         "agentId": world.creds["rcsBot"],
     }
+    started = time.monotonic()
     early = await world.post_webhook(event)
     assert early.status_code == 503
     assert early.headers["Retry-After"] == "1"
+    assert time.monotonic() - started >= RcsConnectorSettings().webhook_early_wait_seconds  # it waited first
     await world.sql("UPDATE rcs.sends SET state = 'ACCEPTED', announced = true")
     assert (await world.post_webhook(event)).status_code == 200
     delivered = await world.kafka.wait_for("msg_01JZ8W4Q5V7Y9A1B2C3D4E5F6G", DELIVERED)
     assert (delivered.recipient, delivered.attempt) == ("+919876543217", 1)
+
+
+async def test_an_event_for_a_send_still_being_announced_waits_for_it_in_line_and_is_applied(world: World) -> None:
+    """The provider's DELIVERED before the connector recorded its answer to the send: the
+    webhook waits for the announce (here 0.3 s later) and answers 200, no redelivery."""
+    message_id = "msg_01JZ8W4Q5V7Y9A1B2C3D4E5F7H"
+    await world.sql(
+        "INSERT INTO rcs.sends (message_id, attempt, account_id, recipient, template_id, provider_message_id)"
+        " VALUES ($1, 1, $2, '+919876543216', $3, $1 || '-1')",
+        message_id,
+        world.account_id,
+        world.template_id("RCS"),
+    )
+    event = {
+        "senderPhoneNumber": "+919876543216",
+        "eventType": "DELIVERED",
+        "eventId": "Mx-announcing",
+        "messageId": f"{message_id}-1",
+        "sendTime": "2030-01-01T00:00:00Z",
+        "agentId": world.creds["rcsBot"],
+    }
+
+    async def announce_later() -> None:
+        await asyncio.sleep(0.3)
+        await world.sql("UPDATE rcs.sends SET state = 'ACCEPTED', announced = true WHERE message_id = $1", message_id)
+
+    announcing = asyncio.create_task(announce_later())
+    started = time.monotonic()
+    answer = await world.post_webhook(event)
+    took = time.monotonic() - started
+    await announcing
+    assert answer.status_code == 200
+    assert 0.3 <= took < RcsConnectorSettings().webhook_early_wait_seconds
+    delivered = await world.kafka.wait_for(message_id, DELIVERED)
+    assert (delivered.recipient, delivered.attempt) == ("+919876543216", 1)
 
 
 async def test_event_for_a_message_never_sent_here_is_acknowledged_and_ignored(world: World) -> None:

@@ -82,7 +82,14 @@ def build_app(
         )
         parts.sweep_deadlines(receipts)
         parts.app.state.provider, parts.app.state.store, parts.app.state.receipt_sweeper = provider, store, receipts
-        webhooks = WebhookDeps(store, provider, parts.publisher, templates, settings.webhook_retry_after_seconds)
+        webhooks = WebhookDeps(
+            store,
+            provider,
+            parts.publisher,
+            templates,
+            settings.webhook_retry_after_seconds,
+            settings.webhook_early_wait_seconds,
+        )
         return Rcs(sending, templates, webhooks)
 
     app = kit.app("CPaaS RCS connector", start=start)

@@ -40,6 +40,12 @@ class RcsConnectorSettings(ConnectorSettings):
     webhook_retry_after_seconds: int = Field(
         1, ge=0, description="Retry-After of a 503 answered for an event that came before its send was announced"
     )
+    webhook_early_wait_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=10,
+        description="How long an event for a send still being announced waits for it in-line before the 503",
+    )
     secrets_key: str = Field(
         LOCAL_KEY,
         description="Key that seals provider credentials at rest (WABA tokens, RBM bot secrets): the same value"

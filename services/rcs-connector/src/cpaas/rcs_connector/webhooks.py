@@ -3,13 +3,19 @@
 Answers: 200 once every event of the request is applied (published) or known to need
 nothing; 401 when the signature is not the provider's (logged as a warning); 400 for
 a signed body outside the provider's shapes; 503 with Retry-After when an event came
-before what it refers to was announced (the provider redelivers, as RBM does for any
-answer but 200). A duplicate event (same message, same event type) changes nothing.
+before what it refers to was announced and its announce did not follow within
+`early_wait_seconds` (the provider redelivers, as RBM does for any answer but 200). An
+event for a send still being announced (the provider's DELIVERED can come before its
+answer to the send has been recorded: the sandbox with no delay does so every time) waits
+for it in-line, reading the row again at growing intervals, instead of costing the
+provider's redelivery delay. A duplicate event (same message, same event type) changes nothing.
 A DELIVERED or READ ends the attempt's receipt deadline; one that comes after the
 deadline expired the attempt is still applied and published, after the expiry.
 """
 
+import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -47,6 +53,7 @@ class WebhookDeps:
     publisher: EventPublisher
     templates: TemplateDeps
     retry_after_seconds: int
+    early_wait_seconds: float = 2.0
 
 
 def webhook_router(deps_of: Callable[[], WebhookDeps]) -> APIRouter:
@@ -86,7 +93,7 @@ async def apply_webhook(request: WebhookRequest, deps: WebhookDeps) -> bool:
     """Apply every event; False when one must come again later."""
     complete = True
     for update in request.deliveries:
-        complete &= await apply_delivery(update, deps.store, deps.publisher)
+        complete &= await apply_delivery(update, deps.store, deps.publisher, deps.early_wait_seconds)
     for verdict in request.templates:
         applied = await apply_template_verdict(verdict, deps.templates)
         WEBHOOK_EVENTS.labels("template", "applied" if applied else "early").inc()
@@ -100,8 +107,27 @@ async def apply_webhook(request: WebhookRequest, deps: WebhookDeps) -> bool:
     return complete
 
 
-async def apply_delivery(update: DeliveryUpdate, store: RcsStore, publisher: EventPublisher) -> bool:
-    send = await store.send_by_provider_id(update.provider_message_id)
+EARLY_FIRST_POLL_SECONDS = 0.005  # then doubled, at most EARLY_MAX_POLL_SECONDS
+EARLY_MAX_POLL_SECONDS = 0.1
+
+
+async def announced_send(store: RcsStore, provider_message_id: str, wait_seconds: float) -> Send | None:
+    """The send as its row has it once announced (or decided otherwise); while it is still
+    being announced, read again at growing intervals for at most `wait_seconds`, and then
+    the row as it is (not announced: the caller answers 503)."""
+    send = await store.send_by_provider_id(provider_message_id)
+    deadline, pause = time.monotonic() + wait_seconds, EARLY_FIRST_POLL_SECONDS
+    while send is not None and not send.announced and (remaining := deadline - time.monotonic()) > 0:
+        await asyncio.sleep(min(pause, remaining))
+        pause = min(pause * 2, EARLY_MAX_POLL_SECONDS)
+        send = await store.send_by_provider_id(provider_message_id)
+    return send
+
+
+async def apply_delivery(
+    update: DeliveryUpdate, store: RcsStore, publisher: EventPublisher, early_wait_seconds: float = 0.0
+) -> bool:
+    send = await announced_send(store, update.provider_message_id, early_wait_seconds)
     if send is None or (send.state != ACCEPTED and send.announced):
         unmatched(CONNECTOR, UNKNOWN_MESSAGE, carrier_message_id=update.provider_message_id)
         WEBHOOK_EVENTS.labels(update.event_type, "unknown_message").inc()
