@@ -63,3 +63,13 @@ def test_the_sandbox_and_an_unknown_service_are_refused_as_replicas() -> None:
         planned_services(LocalSettings(replicas={"sandbox": 2}))
     with pytest.raises(ValueError, match="no such service"):
         planned_services(LocalSettings(replicas={"gatewy": 2}))
+
+
+def test_a_replica_added_later_is_the_one_a_larger_count_would_have_started() -> None:
+    from cpaas.local.launcher import SERVICES, planned_services, replica
+
+    webhooks = next(s for s in SERVICES if s.name == "webhooks")
+    started = [s for s in planned_services(LocalSettings(replicas={"webhooks": 3})) if s.module == webhooks.module]
+    assert replica(webhooks, 1) is webhooks
+    assert replica(webhooks, 3) == started[2]
+    assert (started[2].name, started[2].port) == ("webhooks-3", 8289)
