@@ -526,7 +526,9 @@ def start_pipeline(platform: Platform, smpp_binds: int | None) -> None:
     )
     # the ai service's traffic consumer (anomalies) and campaigns read the same streams in
     # `make run`, so they run here too: everything on the machine, as the aim says
-    platform.start("cpaas.ai", 18095, wait=False, CPAAS_AI_HTTP_PORT="18095")
+    # (its detectors run; its fraud guard is off: the bench is one account sending thousands a
+    # second to one number, which the guard rightly holds as pumping, refusing the rest 403)
+    platform.start("cpaas.ai", 18095, wait=False, CPAAS_AI_HTTP_PORT="18095", CPAAS_AI_FRAUD_HOLD_THRESHOLD="off")
     platform.start(
         "cpaas.campaigns",
         18096,
@@ -830,7 +832,8 @@ def pipeline_phases(infra: LocalInfra, args: argparse.Namespace, failures: Failu
         print(
             f"  {len(platform.procs)} processes started in {time.perf_counter() - started:.0f} s; sms-connector"
             f" per-sender limit raised to {BENCH_SENDER_RATE:,}/s (one sender ID), binds"
-            f" {args.smpp_binds or 'default'}; gateway per-key limit {BENCH_RATE_LIMIT:,}/s"
+            f" {args.smpp_binds or 'default'}; gateway per-key limit {BENCH_RATE_LIMIT:,}/s; the ai service's"
+            " fraud guard off (its detectors on)"
         )
         watch = watch_processes(platform, infra)
         time.sleep(3)

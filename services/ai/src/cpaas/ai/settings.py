@@ -1,6 +1,6 @@
 """Settings of the AI service (env prefix CPAAS_AI_)."""
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from cpaas.platform.settings import ServiceSettings
@@ -48,12 +48,20 @@ class AiSettings(ServiceSettings):
         ge=0,
         le=1,
         description="Fraud probability at which the fraud guard holds the account's pumped number ranges and"
-        " countries (sends there refused with FRAUD_HOLD); unset: the guard is off",
+        " countries (sends there refused with FRAUD_HOLD); `off` (or empty): the guard is off",
     )
     fraud_release_grace_hours: float = Field(
         24.0, ge=0, description="Hours during which a destination an admin released is not held again"
     )
     max_page_size: int = Field(200, ge=1, description="Largest page of the anomaly and spam alert logs")
+
+    @field_validator("fraud_hold_threshold", mode="before")
+    @classmethod
+    def _guard_off(cls, value: object) -> object:
+        """`off`, `none` or an empty value turn the guard off (an unset variable keeps 0.9)."""
+        if isinstance(value, str) and value.strip().lower() in ("", "off", "none"):
+            return None
+        return value
 
     @property
     def llm_configured(self) -> bool:
