@@ -31,6 +31,7 @@ Run: uv run python bench/submit.py [--rate 1000] [--seconds 20] [--search-second
 
 import argparse
 import asyncio
+import collections
 import json
 import os
 import re
@@ -383,6 +384,7 @@ async def end_to_end(
     for connection in connections:
         idle.put_nowait(connection)
     refused = [0]
+    refusals: collections.Counter[str] = collections.Counter()
 
     async def one() -> None:
         reader, writer = await idle.get()
@@ -399,6 +401,7 @@ async def end_to_end(
             submitted[json.loads(answer)["messageId"]] = started
         else:
             refused[0] += 1
+            refusals[refusal_of(status_line, answer)] += 1
 
     tasks = []
     count = int(rate * seconds)
@@ -429,6 +432,7 @@ async def end_to_end(
         "offered_per_s": rate,
         "offered": count,
         "refused": refused[0],
+        "refusals": dict(refusals),
         "submitted": len(submitted),
         "delivered": len(latencies),
         "submit_rate_achieved": len(submitted) / send_seconds,
@@ -437,6 +441,16 @@ async def end_to_end(
         "p99_ms": percentile(with_missing, 0.99),
         "undelivered_statuses": _count(statuses.get(m, "no status event") for m in missing),
     }
+
+
+def refusal_of(status_line: bytes, answer: bytes) -> str:
+    """`<status> <error code>` of a refused submit (the gateway's error body), for the explanation."""
+    status = status_line.split(b" ")[1].decode() if status_line.count(b" ") >= 1 else "?"
+    try:
+        code = json.loads(answer)["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        code = "(no error body)"
+    return f"{status} {code}"
 
 
 def _count(items) -> dict[str, int]:
@@ -474,7 +488,8 @@ class Failures:
     async def explain(self, platform: Platform, phase: str, figures: dict) -> None:
         """A phase that delivered less than it submitted says why, or is recorded as unexplained."""
         if figures["refused"]:
-            print(f"  {figures['refused']:,} of {figures['offered']:,} submits were not answered 202")
+            codes = ", ".join(f"{n:,} {code}" for code, n in sorted(figures.get("refusals", {}).items()))
+            print(f"  {figures['refused']:,} of {figures['offered']:,} submits were not answered 202: {codes}")
         short = figures["submitted"] - figures["delivered"]
         if short <= 0:
             return

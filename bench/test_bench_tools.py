@@ -83,3 +83,11 @@ def test_cpu_delta_gives_wall_and_per_tree_seconds() -> None:
     wall, cpu = cpu_delta(before, after)
     assert wall == 2.0
     assert cpu == {"a": 0.5, "b": 0.0}  # a tree that appeared mid-phase has no delta
+
+
+def test_a_refused_submit_is_named_by_its_status_and_error_code() -> None:
+    from submit import refusal_of
+
+    body = b'{"error": {"code": "FRAUD_HOLD", "message": "fraud hold #1", "field": null}}'
+    assert refusal_of(b"HTTP/1.1 403 Forbidden\r\n", body) == "403 FRAUD_HOLD"
+    assert refusal_of(b"HTTP/1.1 502 Bad Gateway\r\n", b"<html>") == "502 (no error body)"
