@@ -782,10 +782,23 @@ def gateway_phase(infra: LocalInfra, args: argparse.Namespace) -> None:
         watch = watch_processes(platform, infra)
         watch.record_rest(5)
         watch.start_sampling()
+        profiler = None
+        if args.profile:
+            Path(args.profile).mkdir(parents=True, exist_ok=True)
+            profiler = spy(
+                py_spy_of(args),
+                platform.procs["gateway"].pid,
+                Path(args.profile) / "gateway-wrk",
+                WRK_SECONDS - 1,
+                args.profile_sample_rate,
+            )
+            time.sleep(1)  # py-spy attaches
         before = watch.cpu()
         gateway = run_wrk(creds, idempotency_key=args.idempotency_key)
         wall, cpu = cpu_delta(before, watch.cpu())
         watch.stop_sampling()
+        if profiler is not None:
+            profiler.wait(timeout=WRK_SECONDS + 60)
         raw = asyncio.run(raw_awaited_produce(platform))
         keys = ", a fresh Idempotency-Key on each request" if args.idempotency_key else ""
         print(f"gateway, {CONNECTIONS} connections, {WRK_SECONDS}s, one process{keys}  ({load()}):")
@@ -812,6 +825,8 @@ def gateway_phase(infra: LocalInfra, args: argparse.Namespace) -> None:
             f"  (per accepted submit, not delivered: the {gateway['accepted']:,} submits stay in this phase's topics)"
         )
         print_rss_table(watch, RSS_AIM_MB, exempt=NOT_SERVICES, indent="    ")
+        if profiler is not None:
+            print(f"  profile of the gateway under wrk (py-spy): {args.profile}/gateway-wrk.txt")
     finally:
         platform.stop_all()
         asyncio.run(platform.drop())
@@ -910,43 +925,56 @@ def pipeline_phases(infra: LocalInfra, args: argparse.Namespace, failures: Failu
 PROFILED = ("gateway", "router", "sms-connector", "billing", "reporting", "webhooks", "ai")
 
 
+def spy(py_spy: str, pid: int, path: Path, seconds: float, sample_rate: int) -> subprocess.Popen:
+    """py-spy recording `pid` for `seconds` into `path`.txt (raw collapsed stacks; errors in .err)."""
+    return subprocess.Popen(
+        [
+            py_spy,
+            "record",
+            "--nonblocking",
+            "--format",
+            "raw",
+            "--gil",  # only samples holding the GIL: a thread waiting (epoll, a lock) is not CPU
+            "--rate",
+            str(sample_rate),
+            "--duration",
+            str(int(seconds)),
+            "--pid",
+            str(pid),
+            "--output",
+            f"{path}.txt",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=open(f"{path}.err", "w"),  # the child owns it
+    )
+
+
+def py_spy_of(args: argparse.Namespace) -> str:
+    py_spy = args.py_spy or shutil.which("py-spy")
+    if py_spy is None:
+        raise SystemExit("py-spy is needed: uv run --no-sync --with py-spy python bench/submit.py --profile ...")
+    return py_spy
+
+
 def profile_phase(
     platform: Platform, creds: dict, watch: ProcWatch, args: argparse.Namespace, failures: Failures
 ) -> None:
     """py-spy (non-blocking: the processes are never paused) records each service of PROFILED
     during a load at each of --profile-rates; collapsed stacks to --profile/<service>-<rate>.txt
     (summarise them with bench/profile_top.py)."""
-    py_spy = args.py_spy or shutil.which("py-spy")
-    if py_spy is None:
-        raise SystemExit("py-spy is needed: uv run --no-sync --with py-spy python bench/submit.py --profile ...")
+    py_spy = py_spy_of(args)
     out = Path(args.profile)
     out.mkdir(parents=True, exist_ok=True)
     for rate in (int(r) for r in args.profile_rates.split(",")):
         asyncio.run(drain(platform))
         spies = [
-            subprocess.Popen(
-                [
-                    py_spy,
-                    "record",
-                    "--nonblocking",
-                    "--format",
-                    "raw",
-                    "--gil",  # only samples holding the GIL: a thread waiting (epoll, a lock) is not CPU
-                    "--rate",
-                    str(args.profile_sample_rate),
-                    "--duration",
-                    str(args.profile_seconds),
-                    "--pid",
-                    str(platform.procs[name].pid),
-                    "--output",
-                    str(out / f"{name}-{rate}.txt"),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=open(out / f"{name}-{rate}.err", "w"),  # noqa: SIM115 - the child owns it
+            spy(
+                py_spy, platform.procs[name].pid, out / f"{name}-{rate}", args.profile_seconds, args.profile_sample_rate
             )
             for name in PROFILED
         ]
         pg_before = asyncio.run(pg_counters(platform))  # its 1.2 s sleep lets py-spy attach
+        statements = asyncio.run(pg_statements_reset(platform))
         before = watch.cpu()
         e2e = asyncio.run(end_to_end(platform, creds, rate, args.profile_seconds - 3, wait=10))
         wall, cpu = cpu_delta(before, watch.cpu())
@@ -961,6 +989,8 @@ def profile_phase(
         asyncio.run(failures.explain(platform, f"profiled {rate}/s", e2e))
         print_cpu_table(wall, cpu, e2e["delivered"], shared=SHARED, indent="    ", idle=watch.idle())
         print_pg_per_message(pg_before, pg_after, e2e["delivered"])
+        if statements:
+            print_pg_statements(asyncio.run(pg_statements(platform)), e2e["delivered"])
         (out / f"cpu-{rate}.json").write_text(
             json.dumps({k: v * 1000 / max(1, e2e["delivered"]) for k, v in cpu.items()}, indent=1)
         )
