@@ -979,8 +979,8 @@ def profile_phase(
         e2e = asyncio.run(end_to_end(platform, creds, rate, args.profile_seconds - 3, wait=10))
         wall, cpu = cpu_delta(before, watch.cpu())
         pg_after = asyncio.run(pg_counters(platform))
-        for spy in spies:
-            spy.wait(timeout=args.profile_seconds + 60)
+        for profiler in spies:
+            profiler.wait(timeout=args.profile_seconds + 60)
         print(
             f"\nprofiled load, {rate}/s for {args.profile_seconds - 3}s, py-spy at {args.profile_sample_rate} Hz"
             f" on {', '.join(PROFILED)}:"
