@@ -431,6 +431,8 @@ async def run(args: argparse.Namespace) -> int:
             rows = await _settle(platform.settings.pg_dsn, message_ids, args.settle)
             await _receipts_settle(receiver, rows, args.settle)
             report = await _count(platform, http, client, accepted, rows, receiver)
+            if args.replicas > 1:
+                report["shared rate"] = await _shared_rate(platform, client)
     finally:
         await asyncio.to_thread(platform.stop)
     _print(report, client, args, time.monotonic() - started)
@@ -493,6 +495,50 @@ async def _count(platform, http, client: Client, accepted, rows, receiver: Recei
     }
 
 
+RATE_CHECK_PER_SECOND = 20  # the account's submit rate while it is checked
+RATE_CHECK_SECONDS = 3.0
+RATE_CHECK_SENDERS = 8  # concurrent submits per gateway: far above the rate
+
+
+async def _shared_rate(platform: Platform, client: Client) -> dict:
+    """After the count: the account's rate set to RATE_CHECK_PER_SECOND, every gateway
+    flooded for RATE_CHECK_SECONDS; the 202s of all of them together (the budget is one
+    bucket: RATE_CHECK_PER_SECOND x (1 + seconds), plus a slice per gateway at most)."""
+    conn = await asyncpg.connect(platform.settings.pg_dsn)
+    try:
+        await conn.execute(
+            "UPDATE console.accounts SET submit_rate_per_second = $1 WHERE id = $2",
+            RATE_CHECK_PER_SECOND,
+            client_account(platform),
+        )
+    finally:
+        await conn.close()
+    await asyncio.sleep(1.0)  # the console's NOTIFY evicts the cached account in every gateway
+    answers: collections.Counter = collections.Counter()
+    body = client.body(0)[1]
+    until = time.monotonic() + RATE_CHECK_SECONDS
+
+    async def flood(http: httpx.AsyncClient, gateway: str) -> None:
+        while time.monotonic() < until:
+            response = await http.post(
+                f"{gateway}/api/v1/messages/submit", json=body, headers={"X-API-Key": client.key}, timeout=10
+            )
+            answers[(gateway, response.status_code)] += 1
+
+    started = time.monotonic()
+    async with httpx.AsyncClient() as http:
+        await asyncio.gather(*(flood(http, g) for g in client.gateways for _ in range(RATE_CHECK_SENDERS)))
+    seconds = time.monotonic() - started
+    return {
+        "gateways": len(client.gateways),
+        "accepted": sum(n for (_, status), n in answers.items() if status == 202),
+        "refused 429": sum(n for (_, status), n in answers.items() if status == 429),
+        "per gateway": [answers[(g, 202)] for g in client.gateways],
+        "budget": round(RATE_CHECK_PER_SECOND * (1 + seconds)),
+        "seconds": round(seconds, 1),
+    }
+
+
 def client_account(platform: Platform) -> int:
     return json.loads((platform.settings.data_dir / "demo-credentials.json").read_text())["accountId"]
 
@@ -523,6 +569,14 @@ def _print(report: dict, client: Client, args: argparse.Namespace, seconds: floa
         ),
         ("final statuses", report["statuses"]),
     ]
+    if "shared rate" in report:
+        r = report["shared rate"]
+        rows.append(
+            (
+                f"rate {RATE_CHECK_PER_SECOND}/s flooded on {r['gateways']} gateways for {r['seconds']}s",
+                f"{r['accepted']} accepted {r['per gateway']} (budget {r['budget']}), {r['refused 429']} refused 429",
+            )
+        )
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
