@@ -11,6 +11,7 @@ from typing import TypeVar
 import asyncpg
 
 from cpaas.platform.migrations import apply_migrations
+from cpaas.platform.pg_session import PooledConnection, reset_held_state
 from cpaas.platform.settings import PostgresSettings, ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -21,13 +22,16 @@ async def create_pool(pg: PostgresSettings, *, schema: str, application_name: st
     """A pool whose connections resolve unqualified names in `schema` first.
 
     Other services' tables are read with qualified names (`console.templates`); a
-    service writes only its own schema.
+    service writes only its own schema. A connection is reset on release only when it
+    said it holds session state (`PooledConnection`).
     """
     return await asyncpg.create_pool(
         pg.dsn,
         min_size=pg.pool_min_size,
         max_size=pg.pool_max_size,
         server_settings={"search_path": f"{schema},public", "application_name": application_name},
+        connection_class=PooledConnection,
+        reset=reset_held_state,
     )
 
 

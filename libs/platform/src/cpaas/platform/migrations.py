@@ -15,6 +15,8 @@ from pathlib import Path
 
 import asyncpg
 
+from cpaas.platform.pg_session import hold_session_state
+
 log = logging.getLogger(__name__)
 _FILE_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _SCHEMA_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -60,6 +62,7 @@ async def apply_migrations(pool: asyncpg.Pool, schema: str, directory: Path) -> 
     migrations = load_migrations(directory)
     applied_now: list[str] = []
     async with pool.acquire() as conn:
+        hold_session_state(conn)  # the session lock below: reset on release even if the unlock fails
         await conn.execute("SELECT pg_advisory_lock($1)", _lock_key(schema))
         try:
             await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')

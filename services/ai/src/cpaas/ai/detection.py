@@ -22,6 +22,7 @@ from cpaas.ai.store import AnomalyStore
 from cpaas.contracts.events import AiAlertV1
 from cpaas.contracts.topics import AI_ALERT
 from cpaas.platform.broker import EventPublisher
+from cpaas.platform.pg_session import hold_session_state
 
 log = logging.getLogger(__name__)
 DETECTION_LOCK = 0x41495F444554  # pg advisory lock of the periodic run ("AI_DET")
@@ -152,6 +153,7 @@ class Detection:
     async def run_locked(self, now: datetime) -> list[Result] | None:
         """The periodic run: None when another replica holds the lock."""
         async with self.store.pool.acquire() as conn:
+            hold_session_state(conn)  # a session lock: the pool resets the connection on release
             if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", DETECTION_LOCK):
                 return None
             try:
