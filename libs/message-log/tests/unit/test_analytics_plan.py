@@ -55,17 +55,19 @@ def test_the_levels_cover_the_range_once_and_no_row_spans_two_chart_buckets(zone
             assert len({local_start(q, bucket, zone) for q in quarters(grain, start)}) == 1, (grain, start)
 
 
-def test_a_whole_hour_zone_reads_hours_and_days_kolkata_reads_half_hours_for_hours() -> None:
+def test_a_whole_hour_zone_reads_hours_and_days_kolkata_half_hours_and_kathmandu_quarters_for_hours() -> None:
     lo, hi = T0, T0 + timedelta(days=90)
     utc_hours = rows_of(plan(lo, hi, [(ZoneInfo("UTC"), CUTS["hour"])]))
     assert {g for g, _ in utc_hours} == {HOUR} and len(utc_hours) == 90 * 24
     utc_weeks = rows_of(plan(lo, hi, [(ZoneInfo("UTC"), CUTS["week"])]))
     assert {g for g, _ in utc_weeks} == {DAY} and len(utc_weeks) == 90
-    # a Kolkata hour (+5:30) is two UTC half hours; a Kathmandu one (+5:45) a half hour between two quarters
-    ist_hours = rows_of(plan(lo, hi, [(ZoneInfo("Asia/Kolkata"), CUTS["hour"])]))
-    assert {g for g, _ in ist_hours} == {HALF} and len(ist_hours) == 90 * 24 * 2
-    npt_hours = Counter(g for g, _ in rows_of(plan(lo, hi, [(ZoneInfo("Asia/Kathmandu"), CUTS["hour"])])))
-    assert npt_hours == {QUARTER: 90 * 24 * 2, HALF: 90 * 24}
+    # a Kolkata hour (+5:30) is two UTC half hours, read as one range of half hours
+    ist = plan(lo, hi, [(ZoneInfo("Asia/Kolkata"), CUTS["hour"])])
+    ist_hours = rows_of(ist)
+    assert {g for g, _ in ist_hours} == {HALF} and len(ist_hours) == 90 * 24 * 2 and len(ist[HALF][0]) == 1
+    # a Kathmandu one (+5:45) would be a half hour between two quarters (three ranges an hour): quarters
+    npt = plan(lo, hi, [(ZoneInfo("Asia/Kathmandu"), CUTS["hour"])])
+    assert Counter(g for g, _ in rows_of(npt)) == {QUARTER: 90 * 24 * 4} and len(npt[QUARTER][0]) == 1
     ist_days = rows_of(plan(lo, hi, [(ZoneInfo("Asia/Kolkata"), CUTS["day"])]))
     # a Kolkata day is 18:30-18:30 UTC: 23 whole UTC hours and a half hour at each end
     assert sum(1 for g, _ in ist_days if g == HOUR) == 18 + 89 * 23 + 5  # 00:00-18:00 first, 19:00-24:00 last
