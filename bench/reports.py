@@ -281,6 +281,7 @@ async def queries(pg: PostgresSettings, now: datetime, accounts: list[int], weig
         return ZONES[account % len(ZONES)]
 
     reader = MessageLogReader(pool)
+    tune_gc()  # as the console and the gateway (serve.run) do once started: else gen-2 collections are the p99
     try:
         async with pool.acquire() as conn:
             sizes = await conn.fetch(
