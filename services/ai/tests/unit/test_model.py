@@ -55,7 +55,8 @@ def test_the_shipped_model_is_trained_on_the_train_split_only():
     test_texts = {model_text(r) for r in split("test")}
     train_texts = {model_text(r) for r in split("train")}
     assert test_texts.isdisjoint(train_texts)
-    assert classifier.models.keys() == set(MODEL_RULES)
+    assert classifier.rules == MODEL_RULES
+    assert classifier.train_fingerprint == fingerprint(split("train"))
 
 
 def test_model_json_is_what_tuning_on_the_train_split_gives():

@@ -1,7 +1,8 @@
 """Composition root of the AI service: the compliance check and AI Assist API, Traffic
 Anomaly and Spam Detection (the traffic subscriber, the detectors every minute, their
-internal API), and the ops endpoints. The compliance model is trained on the shipped
-labelled set at start-up; the compliance check and AI Assist answer from then on. The
+internal API), and the ops endpoints. The compliance model is loaded at start-up from its
+exported artifact (numpy only: scikit-learn and scipy stay out of the service); the
+compliance check and AI Assist answer from then on. The
 anomaly part (its pool, the broker, the detectors) starts beside them and is retried with
 backoff while PostgreSQL or Kafka is not there: /readyz says "anomaly" until it runs, and
 its routes answer 503 SERVICE_UNAVAILABLE meanwhile. `build_app` registers the subscriber
@@ -148,7 +149,7 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await asyncio.to_thread(shipped)  # train the compliance model once, off the event loop
+        await asyncio.to_thread(shipped)  # load the compliance model once, off the event loop
         app.state.llm_client, app.state.llm_config = llm_client(settings)
         app.state.anomaly_store = app.state.detection = None
         stop_serving = asyncio.Event()

@@ -15,7 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from cpaas.ai.domain.anomaly.detectors import Finding, baseline
 from cpaas.ai.domain.anomaly.windows import AccountWindow
@@ -140,6 +139,8 @@ def dataset(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def train(x: np.ndarray, y: np.ndarray) -> FraudModel:
     """Regression on the first 70 % of the training set, Platt scaling on the other 30 %."""
+    from sklearn.linear_model import LogisticRegression  # training only: the service never imports sklearn
+
     cut = int(len(x) * 0.7)
     mean, scale = x[:cut].mean(axis=0), x[:cut].std(axis=0) + 1e-6
     base = LogisticRegression(C=1.0, max_iter=2000).fit((x[:cut] - mean) / scale, y[:cut])

@@ -12,13 +12,13 @@ How the two sides combine, per content rule (CHECK-1, 2, 3, 7, 8, 9):
 The structural rules (CHECK-4 phone numbers, CHECK-5 duplicates, CHECK-6 shorteners, the
 open-template part of CHECK-1) are exact and fire by themselves.
 
-The same input always gives the same verdict: the model is trained deterministically and
+The same input always gives the same verdict: the model is a fixed export (data/classifier.npz) and
 the rules are pure functions of the text.
 """
 
 from dataclasses import dataclass
 
-from cpaas.ai.domain.compliance.classifier import MODEL_RULES, Classifier, ModelConfig, shipped
+from cpaas.ai.domain.compliance.classifier import MODEL_RULES, ModelConfig, Scorer, shipped
 from cpaas.ai.domain.compliance.findings import Finding
 from cpaas.ai.domain.compliance.lexicon import rules
 from cpaas.ai.domain.compliance.rules import fill, has_opt_out, rule_findings
@@ -52,7 +52,7 @@ class Verdict:
         return {w.check for w in self.warnings}
 
 
-def _model_finding(message: Message, check: str, classifier: Classifier, probability: float) -> Finding:
+def _model_finding(message: Message, check: str, classifier: Scorer, probability: float) -> Finding:
     sentences = message.sentences()
     if not sentences:
         return Finding(check, 0, len(message.text), "", probability, source="model")
@@ -67,7 +67,7 @@ def _model_finding(message: Message, check: str, classifier: Classifier, probabi
     return Finding(check, best.start, best.end, suggestion, probability, source="model")
 
 
-def _combine(message: Message, found: list[Finding], classifier: Classifier, config: ModelConfig) -> list[Finding]:
+def _combine(message: Message, found: list[Finding], classifier: Scorer, config: ModelConfig) -> list[Finding]:
     probabilities = {rule: float(p[0]) for rule, p in classifier.probabilities([for_model(message)]).items()}
     chosen = []
     for check in sorted({f.check for f in found} | set(MODEL_RULES), key=lambda c: int(c[6:])):
@@ -97,7 +97,7 @@ def _with_confidence(finding: Finding, confidence: float) -> Finding:
 
 
 def check(
-    text: str, channel: str, category: str | None = None, *, model: tuple[Classifier, ModelConfig] | None = None
+    text: str, channel: str, category: str | None = None, *, model: tuple[Scorer, ModelConfig] | None = None
 ) -> Verdict:
     """Check a template or message text. `channel` is SMS, WHATSAPP, RCS or VOICE; `category`
     the template's (UIC, MIC, SIC, Auth for SMS; MARKETING, UTILITY, AUTHENTICATION for
