@@ -239,6 +239,18 @@ WHERE m.message_id = l.message_id AND m.created_at = l.created_at
 # The batch's rollup deltas (recorded by migration 0008's triggers) into the rollups.
 FLUSH_ROLLUPS = "SELECT flush_rollups()"
 
+# Every write joins a batch (tens to a few thousand rows) to day-partitioned tables of up to
+# millions. Left to itself the planner hashes the batch and scans the day's whole partition
+# (a fresh partition has no statistics, and a cached generic plan keeps that choice as the
+# day fills): a cost that grows with the day, 14-170 ms a batch at 110,000 messages a day.
+# In the write transactions a join is a nested loop over the batch with an index lookup
+# each, and each statement is planned for its own bounds (partitions pruned when planning,
+# ~0.5 ms), whatever the statistics say: 3 ms for the same batch.
+KEYED_WRITES = (
+    "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_seqscan = off;"
+    " SET LOCAL plan_cache_mode = force_custom_plan"
+)
+
 
 class ValueNotWritable(ValueError):
     """A value of the batch that its statements can never take (an int beyond 64 bits)."""
@@ -374,6 +386,7 @@ class MessageLog:
         await self.ensure_days(batch.days)
         lo, hi = min(batch.created), max(batch.created)
         async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(KEYED_WRITES)
             await conn.execute(UPSERT_MESSAGES, batch.messages)
             for attempts in batch.rounds:
                 await conn.execute(UPSERT_ATTEMPTS, attempts, lo, hi)
@@ -385,6 +398,7 @@ class MessageLog:
         """Each charge's amount on its attempt row and the sum over attempts on its message,
         in one transaction; returns the (message id, attempt) whose attempt row exists."""
         async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(KEYED_WRITES)
             rows = await conn.fetch(
                 _CHARGE_ATTEMPTS,
                 [c.message_id for c in charges],
