@@ -1004,15 +1004,14 @@ async def _search_and_report(
     platform: Platform, creds: dict, watch: ProcWatch, args: argparse.Namespace, failures: Failures
 ) -> None:
     found = await search(platform, creds, watch, args, failures)
-    if found["best"]:
-        e2e, _, (wall, cpu, pg_before, pg_after, statement_rows) = found["results"][found["best"]]
-        print(f"  CPU per delivered message at the sustainable rate ({found['best']:,}/s, {wall:.0f} s):")
-        print_cpu_table(wall, cpu, e2e["delivered"], shared=SHARED, indent="    ", idle=watch.idle())
-        print_pg_per_message(pg_before, pg_after, e2e["delivered"])
-        print_pg_statements(statement_rows, e2e["delivered"])
-    if found["first_fail"]:
-        e2e, _, (wall, cpu, pg_before, pg_after, statement_rows) = found["results"][found["first_fail"]]
-        print(f"  at the first rate that failed ({found['first_fail']:,}/s, {wall:.0f} s):")
+    for key, title in (
+        ("best", "CPU per delivered message at the sustainable rate"),
+        ("first_fail", "at the first rate that failed"),
+    ):
+        if not found[key]:
+            continue
+        e2e, _, (wall, cpu, pg_before, pg_after, statement_rows) = found["results"][found[key]]
+        print(f"  {title} ({found[key]:,}/s, {wall:.0f} s):")
         print_cpu_table(wall, cpu, e2e["delivered"], shared=SHARED, indent="    ", idle=watch.idle())
         print_pg_per_message(pg_before, pg_after, e2e["delivered"])
         print_pg_statements(statement_rows, e2e["delivered"])
