@@ -21,7 +21,6 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from starlette.types import ASGIApp
 
-from cpaas.platform.http_writes import CoalescingHttpToolsProtocol
 from cpaas.platform.logs import configure_logging
 from cpaas.platform.ops import HealthState, InternalRoutesGuard
 from cpaas.platform.settings import ServiceSettings
@@ -142,7 +141,6 @@ def run(app: FastAPI, settings: ServiceSettings) -> None:
         asgi = InternalRoutesGuard(app, settings.internal_port)
     config = uvicorn.Config(
         asgi,
-        http=CoalescingHttpToolsProtocol,  # one write per response (http_writes.py)
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
@@ -188,7 +186,6 @@ async def serving(
         app = InternalRoutesGuard(app, internal_sock.getsockname()[1])
     config = uvicorn.Config(
         app,
-        http=CoalescingHttpToolsProtocol,  # as run()
         log_config=None,
         access_log=False,
         lifespan="on",
