@@ -234,7 +234,13 @@ async def _rejected_template_shows_its_reason(edge: Edge, acme: dict, key: dict)
             headers={"X-CSRF-Token": login.json()["csrfToken"]},
         )
         assert bot.status_code == 201, bot.text
-    approved = await edge.admin(f"/api/admin/approvals/rcs-bots/{bot.json()['id']}", {"decision": "APPROVE"})
+    # RBM reviews a new agent (here 50 ms) before it can be launched; an approval before that
+    # is refused (422, "verification is PENDING") and the admin approves again
+    approved = await eventually(
+        lambda: edge.admin(f"/api/admin/approvals/rcs-bots/{bot.json()['id']}", {"decision": "APPROVE"}),
+        lambda answer: not (answer.status_code == 422 and "PENDING" in answer.text),
+        "the RBM agent reviewed",
+    )
     assert approved.status_code == 204, approved.text
     rcs = {"name": "rcs_welcome", "channel": "RCS", "body": "Welcome {{1}}! Your account is ready."}
     created = await edge.gateway.post("/api/v1/templates", json=rcs, headers=key)
