@@ -105,7 +105,12 @@ async def test_the_approvals_queue_is_filtered_searched_and_paged_by_the_server(
     assert (await admin.get("/api/admin/approvals", params={"pageSize": 0})).status_code == 422
     # a decided item leaves the queue
     approve = {"decision": "APPROVE"}
-    assert (await admin.post(f"/api/admin/approvals/rcs-bots/{bot['id']}", json=approve)).status_code == 204
+    async with asyncio.timeout(5):  # RBM launches the agent once it verified it (50 ms here): until then 422
+        while (
+            decided := await admin.post(f"/api/admin/approvals/rcs-bots/{bot['id']}", json=approve)
+        ).status_code != 204:
+            assert decided.status_code == 422 and "verification is PENDING" in decided.json()["error"]["message"]
+            await asyncio.sleep(0.05)
     assert (await queue(kind="rcs-bots"))["total"] == 0 and (await queue())["total"] == 3
 
 
