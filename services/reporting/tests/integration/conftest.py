@@ -22,8 +22,10 @@ from cpaas.contracts import (
 from cpaas.contracts.events import MessageChargedV1
 from cpaas.contracts.topics import BILLING_CHARGED, MSG_STATUS, SUBMIT_TOPICS
 from cpaas.platform.broker import EventPublisher, make_broker
+from cpaas.platform.db import create_pool
+from cpaas.platform.migrations import apply_migrations
 from cpaas.platform.settings import KafkaSettings, PostgresSettings
-from cpaas.reporting.app import build_app
+from cpaas.reporting.app import MIGRATIONS, SCHEMA, build_app
 from cpaas.reporting.settings import ReportingSettings
 
 WAIT_SECONDS = 30
@@ -34,6 +36,17 @@ ACCOUNT_ID = 7
 @pytest.fixture
 def settings(kafka_settings: KafkaSettings, pg_settings: PostgresSettings) -> ReportingSettings:
     return ReportingSettings(kafka=kafka_settings, postgres=pg_settings, shutdown_grace_seconds=5)
+
+
+@pytest.fixture
+async def pool(pg_settings: PostgresSettings) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on the reporting schema of this test's database, its migrations applied."""
+    pool = await create_pool(pg_settings, schema=SCHEMA, application_name="test")
+    await apply_migrations(pool, SCHEMA, MIGRATIONS)
+    try:
+        yield pool
+    finally:
+        await pool.close()
 
 
 @pytest.fixture

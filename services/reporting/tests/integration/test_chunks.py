@@ -5,7 +5,6 @@ again, and the redelivered poll changes nothing the chunks before the failure ha
 
 import random
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -15,11 +14,8 @@ from aiokafka import ConsumerRecord
 from cpaas.contracts import Channel, MessageStatus, MessageStatusChangedV1, MessageSubmittedV1, new_message_id
 from cpaas.contracts.events import envelope
 from cpaas.contracts.topics import MSG_STATUS, SUBMIT_TOPICS
-from cpaas.platform.db import create_pool
-from cpaas.platform.migrations import apply_migrations
-from cpaas.platform.settings import KafkaSettings, PostgresSettings
+from cpaas.platform.settings import KafkaSettings
 from cpaas.reporting import handlers
-from cpaas.reporting.app import MIGRATIONS, SCHEMA
 from cpaas.reporting.handlers import MessageLogHandler
 from cpaas.reporting.store import MessageLog
 
@@ -29,16 +25,6 @@ FINALS = (S.DELIVERED, S.UNDELIVERED, S.SUBMITTED_OPERATOR, S.READ)
 ROLLED = (
     "SELECT status, sum(messages)::int AS n FROM rollups WHERE account_id = $1 GROUP BY 1 HAVING sum(messages) <> 0"
 )
-
-
-@pytest.fixture
-async def pool(pg_settings: PostgresSettings) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(pg_settings, schema=SCHEMA, application_name="test")
-    await apply_migrations(pool, SCHEMA, MIGRATIONS)
-    try:
-        yield pool
-    finally:
-        await pool.close()
 
 
 def poll(kafka: KafkaSettings, account: int, rng: random.Random) -> tuple[list[ConsumerRecord], dict[str, S]]:

@@ -3,16 +3,11 @@ rows, not the day's (a hash join over the whole partition was 16 ms for 50-440 m
 110,000 a day, with PostgreSQL's default random_page_cost)."""
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 
-from cpaas.platform.db import create_pool
-from cpaas.platform.migrations import apply_migrations
-from cpaas.platform.settings import PostgresSettings
-from cpaas.reporting.app import MIGRATIONS, SCHEMA
 from cpaas.reporting.store import _CHARGE_MESSAGES, INSERT_EVENTS, KEYED_WRITES, PROJECT_MESSAGES, MessageLog
 
 DAY = datetime(2031, 3, 4, tzinfo=UTC)
@@ -21,11 +16,9 @@ BATCH = 440
 
 
 @pytest.fixture
-async def full_day(pg_settings: PostgresSettings) -> AsyncIterator[asyncpg.Pool]:
+async def full_day(pool: asyncpg.Pool) -> asyncpg.Pool:
     """A day with MESSAGES messages, an attempt and an event each, analyzed (as autovacuum
     does once a partition has filled a little)."""
-    pool = await create_pool(pg_settings, schema=SCHEMA, application_name="test")
-    await apply_migrations(pool, SCHEMA, MIGRATIONS)
     await MessageLog(pool).ensure_days({DAY.date()})
     await pool.execute(
         """
@@ -51,10 +44,7 @@ async def full_day(pg_settings: PostgresSettings) -> AsyncIterator[asyncpg.Pool]
     )
     for table in ("messages", "message_attempts", "message_events"):
         await pool.execute(f"ANALYZE {table}_p{DAY:%Y%m%d}")
-    try:
-        yield pool
-    finally:
-        await pool.close()
+    return pool
 
 
 def _scans(plan: dict) -> list[tuple[str, str]]:

@@ -3,18 +3,12 @@ concurrently, in any order and any split, converge to the same rows."""
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import pytest
 
 from cpaas.contracts import Channel, FallbackLevel, MessageStatus, MessageStatusChangedV1, MessageSubmittedV1
 from cpaas.contracts import new_message_id as new_id
-from cpaas.platform.db import create_pool
-from cpaas.platform.migrations import apply_migrations
-from cpaas.platform.settings import PostgresSettings
-from cpaas.reporting.app import MIGRATIONS, SCHEMA
 from cpaas.reporting.domain import Item, plan_batch, status_update, submit_update
 from cpaas.reporting.store import UPSERT_MESSAGES, MessageLog, _message_tuple
 
@@ -27,16 +21,6 @@ S = MessageStatus
 # after every message's creation: times before it are shown as its creation (migration 0007)
 T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
 RECIPIENT = "+919876543210"
-
-
-@pytest.fixture
-async def pool(pg_settings: PostgresSettings) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(pg_settings, schema=SCHEMA, application_name="test")
-    await apply_migrations(pool, SCHEMA, MIGRATIONS)
-    try:
-        yield pool
-    finally:
-        await pool.close()
 
 
 def lifecycle(message_id: str) -> list[Item]:
