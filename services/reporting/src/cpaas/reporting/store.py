@@ -249,7 +249,7 @@ FLUSH_ROLLUPS = "SELECT flush_rollups()"
 # partition still hashes (forcing nested loops or custom plans instead cost the bulk ingest
 # 40-70 %). A partition never analyzed yet (the first minutes of a day, until autovacuum
 # has seen it) may still be scanned.
-KEYED_WRITES = "SET LOCAL random_page_cost = 1.1"
+IN_MEMORY_READ_COSTS = "SET LOCAL random_page_cost = 1.1"
 
 
 class ValueNotWritable(ValueError):
@@ -388,7 +388,7 @@ class MessageLog:
         await self.ensure_days(batch.days)
         lo, hi = min(batch.created), max(batch.created)
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(KEYED_WRITES)
+            await conn.execute(IN_MEMORY_READ_COSTS)
             await conn.execute(UPSERT_MESSAGES, batch.messages)
             for attempts in batch.rounds:
                 await conn.execute(UPSERT_ATTEMPTS, attempts, lo, hi)
@@ -400,7 +400,7 @@ class MessageLog:
         """Each charge's amount on its attempt row and the sum over attempts on its message,
         in one transaction; returns the (message id, attempt) whose attempt row exists."""
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(KEYED_WRITES)
+            await conn.execute(IN_MEMORY_READ_COSTS)
             rows = await conn.fetch(
                 _CHARGE_ATTEMPTS,
                 [c.message_id for c in charges],

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from cpaas.reporting.store import _CHARGE_MESSAGES, INSERT_EVENTS, KEYED_WRITES, PROJECT_MESSAGES, MessageLog
+from cpaas.reporting.store import _CHARGE_MESSAGES, IN_MEMORY_READ_COSTS, INSERT_EVENTS, PROJECT_MESSAGES, MessageLog
 
 DAY = datetime(2031, 3, 4, tzinfo=UTC)
 MESSAGES = 20_000
@@ -82,7 +82,7 @@ async def test_each_write_reads_a_full_days_partitions_by_index(full_day: asyncp
             tx = conn.transaction()
             await tx.start()
             try:
-                await conn.execute(KEYED_WRITES)
+                await conn.execute(IN_MEMORY_READ_COSTS)
                 plans = {
                     "history": await _plan(conn, INSERT_EVENTS, events, lo, hi),
                     "projection": await _plan(conn, PROJECT_MESSAGES, ids, created, lo, hi),
