@@ -54,6 +54,7 @@ from raw_limits import smpp_limits
 
 from cpaas.billing.seed import ensure_opening_balance
 from cpaas.console.seed import seed
+from cpaas.contracts.topics import SUBMIT_TOPICS
 from cpaas.local.infra import LocalInfra
 from cpaas.local.processes import spawn, stop, wait_for_port, wait_for_ready
 from cpaas.local.pytest_plugin import infra_settings_for_tests
@@ -350,8 +351,13 @@ async def end_to_end(
     submitted: dict[str, float] = {}
     delivered: dict[str, float] = {}
     statuses: dict[str, str] = {}
+    # where the time goes: wall clock (ms) of the request, its submit record, its first
+    # status record, its DELIVERED record (the producers' CreateTime) and when the bench saw it
+    marks: dict[str, dict[str, float]] = collections.defaultdict(dict)
+    status_topic = platform.kafka.topic("msg.status")
     consumer = AIOKafkaConsumer(
-        platform.kafka.topic("msg.status"),
+        status_topic,
+        *(platform.kafka.topic(t.name) for t in SUBMIT_TOPICS.values()),
         bootstrap_servers=platform.kafka.bootstrap_servers,
         auto_offset_reset="latest",
         group_id=f"{platform.tag}-latency-{uuid.uuid4().hex[:4]}",
@@ -364,14 +370,21 @@ async def end_to_end(
     async def watch() -> None:
         while True:
             batch = await consumer.getmany(timeout_ms=100)
-            now = time.perf_counter()
+            now, wall = time.perf_counter(), time.time() * 1000
             for records in batch.values():
                 for record in records:
                     event = json.loads(record.value)
+                    mark = marks[event["subject"]]
+                    if record.topic != status_topic:
+                        mark.setdefault("produced", record.timestamp)
+                        continue
                     status = event["data"]["status"]
                     statuses[event["subject"]] = status
+                    mark.setdefault("first_status", record.timestamp)
                     if status in ("DELIVERED", "READ"):
                         delivered.setdefault(event["subject"], now)
+                        mark.setdefault("delivered", record.timestamp)
+                        mark.setdefault("seen", wall)
 
     watcher = asyncio.create_task(watch())
     body = json.dumps(body or sms_body(creds)).encode()
@@ -388,7 +401,7 @@ async def end_to_end(
 
     async def one() -> None:
         reader, writer = await idle.get()
-        started = time.perf_counter()
+        started, wall = time.perf_counter(), time.time() * 1000
         writer.write(request)
         status_line = await reader.readline()
         length = 0
@@ -398,7 +411,9 @@ async def end_to_end(
         answer = await reader.readexactly(length)
         idle.put_nowait((reader, writer))
         if b" 202 " in status_line:
-            submitted[json.loads(answer)["messageId"]] = started
+            message_id = json.loads(answer)["messageId"]
+            submitted[message_id] = started
+            marks[message_id].update(request=wall, answered=time.time() * 1000)
         else:
             refused[0] += 1
             refusals[refusal_of(status_line, answer)] += 1
@@ -440,7 +455,40 @@ async def end_to_end(
         "p50_ms": statistics.median(with_missing) if with_missing else float("nan"),
         "p99_ms": percentile(with_missing, 0.99),
         "undelivered_statuses": _count(statuses.get(m, "no status event") for m in missing),
+        "hops": hops(marks[m] for m in submitted if m in delivered),
     }
+
+
+HOPS = (  # (label, from mark, to mark)
+    ("HTTP answer", "request", "answered"),
+    ("request -> submit record", "request", "produced"),
+    ("submit record -> first status", "produced", "first_status"),
+    ("first status -> DELIVERED record", "first_status", "delivered"),
+    ("DELIVERED record -> seen", "delivered", "seen"),
+)
+
+
+def hops(marks) -> dict[str, tuple[float, float]]:
+    """p50 and p99 (ms) of each stretch of the path over the delivered messages (record
+    timestamps are whole milliseconds)."""
+    spans: dict[str, list[float]] = {label: [] for label, _, _ in HOPS}
+    for mark in marks:
+        for label, start, end in HOPS:
+            if start in mark and end in mark:
+                spans[label].append(mark[end] - mark[start])
+    return {
+        label: (statistics.median(values), percentile(sorted(values), 0.99))
+        for label, values in spans.items()
+        if values
+    }
+
+
+def print_hops(e2e: dict, indent: str = "    ") -> None:
+    if e2e.get("hops"):
+        print(
+            f"{indent}where the time goes (p50 / p99 ms): "
+            + "; ".join(f"{label} {p50:.0f} / {p99:.0f}" for label, (p50, p99) in e2e["hops"].items())
+        )
 
 
 def refusal_of(status_line: bytes, answer: bytes) -> str:
@@ -670,6 +718,7 @@ def print_e2e(e2e: dict, raw_hop: dict | None = None) -> None:
         f" submitted {e2e['submitted']:,}, delivered {e2e['delivered']:,}"
     )
     print(f"  latency submit -> DELIVERED p50 {e2e['p50_ms']:.1f} ms, p99 {e2e['p99_ms']:.1f} ms  ({load()})")
+    print_hops(e2e, "  ")
     if e2e["submit_rate_achieved"] < 0.95 * e2e["offered_per_s"]:
         print(
             f"  (the driver fell behind the offered rate: its {CONNECTIONS} connections each wait for the gateway's"
@@ -722,6 +771,7 @@ async def search(
         idle = sum(v or 0 for k, v in watch.idle().items() if k not in SHARED) * wall
         per_msg = (services_cpu(cpu) - idle) * 1000 / e2e["delivered"] if e2e["delivered"] else None
         print(search_row(e2e, ok, per_msg), flush=True)
+        print_hops(e2e)
         await failures.explain(platform, f"search step {rate}/s", e2e)
         results[rate] = (e2e, ok, (wall, cpu, pg_before, pg_after, statement_rows))
         return ok

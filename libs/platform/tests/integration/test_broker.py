@@ -5,15 +5,32 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from aiokafka import AIOKafkaConsumer
 from faststream import AckPolicy
+from faststream.kafka.annotations import KafkaMessage
 
 from cpaas.contracts import CloudEvent, MessageStatus, MessageStatusChangedV1, new_message_id
 from cpaas.contracts.topics import MSG_STATUS
-from cpaas.platform.broker import EventPublisher, PoisonRecord, make_broker, subscribe
+from cpaas.platform.broker import (
+    EAGER_MAX_WAIT_MS,
+    EAGER_MIN_BYTES,
+    LINGER_IDLE_FACTOR,
+    LINGER_IDLE_MIN_SECONDS,
+    LINGER_MIN_BYTES,
+    BatchMessage,
+    EventPublisher,
+    PoisonRecord,
+    make_broker,
+    subscribe,
+)
+from cpaas.platform.kafka_admin import ensure_topics
 from cpaas.platform.settings import KafkaSettings
 
 GROUP = "test-group"
@@ -215,3 +232,126 @@ async def test_publisher_sends_through_the_brokers_own_idempotent_producer(kafka
     records = await read_all(kafka_settings, MSG_STATUS.name, 3)
     assert {r.key for r in records} == {data.message_id.encode()}
     assert dict(records[0].headers)["content-type"] == b"application/cloudevents+json"
+
+
+async def test_a_lingering_subscriber_takes_a_window_of_events_in_one_poll(kafka_settings: KafkaSettings) -> None:
+    """Ten events published 20 ms apart: a subscriber with linger_ms=300 gets them in one or
+    two polls, the first within the linger of its publication; one without linger gets them
+    as they come. Once no batch came for its idle time the lingering one fetches eagerly
+    again (aiokafka's defaults), so an idle subscriber does not poll every 300 ms."""
+    topic = kafka_settings.topic(f"linger.{uuid.uuid4().hex[:8]}")
+    await ensure_topics(kafka_settings, {topic: 3})
+    broker = make_broker(kafka_settings, client_id="test")
+    polls: dict[str, list[tuple[float, int]]] = {"lingering": [], "eager": []}
+    published: list[float] = []
+    count, linger_ms = 10, 300
+
+    def recorder(name: str):
+        async def handle(body: list[Any], msg: BatchMessage) -> None:
+            polls[name].append((time.monotonic(), len(msg.raw_message)))
+
+        handle.__name__ = f"handle_{name}"
+        return handle
+
+    subscribers = {}
+    for name, linger in (("lingering", linger_ms), ("eager", 0)):
+        subscribers[name] = subscribe(
+            broker,
+            topic,
+            group_id=f"linger-{name}-{uuid.uuid4().hex[:6]}",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            linger_ms=linger,
+            batch=True,
+            max_records=100,
+            batch_timeout_ms=5,
+        )
+        subscribers[name](recorder(name))
+    await broker.start()
+    try:
+        fetcher = subscribers["lingering"].consumer._fetcher
+        assert (fetcher._fetch_min_bytes, fetcher._fetch_max_wait_ms) == (EAGER_MIN_BYTES, EAGER_MAX_WAIT_MS)
+        async with asyncio.timeout(WAIT_SECONDS):  # both groups joined: a first event reaches both
+            await broker.publish(b"{}", topic, key=b"warm-up")
+            while not all(polls.values()):
+                await asyncio.sleep(0.05)
+        assert (fetcher._fetch_min_bytes, fetcher._fetch_max_wait_ms) == (LINGER_MIN_BYTES, linger_ms)
+        for p in polls.values():
+            p.clear()
+        for i in range(count):
+            published.append(time.monotonic())
+            await broker.publish(b"{}", topic, key=str(i).encode())
+            await asyncio.sleep(0.02)
+        async with asyncio.timeout(WAIT_SECONDS):
+            while any(sum(n for _, n in p) < count for p in polls.values()):
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(max(LINGER_IDLE_MIN_SECONDS, LINGER_IDLE_FACTOR * linger_ms / 1000) + 0.5)
+        eager_again = (fetcher._fetch_min_bytes, fetcher._fetch_max_wait_ms)
+    finally:
+        await broker.stop()
+    assert sum(n for _, n in polls["lingering"]) == count
+    assert len(polls["lingering"]) <= 2, polls["lingering"]
+    assert len(polls["eager"]) > len(polls["lingering"]), polls
+    first_taken = polls["lingering"][0][0]
+    assert first_taken - published[0] < linger_ms / 1000 + 0.5  # the linger, and a loaded machine's slack
+    assert eager_again == (EAGER_MIN_BYTES, EAGER_MAX_WAIT_MS)
+
+
+def test_linger_is_never_negative() -> None:
+    broker = make_broker(KafkaSettings(), client_id="test")
+    with pytest.raises(ValueError, match="linger_ms"):
+        subscribe(broker, "t", group_id="g", ack_policy=AckPolicy.NACK_ON_ERROR, linger_ms=-1)
+
+
+async def test_a_batch_handler_gets_its_message_without_a_thread_hop(
+    kafka_settings: KafkaSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FastStream's `msg: KafkaMessage` is resolved in a worker thread for every batch
+    (fast_depends runs a sync field's `use` there); `msg: BatchMessage` on the event loop.
+    Both handlers get the same records; only the first one's batches cross to a thread."""
+    import anyio.to_thread
+
+    topic = kafka_settings.topic(f"hop.{uuid.uuid4().hex[:8]}")
+    await ensure_topics(kafka_settings, {topic: 1})
+    hops: list[str] = []
+    real_run_sync = anyio.to_thread.run_sync
+
+    async def counting_run_sync(func, *args, **kwargs):  # the real one, counted
+        hops.append(getattr(func, "__qualname__", repr(func)))
+        return await real_run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting_run_sync)
+    broker = make_broker(kafka_settings, client_id="test")
+    seen: dict[str, list[bytes]] = {"stock": [], "on the loop": []}
+
+    async def stock(body: list[Any], msg: KafkaMessage) -> None:
+        seen["stock"].extend(r.value for r in msg.raw_message)
+
+    async def on_the_loop(body: list[Any], msg: BatchMessage) -> None:
+        seen["on the loop"].extend(r.value for r in msg.raw_message)
+
+    for handler in (stock, on_the_loop):
+        subscribe(
+            broker,
+            topic,
+            group_id=f"hop-{uuid.uuid4().hex[:6]}",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            batch=True,
+            batch_timeout_ms=5,
+        )(handler)
+    await broker.start()
+    try:
+        async with asyncio.timeout(WAIT_SECONDS):
+            await broker.publish(b"{}", topic, key=b"first")
+            while not (seen["stock"] and seen["on the loop"]):
+                await asyncio.sleep(0.05)
+        hops_of_stock = len(hops)
+        hops.clear()
+        async with asyncio.timeout(WAIT_SECONDS):  # the loop handler alone now
+            await broker.publish(b"{}", topic, key=b"second")
+            while len(seen["on the loop"]) < 2 or len(seen["stock"]) < 2:
+                await asyncio.sleep(0.05)
+    finally:
+        await broker.stop()
+    assert seen["stock"] == seen["on the loop"] == [b"{}", b"{}"]
+    assert hops_of_stock >= 1  # the stock field: a worker thread per batch (it is still so in this FastStream)
+    assert sum("Context.use" in h for h in hops) == 1  # the second batch: the stock handler's only

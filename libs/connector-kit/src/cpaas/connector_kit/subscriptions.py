@@ -11,12 +11,11 @@ from typing import Any
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 
 from cpaas.contracts import SUBMIT_TOPICS, Channel, CloudEvent, MessageSubmittedV1
 from cpaas.contracts.events import TemplateSubmittedV1
 from cpaas.contracts.topics import TEMPLATE_SUBMITTED
-from cpaas.platform.broker import decode_submit_batch, subscribe
+from cpaas.platform.broker import BatchMessage, decode_submit_batch, subscribe
 from cpaas.platform.settings import KafkaSettings
 
 SubmitHandler = Callable[[Sequence[MessageSubmittedV1]], Awaitable[None]]
@@ -45,7 +44,7 @@ def subscribe_submits(
         batch_timeout_ms=batch_timeout_ms,
     )
 
-    async def handle_submits(body: list[Any], msg: KafkaMessage) -> None:
+    async def handle_submits(body: list[Any], msg: BatchMessage) -> None:
         await handle(await decode_submit_batch(broker, msg.raw_message, channel))
 
     handle_submits.__name__ = f"handle_{channel.value.lower()}_submits"

@@ -17,11 +17,13 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy, BaseMiddleware, StreamMessage
+from faststream._internal.context import Context  # the field class (faststream.Context makes one)
 from faststream.kafka import KafkaBroker
+from faststream.kafka.message import KafkaMessage as _KafkaMessage
 from pydantic import ValidationError
 
 from cpaas.contracts import CloudEvent, EventData, envelope
@@ -35,6 +37,21 @@ log = logging.getLogger(__name__)
 TRANSIENT_RETRY_DELAY_SECONDS = 0.5  # pause before a failed record is read again
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json"
 DataT = TypeVar("DataT", bound=EventData)
+
+
+class _OnTheLoop(Context):
+    """FastStream's `Context` field, resolved on the event loop. fast_depends runs a custom
+    field's `use` in a worker thread when it is a plain function, as `Context.use` is: a
+    thread hop (a queue put, a thread wake-up, the GIL handed over and back, a self-pipe
+    write) for every batch a handler taking `msg: KafkaMessage` is given."""
+
+    async def use(self, /, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        return super().use(**kwargs)
+
+
+# what a batch handler takes its records (`.raw_message`) and acknowledgement from:
+#     async def handle(body: list[Any], msg: BatchMessage) -> None
+BatchMessage = Annotated[_KafkaMessage, _OnTheLoop("message")]
 
 
 class PoisonRecord(Exception):
@@ -83,22 +100,84 @@ def make_broker(kafka: KafkaSettings, *, client_id: str, graceful_timeout: float
     return broker
 
 
+LINGER_MIN_BYTES = 256 * 1024  # a lingering fetch returns at once when this much is waiting
+EAGER_MIN_BYTES, EAGER_MAX_WAIT_MS = 1, 500  # aiokafka's defaults: the first record returns the fetch
+LINGER_IDLE_FACTOR, LINGER_IDLE_MIN_SECONDS = 10, 1.0  # no batch for this long: eager again
+
+
+class _Linger:
+    """One subscriber's fetch mode, switched per batch. A batch arriving turns lingering on
+    (the broker holds each fetch until LINGER_MIN_BYTES or `linger_ms`), so the rest of a
+    burst comes in windows; once no batch came for `idle_seconds` the fetches are eager
+    again (aiokafka's defaults), so an idle subscriber polls twice a second, not once per
+    linger, and the first event after a quiet spell is taken at once. aiokafka reads the two
+    values from its fetcher for every fetch request it builds (aiokafka 0.14:
+    `Fetcher._fetch_min_bytes`, `_fetch_max_wait_ms`; test_broker.py holds it to that)."""
+
+    def __init__(self, linger_ms: int) -> None:
+        self.linger_ms = linger_ms
+        self.idle_seconds = max(LINGER_IDLE_MIN_SECONDS, LINGER_IDLE_FACTOR * linger_ms / 1000)
+        self.last_batch = 0.0
+        self.timer: asyncio.TimerHandle | None = None
+
+    def batch_arrived(self, consumer: Any) -> None:
+        fetcher = getattr(consumer, "_fetcher", None)
+        if fetcher is None:
+            return
+        loop = asyncio.get_running_loop()
+        self.last_batch = loop.time()
+        fetcher._fetch_min_bytes, fetcher._fetch_max_wait_ms = LINGER_MIN_BYTES, self.linger_ms
+        if self.timer is None:
+            self.timer = loop.call_later(self.idle_seconds, self._check_idle, fetcher)
+
+    def _check_idle(self, fetcher: Any) -> None:
+        loop = asyncio.get_running_loop()
+        quiet = loop.time() - self.last_batch
+        if quiet >= self.idle_seconds:
+            fetcher._fetch_min_bytes, fetcher._fetch_max_wait_ms = EAGER_MIN_BYTES, EAGER_MAX_WAIT_MS
+            self.timer = None
+        else:
+            self.timer = loop.call_later(self.idle_seconds - quiet, self._check_idle, fetcher)
+
+
+def _lingers(broker: KafkaBroker) -> dict[str, _Linger]:
+    """The lingering subscribers of `broker`, by consumer group."""
+    lingers = getattr(broker, "_cpaas_lingers", None)
+    if lingers is None:
+        lingers = {}
+        broker._cpaas_lingers = lingers  # type: ignore[attr-defined]
+    return lingers
+
+
 def subscribe(
     broker: KafkaBroker,
     *topics: str,
     group_id: str,
     ack_policy: AckPolicy,
+    linger_ms: int = 0,
     **options: Any,
 ) -> Any:
     """`broker.subscriber` that insists on a named group and a commit-after-effect policy.
 
     `ack_policy` must be NACK_ON_ERROR (redeliver on error) or MANUAL; ACK_FIRST would
     commit before the handler runs and lose the record on a crash.
+
+    `linger_ms` > 0 lets the broker hold a fetch until `LINGER_MIN_BYTES` are waiting or
+    `linger_ms` passed, while events flow (`_Linger`): at low rates a poll then carries the
+    events of that window instead of one, so a subscriber off the send path pays its
+    per-poll work (the handler's transaction, the offset commit, the broker's fetch and
+    commit handling) once per window, not once per event, at the price of at most
+    `linger_ms` of delay. The first event after a quiet spell is taken at once, and at high
+    rates the bytes are there at once.
     """
     if ack_policy is AckPolicy.ACK_FIRST:
         raise ValueError("ACK_FIRST commits before the effect; use NACK_ON_ERROR or MANUAL")
     if not group_id:
         raise ValueError("every subscriber names its consumer group")
+    if linger_ms < 0:
+        raise ValueError("linger_ms is at least 0")
+    if linger_ms:
+        _lingers(broker)[group_id] = _Linger(linger_ms)
     options.setdefault("auto_offset_reset", "earliest")
     if not topics:
         raise ValueError("subscribe to at least one topic")
@@ -113,7 +192,10 @@ class _DeadLetterMiddleware(BaseMiddleware):
     async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
         records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
         first = records[0]
-        group = getattr(getattr(first, "consumer", None), "_group_id", None) or "-"
+        consumer = getattr(msg, "consumer", None) or getattr(first, "consumer", None)
+        group = getattr(consumer, "_group_id", None) or "-"
+        if (linger := _lingers(self.broker).get(group)) is not None:
+            linger.batch_arrived(consumer)
         started = time.perf_counter()
         try:
             result = await call_next(msg)

@@ -20,7 +20,6 @@ from typing import Any, Generic, TypeVar
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
@@ -30,7 +29,7 @@ from cpaas.contracts import Channel, MessageStatus
 from cpaas.contracts.errors import ErrorCode
 from cpaas.contracts.events import E164, MessageId, SenderId
 from cpaas.contracts.topics import MSG_STATUS, SUBMIT_TOPICS
-from cpaas.platform.broker import PoisonRecord, dead_letter
+from cpaas.platform.broker import BatchMessage, PoisonRecord, dead_letter, subscribe
 from cpaas.platform.settings import KafkaSettings
 from cpaas.platform.started import Started
 
@@ -151,18 +150,20 @@ def register_traffic(
     group_id: str,
     max_records: int,
     batch_timeout_ms: int,
+    linger_ms: int = 0,
 ) -> None:
     """One batch subscriber over all five topics: a named group, commit after the effect
     (NACK_ON_ERROR), a new group from the earliest offset (as reporting's message log)."""
 
-    @broker.subscriber(
+    @subscribe(
+        broker,
         *topics,
         group_id=group_id,
         ack_policy=AckPolicy.NACK_ON_ERROR,
-        auto_offset_reset="earliest",
+        linger_ms=linger_ms,
         batch=True,
         max_records=max_records,
         batch_timeout_ms=batch_timeout_ms,
     )
-    async def ai_traffic(body: list[Any], msg: KafkaMessage) -> None:
+    async def ai_traffic(body: list[Any], msg: BatchMessage) -> None:
         await handler().handle(msg.raw_message)

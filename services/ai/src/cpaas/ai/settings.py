@@ -35,6 +35,11 @@ class AiSettings(ServiceSettings):
         5000, ge=1, description="Most traffic events taken in one poll (counted in pipelined chunks of 2,000)"
     )
     batch_timeout_ms: int = Field(20, ge=1, description="How long a poll waits for traffic events before counting them")
+    batch_linger_ms: int = Field(
+        100,
+        ge=0,
+        description="Longest the broker holds a poll to gather traffic events while they flow (0: none); off the send path, so a poll carries a window of events at low rates",
+    )
     detect_interval_seconds: float = Field(60.0, gt=0, description="How often the anomaly and spam detectors run")
     minute_retention_hours: int = Field(
         48, ge=2, description="Hours of per-minute aggregates (and counted event keys) kept"

@@ -55,6 +55,7 @@ def build_app(
                 group_id=settings.consumer_group,
                 max_records=settings.batch_max_records,
                 batch_timeout_ms=settings.batch_timeout_ms,
+                linger_ms=settings.batch_linger_ms,
             )
             app.state.store = store
             # on exit: readiness drops, the subscriber drains its batch in flight and commits, then the pool closes

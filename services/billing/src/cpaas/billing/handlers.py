@@ -29,7 +29,6 @@ import asyncpg
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 
 from cpaas.billing.domain.pricing import (
     TemplateInfo,
@@ -53,7 +52,7 @@ from cpaas.contracts import Channel, CloudEvent, MessageStatusChangedV1
 from cpaas.contracts.events import MessageChargedV1
 from cpaas.contracts.topics import BILLING_CHARGED, MSG_STATUS
 from cpaas.control_plane import ControlPlane
-from cpaas.platform.broker import EventPublisher, PoisonRecord, dead_letter, decode_event, subscribe
+from cpaas.platform.broker import BatchMessage, EventPublisher, PoisonRecord, dead_letter, decode_event, subscribe
 from cpaas.platform.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -274,6 +273,7 @@ def register_charging(
     group_id: str,
     max_records: int,
     batch_timeout_ms: int,
+    linger_ms: int = 0,
 ) -> None:
     """The batch subscriber on msg.status: commits a batch's offsets only after its
     transaction committed and its charged events were acknowledged (NACK_ON_ERROR)."""
@@ -283,9 +283,10 @@ def register_charging(
         kafka.topic(MSG_STATUS.name),
         group_id=group_id,
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        linger_ms=linger_ms,
         batch=True,
         max_records=max_records,
         batch_timeout_ms=batch_timeout_ms,
     )
-    async def charge_status_events(body: list[Any], msg: KafkaMessage) -> None:
+    async def charge_status_events(body: list[Any], msg: BatchMessage) -> None:
         await handler.handle(msg.raw_message)

@@ -27,6 +27,11 @@ class BillingSettings(ServiceSettings):
     consumer_group: str = Field("billing", description="Kafka consumer group of the charging subscriber")
     batch_max_records: int = Field(2000, ge=1, description="Most status events charged in one batch (one transaction)")
     batch_timeout_ms: int = Field(10, ge=1, description="How long a poll waits for status events before charging them")
+    batch_linger_ms: int = Field(
+        50,
+        ge=0,
+        description="Longest the broker holds a poll to gather status events while they flow (0: none); off the send path, so a poll carries a window of events at low rates",
+    )
     template_cache_seconds: float = Field(
         300.0, gt=0, description="Longest a console template is cached (changes are also pushed by LISTEN/NOTIFY)"
     )

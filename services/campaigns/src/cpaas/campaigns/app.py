@@ -55,6 +55,7 @@ def build_app(
         group_id=settings.consumer_group,
         max_records=settings.status_batch_max_records,
         batch_timeout_ms=settings.status_batch_timeout_ms,
+        linger_ms=settings.status_batch_linger_ms,
     )
 
     @asynccontextmanager

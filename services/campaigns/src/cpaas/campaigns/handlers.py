@@ -14,13 +14,12 @@ from typing import Any
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 
 from cpaas.campaigns.domain.outcomes import merge, outcome_of
 from cpaas.campaigns.store import CampaignStore
 from cpaas.contracts import MessageStatusChangedV1
 from cpaas.contracts.topics import MSG_STATUS
-from cpaas.platform.broker import decode_batch, subscribe
+from cpaas.platform.broker import BatchMessage, decode_batch, subscribe
 from cpaas.platform.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -42,6 +41,7 @@ def register_status_subscriber(
     group_id: str,
     max_records: int,
     batch_timeout_ms: int,
+    linger_ms: int = 0,
 ) -> None:
     """`store_of()` gives the store once the app has started (the subscriber is declared before)."""
 
@@ -50,11 +50,12 @@ def register_status_subscriber(
         kafka.topic(MSG_STATUS.name),
         group_id=group_id,
         ack_policy=AckPolicy.MANUAL,
+        linger_ms=linger_ms,
         batch=True,
         max_records=max_records,
         batch_timeout_ms=batch_timeout_ms,
     )
-    async def campaign_outcomes(body: list[Any], msg: KafkaMessage) -> None:
+    async def campaign_outcomes(body: list[Any], msg: BatchMessage) -> None:
         try:
             await apply_statuses(broker, store_of(), msg.raw_message)
         except BaseException:

@@ -43,7 +43,13 @@ def build_app(
     )
     message_log: Started[MessageLog] = Started("reporting")
     handler: Started[MessageLogHandler] = Started("reporting")
-    register_costs(broker, settings.kafka, message_log, group_id=f"{settings.consumer_group}-costs")
+    register_costs(
+        broker,
+        settings.kafka,
+        message_log,
+        group_id=f"{settings.consumer_group}-costs",
+        linger_ms=settings.batch_linger_ms,
+    )
     register_message_log(
         broker,
         handler,
@@ -51,6 +57,7 @@ def build_app(
         group_id=settings.consumer_group,
         max_records=settings.batch_max_records,
         batch_timeout_ms=settings.batch_timeout_ms,
+        linger_ms=settings.batch_linger_ms,
     )
 
     @contextlib.asynccontextmanager

@@ -35,11 +35,10 @@ import asyncpg
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 
 from cpaas.contracts.events import MessageChargedV1
 from cpaas.contracts.topics import BILLING_CHARGED, MSG_STATUS, SUBMIT_TOPICS
-from cpaas.platform.broker import PoisonRecord, dead_letter, decode_batch, subscribe
+from cpaas.platform.broker import BatchMessage, PoisonRecord, dead_letter, decode_batch, subscribe
 from cpaas.platform.logs import bind_log_context
 from cpaas.platform.settings import KafkaSettings
 from cpaas.platform.started import Started
@@ -235,18 +234,24 @@ async def apply_costs(message_log: MessageLog, charges: list[MessageChargedV1], 
 
 
 def register_costs(
-    broker: KafkaBroker, kafka: KafkaSettings, message_log: Started[MessageLog], *, group_id: str
+    broker: KafkaBroker,
+    kafka: KafkaSettings,
+    message_log: Started[MessageLog],
+    *,
+    group_id: str,
+    linger_ms: int = 0,
 ) -> None:
     @subscribe(
         broker,
         kafka.topic(BILLING_CHARGED.name),
         group_id=group_id,
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        linger_ms=linger_ms,
         batch=True,
         max_records=1000,
         batch_timeout_ms=10,
     )
-    async def costs(body: list[Any], msg: KafkaMessage) -> None:
+    async def costs(body: list[Any], msg: BatchMessage) -> None:
         events = await decode_batch(broker, MessageChargedV1, msg.raw_message)
         await apply_costs(message_log(), [e.data for e in events], datetime.now(UTC))
 
@@ -259,23 +264,20 @@ def register_message_log(
     group_id: str,
     max_records: int,
     batch_timeout_ms: int,
+    linger_ms: int = 0,
 ) -> None:
-    """One batch subscriber over all five topics.
+    """One batch subscriber over all five topics: a named group, commit after the effect
+    (NACK_ON_ERROR), a new group starting from the earliest offset."""
 
-    `cpaas.platform.broker.subscribe` takes a single topic, so this calls
-    `broker.subscriber` itself with the same rules: a named group, commit after the
-    effect (NACK_ON_ERROR, never ACK_FIRST), and a new group starting from the earliest
-    offset.
-    """
-
-    @broker.subscriber(
+    @subscribe(
+        broker,
         *topics,
         group_id=group_id,
         ack_policy=AckPolicy.NACK_ON_ERROR,
-        auto_offset_reset="earliest",
+        linger_ms=linger_ms,
         batch=True,
         max_records=max_records,
         batch_timeout_ms=batch_timeout_ms,
     )
-    async def message_log(body: list[Any], msg: KafkaMessage) -> None:
+    async def message_log(body: list[Any], msg: BatchMessage) -> None:
         await handler().handle(msg.raw_message)

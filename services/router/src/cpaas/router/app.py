@@ -57,7 +57,7 @@ def build_app(
     broker = broker or make_broker(settings.kafka, client_id="router", graceful_timeout=settings.shutdown_grace_seconds)
     publisher = EventPublisher(broker, settings.kafka, source="router")
     router: Started[Router] = Started("router")
-    register(broker, settings.kafka, router)
+    register(broker, settings.kafka, router, linger_ms=settings.batch_linger_ms)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

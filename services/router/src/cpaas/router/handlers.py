@@ -21,7 +21,6 @@ from typing import Any
 import asyncpg
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 
 from cpaas.contracts import (
     ErrorCode,
@@ -31,7 +30,7 @@ from cpaas.contracts import (
 )
 from cpaas.contracts.topics import MSG_STATUS, SUBMIT_TOPICS
 from cpaas.control_plane import ControlPlane
-from cpaas.platform.broker import EventPublisher, PoisonRecord, dead_letter, decode_event, subscribe
+from cpaas.platform.broker import BatchMessage, EventPublisher, PoisonRecord, dead_letter, decode_event, subscribe
 from cpaas.platform.settings import KafkaSettings
 from cpaas.platform.started import Started
 from cpaas.router import store
@@ -213,7 +212,7 @@ class Router:
         return template.name if template else None
 
 
-def register(broker: KafkaBroker, kafka: KafkaSettings, router: Started[Router]) -> None:
+def register(broker: KafkaBroker, kafka: KafkaSettings, router: Started[Router], *, linger_ms: int = 0) -> None:
     """The router's one subscriber: every submit topic and msg.status, in batches."""
     status_topic = kafka.topic(MSG_STATUS.name)
     topics = [kafka.topic(t.name) for t in SUBMIT_TOPICS.values()] + [status_topic]
@@ -223,11 +222,12 @@ def register(broker: KafkaBroker, kafka: KafkaSettings, router: Started[Router])
         *topics,
         group_id="router",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        linger_ms=linger_ms,
         batch=True,
         max_records=MAX_RECORDS,
         batch_timeout_ms=5,
     )
-    async def handle(body: list[Any], msg: KafkaMessage) -> None:
+    async def handle(body: list[Any], msg: BatchMessage) -> None:
         submits, statuses = [], []
         for record in msg.raw_message:
             model = MessageStatusChangedV1 if record.topic == status_topic else MessageSubmittedV1

@@ -15,11 +15,10 @@ import orjson
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 
 from cpaas.contracts import CloudEvent, MessageStatus, MessageStatusChangedV1
 from cpaas.control_plane import ControlPlane
-from cpaas.platform.broker import decode_batch, subscribe
+from cpaas.platform.broker import BatchMessage, decode_batch, subscribe
 from cpaas.platform.started import Started
 from cpaas.webhooks.domain import NOTIFIED_STATUSES, event_id, receipt_payload
 from cpaas.webhooks.metrics import STATUS_EVENTS
@@ -102,5 +101,5 @@ def register_receipt_queue(
     started it (cpaas.platform.started: a batch before that raises, nothing is committed)."""
 
     @subscribe(broker, topic, group_id=group_id, ack_policy=AckPolicy.NACK_ON_ERROR, batch=True, **batch)
-    async def receipts(body: list[Any], msg: KafkaMessage) -> None:
+    async def receipts(body: list[Any], msg: BatchMessage) -> None:
         await queue().handle(msg.raw_message)
