@@ -46,6 +46,7 @@ import uuid
 from pathlib import Path
 
 import asyncpg
+import orjson
 from aiokafka import AIOKafkaConsumer
 from bench_kit import consumer_lag, delete_prefixed_topics, raw_kafka_round_trip
 from infra import produce_awaited
@@ -373,11 +374,11 @@ async def end_to_end(
             now, wall = time.perf_counter(), time.time() * 1000
             for records in batch.values():
                 for record in records:
-                    event = json.loads(record.value)
-                    mark = marks[event["subject"]]
-                    if record.topic != status_topic:
-                        mark.setdefault("produced", record.timestamp)
+                    if record.topic != status_topic:  # the key is the message id: no need to parse
+                        marks[record.key.decode()].setdefault("produced", record.timestamp)
                         continue
+                    event = orjson.loads(record.value)
+                    mark = marks[event["subject"]]
                     status = event["data"]["status"]
                     statuses[event["subject"]] = status
                     mark.setdefault("first_status", record.timestamp)

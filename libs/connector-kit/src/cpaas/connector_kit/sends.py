@@ -119,21 +119,29 @@ class SendResult:
         return (self.message_id, self.attempt)
 
 
-# a new attempt is leased to $9 for $10 seconds; a SENDING one is taken over when it is
-# $9's own already, or nobody's (rows of before the lease), or its lease ran out
+# One statement, one round trip: a new attempt is leased to $9 for $10 seconds; a SENDING
+# one is taken over when it is $9's own already, or nobody's (rows of before the lease), or
+# its lease ran out. Returned: the rows so leased (RETURNING: their new version) and the
+# attempts' decided rows (not SENDING), read in the statement's snapshot. A row SENDING
+# under another process's lease is in neither: the caller leaves it to that process. A row
+# decided by another process after the snapshot is in neither too (its upsert waited for
+# that process and then found it decided): left for the batch's next delivery, as if busy.
 _CLAIM = """
-INSERT INTO sends AS s (message_id, attempt, account_id, recipient, template_id, sender_id, campaign_id,
-                        provider_message_id, claimed_by, lease_until)
-SELECT *, $9::bytea, now() + make_interval(secs => $10)
-FROM unnest($1::text[], $2::smallint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::text[])
-ON CONFLICT (message_id, attempt) DO UPDATE SET claimed_by = EXCLUDED.claimed_by, lease_until = EXCLUDED.lease_until
-WHERE s.state = 'SENDING' AND (s.claimed_by IS NULL OR s.claimed_by = EXCLUDED.claimed_by OR s.lease_until < now())
-"""
-# the attempts' rows, but those SENDING under another process's lease
-_CLAIMED = """
+WITH leased AS (
+    INSERT INTO sends AS s (message_id, attempt, account_id, recipient, template_id, sender_id, campaign_id,
+                            provider_message_id, claimed_by, lease_until)
+    SELECT *, $9::bytea, now() + make_interval(secs => $10)
+    FROM unnest($1::text[], $2::smallint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::bigint[],
+                $8::text[])
+    ON CONFLICT (message_id, attempt) DO UPDATE SET claimed_by = EXCLUDED.claimed_by, lease_until = EXCLUDED.lease_until
+    WHERE s.state = 'SENDING' AND (s.claimed_by IS NULL OR s.claimed_by = EXCLUDED.claimed_by OR s.lease_until < now())
+    RETURNING {columns}
+)
+SELECT {columns} FROM leased
+UNION ALL
 SELECT {columns} FROM sends
 JOIN unnest($1::text[], $2::smallint[]) AS k(message_id, attempt) USING (message_id, attempt)
-WHERE state <> 'SENDING' OR claimed_by = $3
+WHERE state <> 'SENDING'
 """
 # an accepted send awaits its receipt until $10 seconds after the provider took it
 _RECORD = """
@@ -212,23 +220,19 @@ class SendStore:
         A SENDING row returned is this process's to send. `sender_id` overrides the
         event's (voice: the caller ID); `provider_message_id` fixes the provider's id
         before the send, for providers that take ours."""
-        async with self.pool.acquire() as conn:
-            await conn.execute(
-                _CLAIM,
-                [e.message_id for e in events],
-                [e.attempt for e in events],
-                [e.account_id for e in events],
-                [e.recipient for e in events],
-                [e.template_id for e in events],
-                [sender_id(e) if sender_id else e.sender_id for e in events],
-                [e.campaign_id for e in events],
-                [provider_message_id(e) if provider_message_id else None for e in events],
-                self.owner,
-                self.lease_seconds,
-            )
-            rows = await conn.fetch(
-                _CLAIMED.format(columns=self.columns), *key_arrays([key_of(e) for e in events]), self.owner
-            )
+        rows = await self.pool.fetch(
+            _CLAIM.format(columns=self.columns),
+            [e.message_id for e in events],
+            [e.attempt for e in events],
+            [e.account_id for e in events],
+            [e.recipient for e in events],
+            [e.template_id for e in events],
+            [sender_id(e) if sender_id else e.sender_id for e in events],
+            [e.campaign_id for e in events],
+            [provider_message_id(e) if provider_message_id else None for e in events],
+            self.owner,
+            self.lease_seconds,
+        )
         return {(r["message_id"], r["attempt"]): self.row(**dict(r)) for r in rows}
 
     async def record(self, results: Sequence[SendResult], *, receipt_deadline_seconds: float) -> None:
