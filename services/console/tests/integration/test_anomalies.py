@@ -103,7 +103,9 @@ async def test_an_otp_flood_is_on_the_tenants_screens_and_acknowledged(
             await publish_otps(kafka_settings, tenant["accountId"], 7)
 
             def flood_found(r: httpx.Response) -> bool:
-                return r.status_code == 200 and any(a["type"] == "OTP_FLOOD" for a in r.json()["found"])
+                return r.status_code == 200 and any(
+                    a["type"] == "OTP_FLOOD" and a["evidence"]["otpMessages"] == 7 for a in r.json()["found"]
+                )
 
             found = (await until(lambda: user.post("/api/anomalies/detect"), flood_found, "OTP_FLOOD")).json()
             flood = next(a for a in found["found"] if a["type"] == "OTP_FLOOD")
