@@ -91,3 +91,19 @@ def test_a_refused_submit_is_named_by_its_status_and_error_code() -> None:
     body = b'{"error": {"code": "FRAUD_HOLD", "message": "fraud hold #1", "field": null}}'
     assert refusal_of(b"HTTP/1.1 403 Forbidden\r\n", body) == "403 FRAUD_HOLD"
     assert refusal_of(b"HTTP/1.1 502 Bad Gateway\r\n", b"<html>") == "502 (no error body)"
+
+
+def test_where_the_time_goes_takes_each_stretch_over_the_messages_that_have_both_ends() -> None:
+    from submit import hops
+
+    marks = [
+        {"request": 0, "answered": 4, "produced": 1, "first_status": 11, "delivered": 15, "seen": 16},
+        {"request": 100, "answered": 102, "produced": 101, "first_status": 131, "delivered": 141, "seen": 150},
+        {"request": 200, "answered": 203, "produced": 202, "delivered": 212, "seen": 214},  # no first status seen
+    ]
+    spans = hops(marks)
+    assert spans["HTTP answer"] == (3, 3)  # median of 4, 2, 3; the bench's percentile (rank n*q) of three: the 2nd
+    assert spans["submit record -> first status"] == (20, 10)  # only the two messages that have both marks
+    assert spans["DELIVERED record -> seen"] == (2, 2)
+    assert "request -> submit record" in spans and len(spans) == 5
+    assert hops([]) == {}
