@@ -242,12 +242,14 @@ async def test_losing_the_listen_connection_clears_the_cache(
         return len(control.cache) == 1
 
     await eventually(cached)
-    await console_pool.execute(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+    terminated = await console_pool.fetchval(
+        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
         " WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()"
     )
+    assert terminated >= 1  # the reader's listen connection was there, and is gone
 
     async def cleared() -> bool:
         return len(control.cache) == 0
 
     await eventually(cleared, timeout=10)
+    assert len(control.cache) == 0

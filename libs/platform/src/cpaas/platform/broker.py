@@ -185,6 +185,10 @@ def subscribe(
 
 
 class _DeadLetterMiddleware(BaseMiddleware):
+    """Every consumed batch or record passes here: poison records go to the DLQ, the
+    handler's outcome and time are counted by consumer group, and a lingering subscriber's
+    fetch mode is switched (`_Linger`), the one place that sees each batch arrive."""
+
     def __init__(self, msg: Any, /, *, context: Any, broker: KafkaBroker) -> None:
         super().__init__(msg, context=context)
         self.broker = broker

@@ -15,6 +15,16 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 LOCAL_SECRET_PREFIX = "local-dev-"  # noqa: S105 - a marker, not a secret
 
 
+def linger_field(default_ms: int, events: str = "events") -> Any:
+    """The setting of a subscriber off the send path that lingers (`cpaas.platform.broker.subscribe`)."""
+    return Field(
+        default_ms,
+        ge=0,
+        description=f"Longest the broker holds a poll to gather {events} while they flow (0: none); off the send"
+        " path, so at low rates a poll carries a window of events instead of one",
+    )
+
+
 class KafkaSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CPAAS_KAFKA_", extra="ignore")
 

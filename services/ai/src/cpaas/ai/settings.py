@@ -3,7 +3,7 @@
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from cpaas.platform.settings import ServiceSettings
+from cpaas.platform.settings import ServiceSettings, linger_field
 
 
 class AiSettings(ServiceSettings):
@@ -35,11 +35,7 @@ class AiSettings(ServiceSettings):
         5000, ge=1, description="Most traffic events taken in one poll (counted in pipelined chunks of 2,000)"
     )
     batch_timeout_ms: int = Field(20, ge=1, description="How long a poll waits for traffic events before counting them")
-    batch_linger_ms: int = Field(
-        100,
-        ge=0,
-        description="Longest the broker holds a poll to gather traffic events while they flow (0: none); off the send path, so a poll carries a window of events at low rates",
-    )
+    batch_linger_ms: int = linger_field(100, "traffic events")
     detect_interval_seconds: float = Field(60.0, gt=0, description="How often the anomaly and spam detectors run")
     minute_retention_hours: int = Field(
         48, ge=2, description="Hours of per-minute aggregates (and counted event keys) kept"

@@ -3,7 +3,7 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from cpaas.platform.settings import ServiceSettings
+from cpaas.platform.settings import ServiceSettings, linger_field
 
 
 class BillingSettings(ServiceSettings):
@@ -27,11 +27,7 @@ class BillingSettings(ServiceSettings):
     consumer_group: str = Field("billing", description="Kafka consumer group of the charging subscriber")
     batch_max_records: int = Field(2000, ge=1, description="Most status events charged in one batch (one transaction)")
     batch_timeout_ms: int = Field(10, ge=1, description="How long a poll waits for status events before charging them")
-    batch_linger_ms: int = Field(
-        50,
-        ge=0,
-        description="Longest the broker holds a poll to gather status events while they flow (0: none); off the send path, so a poll carries a window of events at low rates",
-    )
+    batch_linger_ms: int = linger_field(50, "status events")
     template_cache_seconds: float = Field(
         300.0, gt=0, description="Longest a console template is cached (changes are also pushed by LISTEN/NOTIFY)"
     )

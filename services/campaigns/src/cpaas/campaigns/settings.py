@@ -7,7 +7,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from cpaas.contracts import Channel
-from cpaas.platform.settings import ServiceSettings
+from cpaas.platform.settings import ServiceSettings, linger_field
 
 MIB = 1024 * 1024
 
@@ -57,11 +57,7 @@ class CampaignsSettings(ServiceSettings):
     consumer_group: str = Field("campaigns", description="Kafka consumer group of the msg.status subscriber")
     status_batch_max_records: int = Field(2000, ge=1, description="Most status events applied in one transaction")
     status_batch_timeout_ms: int = Field(50, ge=1, description="How long a poll waits to fill a batch of statuses")
-    status_batch_linger_ms: int = Field(
-        50,
-        ge=0,
-        description="Longest the broker holds a poll to gather status events while they flow (0: none); off the send path, so a poll carries a window of events at low rates",
-    )
+    status_batch_linger_ms: int = linger_field(50, "status events")
     cache_ttl_seconds: float = Field(
         60.0, gt=0, description="Longest cached console data lives (changes are also pushed by LISTEN/NOTIFY)"
     )

@@ -3,7 +3,7 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from cpaas.platform.settings import ServiceSettings
+from cpaas.platform.settings import ServiceSettings, linger_field
 
 
 class ReportingSettings(ServiceSettings):
@@ -16,11 +16,7 @@ class ReportingSettings(ServiceSettings):
         5000, ge=1, description="Most records taken in one poll (committed together once applied)"
     )
     batch_timeout_ms: int = Field(10, ge=1, description="How long a poll waits for records before applying them")
-    batch_linger_ms: int = Field(
-        50,
-        ge=0,
-        description="Longest the broker holds a poll to gather events while they flow (0: none); off the send path, so a poll carries a window of events at low rates",
-    )
+    batch_linger_ms: int = linger_field(50)
     retention_days: int = Field(90, ge=1, description="Days of message log kept; older day partitions are dropped")
     partitions_ahead_days: int = Field(2, ge=0, description="Day partitions created ahead of today")
     maintenance_interval_seconds: float = Field(

@@ -2,7 +2,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from cpaas.contracts import Channel
-from cpaas.platform.settings import ServiceSettings
+from cpaas.platform.settings import ServiceSettings, linger_field
 
 
 class RouterSettings(ServiceSettings):
@@ -15,12 +15,7 @@ class RouterSettings(ServiceSettings):
         description="How long a level may go without a delivery receipt before the next level is tried (JSON)",
     )
     timer_interval_seconds: float = Field(0.5, gt=0, description="How often due timers are looked for")
-    batch_linger_ms: int = Field(
-        50,
-        ge=0,
-        description="Longest the broker holds a poll to gather submit and status events while they flow (0: none); the router"
-        " is off a level's send path (it acts on a level's failure), so a poll carries a window of events at low rates",
-    )
+    batch_linger_ms: int = linger_field(50, "submit and status events")
     early_status_retention_seconds: float = Field(600.0, gt=0, description="How long a status waits for its chain")
     template_cache_seconds: float = Field(
         300.0,

@@ -6,7 +6,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from cpaas.platform.secretbox import LOCAL_KEY
-from cpaas.platform.settings import ServiceSettings
+from cpaas.platform.settings import ServiceSettings, linger_field
 
 # The dispatcher claims up to this many receipts per POST slot of an account, so a slot
 # never idles waiting for a claim; a claimed receipt may thus wait this many requests.
@@ -24,11 +24,7 @@ class WebhooksSettings(ServiceSettings):
     consumer_group: str = Field("webhooks", description="Kafka consumer group of the msg.status subscriber")
     batch_max_records: int = Field(500, ge=1, description="Most status events turned into deliveries per batch")
     batch_timeout_ms: int = Field(10, ge=1, description="How long a poll waits for records before handling them")
-    batch_linger_ms: int = Field(
-        50,
-        ge=0,
-        description="Longest the broker holds a poll to gather status events while they flow (0: none); off the send path, so a poll carries a window of events at low rates",
-    )
+    batch_linger_ms: int = linger_field(50, "status events")
 
     request_timeout_seconds: float = Field(
         5.0, gt=0, description="Longest one POST to a customer may take, connect to last byte"
